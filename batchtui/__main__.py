@@ -1,0 +1,3 @@
+from batchtui.cli import run
+
+run()

@@ -1,0 +1,116 @@
+"""Command-line entry point: ``batchtui [FILE]`` and its subcommands.
+
+Each layer owns its subcommands in a small ``cli`` module that exposes
+``register(subparsers)``; the parsers it adds set ``handler`` (a callable taking the parsed
+``argparse.Namespace`` and returning an exit code). Those modules import only ``argparse``
+at module level so that ``batchtui --help`` and browsing a file stay fast: the heavy imports
+(openai, textual) happen inside the handlers.
+
+Exit codes: 0 success, 1 "the check found problems" (validate), 2 usage or I/O errors,
+130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+
+from batchtui import __version__
+from batchtui.errors import UserError
+
+# Modules that contribute subcommands, in the order they appear in --help.
+SUBCOMMAND_MODULES = (
+    "batchtui.validation.cli",
+    "batchtui.results.cli",
+    "batchtui.api.cli",
+    "batchtui.emulator.cli",
+    "batchtui.ui.cli",
+)
+
+
+def _subcommand_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="batchtui",
+        description="Browse, validate, submit and inspect OpenAI Batch API files.",
+    )
+    parser.add_argument("--version", action="version", version=f"batchtui {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in SUBCOMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:  # a layer not built yet
+            if exc.name != name:
+                raise
+            continue
+        module.register(subparsers)
+    return parser
+
+
+def _browse_parser(commands: Sequence[str]) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="batchtui",
+        description=(
+            "Open a Batch API JSONL file in the terminal browser, or the batch dashboard when "
+            "no file is given."
+        ),
+        epilog=(
+            "subcommands: "
+            + ", ".join(commands)
+            + " (run `batchtui COMMAND --help` for each). "
+            "To open a file whose name is a subcommand, write ./NAME."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"batchtui {__version__}")
+    parser.add_argument("file", nargs="?", help="a JSONL batch input, output or error file")
+    parser.add_argument(
+        "--line", type=int, default=None, metavar="N", help="start with line N (1-based) selected"
+    )
+    parser.add_argument(
+        "--follow", action="store_true", help="follow the end of the file as it grows"
+    )
+    parser.add_argument(
+        "--no-validate", action="store_true", help="do not run live validation"
+    )
+    return parser
+
+
+def _subcommand_names(parser: argparse.ArgumentParser) -> list[str]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return list(action.choices)
+    return []
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    try:
+        sub_parser = _subcommand_parser()
+        commands = _subcommand_names(sub_parser)
+        if args_list and args_list[0] in commands:
+            args = sub_parser.parse_args(args_list)
+            return int(args.handler(args) or 0)
+        args = _browse_parser(commands).parse_args(args_list)
+        from batchtui.ui.launch import launch  # lazy: keeps subcommands free of Textual
+
+        return launch(args)
+    except UserError as exc:
+        print(f"batchtui: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # `batchtui validate big.jsonl | head`: stop quietly, like other Unix tools.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+
+
+def run() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run()
