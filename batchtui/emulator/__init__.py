@@ -1,0 +1,34 @@
+"""A local OpenAI-compatible Files + Batches server, for tests and ``batchtui demo``.
+
+Importing this package is cheap: the server (aiohttp) loads only when one of the names below
+is first used.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from batchtui.emulator.demo import seed_demo
+    from batchtui.emulator.faults import FaultRule, Faults
+    from batchtui.emulator.options import EmulatorOptions
+    from batchtui.emulator.server import EmulatorServer
+
+__all__ = ["EmulatorOptions", "EmulatorServer", "FaultRule", "Faults", "seed_demo"]
+
+_LAZY = {
+    "EmulatorOptions": "batchtui.emulator.options",
+    "EmulatorServer": "batchtui.emulator.server",
+    "FaultRule": "batchtui.emulator.faults",
+    "Faults": "batchtui.emulator.faults",
+    "seed_demo": "batchtui.emulator.demo",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'batchtui.emulator' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
