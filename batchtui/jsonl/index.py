@@ -105,6 +105,7 @@ class LineIndex:
         self._scanned = 0  # bytes [0, _scanned) have been scanned
         self._lock = threading.Lock()  # one scanner at a time
         self._fingerprint = b""
+        self._closed = False
 
     # -- mapping -----------------------------------------------------------------------
 
@@ -119,10 +120,12 @@ class LineIndex:
     def close(self) -> None:
         # The map is not closed explicitly: another thread may still hold a reference to it
         # mid-read, and closing would make that read fail. The GC frees it with the last ref.
-        self._mm = None
-        if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
+        self._closed = True  # a running scan stops at its next batch
+        with self._lock:
+            self._mm = None
+            if self._fd >= 0:
+                os.close(self._fd)
+                self._fd = -1
 
     def __enter__(self) -> LineIndex:
         return self
@@ -165,6 +168,10 @@ class LineIndex:
             return max(1, n)
         return max(n + 1, round(n * self.size / self._scanned))
 
+    def buffer(self) -> bytes | mmap.mmap:
+        """The mapped bytes (``b""`` for an empty file), for searching without copies."""
+        return self._mm if self._mm is not None else b""
+
     @property
     def newline_offsets(self) -> array:
         """The raw offsets of the indexed ``\\n`` bytes (read-only use, please)."""
@@ -204,8 +211,11 @@ class LineIndex:
         mm = self._mm
         if mm is None or end <= span.start:
             return b""
-        if self._fd >= 0 and os.fstat(self._fd).st_size < end:
-            return b""  # truncated since it was mapped: touching those pages raises SIGBUS
+        try:
+            if os.fstat(self._fd).st_size < end:
+                return b""  # truncated since it was mapped: touching those pages raises SIGBUS
+        except OSError:
+            return b""  # closed by another thread meanwhile
         return mm[span.start : end]
 
     def line(self, line: int, cap: int | None = None) -> bytes:
@@ -290,7 +300,7 @@ class LineIndex:
         released = pos - pos % page
         can_release = release_pages and mm is not None and hasattr(mm, "madvise")
         while pos < size:
-            if cancelled is not None and cancelled():
+            if self._closed or (cancelled is not None and cancelled()):
                 return False
             if os.fstat(self._fd).st_size < size:
                 return False  # shrank mid-scan: stop before touching unmapped pages

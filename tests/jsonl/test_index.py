@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from pathlib import Path
 
@@ -113,8 +114,11 @@ def test_scan_progress_and_cancel_then_resume(tmp_path: Path) -> None:
         calls += 1
         return calls > 3
 
-    assert ix.scan(progress=lambda b, n: seen.append((b, n)), cancelled=cancelled, batch_bytes=1000) is False
-    assert seen and all(b2 > b1 for (b1, _), (b2, _) in zip(seen, seen[1:]))
+    assert (
+        ix.scan(progress=lambda b, n: seen.append((b, n)), cancelled=cancelled, batch_bytes=1000)
+        is False
+    )
+    assert seen and all(b2 > b1 for (b1, _), (b2, _) in itertools.pairwise(seen))
     assert not ix.complete and 0 < ix.line_count < 5_000
     # Lines indexed so far are correct, and an estimate covers the rest.
     assert ix.line(0) == b'{"i":0}'

@@ -1,0 +1,17 @@
+"""Starting the app from the command line: open the file first so mistakes fail fast."""
+
+from __future__ import annotations
+
+import argparse
+
+from batchtui.jsonl import LineIndex
+
+
+def launch(args: argparse.Namespace) -> int:
+    # Open before Textual starts: a missing file or a directory is a one-line error (exit 2).
+    index = LineIndex(args.file) if args.file else None
+    from batchtui.ui.app import BatchTUI
+
+    app = BatchTUI(index, start_line=args.line, follow=args.follow, validate=not args.no_validate)
+    app.run()
+    return app.return_code or 0

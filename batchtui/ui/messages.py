@@ -1,0 +1,53 @@
+"""Messages that cross widgets and screens. High-rate ones coalesce (``can_replace``)."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from batchtui.jsonl import LineIndex
+
+
+class ScanProgress(Message):
+    """The line index grew (posted from the scan thread, once per batch)."""
+
+    def __init__(self, index: LineIndex, scanned_bytes: int, lines: int) -> None:
+        super().__init__()
+        self.index = index
+        self.scanned_bytes = scanned_bytes
+        self.lines = lines
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, ScanProgress) and message.index is self.index
+
+
+class ScanFinished(Message):
+    def __init__(self, index: LineIndex) -> None:
+        super().__init__()
+        self.index = index
+
+
+class FileReopened(Message):
+    """The file was rewritten or replaced on disk and has been opened afresh."""
+
+    def __init__(self, index: LineIndex) -> None:
+        super().__init__()
+        self.index = index
+
+
+class SearchProgress(Message):
+    def __init__(self, done: int, total: int) -> None:
+        super().__init__()
+        self.done = done
+        self.total = total
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, SearchProgress)
+
+
+class SearchDone(Message):
+    def __init__(self, index: LineIndex, label: str, line: int | None, start: int) -> None:
+        super().__init__()
+        self.index = index
+        self.label = label
+        self.line = line
+        self.start = start

@@ -1,0 +1,398 @@
+"""The File screen: the line browser, the detail pane, search, go-to and file watching."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from batchtui.errors import UserError
+from batchtui.jsonl import Change, LineIndex
+from batchtui.jsonl.search import Searcher, compile_needle, custom_id_pattern
+from batchtui.jsonl.text import escape_controls
+from batchtui.ui import messages as msg
+from batchtui.ui.transcript import human_size
+from batchtui.ui.widgets.bars import ModeBar, StatusBar
+from batchtui.ui.widgets.detail import DetailView
+from batchtui.ui.widgets.line_list import LineList
+from batchtui.ui.widgets.prompt import PromptBar
+
+# How often the file is checked for appends, rewrites and replacement (one stat call).
+WATCH_INTERVAL = 1.0
+# Largest line copied to the clipboard (OSC 52 payloads this big already strain terminals).
+COPY_CAP = 1024 * 1024
+
+
+class FileScreen(Screen[None]):
+    """Browse one JSONL file of any size."""
+
+    BINDINGS = [
+        Binding("colon", "prompt('goto')", "Go to line", id="file.goto"),
+        Binding("slash", "prompt('search')", "Search", id="file.search"),
+        Binding("n", "search_next(1)", "Next match", show=False, id="file.search_next"),
+        Binding("N", "search_next(-1)", "Previous match", show=False, id="file.search_previous"),
+        Binding("i", "prompt('custom_id')", "Jump to custom_id", id="file.custom_id"),
+        Binding("r", "toggle_raw", "Raw/pretty", id="file.raw"),
+        Binding("c", "copy_line", "Copy line", id="file.copy"),
+        Binding("f", "toggle_follow", "Follow", id="file.follow"),
+        Binding("tab", "switch_pane", "Switch pane", show=False, id="file.switch_pane"),
+        Binding("escape", "cancel", "Cancel", show=False, id="file.cancel"),
+    ]
+
+    def __init__(
+        self, index: LineIndex | None, *, start_line: int | None = None, follow: bool = False
+    ) -> None:
+        super().__init__()
+        self.index = index
+        self._start_line = start_line
+        self._follow_at_start = follow
+        self._scan_done = threading.Event()
+        self._search_text = ""
+        self._search_status = ""
+        self._notice = ""
+        self._scan_worker: Worker[None] | None = None
+
+    # -- layout ------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        title = self.index.path if self.index else "no file open"
+        yield ModeBar("file", escape_controls(title), id="mode-bar")
+        with Vertical(id="file-body"):
+            if self.index is not None:
+                yield LineList(self.index, id="lines")
+                yield DetailView(id="detail")
+        yield StatusBar(id="status")
+        yield PromptBar(id="prompt")
+        yield Footer()
+
+    @property
+    def line_list(self) -> LineList:
+        return self.query_one(LineList)
+
+    @property
+    def detail(self) -> DetailView:
+        return self.query_one(DetailView)
+
+    def on_mount(self) -> None:
+        if self.index is None:
+            self.query_one("#file-body").mount(
+                DetailView(id="detail"),
+            )
+            self.detail.clear(
+                "No file open. Run `batchtui FILE.jsonl`, or press 2 for your batches."
+            )
+            self.update_status()
+            return
+        lines = self.line_list
+        lines.follow = self._follow_at_start
+        lines.focus()
+        lines.load_tail(max(self.size.height, 40) * 2)
+        lines.index_changed()
+        self.start_scan()
+        self.set_interval(WATCH_INTERVAL, self.check_file, name="file-watch")
+        self.update_status()
+
+    # -- indexing ----------------------------------------------------------------------
+
+    def start_scan(self) -> None:
+        self._scan_done.clear()
+        self._scan_worker = self._scan(self.index)
+
+    @work(thread=True, exclusive=True, group="scan", exit_on_error=False)
+    def _scan(self, index: LineIndex | None) -> None:
+        if index is None:
+            return
+        worker = get_current_worker()
+        done = index.scan(
+            progress=lambda scanned, lines: self.post_message(
+                msg.ScanProgress(index, scanned, lines)
+            ),
+            cancelled=lambda: worker.is_cancelled,
+        )
+        if done:
+            self.post_message(msg.ScanFinished(index))
+
+    @on(msg.ScanProgress)
+    def _on_scan_progress(self, event: msg.ScanProgress) -> None:
+        if event.index is self.index:
+            self.line_list.index_changed()
+            self.update_status()
+
+    @on(msg.ScanFinished)
+    def _on_scan_finished(self, event: msg.ScanFinished) -> None:
+        if event.index is not self.index:
+            return
+        self._scan_done.set()
+        self.line_list.index_changed()
+        if self._start_line is not None:
+            self.go_to_line(self._start_line)
+            self._start_line = None
+        self.update_status()
+
+    def check_file(self) -> None:
+        """Poll the file: continue the index after appends, re-open after rewrites."""
+        index = self.index
+        if index is None or not self._scan_done.is_set():
+            return
+        change = index.check()
+        if change is Change.APPENDED:
+            self.start_scan()
+        elif change in (Change.REWRITTEN, Change.REPLACED):
+            self.reopen(
+                "File changed on disk: reloaded."
+                if change is Change.REWRITTEN
+                else "File was replaced on disk: reloaded."
+            )
+        elif change is Change.MISSING and not self._notice:
+            self._notice = "file deleted on disk"
+            self.notify("The file was deleted or moved; showing what was read.", severity="warning")
+            self.update_status()
+        elif change is Change.UNCHANGED and self._notice == "file deleted on disk":
+            self._notice = ""
+
+    def reopen(self, notice: str) -> None:
+        assert self.index is not None
+        try:
+            fresh = LineIndex(self.index.path)
+        except UserError as exc:
+            self._notice = exc.message
+            self.notify(exc.message, severity="error")
+            self.update_status()
+            return
+        self.workers.cancel_group(self, "scan")
+        self.workers.cancel_group(self, "search")
+        old = self.index
+        self.index = fresh
+        old.close()
+        self._scan_done.clear()
+        self.line_list.set_index(fresh)
+        self.line_list.load_tail(max(self.size.height, 40) * 2)
+        self.notify(notice, severity="warning")
+        self.post_message(msg.FileReopened(fresh))
+        self.start_scan()
+
+    # -- cursor and detail -------------------------------------------------------------
+
+    @on(LineList.CursorMoved)
+    def _on_cursor(self, event: LineList.CursorMoved) -> None:
+        lines = self.line_list
+        self.detail.show_line(lines.index, lines.row_span(event.row), lines.row_line(event.row))
+        self.update_status()
+
+    def go_to_line(self, line_number: int) -> None:
+        """Select 1-based ``line_number`` (clamped to the file)."""
+        lines = self.line_list
+        lines.go_to_row(max(0, line_number - 1))
+
+    # -- prompts: go to, search, custom_id ---------------------------------------------
+
+    def action_prompt(self, kind: str) -> None:
+        if self.index is None:
+            return
+        placeholder = {
+            "goto": "Go to line (1-based; negative counts from the end)",
+            "search": "Search (smart case; Enter searches, n/N next/previous)",
+            "custom_id": "Jump to custom_id",
+        }[kind]
+        self.query_one(PromptBar).ask(
+            kind, placeholder, self._search_text if kind == "search" else ""
+        )
+
+    @on(PromptBar.Submitted)
+    def _on_prompt(self, event: PromptBar.Submitted) -> None:
+        self.line_list.focus()
+        if not event.value:
+            return
+        if event.kind == "goto":
+            self._goto(event.value)
+        elif event.kind == "search":
+            self._search_text = event.value
+            self.line_list.set_highlight(event.value)
+            self.run_search(compile_needle(event.value), f"“{event.value}”", 1)
+        elif event.kind == "custom_id":
+            self.run_search(
+                custom_id_pattern(event.value), f"custom_id {event.value}", 1, from_top=True
+            )
+
+    @on(PromptBar.Cancelled)
+    def _on_prompt_cancelled(self) -> None:
+        self.line_list.focus()
+
+    def _goto(self, value: str) -> None:
+        try:
+            number = int(value.replace(",", "").replace("_", ""))
+        except ValueError:
+            self.notify(f"Not a line number: {escape_controls(value)[:40]}", severity="error")
+            return
+        lines = self.line_list
+        if number < 0:
+            if not self._scan_done.is_set():
+                self.notify(
+                    "Counting from the end needs the index; it is still being built.",
+                    severity="warning",
+                )
+                return
+            number = lines.index.line_count + number + 1
+        if self._scan_done.is_set() and number > lines.index.line_count:
+            self.notify(f"The file has {lines.index.line_count:,} lines.", severity="warning")
+        if not self._scan_done.is_set() and number > lines.index.line_count:
+            self._start_line = number  # jump when the index reaches it
+            self.notify(f"Going to line {number:,} when indexing reaches it.")
+            return
+        self.go_to_line(max(1, number))
+
+    def action_search_next(self, direction: int) -> None:
+        if not self._search_text:
+            self.action_prompt("search")
+            return
+        self.run_search(compile_needle(self._search_text), f"“{self._search_text}”", direction)
+
+    def run_search(self, pattern, label: str, direction: int, from_top: bool = False) -> None:  # type: ignore[no-untyped-def]
+        lines = self.line_list
+        row = lines.cursor
+        start = -1 if from_top else (lines.row_line(row) if lines.row_line(row) is not None else -1)
+        self._search_status = f"searching {escape_controls(label)[:40]}…"
+        self.update_status()
+        self._search(lines.index, pattern, label, start, direction)
+
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    def _search(self, index: LineIndex, pattern, label: str, start: int, direction: int) -> None:  # type: ignore[no-untyped-def]
+        worker = get_current_worker()
+        # Line numbers need the complete index; it takes well under a second a gigabyte.
+        while not self._scan_done.wait(0.05):
+            if worker.is_cancelled:
+                return
+        searcher = Searcher(
+            index,
+            pattern,
+            progress=lambda done, total: self.post_message(msg.SearchProgress(done, total)),
+            cancelled=lambda: worker.is_cancelled,
+        )
+        found = searcher.next(start) if direction > 0 else searcher.previous(max(0, start))
+        if not worker.is_cancelled:
+            self.post_message(msg.SearchDone(index, label, found, start))
+
+    @on(msg.SearchProgress)
+    def _on_search_progress(self, event: msg.SearchProgress) -> None:
+        pct = 100 * event.done // max(1, event.total)
+        self._search_status = f"searching {pct}% (Esc cancels)"
+        self.update_status()
+
+    @on(msg.SearchDone)
+    def _on_search_done(self, event: msg.SearchDone) -> None:
+        self._search_status = ""
+        if event.index is not self.index:
+            return
+        if event.line is None:
+            self.notify(f"Not found: {escape_controls(event.label)[:60]}", severity="warning")
+        else:
+            if event.start >= 0 and event.line <= event.start and event.line != event.start:
+                self.notify("Search wrapped around.")
+            self.go_to_line(event.line + 1)
+        self.update_status()
+
+    def action_cancel(self) -> None:
+        if self._search_status:
+            self.workers.cancel_group(self, "search")
+            self._search_status = ""
+            self.notify("Search cancelled.")
+            self.update_status()
+        elif self.index is not None and not self._scan_done.is_set():
+            self.workers.cancel_group(self, "scan")
+            self.notify(
+                "Indexing paused: lines past this point are not numbered. Press f to resume."
+            )
+        elif self._search_text:
+            self._search_text = ""
+            self.line_list.set_highlight("")
+
+    # -- other actions -----------------------------------------------------------------
+
+    def action_toggle_raw(self) -> None:
+        detail = self.detail
+        detail.pretty = not detail.pretty
+        lines = self.line_list
+        detail.show_line(
+            lines.index, lines.row_span(lines.cursor), lines.row_line(lines.cursor), force=True
+        )
+
+    def action_copy_line(self) -> None:
+        lines = self.line_list
+        span = lines.row_span(lines.cursor)
+        if span is None:
+            return
+        data = lines.index.read(span, COPY_CAP)
+        self.app.copy_to_clipboard(data.decode("utf-8", errors="replace"))
+        note = (
+            ""
+            if span.length <= COPY_CAP
+            else f" (first {human_size(COPY_CAP)} of {human_size(span.length)})"
+        )
+        self.notify(f"Copied line {lines.cursor + 1:,} to the clipboard{note}.")
+
+    def action_toggle_follow(self) -> None:
+        lines = self.line_list
+        if (
+            self.index is not None
+            and not self._scan_done.is_set()
+            and (self._scan_worker is None or self._scan_worker.state is not WorkerState.RUNNING)
+        ):
+            self.start_scan()  # resume after Escape paused it
+        lines.follow = not lines.follow
+        if lines.follow:
+            lines.action_last()
+            lines.follow = True
+        self.update_status()
+
+    def action_switch_pane(self) -> None:
+        if self.focused is self.line_list:
+            self.detail.focus()
+        else:
+            self.line_list.focus()
+
+    # -- status ------------------------------------------------------------------------
+
+    def update_status(self) -> None:
+        status = self.query_one(StatusBar)
+        index = self.index
+        if index is None:
+            status.set(Text(" no file"), Text(""))
+            return
+        left = Text(" ")
+        left.append(escape_controls(Path(index.path).name), style="bold")
+        left.append(f"  {human_size(index.size)}  ")
+        if self._scan_done.is_set() or index.complete:
+            left.append(f"{index.line_count:,} lines")
+        else:
+            pct = 100 * index.scanned_bytes // max(1, index.size)
+            left.append(f"indexing {pct}%: {index.line_count:,} lines", style="yellow")
+        extra = self.status_extra()
+        if extra:
+            left.append("  ")
+            left.append_text(extra)
+        if self._search_status:
+            left.append(f"  {self._search_status}", style="cyan")
+        if self._notice:
+            left.append(f"  {self._notice}", style="bold red")
+        lines = self.line_list
+        line = lines.row_line(lines.cursor)
+        total = f"{index.line_count:,}" if self._scan_done.is_set() else f"~{lines.row_count:,}"
+        where = f"Ln {line + 1:,}/{total}" if line is not None else f"Ln ?/{total}"
+        right = Text(where + (" FOLLOW" if lines.follow else "") + " ")
+        status.set(left, right)
+
+    def status_extra(self) -> Text | None:
+        """Hook for the validation summary (see the validation pane)."""
+        return None
+
+    def on_unmount(self) -> None:
+        if self.index is not None:
+            self.index.close()

@@ -1,0 +1,280 @@
+"""Readable renderings of one JSONL line: a transcript of the request, and highlighted JSON.
+
+Everything that comes from the file is put into ``rich.text.Text`` objects as plain text,
+never parsed as markup, and passed through :func:`escape_controls` first.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import orjson
+from rich.console import Group, RenderableType
+from rich.highlighter import JSONHighlighter
+from rich.text import Text
+
+from batchtui.jsonl.text import escape_controls, safe_text
+
+# Lines longer than this are not parsed or pretty-printed in the detail pane; the raw view
+# shows the first DETAIL_RAW_CAP bytes and says how many more there are.
+DETAIL_PARSE_CAP = 2 * 1024 * 1024
+DETAIL_RAW_CAP = 64 * 1024
+# Pretty JSON longer than this is cut: wrapping megabytes of text would stall the screen.
+DETAIL_TEXT_CAP = 48 * 1024
+
+ROLE_STYLES = {
+    "system": "bold magenta",
+    "developer": "bold magenta",
+    "user": "bold cyan",
+    "assistant": "bold green",
+    "tool": "bold yellow",
+    "function": "bold yellow",
+}
+
+_json_highlighter = JSONHighlighter()
+
+
+def human_size(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if abs(n) < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GB"  # pragma: no cover
+
+
+def _safe(value: object) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return escape_controls(text)
+
+
+def _multiline(text: str, style: str = "") -> Text:
+    """User text with its own newlines kept (each line escaped separately)."""
+    return Text("\n".join(escape_controls(part) for part in text.split("\n")), style=style)
+
+
+def _content_parts(content: Any) -> list[Text]:
+    """Text of a message's content: a string or a list of typed parts."""
+    if content is None:
+        return []
+    if isinstance(content, str):
+        return [_multiline(content)]
+    if not isinstance(content, list):
+        return [Text(_safe(content), style="dim")]
+    out: list[Text] = []
+    for part in content:
+        if not isinstance(part, dict):
+            out.append(Text(_safe(part), style="dim"))
+            continue
+        kind = part.get("type")
+        if kind in ("text", "input_text", "output_text") and isinstance(part.get("text"), str):
+            out.append(_multiline(part["text"]))
+        elif kind in ("image_url", "input_image"):
+            url = part.get("image_url")
+            if isinstance(url, dict):
+                url = url.get("url")
+            url = url or part.get("file_id") or "?"
+            if isinstance(url, str) and url.startswith("data:"):
+                url = url[:40] + "…"
+            out.append(Text(f"[image: {_safe(url)}]", style="italic dim"))
+        elif kind == "input_audio":
+            out.append(Text("[audio]", style="italic dim"))
+        elif kind in ("file", "input_file"):
+            f = part.get("file", part)
+            name = (
+                (f.get("filename") or f.get("file_id") or "file") if isinstance(f, dict) else "file"
+            )
+            out.append(Text(f"[file: {_safe(name)}]", style="italic dim"))
+        else:
+            out.append(Text(_safe(part), style="dim"))
+    return out
+
+
+def _turn(role: str, parts: list[Text]) -> Text:
+    label = Text(f"{escape_controls(role)}: ", style=ROLE_STYLES.get(role, "bold"))
+    body = Text("\n").join(parts) if parts else Text("(empty)", style="dim italic")
+    return Text.assemble(label, body)
+
+
+def _chat_turns(messages: Any) -> list[Text]:
+    if not isinstance(messages, list):
+        return []
+    turns: list[Text] = []
+    for msg in messages:
+        if not isinstance(msg, dict):
+            turns.append(Text(_safe(msg), style="red"))
+            continue
+        role = msg.get("role") if isinstance(msg.get("role"), str) else "?"
+        parts = _content_parts(msg.get("content"))
+        for call in msg.get("tool_calls") or []:
+            if isinstance(call, dict):
+                fn = call.get("function") or {}
+                name = fn.get("name", "?") if isinstance(fn, dict) else "?"
+                args = fn.get("arguments", "") if isinstance(fn, dict) else ""
+                parts.append(Text(f"→ {_safe(name)}({_safe(args)})", style="yellow"))
+        turns.append(_turn(role, parts))
+    return turns
+
+
+def _responses_turns(body: dict[str, Any]) -> list[Text]:
+    turns: list[Text] = []
+    if isinstance(body.get("instructions"), str):
+        turns.append(_turn("developer", [_multiline(body["instructions"])]))
+    items = body.get("input")
+    if isinstance(items, str):
+        turns.append(_turn("user", [_multiline(items)]))
+    elif isinstance(items, list):
+        for item in items:
+            if isinstance(item, dict) and "role" in item:
+                role = item["role"] if isinstance(item["role"], str) else "?"
+                turns.append(_turn(role, _content_parts(item.get("content"))))
+            elif isinstance(item, dict):
+                turns.append(Text(_safe(item.get("type", item)), style="dim"))
+    return turns
+
+
+def _params_line(body: dict[str, Any], skip: set[str]) -> Text | None:
+    params = [
+        f"{k}={_safe(v)}"
+        for k, v in body.items()
+        if k not in skip and isinstance(v, (str, int, float, bool)) and k != "model"
+    ]
+    if not params:
+        return None
+    return Text("  ".join(params), style="dim")
+
+
+def transcript(obj: Any) -> list[Text]:
+    """A readable view of a batch request, or of a result line's answer; [] if unknown."""
+    if not isinstance(obj, dict):
+        return []
+    out: list[Text] = []
+    body = obj.get("body")
+    if isinstance(body, dict):
+        url = obj.get("url") if isinstance(obj.get("url"), str) else ""
+        if "messages" in body:
+            out.extend(_chat_turns(body["messages"]))
+            line = _params_line(body, {"messages"})
+        elif (
+            url.endswith("/responses")
+            or "instructions" in body
+            or ("input" in body and "/embeddings" not in url and "/moderations" not in url)
+        ):
+            out.extend(_responses_turns(body))
+            line = _params_line(body, {"input", "instructions"})
+        elif "input" in body or "prompt" in body:
+            value = body.get("input", body.get("prompt"))
+            values = value if isinstance(value, list) else [value]
+            label = "input" if "input" in body else "prompt"
+            for i, v in enumerate(values[:20]):
+                out.append(
+                    _turn(f"{label}[{i}]" if len(values) > 1 else label, [_multiline(_safe(v))])
+                )
+            if len(values) > 20:
+                out.append(Text(f"… {len(values) - 20:,} more inputs", style="dim"))
+            line = _params_line(body, {"input", "prompt"})
+        else:
+            line = None
+        if line is not None:
+            out.append(line)
+    response = obj.get("response")
+    if isinstance(response, dict):
+        out.extend(_response_turns(response))
+    error = obj.get("error")
+    if error:
+        out.append(Text.assemble(("error: ", "bold red"), (_safe(error), "red")))
+    return out
+
+
+def _response_turns(response: dict[str, Any]) -> list[Text]:
+    out: list[Text] = []
+    status = response.get("status_code")
+    body = response.get("body")
+    style = "bold green" if status == 200 else "bold red"
+    out.append(Text(f"status {status}", style=style))
+    if not isinstance(body, dict):
+        return out
+    if isinstance(body.get("error"), dict):
+        err = body["error"]
+        out.append(Text.assemble(("error: ", "bold red"), (_safe(err.get("message", err)), "red")))
+    for choice in body.get("choices") or []:
+        if isinstance(choice, dict) and isinstance(choice.get("message"), dict):
+            msg = choice["message"]
+            out.extend(_chat_turns([msg]))
+            if choice.get("finish_reason") not in (None, "stop"):
+                out.append(Text(f"finish_reason: {_safe(choice['finish_reason'])}", style="yellow"))
+    for item in body.get("output") or []:
+        if isinstance(item, dict) and item.get("type") == "message":
+            out.append(
+                _turn(str(item.get("role", "assistant")), _content_parts(item.get("content")))
+            )
+    data = body.get("data")
+    if isinstance(data, list) and data and isinstance(data[0], dict) and "embedding" in data[0]:
+        emb = data[0]["embedding"]
+        size = len(emb) if isinstance(emb, list) else "base64"
+        out.append(Text(f"{len(data)} embedding(s) of {size} dimensions", style="green"))
+    usage = body.get("usage")
+    if isinstance(usage, dict):
+        out.append(
+            Text(
+                "usage: "
+                + ", ".join(f"{k}={_safe(v)}" for k, v in usage.items() if not isinstance(v, dict)),
+                style="dim",
+            )
+        )
+    return out
+
+
+def pretty_json(obj: Any, cap: int = DETAIL_TEXT_CAP) -> Text:
+    """Indented, highlighted JSON; non-ASCII kept readable, controls escaped, long output cut."""
+    text = escape_controls_keep_newlines(json.dumps(obj, indent=2, ensure_ascii=False))
+    more = len(text) - cap
+    if more > 0:
+        text = text[:cap]
+    result = _json_highlighter(Text(text))
+    if more > 0:
+        result.append(
+            f"\n… {more:,} more characters (press r for the raw line)", style="dim italic"
+        )
+    return result
+
+
+def escape_controls_keep_newlines(text: str) -> str:
+    return "\n".join(escape_controls(line) for line in text.split("\n"))
+
+
+def render_line_detail(data: bytes, full_length: int, pretty: bool) -> RenderableType:
+    """The detail pane's content for one line (``data`` may be a prefix of the line)."""
+    more = full_length - len(data)
+    if not pretty or more > 0:
+        shown = data[:DETAIL_RAW_CAP]
+        text, bad = safe_text(shown)
+        parts: list[RenderableType] = []
+        if more > 0 and pretty:
+            parts.append(
+                Text(
+                    f"Line is {human_size(full_length)}: too long to pretty-print.", style="yellow"
+                )
+            )
+        if bad:
+            parts.append(Text("Invalid UTF-8: bad bytes shown as \ufffd", style="yellow"))
+        parts.append(Text(text))
+        rest = full_length - len(shown)
+        if rest > 0:
+            parts.append(Text(f"… {rest:,} more bytes", style="dim italic"))
+        return Group(*parts)
+    if not data.strip():
+        return Text("(blank line)", style="dim italic")
+    try:
+        obj = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        text, bad = safe_text(data[:DETAIL_RAW_CAP])
+        head = Text(f"Not valid JSON: {exc}", style="bold red")
+        return Group(head, Text(text))
+    turns = transcript(obj)
+    parts = []
+    if turns:
+        parts.append(Group(*turns))
+        parts.append(Text(""))
+    parts.append(pretty_json(obj))
+    return Group(*parts)

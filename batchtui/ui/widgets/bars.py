@@ -1,0 +1,63 @@
+"""The mode bar at the top of every screen and the status bar of the file screen."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+MODES = (("file", "1 File"), ("batches", "2 Batches"), ("results", "3 Results"))
+
+
+class ModeBar(Static):
+    """``batchtui  1 File  2 Batches  3 Results`` with the current mode highlighted."""
+
+    def __init__(self, mode: str, title: str = "", *, id: str | None = None) -> None:
+        super().__init__(id=id, markup=False)
+        self.mode = mode
+        self.title = title
+
+    def on_mount(self) -> None:
+        self.update(self.render_bar())
+
+    def set_title(self, title: str) -> None:
+        self.title = title
+        self.update(self.render_bar())
+
+    def render_bar(self) -> Text:
+        text = Text(" batchtui ", style="bold")
+        for mode, label in MODES:
+            style = "reverse bold" if mode == self.mode else "dim"
+            text.append(f" {label} ", style=style)
+            text.append(" ")
+        if self.title:
+            text.append("  ")
+            text.append(self.title, style="italic")
+        text.truncate(max(1, self.size.width or 200), overflow="ellipsis")
+        return text
+
+    def on_resize(self) -> None:
+        self.update(self.render_bar())
+
+
+class StatusBar(Static):
+    """One line of left-aligned facts and a right-aligned position, fitted to the width."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, markup=False)
+        self._left = Text()
+        self._right = Text()
+
+    def set(self, left: Text, right: Text) -> None:
+        self._left, self._right = left, right
+        self._redraw()
+
+    def on_resize(self) -> None:
+        self._redraw()
+
+    def _redraw(self) -> None:
+        width = self.size.width or 80
+        right = self._right
+        left = self._left.copy()
+        room = max(0, width - right.cell_len - 1)
+        left.truncate(room, overflow="ellipsis", pad=True)
+        self.update(Text.assemble(left, " ", right))

@@ -1,0 +1,47 @@
+"""A one-line prompt docked at the bottom, like ``less``/vim: go to line, search, custom_id."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import Input
+
+
+class PromptBar(Input):
+    """Hidden until asked for; Enter submits, Escape cancels and hands focus back."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
+
+    class Submitted(Message):
+        def __init__(self, kind: str, value: str) -> None:
+            super().__init__()
+            self.kind = kind
+            self.value = value
+
+    class Cancelled(Message):
+        pass
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, select_on_focus=False)
+        self.kind = ""
+        self.display = False
+
+    def ask(self, kind: str, placeholder: str, value: str = "") -> None:
+        self.kind = kind
+        self.placeholder = placeholder
+        self.value = value
+        self.display = True
+        self.focus()
+
+    def close(self) -> None:
+        self.display = False
+        self.value = ""
+
+    async def action_submit(self) -> None:
+        kind, value = self.kind, self.value.strip()
+        self.close()
+        self.post_message(self.Submitted(kind, value))
+
+    def action_cancel(self) -> None:
+        self.close()
+        self.post_message(self.Cancelled())
