@@ -1,0 +1,109 @@
+"""``batchtui emulator``: run the local OpenAI-compatible batch server in the foreground."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from batchtui.errors import UserError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = subparsers.add_parser(
+        "emulator",
+        help="run a local OpenAI-compatible Files + Batches server",
+        description=(
+            "Run a local emulator of the OpenAI Files and Batches APIs on 127.0.0.1. Point "
+            "batchtui (or any OpenAI client) at it with OPENAI_BASE_URL=http://127.0.0.1:PORT/v1 "
+            "and any OPENAI_API_KEY. Per-batch faults are set through metadata keys "
+            "(emulator.fail_validation, emulator.fail_fraction, emulator.expire, "
+            "emulator.processing_seconds, emulator.rate_limit, emulator.server_error, "
+            "emulator.slow, emulator.drop_download)."
+        ),
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 = any free)")
+    p.add_argument(
+        "--speed",
+        type=float,
+        default=1.0,
+        metavar="X",
+        help="emulated seconds per real second (default 1; 60 = a minute per second)",
+    )
+    p.add_argument("--seed", type=int, default=0, help="seed for ids and outcomes")
+    p.add_argument("--demo", action="store_true", help="start with batches in every state")
+    p.add_argument(
+        "--failure-rate",
+        type=float,
+        default=0.0,
+        metavar="F",
+        help="share of requests that fail with an HTTP-style error (0..1)",
+    )
+    p.add_argument(
+        "--latency", type=float, default=0.0, metavar="S", help="seconds added to every answer"
+    )
+    p.add_argument(
+        "--api-key",
+        action="append",
+        dest="api_keys",
+        metavar="KEY",
+        help="accept only this key (repeatable; default: any key)",
+    )
+    p.add_argument("--no-range", action="store_true", help="ignore Range headers on downloads")
+    p.add_argument("--data-dir", default=None, help="keep file contents here (default: temp)")
+    p.set_defaults(handler=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    import asyncio
+    from pathlib import Path
+
+    if args.speed < 0:
+        raise UserError("--speed must be 0 or more")
+    if not 0.0 <= args.failure_rate <= 1.0:
+        raise UserError("--failure-rate must be between 0 and 1")
+    if args.data_dir is not None:
+        data_dir = Path(args.data_dir)
+        try:
+            data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UserError(f"cannot use {data_dir} as data directory: {exc.strerror}") from None
+    else:
+        data_dir = None
+    try:
+        asyncio.run(_serve(args, data_dir))
+    except OSError as exc:
+        raise UserError(
+            f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}"
+        ) from None
+    return 0
+
+
+async def _serve(args: argparse.Namespace, data_dir: object) -> None:
+    import asyncio
+
+    from batchtui.emulator.demo import seed_demo
+    from batchtui.emulator.options import EmulatorOptions
+    from batchtui.emulator.server import EmulatorServer
+
+    options = EmulatorOptions(
+        host=args.host,
+        port=args.port,
+        speed=args.speed,
+        seed=args.seed,
+        failure_rate=args.failure_rate,
+        latency=args.latency,
+        api_keys=tuple(args.api_keys) if args.api_keys else None,
+        supports_range=not args.no_range,
+        data_dir=data_dir,  # type: ignore[arg-type]
+    )
+    async with EmulatorServer(options) as emu:
+        if args.demo:
+            summary = await seed_demo(emu, seed=args.seed or 7)
+            print(f"seeded {len(summary.batches)} demo batches", file=sys.stderr)
+        print(f"batchtui emulator listening on {emu.base_url} (speed x{args.speed:g})")
+        print(f"  export OPENAI_BASE_URL={emu.base_url}")
+        print("  export OPENAI_API_KEY=sk-emulator   # any key works" if not args.api_keys
+              else "  export OPENAI_API_KEY=<one of the --api-key values>")
+        print("Press Ctrl-C to stop.", flush=True)
+        await asyncio.Event().wait()
