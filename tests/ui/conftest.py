@@ -1,0 +1,54 @@
+"""Fixtures for UI tests: an app factory and helpers that wait for workers, never sleep."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from batchtui.jsonl import LineIndex
+from batchtui.ui.app import BatchTUI
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No user config, state or API credentials leak into UI tests."""
+    monkeypatch.setenv("BATCHTUI_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+
+
+@pytest.fixture
+def make_app() -> Callable[..., BatchTUI]:
+    def factory(path: str | Path | None, **kwargs: object) -> BatchTUI:
+        index = LineIndex(path) if path is not None else None
+        kwargs.setdefault("validate", False)
+        return BatchTUI(index, **kwargs)  # type: ignore[arg-type]
+
+    return factory
+
+
+async def settle(pilot: Pilot[object]) -> None:
+    """Wait until background workers are done and their messages are handled."""
+    for _ in range(50):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(w.is_running for w in pilot.app.workers):
+            return
+    raise AssertionError("workers did not settle")
+
+
+async def wait_for(pilot: Pilot[object], predicate: Callable[[], bool], what: str) -> None:
+    """Poll ``predicate`` with a bound; a failing wait names what it waited for."""
+    for _ in range(500):
+        if predicate():
+            return
+        await pilot.pause()
+        await asyncio.sleep(0)
+    raise AssertionError(f"timed out waiting for {what}")

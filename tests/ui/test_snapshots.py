@@ -1,0 +1,40 @@
+"""Snapshots of the main screens at 80x24 (and one large size). Update with --snapshot-update."""
+
+from __future__ import annotations
+
+import pytest
+from tests.ui.conftest import REPO, settle
+
+from batchtui.jsonl import LineIndex
+from batchtui.ui.app import BatchTUI
+
+
+@pytest.fixture(autouse=True)
+def _repo_cwd(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The mode bar shows the path as given; relative paths keep snapshots machine-independent.
+    monkeypatch.chdir(REPO)
+
+
+def browser(name: str) -> BatchTUI:
+    return BatchTUI(LineIndex(f"tests/ui/fixtures/{name}.jsonl"), validate=False)
+
+
+async def _settle(pilot) -> None:  # type: ignore[no-untyped-def]
+    await settle(pilot)
+
+
+@pytest.mark.parametrize("name", ["normal", "cjk", "long", "controls", "empty"])
+def test_browser_80x24(snap_compare, name: str) -> None:
+    assert snap_compare(browser(name), terminal_size=(80, 24), run_before=_settle)
+
+
+def test_browser_cursor_and_raw_80x24(snap_compare) -> None:
+    assert snap_compare(browser("cjk"), terminal_size=(80, 24), press=["j", "j", "r"], run_before=_settle)
+
+
+def test_browser_large(snap_compare) -> None:
+    assert snap_compare(browser("normal"), terminal_size=(160, 50), press=["j"], run_before=_settle)
+
+
+def test_help_80x24(snap_compare) -> None:
+    assert snap_compare(browser("normal"), terminal_size=(80, 24), press=["question_mark"], run_before=_settle)
