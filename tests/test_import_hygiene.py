@@ -1,0 +1,47 @@
+"""The domain layers never import Textual or Rich, and browsing never imports openai."""
+
+from __future__ import annotations
+
+import pkgutil
+import subprocess
+import sys
+
+import pytest
+
+import batchtui
+
+DOMAIN_PACKAGES = ("jsonl", "validation", "api", "results", "emulator")
+
+
+def domain_modules() -> list[str]:
+    names = ["batchtui", "batchtui.cli", "batchtui.errors"]
+    for pkg in DOMAIN_PACKAGES:
+        names.append(f"batchtui.{pkg}")
+        path = [f"{batchtui.__path__[0]}/{pkg}"]
+        names.extend(f"batchtui.{pkg}.{m.name}" for m in pkgutil.iter_modules(path))
+    return names
+
+
+def imported_after(code: str) -> set[str]:
+    out = subprocess.run(
+        [sys.executable, "-c", code + "\nimport sys; print('\\n'.join(sys.modules))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return {line.split(".")[0] for line in out.split()}
+
+
+@pytest.mark.parametrize("module", domain_modules())
+def test_domain_module_does_not_import_textual_or_rich(module: str) -> None:
+    top = imported_after(f"import {module}")
+    assert "textual" not in top, f"{module} imports textual"
+    assert "rich" not in top, f"{module} imports rich"
+
+
+def test_cli_help_and_browsing_path_do_not_import_openai() -> None:
+    code = (
+        "import batchtui.cli as c, batchtui.ui.app, batchtui.ui.screens.file\n"
+        "c._subcommand_parser()"
+    )
+    assert "openai" not in imported_after(code)
