@@ -1,0 +1,66 @@
+"""Regenerate the pictures in screenshots/ from the real app (run from the repo root):
+
+    .venv/bin/python screenshots/regenerate.py
+
+Each picture is an SVG written by Textual's own screenshot support, driven by Pilot the way
+the tests drive the app. Add a scene to SCENES when a screen is added.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(REPO))
+
+from batchtui.jsonl import LineIndex  # noqa: E402
+from batchtui.ui.app import BatchTUI  # noqa: E402
+
+Scene = Callable[[], Awaitable[None]]
+
+
+async def settle(pilot: Pilot[object]) -> None:
+    for _ in range(50):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(w.is_running for w in pilot.app.workers):
+            return
+
+
+async def shoot(app: BatchTUI, name: str, size: tuple[int, int], keys: list[str]) -> None:
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot)
+        app.save_screenshot(filename=f"{name}.svg", path=str(HERE))
+    print(f"wrote screenshots/{name}.svg")
+
+
+def browser(path: str, **kwargs: object) -> BatchTUI:
+    return BatchTUI(LineIndex(path), **kwargs)  # type: ignore[arg-type]
+
+
+SCENES: dict[str, Callable[[], Awaitable[None]]] = {
+    "browser": lambda: shoot(browser("batchtui/examples/chat.jsonl"), "browser", (120, 36), ["j", "j"]),
+    "browser-80x24": lambda: shoot(
+        browser("batchtui/examples/chat.jsonl"), "browser-80x24", (80, 24), ["j", "j", "j", "j", "j"]
+    ),
+}
+
+
+async def main(names: list[str]) -> None:
+    os.chdir(REPO)
+    for name in names or list(SCENES):
+        await SCENES[name]()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1:]))
