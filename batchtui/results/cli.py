@@ -1,0 +1,179 @@
+"""``batchtui results``: join a batch's input with its output and error files.
+
+Only the standard library is imported here; the engine (orjson), the API layer (openai) and
+the UI (textual) are imported inside the handler, when they are needed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+
+from batchtui.errors import UserError
+
+DESCRIPTION = """\
+Join a batch's input file with its output and error files by custom_id: what succeeded,
+what failed and why, what expired or went missing. Opens the results view, or with
+--summary / --export-* works without a terminal UI."""
+
+EPILOG = """\
+examples:
+  batchtui results --input in.jsonl --output out.jsonl --errors err.jsonl
+  batchtui results --input in.jsonl --output out.jsonl --summary --format json
+  batchtui results --input in.jsonl --errors err.jsonl --export-retry retry.jsonl
+  batchtui results --input in.jsonl --output vllm_out.jsonl --export-results results.csv
+  batchtui results batch_abc123 --summary
+
+--summary json keys: counts (succeeded, failed, expired, missing, unexpected, duplicates,
+truncated, and finer ones), failures_by_code, histogram, usage, problems. "failed" counts
+HTTP errors, other errors and cancelled requests; "expired" is batch_expired.
+The retry file holds the input lines of failed, expired, cancelled and missing requests,
+byte for byte."""
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "results",
+        help="join input, output and error files by custom_id; summary, retry file, exports",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "batch_id",
+        nargs="?",
+        metavar="BATCH_ID",
+        help="download this batch's input, output and error files through the API first",
+    )
+    parser.add_argument("--input", "-i", metavar="IN", help="the batch input file")
+    parser.add_argument(
+        "--output", "-o", metavar="OUT", help="the output file (or a vLLM file with both)"
+    )
+    parser.add_argument("--errors", "-e", metavar="ERR", help="the error file")
+    parser.add_argument(
+        "--summary",
+        action="store_true",
+        help="print counts, the failure histogram and token usage instead of opening the view",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="summary format (default: text)",
+    )
+    parser.add_argument(
+        "--export-retry",
+        metavar="FILE",
+        help="write the input lines of failed, expired and missing requests to FILE",
+    )
+    parser.add_argument(
+        "--retry-truncated",
+        action="store_true",
+        help="with --export-retry: also retry answers cut off by max tokens",
+    )
+    parser.add_argument(
+        "--export-results",
+        metavar="FILE",
+        help="write one record per request to FILE (.jsonl or .csv)",
+    )
+    parser.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        help="with BATCH_ID: where downloaded files go (default: the user cache directory)",
+    )
+    parser.set_defaults(handler=run)
+
+
+def _check_args(args: argparse.Namespace) -> None:
+    if args.batch_id and args.input:
+        raise UserError("give either BATCH_ID or --input, not both")
+    if not args.batch_id and not args.input:
+        raise UserError("give --input IN (with --output and/or --errors), or a BATCH_ID")
+    if args.batch_id and (args.output or args.errors):
+        raise UserError("--output and --errors come from the batch when BATCH_ID is given")
+    if args.retry_truncated and not args.export_retry:
+        raise UserError("--retry-truncated needs --export-retry FILE")
+    if args.export_results:
+        from batchtui.results.export import format_for
+
+        format_for(args.export_results)  # a bad suffix fails before the join, not after
+
+
+def _headless(args: argparse.Namespace) -> bool:
+    return bool(args.summary or args.export_retry or args.export_results)
+
+
+def download_batch(batch_id: str, cache_dir: str | None) -> tuple[str, str | None, str | None]:
+    """Download a batch's input, output and error files; returns their local paths
+    (None for a file the batch does not have)."""
+    try:
+        from batchtui.api import service  # type: ignore[attr-defined]
+    except ImportError:
+        service = None
+    download = getattr(service, "download_batch_files", None)
+    if download is None:
+        raise UserError(
+            f"cannot download {batch_id}: the API download service is not available in this "
+            "build; download the files and use --input/--output/--errors"
+        )
+    return download(batch_id, cache_dir)
+
+
+def run(args: argparse.Namespace) -> int:
+    _check_args(args)
+    if args.batch_id:
+        args.input, args.output, args.errors = download_batch(args.batch_id, args.cache_dir)
+    if not _headless(args):
+        return _open_view(args)
+    from batchtui.results.join import join
+
+    with join(args.input, args.output or None, args.errors or None) as result:
+        if args.summary:
+            _print_summary(result, args.format)
+        if args.export_retry:
+            from batchtui.results.export import export_retry
+            from batchtui.results.model import Flag
+
+            flags = int(Flag.TRUNCATED) if args.retry_truncated else 0
+            report = export_retry(result, args.export_retry, flags=flags)
+            _note(f"wrote {report.rows:,} request(s) to retry to {report.path}")
+        if args.export_results:
+            from batchtui.results.export import export_results
+
+            report = export_results(result, args.export_results)
+            _note(f"wrote {report.rows:,} result record(s) to {report.path}")
+    return 0
+
+
+def _note(message: str) -> None:
+    # Notes go to stderr so `--summary --format json > file` stays pure JSON.
+    print(f"batchtui: {message}", file=sys.stderr)
+
+
+def _print_summary(result: Any, fmt: str) -> None:
+    if fmt == "json":
+        sys.stdout.write(json.dumps(result.summary(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        from batchtui.results.report import format_text
+
+        sys.stdout.write(format_text(result))
+    sys.stdout.flush()
+
+
+def _open_view(args: argparse.Namespace) -> int:
+    for path in (args.input, args.output, args.errors):
+        if path and not os.path.exists(path):
+            raise UserError(f"{path}: no such file")
+    try:
+        from batchtui.ui.results_launch import launch_results  # type: ignore[import-not-found]
+    except ModuleNotFoundError as exc:
+        if exc.name is None or not exc.name.startswith("batchtui.ui"):
+            raise
+        raise UserError(
+            "the results view is not available in this build yet; use --summary, "
+            "--export-retry FILE or --export-results FILE"
+        ) from None
+    return int(launch_results(args) or 0)

@@ -1,0 +1,727 @@
+"""The join engine: input, output and error files matched by ``custom_id``.
+
+Memory model: nothing parsed is kept. Each file gets a :class:`~batchtui.jsonl.LineIndex`
+(8 bytes a line); each request gets a handful of compact per-row arrays (line numbers, a class
+byte, a flag byte, a status code, four token counts, a failure-group id) plus its custom_id
+in one dict. Everything the UI shows for one request is re-read from the files on demand
+(:meth:`JoinResult.detail`). Totals are computed from the per-row arrays after the pass,
+which makes replacing an answer (an id answered twice) a plain overwrite.
+
+Rows: one per input line that has a custom_id, in input order, then one per unexpected
+custom_id (a result whose id is not in the input), in the order they were met.
+"""
+
+from __future__ import annotations
+
+import os
+from array import array
+from bisect import bisect_left, bisect_right
+from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from batchtui.errors import UserError
+from batchtui.jsonl.index import LineIndex, Span
+from batchtui.results import parse
+from batchtui.results.model import (
+    FAILED_CLASSES,
+    PROBLEM_CLASSES,
+    SOFT_FLAGS,
+    Answer,
+    ErrorInfo,
+    FailureGroup,
+    Flag,
+    LineProblem,
+    Progress,
+    RequestClass,
+    RowDetail,
+    Source,
+    Usage,
+)
+
+# A file argument: a path, an open LineIndex, or None / "" for an absent file.
+FileArg = Any
+ProgressCallback = Callable[[Progress], None]
+CancelCheck = Callable[[], bool]
+
+# How often (in lines) the read loops report progress and look at the cancel flag.
+CHECK_EVERY = 1024
+# Problems kept with their line numbers; beyond this only the count grows.
+MAX_PROBLEMS = 10_000
+
+_NO_USAGE = parse.NO_USAGE
+_STICKY_FLAGS = int(Flag.DUPLICATE | Flag.DUPLICATE_INPUT)
+
+
+class JoinCancelled(Exception):
+    """The join was cancelled through its ``cancelled`` callback."""
+
+
+def _open(arg: Any, owned: list[LineIndex]) -> LineIndex | None:
+    if arg is None or arg == "":
+        return None  # an absent file: output_file_id null, error_file_id ""
+    if isinstance(arg, LineIndex):
+        return arg
+    index = LineIndex(arg)
+    owned.append(index)
+    return index
+
+
+def _same_file(a: LineIndex, b: LineIndex) -> bool:
+    if a is b:
+        return True
+    try:
+        return os.path.samefile(a.path, b.path)
+    except OSError:
+        return False
+
+
+class _Reporter:
+    """Turns per-phase byte counts into one monotone :class:`Progress` stream."""
+
+    def __init__(self, callback: ProgressCallback | None, total: int) -> None:
+        self.callback = callback
+        self.total = total
+        self.base = 0  # bytes of finished phases
+
+    def report(self, phase: str, done_in_phase: int) -> None:
+        if self.callback is not None:
+            self.callback(Progress(phase, self.base + done_in_phase, self.total))
+
+    def finish_phase(self, size: int) -> None:
+        self.base += size
+
+
+def join(
+    input_file: FileArg,
+    output_file: FileArg = None,
+    errors_file: FileArg = None,
+    *,
+    progress: ProgressCallback | None = None,
+    cancelled: CancelCheck | None = None,
+) -> JoinResult:
+    """Join an input file with its output and/or error file.
+
+    Each file argument is a path, an already open :class:`LineIndex` (the browser's, for
+    instance; it is scanned to the end if needed and not closed by us), or None / ``""`` for
+    an absent file. A single vLLM-style file holding successes and failures goes in
+    ``output_file``; passing the same file as ``errors_file`` too is detected and ignored.
+
+    Runs in the calling thread (the UI calls it from a thread worker); ``progress`` receives
+    :class:`Progress` snapshots, at most one per 16 MB scanned or ~1,000 lines read, and a
+    true ``cancelled()`` stops it with :class:`JoinCancelled`. Bad lines are collected in
+    :attr:`JoinResult.problems`, never raised. Missing or unreadable files raise
+    :class:`~batchtui.errors.UserError`.
+    """
+    owned: list[LineIndex] = []
+    try:
+        inp = _open(input_file, owned)
+        if inp is None:
+            raise UserError("an input file is needed to join results")
+        out = _open(output_file, owned)
+        err = _open(errors_file, owned)
+        if out is not None and err is not None and _same_file(out, err):
+            err = None  # one file given twice (vLLM): read it once
+        files = [(Source.INPUT, inp), (Source.OUTPUT, out), (Source.ERRORS, err)]
+        present = [(src, ix) for src, ix in files if ix is not None]
+        reporter = _Reporter(progress, 2 * sum(ix.size for _, ix in present))
+        for src, ix in present:
+            _scan(ix, src, reporter, cancelled)
+        builder = _Builder(cancelled, reporter)
+        builder.read_input(inp)
+        if out is not None:
+            builder.read_results(out, Source.OUTPUT)
+        if err is not None:
+            builder.read_results(err, Source.ERRORS)
+        reporter.report("done", 0)
+        return builder.finish(inp, out, err, owned)
+    except BaseException:
+        for index in owned:
+            index.close()
+        raise
+
+
+def _scan(ix: LineIndex, src: Source, reporter: _Reporter, cancelled: CancelCheck | None) -> None:
+    phase = f"indexing {src.label}"
+    start = ix.scanned_bytes
+    reporter.report(phase, start)
+    done = ix.scan(
+        progress=lambda scanned, _lines: reporter.report(phase, scanned), cancelled=cancelled
+    )
+    if not done:
+        if cancelled is not None and cancelled():
+            raise JoinCancelled()
+        raise UserError(f"{ix.path}: the file shrank while it was being read")
+    reporter.finish_phase(ix.size)
+
+
+def _is_blank(data: bytes) -> bool:
+    # Cheap for the usual line (starts with '{'); strip() only for lines that start blank.
+    return not data or (data[0] in b" \t\r\f\v" and not data.strip())
+
+
+class _Builder:
+    """Accumulates the per-row arrays during the pass."""
+
+    def __init__(self, cancelled: CancelCheck | None, reporter: _Reporter) -> None:
+        self.cancelled = cancelled
+        self.reporter = reporter
+        self.ids: list[str] = []
+        self.row_of: dict[str, int] = {}
+        self.input_rows: dict[str, list[int]] = {}  # only ids on several input lines
+        self.input_line = array("i")
+        self.problems: list[LineProblem] = []
+        self.problem_count = 0
+        self.skipped_count = 0
+        self.blank_lines = 0
+        self.other_answers: dict[int, list[Answer]] = {}
+        self.groups: list[FailureGroup] = []
+        self.group_of: dict[tuple[int, str, str], int] = {}
+        self.pattern_cache: dict[str, str] = {}
+        self.input_count = 0
+
+    # -- helpers ---------------------------------------------------------------------
+
+    def _problem(self, source: Source, line: int, message: str, skipped: bool = True) -> None:
+        self.problem_count += 1
+        self.skipped_count += skipped
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(LineProblem(source, line, message, skipped))
+
+    def _tick(self, ix: LineIndex, phase: str, line: int) -> None:
+        if self.cancelled is not None and self.cancelled():
+            raise JoinCancelled()
+        nl = ix.newline_offsets
+        self.reporter.report(phase, nl[line] if line < len(nl) else ix.size)
+
+    # -- input -----------------------------------------------------------------------
+
+    def read_input(self, ix: LineIndex) -> None:
+        phase = "reading input"
+        ids = self.ids
+        row_of = self.row_of
+        input_line = self.input_line
+        get_id = parse.input_custom_id
+        for i, data in ix.iter_lines():
+            if not i % CHECK_EVERY:
+                self._tick(ix, phase, i)
+            if _is_blank(data):
+                self.blank_lines += 1
+                continue
+            try:
+                cid = get_id(data)
+            except parse.LineError as exc:
+                self._problem(Source.INPUT, i, str(exc))
+                continue
+            row = len(ids)
+            first = row_of.setdefault(cid, row)
+            if first != row:
+                self.input_rows.setdefault(cid, [first]).append(row)
+            ids.append(cid)
+            input_line.append(i)
+        self.reporter.finish_phase(ix.size)
+        n = self.input_count = len(ids)
+        # Every input row starts missing; answers overwrite these in place.
+        self.klass = bytearray([RequestClass.MISSING]) * n
+        self.flags = bytearray(n)
+        self.result_src = bytearray(n)
+        self.result_line = array("i", [-1]) * n
+        self.status = array("H", [0]) * n
+        self.group = array("i", [-1]) * n
+        self.tokens = [array("q", [0]) * n for _ in range(4)]
+        for rows in self.input_rows.values():
+            for row in rows:
+                self.flags[row] |= Flag.DUPLICATE_INPUT
+
+    # -- results ---------------------------------------------------------------------
+
+    def read_results(self, ix: LineIndex, src: Source) -> None:
+        phase = f"reading {src.label}"
+        loads = parse.loads
+        classify = parse.classify
+        result_custom_id = parse.result_custom_id
+        row_get = self.row_of.get
+        repeated_inputs = self.input_rows
+        result_src, result_line, status_of = self.result_src, self.result_line, self.status
+        klass, flags, group = self.klass, self.flags, self.group
+        t0, t1, t2, t3 = self.tokens
+        source = int(src)
+        for i, data in ix.iter_lines():
+            if not i % CHECK_EVERY:
+                self._tick(ix, phase, i)
+            if _is_blank(data):
+                self.blank_lines += 1
+                continue
+            try:
+                obj, bad_utf8 = loads(data)
+                cid = result_custom_id(obj)
+            except parse.LineError as exc:
+                self._problem(src, i, str(exc))
+                continue
+            if bad_utf8:
+                self._problem(src, i, "invalid UTF-8, read with replacement characters", False)
+            verdict = classify(obj)
+            row = row_get(cid)
+            if row is None or result_src[row] or cid in repeated_inputs:
+                self._assign(cid, src, i, verdict)
+                continue
+            # The common case inlined: the first answer for an input row.
+            k, fl, status, usage, info = verdict
+            result_src[row] = source
+            result_line[row] = i
+            status_of[row] = status if status < 65536 else 0
+            flags[row] |= fl
+            klass[row] = k
+            if info is not None:
+                group[row] = self._group_id(k, info)
+            if usage is not _NO_USAGE:
+                t0[row], t1[row], t2[row], t3[row] = usage
+        self.reporter.finish_phase(ix.size)
+
+    def _new_unexpected_row(self, cid: str) -> int:
+        row = len(self.ids)
+        self.ids.append(cid)
+        self.row_of[cid] = row
+        self.input_line.append(-1)
+        self.klass.append(RequestClass.UNEXPECTED)
+        self.flags.append(0)
+        self.result_src.append(0)
+        self.result_line.append(-1)
+        self.status.append(0)
+        self.group.append(-1)
+        for arr in self.tokens:
+            arr.append(0)
+        return row
+
+    def _assign(self, cid: str, src: Source, line: int, verdict: tuple[Any, ...]) -> None:
+        row = self.row_of.get(cid)
+        if row is None:
+            row = self._new_unexpected_row(cid)
+        else:
+            rows = self.input_rows.get(cid)
+            if rows is not None:
+                # The same id on several input lines: pair answers with lines in order
+                # (vLLM answers each line; it does not check uniqueness).
+                for candidate in rows:
+                    if not self.result_src[candidate]:
+                        row = candidate
+                        break
+        if not self.result_src[row]:
+            self._store(row, src, line, verdict)
+            return
+        # Answered again. The shown answer is the best one: a success over a failure, then
+        # the earliest position (output before errors, lower line first), so the verdict
+        # does not depend on which answer was read first.
+        self.flags[row] |= Flag.DUPLICATE
+        others = self.other_answers.setdefault(row, [])
+        cur_src, cur_line = self.result_src[row], self.result_line[row]
+        cur_rank = self._answer_class(row) != RequestClass.SUCCEEDED
+        new_rank = verdict[0] != RequestClass.SUCCEEDED
+        if (new_rank, src, line) < (cur_rank, cur_src, cur_line):
+            others.append(Answer(Source(cur_src), cur_line))
+            self._store(row, src, line, verdict)
+        else:
+            others.append(Answer(src, line))
+
+    def _answer_class(self, row: int) -> int:
+        # An unexpected row keeps its class; its answer's own class is in its status code.
+        k = self.klass[row]
+        if k == RequestClass.UNEXPECTED:
+            status = self.status[row]
+            return RequestClass.SUCCEEDED if 200 <= status < 300 else RequestClass.FAILED
+        return k
+
+    def _store(self, row: int, src: Source, line: int, verdict: tuple[Any, ...]) -> None:
+        klass, flags, status, usage, info = verdict
+        self.result_src[row] = src
+        self.result_line[row] = line
+        self.status[row] = status if 0 <= status < 65536 else 0
+        self.flags[row] = (self.flags[row] & _STICKY_FLAGS) | flags
+        if self.klass[row] != RequestClass.UNEXPECTED:
+            self.klass[row] = klass
+            self.group[row] = self._group_id(klass, info) if info is not None else -1
+        if usage is not _NO_USAGE:
+            t = self.tokens
+            t[0][row], t[1][row], t[2][row], t[3][row] = usage
+
+    def _group_id(self, klass: int, info: ErrorInfo) -> int:
+        pattern = self.pattern_cache.get(info.message)
+        if pattern is None:
+            if len(self.pattern_cache) > 4096:
+                self.pattern_cache.clear()  # messages with per-request numbers: bounded
+            pattern = self.pattern_cache[info.message] = parse.message_pattern(info.message)
+        key = (klass, info.code, pattern)
+        gid = self.group_of.get(key)
+        if gid is None:
+            gid = self.group_of[key] = len(self.groups)
+            self.groups.append(
+                FailureGroup(gid, info.code, pattern, RequestClass(klass), info.message[:500])
+            )
+        return gid
+
+    # -- result ----------------------------------------------------------------------
+
+    def finish(
+        self,
+        inp: LineIndex,
+        out: LineIndex | None,
+        err: LineIndex | None,
+        owned: list[LineIndex],
+    ) -> JoinResult:
+        # Group counts from the final per-row state (replaced answers no longer count).
+        group = self.group
+        for g in self.groups:
+            g.count = 0
+        for row, gid in enumerate(group):
+            if gid >= 0:
+                g = self.groups[gid]
+                if not g.count:
+                    g.first_row = row
+                g.count += 1
+        return JoinResult(self, inp, out, err, owned)
+
+
+class JoinResult:
+    """The outcome of a join: counts, the failure histogram, and per-row access.
+
+    Immutable once built, so any thread may read it. Line numbers are 0-based throughout
+    the API (add 1 to show them). Keep it open while the UI needs line bytes; ``close()``
+    releases the files this result opened itself.
+    """
+
+    def __init__(
+        self,
+        b: _Builder,
+        inp: LineIndex,
+        out: LineIndex | None,
+        err: LineIndex | None,
+        owned: list[LineIndex],
+    ) -> None:
+        self.input_index = inp
+        self.output_index = out
+        self.errors_index = err
+        self._owned = owned
+        self._ids = b.ids
+        self._row_of = b.row_of
+        self.input_count = b.input_count
+        self._input_line = b.input_line
+        self._klass = bytes(b.klass)
+        self._flags = bytes(b.flags)
+        self._result_src = bytes(b.result_src)
+        self._result_line = b.result_line
+        self._status = b.status
+        self._group = b.group
+        self._tokens = b.tokens
+        self._groups = b.groups
+        self._other_answers = {row: tuple(v) for row, v in b.other_answers.items()}
+        self.problems: list[LineProblem] = b.problems
+        self.problem_count = b.problem_count
+        self.broken_line_count = b.skipped_count  # lines skipped as unusable
+        self.blank_lines = b.blank_lines
+        self._class_counts = [self._klass.count(k) for k in range(len(RequestClass))]
+        self._flag_counts = dict.fromkeys((f for f in Flag if f), 0)
+        for value, n in Counter(self._flags).items():
+            for f in self._flag_counts:
+                if value & f:
+                    self._flag_counts[f] += n
+        self._row_cache: dict[tuple[Any, ...], array] = {}
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    def close(self) -> None:
+        for index in self._owned:
+            index.close()
+        self._owned = []
+
+    def __enter__(self) -> JoinResult:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def path(self, source: Source) -> str | None:
+        ix = self._index(source)
+        return ix.path if ix is not None else None
+
+    def _index(self, source: Source) -> LineIndex | None:
+        if source == Source.INPUT:
+            return self.input_index
+        if source == Source.OUTPUT:
+            return self.output_index
+        if source == Source.ERRORS:
+            return self.errors_index
+        return None
+
+    # -- counts ----------------------------------------------------------------------
+
+    @property
+    def row_count(self) -> int:
+        """Input rows plus unexpected rows."""
+        return len(self._ids)
+
+    def count(self, klass: RequestClass) -> int:
+        return self._class_counts[klass]
+
+    def flag_count(self, flag: Flag) -> int:
+        return self._flag_counts[flag]
+
+    @property
+    def failed_count(self) -> int:
+        """Failures other than expiry: HTTP errors, other errors, cancellations."""
+        return sum(self._class_counts[k] for k in FAILED_CLASSES if k != RequestClass.EXPIRED)
+
+    def counts(self) -> dict[str, int]:
+        """The headline counts (the ``--summary --format json`` ``counts`` object)."""
+        c = self._class_counts
+        return {
+            "total": self.input_count,
+            "succeeded": c[RequestClass.SUCCEEDED],
+            "failed": self.failed_count,
+            "expired": c[RequestClass.EXPIRED],
+            "missing": c[RequestClass.MISSING],
+            "unexpected": c[RequestClass.UNEXPECTED],
+            "duplicates": self._flag_counts[Flag.DUPLICATE],
+            "truncated": self._flag_counts[Flag.TRUNCATED],
+            "failed_http": c[RequestClass.FAILED_HTTP],
+            "cancelled": c[RequestClass.CANCELLED],
+            "content_filter": self._flag_counts[Flag.CONTENT_FILTER],
+            "refusal": self._flag_counts[Flag.REFUSAL],
+            "empty": self._flag_counts[Flag.EMPTY],
+            "duplicate_inputs": self._flag_counts[Flag.DUPLICATE_INPUT],
+            "broken_lines": self.broken_line_count,
+        }
+
+    def histogram(self) -> list[FailureGroup]:
+        """Failure groups by (class, code, message pattern), most frequent first."""
+        groups = [g for g in self._groups if g.count]
+        groups.sort(key=lambda g: (-g.count, g.first_row))
+        return groups
+
+    def group(self, group_id: int) -> FailureGroup:
+        return self._groups[group_id]
+
+    def failures_by_code(self) -> dict[str, int]:
+        by_code: dict[str, int] = {}
+        for g in self.histogram():
+            by_code[g.code] = by_code.get(g.code, 0) + g.count
+        return dict(sorted(by_code.items(), key=lambda kv: (-kv[1], kv[0])))
+
+    def usage(self, rows: Iterable[int] | None = None) -> Usage:
+        """Token totals over ``rows`` (all rows when None)."""
+        t = self._tokens
+        if rows is None:
+            return Usage(sum(t[0]), sum(t[1]), sum(t[2]), sum(t[3]))
+        totals = [0, 0, 0, 0]
+        for r in rows:
+            for j in range(4):
+                totals[j] += t[j][r]
+        return Usage(*totals)
+
+    # -- rows ------------------------------------------------------------------------
+
+    def custom_id(self, row: int) -> str:
+        return self._ids[row]
+
+    def row_of(self, custom_id: str) -> int | None:
+        """The row of ``custom_id`` (its first input line when repeated), or None."""
+        return self._row_of.get(custom_id)
+
+    def klass(self, row: int) -> RequestClass:
+        return RequestClass(self._klass[row])
+
+    def flags(self, row: int) -> Flag:
+        return Flag(self._flags[row])
+
+    def status_code(self, row: int) -> int | None:
+        return self._status[row] or None
+
+    def group_id(self, row: int) -> int | None:
+        gid = self._group[row]
+        return gid if gid >= 0 else None
+
+    def input_line(self, row: int) -> int | None:
+        line = self._input_line[row]
+        return line if line >= 0 else None
+
+    def result_answer(self, row: int) -> Answer | None:
+        src = self._result_src[row]
+        return Answer(Source(src), self._result_line[row]) if src else None
+
+    def row_usage(self, row: int) -> Usage:
+        t = self._tokens
+        return Usage(t[0][row], t[1][row], t[2][row], t[3][row])
+
+    def is_problem(self, row: int, soft: bool = True) -> bool:
+        if self._klass[row] in PROBLEM_CLASSES:
+            return True
+        mask = int(SOFT_FLAGS | Flag.DUPLICATE) if soft else int(Flag.DUPLICATE)
+        return bool(self._flags[row] & mask)
+
+    def rows(
+        self,
+        classes: Iterable[RequestClass] | None = None,
+        *,
+        flags: int = 0,
+        group: int | None = None,
+    ) -> array:
+        """Row numbers (ascending ``array('i')``) matching every given filter: class in
+        ``classes``, any bit of ``flags`` set, failure group ``group``. No filter: all rows.
+        Results are cached; do not modify the returned array."""
+        key = (None if classes is None else frozenset(int(c) for c in classes), int(flags), group)
+        cached = self._row_cache.get(key)
+        if cached is not None:
+            return cached
+        if group is not None:
+            candidates: Iterable[int] = (r for r, g in enumerate(self._group) if g == group)
+        else:
+            candidates = range(len(self._ids))
+        kl, fl = self._klass, self._flags
+        if key[0] is not None:
+            wanted = key[0]
+            candidates = [r for r in candidates if kl[r] in wanted]
+        if flags:
+            candidates = [r for r in candidates if fl[r] & flags]
+        result = array("i", candidates)
+        if len(self._row_cache) > 64:
+            self._row_cache.clear()
+        self._row_cache[key] = result
+        return result
+
+    def problem_rows(self, soft: bool = True) -> array:
+        """Rows a "next failure" key stops at: failed, expired, cancelled, missing,
+        unexpected, answered twice, and (with ``soft``) truncated/filtered/refused/empty."""
+        key = ("problems", soft)
+        cached = self._row_cache.get(key)
+        if cached is None:
+            cached = array("i", (r for r in range(len(self._ids)) if self.is_problem(r, soft)))
+            self._row_cache[key] = cached
+        return cached
+
+    def next_failure(
+        self,
+        row: int | None,
+        *,
+        backward: bool = False,
+        within: array | None = None,
+        soft: bool = True,
+        wrap: bool = True,
+    ) -> int | None:
+        """The next (or previous) problem row after ``row`` (None: from the edge).
+
+        ``within`` restricts the search to an ascending row array, e.g. the list the UI is
+        showing. Returns None when there is none; wraps around by default.
+        """
+        if within is None:
+            candidates = self.problem_rows(soft)
+        else:
+            candidates = array("i", (r for r in within if self.is_problem(r, soft)))
+        if not candidates:
+            return None
+        if backward:
+            pos = len(candidates) if row is None else bisect_left(candidates, row)
+            if pos > 0:
+                return candidates[pos - 1]
+            return candidates[-1] if wrap else None
+        pos = 0 if row is None else bisect_right(candidates, row)
+        if pos < len(candidates):
+            return candidates[pos]
+        return candidates[0] if wrap else None
+
+    # -- lines -----------------------------------------------------------------------
+
+    def input_bytes(self, row: int, cap: int | None = None) -> bytes | None:
+        line = self._input_line[row]
+        return self.input_index.line(line, cap) if line >= 0 else None
+
+    def result_bytes(self, row: int, cap: int | None = None) -> bytes | None:
+        answer = self.result_answer(row)
+        if answer is None:
+            return None
+        ix = self._index(answer.source)
+        return ix.line(answer.line, cap) if ix is not None else None
+
+    def detail(self, row: int, cap: int | None = None) -> RowDetail:
+        """Both lines of ``row`` (capped at ``cap`` bytes each) and the parsed outcome."""
+        answer = self.result_answer(row)
+        result_bytes = outcome = None
+        if answer is not None:
+            ix = self._index(answer.source)
+            assert ix is not None
+            full = ix.line(answer.line)
+            result_bytes = full if cap is None else full[:cap]
+            try:
+                obj, _ = parse.loads(full)
+                if isinstance(obj, dict):
+                    outcome = parse.outcome(obj)
+            except parse.LineError:
+                outcome = None  # changed on disk since the join
+        return RowDetail(
+            row=row,
+            custom_id=self._ids[row],
+            klass=self.klass(row),
+            flags=self._flags[row],
+            input_line=self.input_line(row),
+            input_bytes=self.input_bytes(row, cap),
+            result=answer,
+            result_bytes=result_bytes,
+            outcome=outcome,
+            other_answers=self._other_answers.get(row, ()),
+        )
+
+    def other_answers(self, row: int) -> tuple[Answer, ...]:
+        return self._other_answers.get(row, ())
+
+    def raw_input_line(self, row: int) -> bytes | None:
+        """The input line of ``row`` with its own line ending, exactly as in the file
+        (a line without a final newline comes back without one)."""
+        line = self._input_line[row]
+        if line < 0:
+            return None
+        ix = self.input_index
+        span = ix.span(line)
+        nl = ix.newline_offsets
+        end = nl[line] + 1 if line < len(nl) else span.end
+        return ix.read(Span(span.start, end))
+
+    # -- summary ---------------------------------------------------------------------
+
+    def summary(self, max_groups: int = 50, max_problems: int = 100) -> dict[str, Any]:
+        """Everything ``--summary --format json`` prints."""
+        failed_rows = self.rows(FAILED_CLASSES)
+        soft_rows = self.rows([RequestClass.SUCCEEDED], flags=int(SOFT_FLAGS))
+        usage = self.usage().as_dict()
+        usage["on_failed"] = self.usage(failed_rows).as_dict()
+        usage["on_soft_failures"] = self.usage(soft_rows).as_dict()
+        return {
+            "files": {
+                "input": self.path(Source.INPUT),
+                "output": self.path(Source.OUTPUT),
+                "errors": self.path(Source.ERRORS),
+            },
+            "counts": self.counts(),
+            "failures_by_code": self.failures_by_code(),
+            "histogram": [
+                {
+                    "class": g.klass.name.lower(),
+                    "code": g.code,
+                    "pattern": g.pattern,
+                    "count": g.count,
+                    "example": g.example,
+                    "first_custom_id": self._ids[g.first_row] if g.first_row >= 0 else None,
+                }
+                for g in self.histogram()[:max_groups]
+            ],
+            "usage": usage,
+            "problems": {
+                "count": self.problem_count,
+                "lines": [
+                    {
+                        "file": p.source.label,
+                        "line": p.line + 1,
+                        "message": p.message,
+                        "skipped": p.skipped,
+                    }
+                    for p in self.problems[:max_problems]
+                ],
+            },
+        }

@@ -1,0 +1,96 @@
+"""The plain-text summary of a join (``batchtui results --summary``)."""
+
+from __future__ import annotations
+
+import os
+
+from batchtui.results.join import JoinResult
+from batchtui.results.model import RETRY_CLASSES, Source
+
+MAX_GROUPS = 20
+MAX_PROBLEMS = 20
+_PATTERN_WIDTH = 90
+
+
+def _pct(n: int, total: int) -> str:
+    return f"{100 * n / total:5.1f}%" if total else "     -"
+
+
+def _tokens(u: dict[str, int]) -> str:
+    text = f"input {u['input_tokens']:,} (cached {u['cached_tokens']:,}), output {u['output_tokens']:,}"
+    if u["reasoning_tokens"]:
+        text += f" (reasoning {u['reasoning_tokens']:,})"
+    return text
+
+
+def format_text(result: JoinResult) -> str:
+    """Counts per class, the failure histogram, token usage and unusable lines."""
+    summary = result.summary(max_groups=MAX_GROUPS, max_problems=MAX_PROBLEMS)
+    c = summary["counts"]
+    total = c["total"]
+    names = {s: result.path(s) for s in (Source.INPUT, Source.OUTPUT, Source.ERRORS)}
+    lines = [f"{total:,} requests in {names[Source.INPUT]}"]
+    results = [os.fspath(p) for s, p in names.items() if p and s != Source.INPUT]
+    lines.append(
+        "results: " + (", ".join(results) if results else "none (no output or error file)")
+    )
+    lines.append("")
+    rows = [
+        ("succeeded", c["succeeded"]),
+        ("  truncated (length)", c["truncated"]),
+        ("  content filter", c["content_filter"]),
+        ("  refusal", c["refusal"]),
+        ("  empty", c["empty"]),
+        ("failed", c["failed"]),
+        ("  http error", c["failed_http"]),
+        ("  cancelled", c["cancelled"]),
+        ("  other error", c["failed"] - c["failed_http"] - c["cancelled"]),
+        ("expired", c["expired"]),
+        ("missing", c["missing"]),
+    ]
+    for label, n in rows:
+        if label.startswith("  ") and not n:
+            continue  # sub-counts only when they say something
+        lines.append(f"  {label:<22}{n:>10,}  {_pct(n, total)}")
+    for label, key in (
+        ("unexpected", "unexpected"),
+        ("answered twice", "duplicates"),
+        ("repeated input ids", "duplicate_inputs"),
+    ):
+        if c[key]:
+            lines.append(f"  {label:<22}{c[key]:>10,}")
+    groups = summary["histogram"]
+    if groups:
+        lines += ["", "failures by code and message:"]
+        width = max(len(g["code"]) for g in groups)
+        for g in groups:
+            pattern = g["pattern"]
+            if len(pattern) > _PATTERN_WIDTH:
+                pattern = pattern[: _PATTERN_WIDTH - 1] + "…"
+            lines.append(f"  {g['count']:>8,}  {g['code']:<{width}}  {pattern}")
+        shown = sum(g["count"] for g in groups)
+        rest = sum(summary["failures_by_code"].values()) - shown
+        if rest > 0:
+            lines.append(f"  {rest:>8,}  (more groups; see --format json)")
+    u = summary["usage"]
+    lines += ["", f"tokens: {_tokens(u)}"]
+    if u["on_failed"]["total_tokens"]:
+        lines.append(f"  on failed requests: {_tokens(u['on_failed'])}")
+    if u["on_soft_failures"]["total_tokens"]:
+        lines.append(
+            f"  on truncated/filtered/refused/empty answers: {_tokens(u['on_soft_failures'])}"
+        )
+    problems = summary["problems"]
+    if problems["count"]:
+        lines += ["", f"{problems['count']:,} line(s) with problems:"]
+        for p in problems["lines"]:
+            path = names[Source[p["file"].upper()]] or p["file"]
+            note = "" if p["skipped"] else " (used)"
+            lines.append(f"  {path}:{p['line']}: {p['message']}{note}")
+        if problems["count"] > len(problems["lines"]):
+            lines.append(f"  ... and {problems['count'] - len(problems['lines']):,} more")
+    retry = sum(result.count(k) for k in RETRY_CLASSES)
+    if retry:
+        hint = f"{retry:,} request(s) to retry: --export-retry FILE writes their input lines"
+        lines += ["", hint]
+    return "\n".join(lines) + "\n"
