@@ -41,6 +41,7 @@ class FileScreen(Screen[None]):
         Binding("N", "search_next(-1)", "Previous match", show=False, id="file.search_previous"),
         Binding("i", "prompt('custom_id')", "Jump to custom_id", id="file.custom_id"),
         Binding("r", "toggle_raw", "Raw/pretty", id="file.raw"),
+        Binding("s", "toggle_summary", "Rows: summary/raw", id="file.summary"),
         Binding("c", "copy_line", "Copy line", id="file.copy"),
         Binding("f", "toggle_follow", "Follow", id="file.follow"),
         Binding("tab", "switch_pane", "Switch pane", show=False, id="file.switch_pane"),
@@ -323,6 +324,9 @@ class FileScreen(Screen[None]):
         detail.show_line(
             lines.index, lines.row_span(lines.cursor), lines.row_line(lines.cursor), force=True
         )
+
+    def action_toggle_summary(self) -> None:
+        self.line_list.toggle_summary()
 
     def action_copy_line(self) -> None:
         lines = self.line_list

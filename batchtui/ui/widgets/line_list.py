@@ -17,6 +17,7 @@ from textual.strip import Strip
 
 from batchtui.jsonl import LineIndex, Span
 from batchtui.jsonl.text import safe_text
+from batchtui.ui.summary import SUMMARY_PARSE_CAP, summarize
 
 # Bytes read for one row of the list. A row shows at most a screen width of cells, so a few KB
 # is plenty, and it keeps a 50 MB line from being decoded on every repaint.
@@ -40,6 +41,8 @@ class LineList(ScrollView, can_focus=True):
         "line-list--warning",
         "line-list--info",
         "line-list--match",
+        "line-list--id",
+        "line-list--model",
     }
 
     BINDINGS = [
@@ -73,6 +76,7 @@ class LineList(ScrollView, can_focus=True):
         self._cache: OrderedDict[tuple[int, int, bool], Strip] = OrderedDict()
         self._line_marks: Callable[[int], str | None] = lambda line: None
         self._highlight = ""  # search text highlighted in every visible row (lower-cased)
+        self.summary = True  # rows as "custom_id model text" when the line is a request
         self.follow = False  # keep the cursor on the last line as the file grows
         self._anchor_end = False  # the cursor is on the (estimated) last row: keep it there
 
@@ -233,20 +237,18 @@ class LineList(ScrollView, can_focus=True):
 
     def _render_row(self, row: int, width: int, is_cursor: bool) -> Strip:
         style = self.rich_style
-        gutter_style = self.get_component_rich_style("line-list--gutter")
+        gutter_style = style + self._component("line-list--gutter")
         if is_cursor:
-            cursor_style = self.get_component_rich_style("line-list--cursor")
+            cursor_style = self._component("line-list--cursor")
             style = style + cursor_style
-            gutter_style = gutter_style + self.get_component_rich_style("line-list--cursor-gutter")
+            gutter_style = gutter_style + self._component("line-list--cursor-gutter")
         line = self.row_line(row)
         gw = self.gutter_width
         number = f"{line + 1:,}" if line is not None else "·"
         mark = self._line_marks(line) if line is not None else None
         segments = [Segment(number.rjust(gw - 2) + " ", gutter_style)]
         if mark:
-            segments.append(
-                Segment("●", gutter_style + self.get_component_rich_style(f"line-list--{mark}"))
-            )
+            segments.append(Segment("●", gutter_style + self._component(f"line-list--{mark}")))
         else:
             segments.append(Segment(" ", gutter_style))
         avail = max(0, width - gw)
@@ -256,10 +258,14 @@ class LineList(ScrollView, can_focus=True):
             segments.append(
                 Segment(
                     set_cell_size(text, avail),
-                    style + self.get_component_rich_style("line-list--placeholder"),
+                    style + self._component("line-list--placeholder"),
                 )
             )
             return Strip(segments, width)
+        if self.summary and span.length <= SUMMARY_PARSE_CAP:
+            parts = summarize(self.index.read(span))
+            if parts is not None:
+                return Strip(segments + self._summary_segments(parts, avail, style), width)
         data = self.index.read(span, ROW_READ_CAP)
         text, _bad = safe_text(data)
         cut = span.length > len(data) or cell_len(text) > avail
@@ -270,15 +276,44 @@ class LineList(ScrollView, can_focus=True):
         else:
             segments.append(Segment(body, style))
         if cut and avail > 0:
-            segments.append(
-                Segment(CUT_MARK, style + self.get_component_rich_style("line-list--cut"))
-            )
+            segments.append(Segment(CUT_MARK, style + self._component("line-list--cut")))
         return Strip(segments, width)
+
+    def _summary_segments(
+        self, parts: tuple[str, str, str], avail: int, style: Style
+    ) -> list[Segment]:
+        cid, model, text = parts
+        id_width = min(max(12, cell_len(cid)), max(8, avail // 3))
+        cid_cell = set_cell_size(cid, id_width - 1) + ("…" if cell_len(cid) > id_width - 1 else " ")
+        segments = [Segment(cid_cell, style + self._component("line-list--id"))]
+        rest = avail - id_width
+        if model and rest > 20:
+            model_cell = set_cell_size(model, min(cell_len(model), 18)) + " "
+            segments.append(Segment(model_cell, style + self._component("line-list--model")))
+            rest -= cell_len(model_cell)
+        cut = cell_len(text) > rest
+        body = set_cell_size(text, max(0, rest - 1 if cut else rest))
+        if self._highlight:
+            segments.extend(self._highlighted(body, style))
+        else:
+            segments.append(Segment(body, style))
+        if cut and rest > 0:
+            segments.append(Segment(CUT_MARK, style + self._component("line-list--cut")))
+        return segments
+
+    def _component(self, name: str) -> Style:
+        # Partial: only what the class sets, so a cursor row's background shows through.
+        return self.get_component_rich_style(name, partial=True)
+
+    def toggle_summary(self) -> None:
+        self.summary = not self.summary
+        self.clear_cache()
+        self.refresh()
 
     def _highlighted(self, body: str, style: Style) -> list[Segment]:
         """Split ``body`` so every (case-insensitive) occurrence of the search text stands out."""
         needle = self._highlight
-        match_style = style + self.get_component_rich_style("line-list--match")
+        match_style = style + self._component("line-list--match")
         lowered = body.lower()
         if len(lowered) != len(body):  # rare case-folding that changes length: no highlight
             return [Segment(body, style)]
