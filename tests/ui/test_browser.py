@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.ui.conftest import FIXTURES, settle, wait_for
-
 from batchtui.ui.screens.file import FileScreen
 from batchtui.ui.screens.help import HelpScreen
 from batchtui.ui.widgets.bars import StatusBar
 from batchtui.ui.widgets.detail import DetailView
 from batchtui.ui.widgets.line_list import LineList
+from tests.ui.conftest import FIXTURES, settle
 
 
 def write_lines(path: Path, n: int, start: int = 1) -> None:
@@ -21,7 +20,7 @@ def write_lines(path: Path, n: int, start: int = 1) -> None:
 
 def screen_text(app) -> str:  # type: ignore[no-untyped-def]
     """Everything the screen shows, as plain text."""
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())  # noqa: SLF001
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
 async def test_navigation_keys(make_app, tmp_path: Path) -> None:
@@ -163,7 +162,7 @@ async def test_truncated_file_is_reopened_with_notice(make_app, tmp_path: Path) 
         assert lines.index.line_count == 1
         assert lines.cursor == 0
         assert "fresh" in screen_text(app)
-        assert any("reloaded" in n.message for n in app._notifications)  # noqa: SLF001
+        assert any("reloaded" in n.message for n in app._notifications)
 
 
 async def test_end_before_index_complete_shows_last_line(make_app, tmp_path: Path) -> None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from tests.ui.conftest import REPO, settle
 
 from batchtui.jsonl import LineIndex
 from batchtui.ui.app import BatchTUI
+from tests.ui.conftest import REPO, settle
 
 
 @pytest.fixture(autouse=True)
