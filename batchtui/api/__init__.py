@@ -1,0 +1,63 @@
+"""The OpenAI Batch API layer: service, tolerant models, polling schedule, local records.
+
+Importing the package is cheap. ``models``, ``schedule``, ``records``, ``config`` and
+``errors`` use only the standard library; ``service`` (and so ``BatchService``) imports
+``openai`` and is loaded on first use of those names.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from batchtui.api.config import ClientSettings
+    from batchtui.api.errors import ApiError
+    from batchtui.api.models import BatchView, FileView, RequestCounts
+    from batchtui.api.poller import BatchPoller, Change, PollResult
+    from batchtui.api.records import RecordStore, SubmissionRecord
+    from batchtui.api.schedule import PollPolicy, PollSchedule
+    from batchtui.api.service import BatchService, DownloadResult, Submission
+
+_LAZY = {
+    "ApiError": "batchtui.api.errors",
+    "BatchPoller": "batchtui.api.poller",
+    "BatchService": "batchtui.api.service",
+    "BatchView": "batchtui.api.models",
+    "Change": "batchtui.api.poller",
+    "ClientSettings": "batchtui.api.config",
+    "DownloadResult": "batchtui.api.service",
+    "FileView": "batchtui.api.models",
+    "PollPolicy": "batchtui.api.schedule",
+    "PollResult": "batchtui.api.poller",
+    "PollSchedule": "batchtui.api.schedule",
+    "RecordStore": "batchtui.api.records",
+    "RequestCounts": "batchtui.api.models",
+    "Submission": "batchtui.api.service",
+    "SubmissionRecord": "batchtui.api.records",
+}
+__all__ = [
+    "ApiError",
+    "BatchPoller",
+    "BatchService",
+    "BatchView",
+    "Change",
+    "ClientSettings",
+    "DownloadResult",
+    "FileView",
+    "PollPolicy",
+    "PollResult",
+    "PollSchedule",
+    "RecordStore",
+    "RequestCounts",
+    "Submission",
+    "SubmissionRecord",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'batchtui.api' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)

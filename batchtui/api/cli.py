@@ -1,0 +1,353 @@
+"""``batchtui batches list|show|submit|cancel|download``: the Batch API without the TUI.
+
+Only ``argparse`` and the standard library at module level: ``openai`` is imported inside the
+handlers, so ``batchtui --help`` and browsing a file stay fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from batchtui.errors import UserError
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    common = argparse.ArgumentParser(add_help=False)
+    group = common.add_argument_group("connection (defaults come from the environment)")
+    group.add_argument(
+        "--base-url", default=None, metavar="URL", help="API base URL (OPENAI_BASE_URL)"
+    )
+    group.add_argument(
+        "--organization", default=None, metavar="ORG", help="organization id (OPENAI_ORG_ID)"
+    )
+    group.add_argument(
+        "--project", default=None, metavar="PROJ", help="project id (OPENAI_PROJECT_ID)"
+    )
+    group.add_argument(
+        "--timeout", type=float, default=None, metavar="S", help="per-request timeout (60)"
+    )
+
+    batches = subparsers.add_parser(
+        "batches",
+        help="list, submit, cancel and download batches",
+        description=(
+            "Work with the OpenAI Batch API from the command line. The API key comes from "
+            "OPENAI_API_KEY; OPENAI_BASE_URL, OPENAI_ORG_ID and OPENAI_PROJECT_ID are honoured."
+        ),
+    )
+    sub = batches.add_subparsers(dest="batches_command", metavar="ACTION", required=True)
+
+    p = sub.add_parser("list", parents=[common], help="list every batch, newest first")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--limit", type=int, default=None, metavar="N", help="only the newest N")
+    p.set_defaults(handler=_list)
+
+    p = sub.add_parser("show", parents=[common], help="show one batch in full")
+    p.add_argument("batch_id", metavar="ID")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(handler=_show)
+
+    p = sub.add_parser("submit", parents=[common], help="upload a JSONL file and create a batch")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument(
+        "--endpoint",
+        default=None,
+        help="batch endpoint (default: the url of the file's first line)",
+    )
+    p.add_argument(
+        "--metadata",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="attach metadata (repeatable; at most 16 pairs)",
+    )
+    p.add_argument("--description", default=None, help="shorthand for --metadata description=...")
+    p.add_argument("--completion-window", default="24h", help="completion window (24h)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(handler=_submit)
+
+    p = sub.add_parser("cancel", parents=[common], help="cancel a batch")
+    p.add_argument("batch_id", metavar="ID")
+    p.set_defaults(handler=_cancel)
+
+    p = sub.add_parser(
+        "download", parents=[common], help="download a batch's output and error files"
+    )
+    p.add_argument("batch_id", metavar="ID")
+    p.add_argument("--dir", default=".", metavar="DIR", help="where to write (default: here)")
+    p.set_defaults(handler=_download)
+
+
+# --------------------------------------------------------------------- helpers
+
+
+def _clean(text: object) -> str:
+    """User data is data: no terminal control sequences on the way out."""
+    return _CONTROL.sub("?", str(text))
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    from batchtui.api.config import ClientSettings
+
+    return ClientSettings.from_env(
+        base_url=args.base_url,
+        organization=args.organization,
+        project=args.project,
+        timeout=args.timeout,
+    )
+
+
+def _run(args: argparse.Namespace, work: Callable[[Any], Coroutine[Any, Any, Any]]) -> Any:
+    import asyncio
+
+    from batchtui.api.service import BatchService
+
+    async def go() -> Any:
+        async with BatchService(_settings(args)) as service:
+            return await work(service)
+
+    return asyncio.run(go())
+
+
+def _warn(message: str) -> None:
+    print(f"batchtui: warning: {message}", file=sys.stderr)
+
+
+def _when(ts: int | None) -> str:
+    if ts is None:
+        return "-"
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts))
+
+
+def _progress_text(view: Any) -> str:
+    counts = view.request_counts
+    if not counts.total and not counts.done:
+        return "-"  # validating, or failed validation: nothing counted yet
+    text = f"{counts.done}/{counts.total if counts.total is not None else '?'}"
+    if counts.fraction is not None:
+        text += f" {counts.fraction * 100:.0f}%"
+    if counts.failed:
+        text += f" ({counts.failed} failed)"
+    return text
+
+
+def _print_table(rows: list[list[str]]) -> None:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+
+
+def _records() -> Any:
+    from batchtui.api.records import RecordStore
+
+    store = RecordStore()
+    records = store.by_batch_id()
+    for problem in store.problems:
+        _warn(problem)
+    return records
+
+
+# -------------------------------------------------------------------- handlers
+
+
+def _list(args: argparse.Namespace) -> int:
+    if args.limit is not None and args.limit < 1:
+        raise UserError("--limit must be 1 or more")
+    batches = _run(args, lambda s: s.list_batches(max_items=args.limit))
+    records = _records()
+    if args.format == "json":
+        out = []
+        for b in batches:
+            entry = b.to_dict()
+            rec = records.get(b.id)
+            entry["local_input"] = rec.input_path if rec else None
+            out.append(entry)
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+        return 0
+    if not batches:
+        print("no batches")
+        return 0
+    rows = [["ID", "STATUS", "PROGRESS", "ENDPOINT", "MODEL", "CREATED", "DESCRIPTION"]]
+    for b in batches:
+        rec = records.get(b.id)
+        description = b.description or ""
+        if rec is not None:
+            description = (description + " " if description else "") + f"[{rec.input_path}]"
+        rows.append(
+            [
+                b.id,
+                b.display_status,
+                _progress_text(b),
+                b.endpoint or "-",
+                b.model or "-",
+                _when(b.created_at),
+                _clean(description),
+            ]
+        )
+    _print_table([[_clean(c) for c in row] for row in rows])
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    view = _run(args, lambda s: s.retrieve(args.batch_id))
+    rec = _records().get(view.id)
+    if args.format == "json":
+        entry = view.to_dict()
+        entry["local_input"] = rec.input_path if rec else None
+        print(json.dumps(entry, ensure_ascii=False, indent=2))
+        return 0
+    fields = [
+        ("id", view.id),
+        ("status", view.display_status),
+        ("endpoint", view.endpoint or "-"),
+        ("model", view.model or "-"),
+        ("requests", _progress_text(view)),
+        ("input file", view.input_file_id or "-"),
+        ("output file", view.output_file_id or "-"),
+        ("error file", view.error_file_id or "-"),
+        ("local input", rec.input_path if rec else "-"),
+    ]
+    for name in (
+        "created_at",
+        "in_progress_at",
+        "finalizing_at",
+        "completed_at",
+        "failed_at",
+        "expired_at",
+        "cancelling_at",
+        "cancelled_at",
+        "expires_at",
+    ):
+        value = getattr(view, name)
+        if value is not None:
+            fields.append((name.replace("_at", "").replace("_", " "), _when(value)))
+    if view.usage is not None:
+        u = view.usage
+        fields.append(
+            (
+                "usage",
+                f"{u.input_tokens:,} in ({u.cached_tokens:,} cached), {u.output_tokens:,} out "
+                f"({u.reasoning_tokens:,} reasoning)",
+            )
+        )
+    for key, value in view.metadata.items():
+        fields.append((f"metadata {key}", value))
+    width = max(len(name) for name, _ in fields)
+    for name, value in fields:
+        print(f"{name.ljust(width)}  {_clean(value)}")
+    for e in view.errors:
+        where = f"line {e.line}" if e.line is not None else "file"
+        print(_clean(f"error  {where}: {e.code or '-'}: {e.message or ''}"))
+    return 0
+
+
+def _parse_metadata(pairs: list[str], description: str | None) -> dict[str, str]:
+    metadata: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UserError(f"--metadata expects KEY=VALUE, got {pair!r}")
+        metadata[key.strip()] = value
+    if description is not None:
+        metadata["description"] = description
+    if len(metadata) > 16:
+        raise UserError(f"at most 16 metadata pairs are allowed, got {len(metadata)}")
+    for key, value in metadata.items():
+        if len(key) > 64:
+            raise UserError(f"metadata key {key[:20]!r}... is longer than 64 characters")
+        if len(value) > 512:
+            raise UserError(f"metadata value for {key!r} is longer than 512 characters")
+    return metadata
+
+
+class _Meter:
+    """One self-overwriting progress line on stderr, only when stderr is a terminal."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.enabled = sys.stderr.isatty()
+        self._last = 0.0
+
+    def __call__(self, done: int, total: int | None) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self._last < 0.1 and (total is None or done < total):
+            return
+        self._last = now
+        mb = done / 1e6
+        text = f"{mb:,.1f} MB" if total is None else f"{mb:,.1f} / {total / 1e6:,.1f} MB"
+        print(f"\r{self.label}: {text}\x1b[K", end="", file=sys.stderr, flush=True)
+
+    def finish(self) -> None:
+        if self.enabled:
+            print("\r\x1b[K", end="", file=sys.stderr, flush=True)
+
+
+def _submit(args: argparse.Namespace) -> int:
+    metadata = _parse_metadata(args.metadata, args.description)
+    meter = _Meter(f"uploading {args.file}")
+    try:
+        result = _run(
+            args,
+            lambda s: s.submit(
+                args.file,
+                endpoint=args.endpoint,
+                metadata=metadata or None,
+                completion_window=args.completion_window,
+                progress=meter,
+            ),
+        )
+    finally:
+        meter.finish()
+    if result.warning:
+        _warn(result.warning)
+    if args.format == "json":
+        entry = result.batch.to_dict()
+        entry["local_input"] = result.record.input_path
+        print(json.dumps(entry, ensure_ascii=False, indent=2))
+        return 0
+    print(
+        _clean(
+            f"submitted {result.batch.id} ({result.batch.display_status}): {args.file} "
+            f"as {result.file.id}, endpoint {result.batch.endpoint or args.endpoint}"
+        )
+    )
+    return 0
+
+
+def _cancel(args: argparse.Namespace) -> int:
+    view = _run(args, lambda s: s.cancel(args.batch_id))
+    print(f"{view.id}: {view.display_status}")
+    return 0
+
+
+def _download(args: argparse.Namespace) -> int:
+    meters: dict[str, _Meter] = {}
+
+    def progress(kind: str, done: int, total: int | None) -> None:
+        meter = meters.get(kind)
+        if meter is None:
+            for other in meters.values():
+                other.finish()
+            meter = meters[kind] = _Meter(f"downloading {kind} file")
+        meter(done, total)
+
+    try:
+        results = _run(
+            args, lambda s: s.download_results(args.batch_id, args.dir, progress=progress)
+        )
+    finally:
+        for meter in meters.values():
+            meter.finish()
+    for kind, result in results.items():
+        print(f"{kind}: {result.path} ({result.bytes:,} bytes)")
+    return 0

@@ -1,0 +1,458 @@
+"""The Batch API service: a thin layer over ``openai.AsyncOpenAI``.
+
+Importing this module imports ``openai`` (about a second): the dashboard and the CLI import
+it only when they need the network.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import httpx2
+import openai
+from openai import AsyncOpenAI
+
+from batchtui.api.config import ClientSettings
+from batchtui.api.errors import NO_KEY_MESSAGE, ApiError, translate
+from batchtui.api.models import BatchView, FileView, sort_newest_first
+from batchtui.api.records import RecordStore, SubmissionRecord, hash_file
+from batchtui.errors import UserError
+
+Progress = Callable[[int, "int | None"], None]  # (bytes done, total bytes or None)
+
+BATCH_ENDPOINTS = (
+    "/v1/responses",
+    "/v1/chat/completions",
+    "/v1/embeddings",
+    "/v1/completions",
+    "/v1/moderations",
+    "/v1/images/generations",
+    "/v1/images/edits",
+    "/v1/videos",
+)
+_PROGRESS_STEP = 512 * 1024  # report download progress at most every this many bytes
+
+
+@dataclass(frozen=True)
+class Submission:
+    batch: BatchView
+    file: FileView
+    record: SubmissionRecord
+    warning: str | None = None  # e.g. the local record could not be written
+
+
+@dataclass(frozen=True)
+class DownloadResult:
+    path: Path
+    bytes: int
+    attempts: int  # HTTP requests it took (1 = no interruption)
+    resumed: bool  # a Range request continued a partial download
+
+
+class _Truncated(Exception):
+    """The body ended before Content-Length said it would."""
+
+
+class _ProgressReader:
+    """A file wrapper counting what the HTTP client reads (upload progress)."""
+
+    def __init__(self, f: BinaryIO, total: int, progress: Progress | None) -> None:
+        self._f = f
+        self._total = total
+        self._progress = progress
+        self._done = 0
+
+    def read(self, n: int = -1) -> bytes:
+        chunk = self._f.read(n)
+        self._done += len(chunk)
+        if self._progress is not None:
+            self._progress(self._done, self._total)
+        return chunk
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        pos = self._f.seek(offset, whence)
+        if whence == 0:
+            self._done = pos  # the client rewinds before a retry
+        return pos
+
+    def tell(self) -> int:
+        return self._f.tell()
+
+    def fileno(self) -> int:
+        return self._f.fileno()
+
+
+def sniff_endpoint(path: Path) -> str | None:
+    """The ``url`` of the first request line, which is the batch endpoint for a valid file."""
+    import json
+
+    with open(path, "rb") as f:
+        for raw in f:
+            if not raw.strip():
+                continue
+            try:
+                url = json.loads(raw[: 4 * 1024 * 1024]).get("url")
+            except (ValueError, AttributeError, UnicodeDecodeError):
+                return None
+            return url if isinstance(url, str) else None
+    return None
+
+
+class BatchService:
+    """List, retrieve, submit, cancel and download, with errors as :class:`ApiError`.
+
+    Use as ``async with BatchService(ClientSettings.from_env()) as service: ...``; the
+    ``AsyncOpenAI`` client is created on first use (so a missing key is reported then).
+    """
+
+    def __init__(
+        self,
+        settings: ClientSettings | None = None,
+        *,
+        records: RecordStore | None = None,
+        client: AsyncOpenAI | None = None,
+    ) -> None:
+        self.settings = settings or ClientSettings.from_env()
+        self._records = records
+        self._client = client
+        self._owns_client = client is None
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> BatchService:
+        return cls(ClientSettings.from_env(**overrides))
+
+    @property
+    def records(self) -> RecordStore:
+        if self._records is None:
+            self._records = RecordStore()
+        return self._records
+
+    @property
+    def client(self) -> AsyncOpenAI:
+        if self._client is None:
+            s = self.settings
+            if not s.api_key:
+                raise ApiError(NO_KEY_MESSAGE, kind="no_key")
+            self._client = AsyncOpenAI(
+                api_key=s.api_key,
+                base_url=s.base_url,
+                organization=s.organization,
+                project=s.project,
+                timeout=s.timeout,
+                max_retries=s.max_retries,
+            )
+        return self._client
+
+    async def close(self) -> None:
+        if self._client is not None and self._owns_client:
+            await self._client.close()
+            self._client = None
+
+    async def __aenter__(self) -> BatchService:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # ---------------------------------------------------------------- errors
+
+    @contextlib.asynccontextmanager
+    async def _translated(self, action: str, what: str | None = None) -> AsyncIterator[None]:
+        try:
+            yield
+        except openai.OpenAIError as exc:
+            raise translate(
+                exc,
+                base_url=self.settings.display_base_url,
+                api_key=self.settings.api_key,
+                what=what,
+                action=action,
+            ) from exc
+
+    def _client_for(self, retries: int | None) -> AsyncOpenAI:
+        client = self.client
+        return client if retries is None else client.with_options(max_retries=retries)
+
+    # --------------------------------------------------------------- batches
+
+    async def list_pages(
+        self, *, page_size: int = 100, retries: int | None = None
+    ) -> AsyncIterator[list[BatchView]]:
+        """Pages of batches as the API returns them (auto-paginated by ``after``)."""
+        client = self._client_for(retries)
+        async with self._translated("listing batches"):
+            page = await client.batches.list(limit=page_size)
+        while True:
+            yield [BatchView.from_sdk(b) for b in page.data]
+            if not page.has_next_page():
+                return
+            async with self._translated("listing batches"):
+                page = await page.get_next_page()
+
+    async def list_batches(
+        self, *, page_size: int = 100, max_items: int | None = None, retries: int | None = None
+    ) -> list[BatchView]:
+        """Every batch in the account (or the newest ``max_items``), newest first."""
+        found: list[BatchView] = []
+        async for page in self.list_pages(page_size=page_size, retries=retries):
+            found.extend(page)
+            if max_items is not None and len(found) >= max_items:
+                break
+        batches = sort_newest_first(found)
+        return batches if max_items is None else batches[:max_items]
+
+    async def retrieve(self, batch_id: str) -> BatchView:
+        _check_id(batch_id, "batch")
+        async with self._translated("retrieving the batch", f"batch {batch_id}"):
+            batch = await self.client.batches.retrieve(batch_id)
+        return BatchView.from_sdk(batch)
+
+    async def cancel(self, batch_id: str) -> BatchView:
+        _check_id(batch_id, "batch")
+        async with self._translated(f"cancelling {batch_id}", f"batch {batch_id}"):
+            batch = await self.client.batches.cancel(batch_id)
+        return BatchView.from_sdk(batch)
+
+    async def get_file(self, file_id: str) -> FileView:
+        _check_id(file_id, "file")
+        async with self._translated("retrieving the file", f"file {file_id}"):
+            obj = await self.client.files.retrieve(file_id)
+        return FileView.from_sdk(obj)
+
+    async def submit(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        endpoint: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        completion_window: str = "24h",
+        progress: Progress | None = None,
+        record: bool = True,
+    ) -> Submission:
+        """Upload ``path`` (purpose ``batch``), create the batch, and record the submission.
+
+        The endpoint defaults to the ``url`` of the file's first request. If creating the
+        batch fails, the uploaded file is deleted again (best effort).
+        """
+        path = Path(path)
+        try:
+            if path.is_dir():
+                raise UserError(f"{path} is a directory, not a batch file")
+            size, sha256 = await asyncio.to_thread(hash_file, path)
+            if endpoint is None:
+                endpoint = await asyncio.to_thread(sniff_endpoint, path)
+        except FileNotFoundError:
+            raise UserError(f"{path}: no such file") from None
+        except PermissionError:
+            raise UserError(f"{path}: permission denied") from None
+        except OSError as exc:
+            raise UserError(f"{path}: {exc.strerror}") from None
+        if size == 0:
+            raise UserError(f"{path} is empty")
+        if endpoint is None:
+            raise UserError(
+                f"cannot tell the endpoint of {path} from its first line; pass --endpoint"
+            )
+        client = self.client
+        with open(path, "rb") as f:
+            reader = _ProgressReader(f, size, progress)
+            async with self._translated(f"uploading {path.name}"):
+                uploaded = await client.files.create(
+                    file=(path.name, reader, "application/jsonl"),  # type: ignore[arg-type]
+                    purpose="batch",
+                )
+        try:
+            async with self._translated("creating the batch"):
+                batch = await client.batches.create(
+                    input_file_id=uploaded.id,
+                    endpoint=endpoint,  # type: ignore[arg-type]
+                    completion_window=completion_window,  # type: ignore[arg-type]
+                    metadata=dict(metadata) if metadata else openai.omit,
+                )
+        except ApiError:
+            with contextlib.suppress(openai.OpenAIError):
+                await client.files.delete(uploaded.id)
+            raise
+        view = BatchView.from_sdk(batch)
+        rec = SubmissionRecord(
+            batch_id=view.id,
+            input_path=str(path.resolve()),
+            size=size,
+            sha256=sha256,
+            submitted_at=time.time(),
+            input_file_id=uploaded.id,
+            endpoint=endpoint,
+            base_url=self.settings.display_base_url,
+        )
+        warning = None
+        if record:
+            try:
+                await asyncio.to_thread(self.records.add, rec)
+            except OSError as exc:
+                warning = (
+                    f"the batch was submitted, but the local record could not be written to "
+                    f"{self.records.path}: {exc.strerror}"
+                )
+        return Submission(view, FileView.from_sdk(uploaded), rec, warning)
+
+    # ------------------------------------------------------------- downloads
+
+    async def download_file(
+        self,
+        file_id: str,
+        dest: str | os.PathLike[str],
+        *,
+        progress: Progress | None = None,
+        max_attempts: int = 5,
+        retry_delay: float = 0.5,
+    ) -> DownloadResult:
+        """Stream a file's content to ``dest`` in constant memory.
+
+        The bytes go to a temp file next to ``dest`` that replaces it only when complete, so
+        ``dest`` never holds a partial download. A dropped connection or a short body is
+        retried (up to ``max_attempts`` requests), resuming with a Range request when the
+        server honours it and starting over when it does not.
+        """
+        _check_id(file_id, "file")
+        dest = Path(dest)
+        directory = dest.parent
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            fd, tmp_name = tempfile.mkstemp(dir=directory, prefix=f".{dest.name}.", suffix=".part")
+        except OSError as exc:
+            raise UserError(f"cannot write to {directory}: {exc.strerror}") from None
+        tmp = Path(tmp_name)
+        done = False
+        attempts = 0
+        resumed = False
+        total: int | None = None
+        try:
+            with os.fdopen(fd, "wb") as out:
+                while True:
+                    attempts += 1
+                    offset = out.tell()
+                    try:
+                        total, ranged = await self._fetch_into(
+                            file_id, out, offset, total, progress
+                        )
+                        resumed = resumed or ranged
+                        break
+                    except (httpx2.TransportError, openai.APIConnectionError, _Truncated) as exc:
+                        if attempts >= max_attempts:
+                            raise ApiError(
+                                f"downloading {file_id}: the connection kept dropping "
+                                f"({attempts} attempts, {out.tell():,} bytes received); "
+                                "try again",
+                                kind="download",
+                            ) from exc
+                        if retry_delay > 0:
+                            await asyncio.sleep(min(retry_delay * 2 ** (attempts - 1), 30))
+                out.flush()
+                os.fsync(out.fileno())
+                size = out.tell()
+            os.replace(tmp, dest)
+            done = True
+        finally:
+            if not done:
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
+        return DownloadResult(dest, size, attempts, resumed)
+
+    async def _fetch_into(
+        self,
+        file_id: str,
+        out: BinaryIO,
+        offset: int,
+        total: int | None,
+        progress: Progress | None,
+    ) -> tuple[int | None, bool]:
+        """One request: append the rest of the file to ``out``. Returns (total, resumed)."""
+        if total is not None and offset >= total:
+            return total, False
+        # identity: byte offsets must mean file bytes, not gzip stream bytes.
+        headers = {"Accept-Encoding": "identity"}
+        if offset:
+            headers["Range"] = f"bytes={offset}-"
+        async with (
+            self._translated(f"downloading {file_id}", f"file {file_id}"),
+            self.client.files.with_streaming_response.content(
+                file_id, extra_headers=headers
+            ) as response,
+        ):
+            http = response.http_response
+            resumed = False
+            content_range = http.headers.get("content-range", "")
+            if offset and http.status_code == 206 and content_range.startswith(f"bytes {offset}-"):
+                resumed = True
+                _, _, size_part = content_range.rpartition("/")
+                total = int(size_part) if size_part.isdigit() else total
+            else:
+                # A full body (Range ignored): start the file over.
+                out.seek(0)
+                out.truncate()
+                offset = 0
+                length = http.headers.get("content-length")
+                total = int(length) if length and length.isdigit() else total
+            received = offset
+            reported = received
+            if progress is not None:
+                progress(received, total)
+            async for chunk in response.iter_bytes():
+                out.write(chunk)
+                received += len(chunk)
+                if progress is not None and received - reported >= _PROGRESS_STEP:
+                    reported = received
+                    progress(received, total)
+            if progress is not None and reported != received:
+                progress(received, total)
+        if total is not None and received < total:
+            raise _Truncated(f"{received} of {total} bytes")
+        return total, resumed
+
+    async def download_results(
+        self,
+        batch: BatchView | str,
+        directory: str | os.PathLike[str],
+        *,
+        progress: Callable[[str, int, int | None], None] | None = None,
+        max_attempts: int = 5,
+        retry_delay: float = 0.5,
+    ) -> dict[str, DownloadResult]:
+        """Download a batch's output and error files as ``{batch}_output.jsonl`` and
+        ``{batch}_error.jsonl``. ``progress`` gets ("output" | "error", done, total)."""
+        view = batch if isinstance(batch, BatchView) else await self.retrieve(batch)
+        files = view.result_file_ids
+        if not files:
+            raise ApiError(
+                f"batch {view.id} has no output or error file yet (status {view.display_status})",
+                kind="not_found",
+            )
+        results: dict[str, DownloadResult] = {}
+        for kind, file_id in files.items():
+            dest = Path(directory) / f"{view.id}_{kind}.jsonl"
+
+            def report(done: int, total: int | None, kind: str = kind) -> None:
+                if progress is not None:
+                    progress(kind, done, total)
+
+            results[kind] = await self.download_file(
+                file_id,
+                dest,
+                progress=report,
+                max_attempts=max_attempts,
+                retry_delay=retry_delay,
+            )
+        return results
+
+
+def _check_id(value: str, kind: str) -> None:
+    if not value or not value.strip() or "/" in value:
+        raise UserError(f"not a valid {kind} id: {value!r}")
