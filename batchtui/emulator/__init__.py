@@ -13,8 +13,16 @@ if TYPE_CHECKING:
     from batchtui.emulator.faults import FaultRule, Faults
     from batchtui.emulator.options import EmulatorOptions
     from batchtui.emulator.server import EmulatorServer
+    from batchtui.emulator.threaded import EmulatorThread
 
-__all__ = ["EmulatorOptions", "EmulatorServer", "FaultRule", "Faults", "seed_demo"]
+__all__ = [
+    "EmulatorOptions",
+    "EmulatorServer",
+    "EmulatorThread",
+    "FaultRule",
+    "Faults",
+    "seed_demo",
+]
 
 _LAZY = {
     "EmulatorOptions": "batchtui.emulator.options",
@@ -22,6 +30,7 @@ _LAZY = {
     "FaultRule": "batchtui.emulator.faults",
     "Faults": "batchtui.emulator.faults",
     "seed_demo": "batchtui.emulator.demo",
+    "EmulatorThread": "batchtui.emulator.threaded",
 }
 
 

@@ -230,7 +230,8 @@ def _response(
         "completed_at": facts.created + rng.randint(1, 20),
         "error": None,
         "incomplete_details": {"reason": "max_output_tokens"} if facts.capped else None,
-        "instructions": body.get("instructions") if isinstance(body.get("instructions"), str)
+        "instructions": body.get("instructions")
+        if isinstance(body.get("instructions"), str)
         else None,
         "max_output_tokens": body.get("max_output_tokens"),
         "model": model,

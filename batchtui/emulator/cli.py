@@ -103,7 +103,10 @@ async def _serve(args: argparse.Namespace, data_dir: object) -> None:
             print(f"seeded {len(summary.batches)} demo batches", file=sys.stderr)
         print(f"batchtui emulator listening on {emu.base_url} (speed x{args.speed:g})")
         print(f"  export OPENAI_BASE_URL={emu.base_url}")
-        print("  export OPENAI_API_KEY=sk-emulator   # any key works" if not args.api_keys
-              else "  export OPENAI_API_KEY=<one of the --api-key values>")
+        print(
+            "  export OPENAI_API_KEY=sk-emulator   # any key works"
+            if not args.api_keys
+            else "  export OPENAI_API_KEY=<one of the --api-key values>"
+        )
         print("Press Ctrl-C to stop.", flush=True)
         await asyncio.Event().wait()

@@ -62,9 +62,7 @@ class Faults:
         path: str | None = None,
     ) -> FaultRule:
         """Answer the next ``count`` matching requests with 429 (and Retry-After)."""
-        return self.add(
-            FaultRule("rate_limit", count, method, path, retry_after=retry_after)
-        )
+        return self.add(FaultRule("rate_limit", count, method, path, retry_after=retry_after))
 
     def server_error(
         self,

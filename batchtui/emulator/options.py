@@ -93,6 +93,13 @@ class EmulatorOptions:
     enqueued_token_limit: int | None = None  # token_limit_exceeded beyond this many
     max_requests: int = MAX_REQUESTS
     max_batch_file_bytes: int = MAX_BATCH_FILE_BYTES
+    # Provider quirks seen in the wild (BATCH_API.md §8), applied to every batch object:
+    # "uppercase_status" (Together), "null_counts" and "empty_file_ids" (Azure),
+    # "no_model" and "no_usage" (older API versions and other providers).
+    quirks: frozenset[str] = frozenset()
     # Transport.
     supports_range: bool = True  # honour Range on file content (lets downloads resume)
     latency: float = 0.0  # real seconds added to every answer
+
+
+QUIRKS = frozenset({"uppercase_status", "null_counts", "empty_file_ids", "no_model", "no_usage"})

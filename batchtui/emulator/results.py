@@ -28,8 +28,10 @@ NOT_RUN_ERRORS: dict[str, tuple[str, str]] = {
         "batch_expired",
         "This request could not be executed before the completion window expired.",
     ),
-    "cancelled": ("batch_cancelled", "This request was not executed because the batch was "
-                  "cancelled."),
+    "cancelled": (
+        "batch_cancelled",
+        "This request was not executed because the batch was cancelled.",
+    ),
 }
 
 

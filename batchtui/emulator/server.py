@@ -176,9 +176,7 @@ class EmulatorServer:
             if exc.status in (404, 405):
                 status = 404
                 response = _json(
-                    EmulatorError(
-                        404, f"Invalid URL ({request.method} {request.path})"
-                    ).body(),
+                    EmulatorError(404, f"Invalid URL ({request.method} {request.path})").body(),
                     404,
                 )
             else:
@@ -385,8 +383,7 @@ class EmulatorServer:
             if not ok:
                 raise EmulatorError(
                     400,
-                    "Invalid file format for Batch API. The first line is not a valid JSON "
-                    "object.",
+                    "Invalid file format for Batch API. The first line is not a valid JSON object.",
                 )
 
     def _limit(self, request: web.Request, default: int, maximum: int) -> int:
@@ -421,9 +418,9 @@ class EmulatorServer:
         return limit
 
     @staticmethod
-    def _page(items: list[Any], ids: list[str], after: str | None, limit: int) -> tuple[
-        list[Any], bool
-    ]:
+    def _page(
+        items: list[Any], ids: list[str], after: str | None, limit: int
+    ) -> tuple[list[Any], bool]:
         start = 0
         if after:
             try:
@@ -459,9 +456,7 @@ class EmulatorServer:
                 code="invalid_value",
             )
         files = self.state.list_files(request.query.get("purpose"), order == "desc")
-        page, has_more = self._page(
-            files, [f.id for f in files], request.query.get("after"), limit
-        )
+        page, has_more = self._page(files, [f.id for f in files], request.query.get("after"), limit)
         return _json(self._list_body([f.to_api() for f in page], has_more))
 
     async def _get_file(self, request: web.Request) -> web.Response:

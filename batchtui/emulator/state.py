@@ -490,8 +490,9 @@ class EmulatorState:
             queued = sum(
                 b.plan.input_tokens_total
                 for b in self.batches.values()
-                if b is not batch and b.plan is not None and b.status in ("in_progress",
-                                                                            "finalizing")
+                if b is not batch
+                and b.plan is not None
+                and b.status in ("in_progress", "finalizing")
             )
             if queued + plan.input_tokens_total > limit:
                 errors = [
@@ -526,9 +527,7 @@ class EmulatorState:
             opts = self.options
             batch.duration = opts.processing_seconds + plan.n * opts.seconds_per_request
 
-    def _start_results(
-        self, batch: BatchRecord, reason: str, processed: int, at: float
-    ) -> None:
+    def _start_results(self, batch: BatchRecord, reason: str, processed: int, at: float) -> None:
         plan = batch.plan
         stored = self.files.get(batch.input_file_id)
         assert plan is not None
@@ -634,7 +633,7 @@ class EmulatorState:
         errors = (
             {"object": "list", "data": [dict(e) for e in batch.errors]} if batch.errors else None
         )
-        return {
+        data = {
             "id": batch.id,
             "object": "batch",
             "endpoint": batch.endpoint,
@@ -664,6 +663,25 @@ class EmulatorState:
             },
             "metadata": dict(batch.metadata) if batch.metadata is not None else None,
         }
+        if self.options.quirks:
+            _apply_quirks(data, self.options.quirks)
+        return data
 
     def iter_live(self) -> Iterable[BatchRecord]:
         return (b for b in self.batches.values() if not b.terminal)
+
+
+def _apply_quirks(data: dict[str, Any], quirks: frozenset[str]) -> None:
+    """Make a batch object look like what other OpenAI-shaped providers send."""
+    if "uppercase_status" in quirks:
+        data["status"] = str(data["status"]).upper()
+    if "null_counts" in quirks:
+        data["request_counts"] = {"total": None, "completed": None, "failed": None}
+    if "empty_file_ids" in quirks:
+        for key in ("output_file_id", "error_file_id"):
+            if data[key] is None:
+                data[key] = ""
+    if "no_model" in quirks:
+        data.pop("model", None)
+    if "no_usage" in quirks:
+        data.pop("usage", None)
