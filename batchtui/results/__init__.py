@@ -12,9 +12,9 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
-    "join": "batchtui.results.join",
-    "JoinResult": "batchtui.results.join",
-    "JoinCancelled": "batchtui.results.join",
+    "join": "batchtui.results.engine",
+    "JoinResult": "batchtui.results.engine",
+    "JoinCancelled": "batchtui.results.engine",
     "export_retry": "batchtui.results.export",
     "export_results": "batchtui.results.export",
     "retry_rows": "batchtui.results.export",

@@ -128,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
         args.input, args.output, args.errors = download_batch(args.batch_id, args.cache_dir)
     if not _headless(args):
         return _open_view(args)
-    from batchtui.results.join import join
+    from batchtui.results.engine import join
 
     with join(args.input, args.output or None, args.errors or None) as result:
         if args.summary:

@@ -21,7 +21,7 @@ import orjson
 from batchtui.errors import UserError
 from batchtui.jsonl.index import Span
 from batchtui.results import parse
-from batchtui.results.join import CHECK_EVERY, JoinCancelled, JoinResult
+from batchtui.results.engine import CHECK_EVERY, JoinCancelled, JoinResult
 from batchtui.results.model import RETRY_CLASSES, Progress, RequestClass, Source, flag_names
 
 RESULT_FIELDS = (

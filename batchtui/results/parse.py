@@ -58,14 +58,15 @@ def loads(data: bytes) -> tuple[Any, bool]:
     try:
         return orjson.loads(data), False
     except orjson.JSONDecodeError as exc:
+        error = exc
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
         try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            try:
-                return orjson.loads(data.decode("utf-8", errors="replace")), True
-            except orjson.JSONDecodeError:
-                pass
-        raise LineError(f"not valid JSON ({_short_json_error(exc)})") from None
+            return orjson.loads(data.decode("utf-8", errors="replace")), True
+        except orjson.JSONDecodeError:
+            pass
+    raise LineError(f"not valid JSON ({_short_json_error(error)})")
 
 
 def _short_json_error(exc: Exception) -> str:
@@ -184,8 +185,8 @@ def _soft_flags_choices(choices: list[Any]) -> tuple[int, str | None, str | None
                 any_answer = True
         if i == 0:
             text = t
-    if not any_answer and not flags & _REFUSAL:
-        flags |= _EMPTY
+    if not any_answer and not flags & (_REFUSAL | _CONTENT_FILTER):
+        flags |= _EMPTY  # (a filter or a refusal already explains a missing answer)
     return flags, finish, text
 
 
@@ -222,7 +223,7 @@ def _soft_flags_response(body: dict[str, Any]) -> tuple[int, str | None, str | N
     text = "".join(texts)
     if not text and isinstance(body.get("output_text"), str):
         text = body["output_text"]  # some proxies flatten it
-    if not text and not other and not flags & Flag.REFUSAL:
+    if not text and not other and not flags & (Flag.REFUSAL | Flag.CONTENT_FILTER):
         flags |= Flag.EMPTY
     return flags, finish, text
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from batchtui.results.join import JoinResult
+from batchtui.results.engine import JoinResult
 from batchtui.results.model import RETRY_CLASSES, Source
 
 MAX_GROUPS = 20

@@ -1,0 +1,127 @@
+"""``batchtui results``: headless summary and exports, argument errors, the shipped sample."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import batchtui
+from batchtui.cli import main
+
+EXAMPLES = Path(batchtui.__file__).parent / "examples"
+SAMPLE = [
+    "--input",
+    str(EXAMPLES / "results_input.jsonl"),
+    "--output",
+    str(EXAMPLES / "results_output.jsonl"),
+    "--errors",
+    str(EXAMPLES / "results_errors.jsonl"),
+]
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["results", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_sample_set_has_every_class(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, *SAMPLE, "--summary", "--format", "json")
+    assert code == 0 and err == ""
+    summary = json.loads(out)
+    assert summary["counts"] | {} == summary["counts"]
+    c = summary["counts"]
+    assert {k: c[k] for k in ("succeeded", "failed", "expired", "missing", "unexpected")} == {
+        "succeeded": 9,
+        "failed": 4,
+        "expired": 2,
+        "missing": 1,
+        "unexpected": 0,
+    }
+    assert (c["duplicates"], c["truncated"], c["content_filter"], c["refusal"]) == (0, 1, 1, 1)
+    assert summary["failures_by_code"] == {
+        "batch_expired": 2,
+        "rate_limit_exceeded": 2,
+        "context_length_exceeded": 1,
+        "server_error": 1,
+    }
+    assert summary["usage"]["input_tokens"] == 1544
+    assert summary["usage"]["cached_tokens"] == 1024
+    statuses = {g["code"]: g["pattern"] for g in summary["histogram"]}
+    assert "Used #" in statuses["rate_limit_exceeded"]
+    assert summary["problems"] == {"count": 0, "lines": []}
+
+
+def test_summary_text(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, *SAMPLE, "--summary")
+    assert code == 0
+    assert out.startswith("16 requests in ")
+    assert "expired                        2" in out
+    assert "rate_limit_exceeded" in out and "failures by code and message:" in out
+    assert "7 request(s) to retry" in out
+
+
+def test_exports_from_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    retry, res = tmp_path / "retry.jsonl", tmp_path / "results.csv"
+    code, out, err = run(
+        capsys, *SAMPLE, "--export-retry", str(retry), "--export-results", str(res)
+    )
+    assert code == 0 and out == ""
+    assert f"wrote 7 request(s) to retry to {retry}" in err
+    assert "wrote 16 result record(s)" in err
+    ids = [json.loads(line)["custom_id"] for line in retry.read_text("utf-8").splitlines()]
+    assert ids == [f"ticket-0{n}" for n in ("06", "07", "08", "09", "10", "11", "12")]
+    src = (EXAMPLES / "results_input.jsonl").read_bytes().splitlines(keepends=True)
+    assert retry.read_bytes() == b"".join(src[5:12])
+    assert res.read_text("utf-8").startswith("custom_id,class,status_code")
+
+    code, _, err = run(capsys, *SAMPLE, "--export-retry", str(retry), "--retry-truncated")
+    assert "wrote 8 request(s)" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--input", "nope.jsonl", "--summary"], "nope.jsonl: no such file"),
+        ([], "give --input IN"),
+        (["batch_1", "--input", "x"], "either BATCH_ID or --input"),
+        (["batch_1", "--output", "x"], "come from the batch"),
+        (["--input", "x", "--retry-truncated"], "needs --export-retry"),
+        (["--input", "x", "--export-results", "r.txt"], "name the export .jsonl or .csv"),
+        (["batch_abc", "--summary"], "cannot download batch_abc"),
+    ],
+)
+def test_one_line_errors(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, args: list[str], message: str
+) -> None:
+    code, out, err = run(capsys, *args)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and message in err
+
+
+def test_export_over_the_input_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, *SAMPLE, "--export-retry", str(EXAMPLES / "results_input.jsonl"))
+    assert code == 2 and "refusing to overwrite" in err
+
+
+def test_view_without_the_ui_module_says_so(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "batchtui.ui.results_launch", None)
+    code, _, err = run(capsys, *SAMPLE)
+    assert code == 2 and "--summary" in err
+
+
+def test_cli_module_imports_only_the_standard_library() -> None:
+    code = (
+        "import sys; import batchtui.results.cli\n"
+        "print(' '.join(sorted(m.split('.')[0] for m in sys.modules)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert "orjson" not in out and "openai" not in out and "textual" not in out
