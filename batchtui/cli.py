@@ -57,9 +57,7 @@ def _browse_parser(commands: Sequence[str]) -> argparse.ArgumentParser:
             "no file is given."
         ),
         epilog=(
-            "subcommands: "
-            + ", ".join(commands)
-            + " (run `batchtui COMMAND --help` for each). "
+            "subcommands: " + ", ".join(commands) + " (run `batchtui COMMAND --help` for each). "
             "To open a file whose name is a subcommand, write ./NAME."
         ),
     )
@@ -71,9 +69,7 @@ def _browse_parser(commands: Sequence[str]) -> argparse.ArgumentParser:
     parser.add_argument(
         "--follow", action="store_true", help="follow the end of the file as it grows"
     )
-    parser.add_argument(
-        "--no-validate", action="store_true", help="do not run live validation"
-    )
+    parser.add_argument("--no-validate", action="store_true", help="do not run live validation")
     return parser
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 from functools import partial
 from typing import Any, ClassVar
 
@@ -9,7 +11,9 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from batchtui.errors import UserError
 from batchtui.jsonl import LineIndex
+from batchtui.jsonl.text import escape_controls
 from batchtui.ui.screens.file import FileScreen
 from batchtui.ui.screens.help import HelpScreen
 
@@ -37,6 +41,9 @@ class BatchTUI(App[int]):
         follow: bool = False,
         validate: bool = True,
         initial_mode: str | None = None,
+        download_dir: str | None = None,
+        notify_desktop: bool = False,
+        notify_cmd: str | None = None,
         **services: Any,
     ) -> None:
         super().__init__()
@@ -44,15 +51,70 @@ class BatchTUI(App[int]):
         self.start_line = start_line
         self.follow = follow
         self.validate = validate
-        self.services = services
+        self.services: dict[str, Any] = services
+        self.download_dir = download_dir or os.getcwd()
+        self.notify_desktop = notify_desktop
+        self.notify_cmd = notify_cmd
         self.initial_mode = initial_mode or ("file" if index is not None else "batches")
+        self.results_args: dict[str, Any] = {}
 
     def _make_screen(self, mode: str) -> Screen[Any]:
         if mode == "file":
             return FileScreen(self.index, start_line=self.start_line, follow=self.follow)
+        if mode == "batches":
+            from batchtui.ui.screens.batches import BatchesScreen
+
+            return BatchesScreen()
         from batchtui.ui.screens.placeholder import PlaceholderScreen
 
         return PlaceholderScreen(mode)
+
+    async def _reset_mode(self, mode: str) -> None:
+        """Drop a mode's screen so it is built afresh (new file, new results)."""
+        if self.current_mode == mode:
+            await self.switch_mode("batches" if mode != "batches" else "file")
+        await self.remove_mode(mode)
+        self.add_mode(mode, partial(self._make_screen, mode))
+
+    async def open_file(self, path: str, line: int | None = None) -> None:
+        """Show ``path`` in the File mode, at 1-based ``line``."""
+        try:
+            index = LineIndex(path)
+        except UserError as exc:
+            self.notify(escape_controls(exc.message), severity="error")
+            return
+        self.index = index
+        self.start_line = line
+        await self._reset_mode("file")
+        await self.switch_mode("file")
+
+    async def open_results(self, **kwargs: Any) -> None:
+        """Show the Results mode for the given input/output/error files."""
+        self.results_args = kwargs
+        await self._reset_mode("results")
+        await self.switch_mode("results")
+
+    def announce_batch(self, batch: Any, message: str) -> None:
+        """A batch reached a terminal state: bell, and the optional desktop/command hooks."""
+        self.bell()
+        if self.notify_desktop:
+            # OSC 9 (iTerm2, WezTerm, kitty, Windows Terminal) and OSC 777 (urxvt, foot, VTE).
+            safe = escape_controls(message).replace(";", ",")[:200]
+            driver = self._driver
+            if driver is not None:
+                driver.write(f"\x1b]9;{safe}\x07\x1b]777;notify;batchtui;{safe}\x07")
+        if self.notify_cmd:
+            env = dict(
+                os.environ, BATCHTUI_BATCH_ID=batch.id, BATCHTUI_BATCH_STATUS=batch.display_status
+            )
+            self.run_worker(
+                _run_notify_cmd(self.notify_cmd, env), group="notify", exit_on_error=False
+            )
+
+    def action_submit_file(self) -> None:
+        from batchtui.ui.submit import start_submit
+
+        start_submit(self)
 
     async def on_mount(self) -> None:
         for mode in ("file", "batches", "results"):
@@ -81,3 +143,14 @@ def _own_bindings(node: object) -> list[Binding]:
         if isinstance(b, Binding):
             out.append(b)
     return out
+
+
+async def _run_notify_cmd(cmd: str, env: dict[str, str]) -> None:
+    proc = await asyncio.create_subprocess_shell(
+        cmd,
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    await proc.wait()

@@ -12,6 +12,14 @@ def launch(args: argparse.Namespace) -> int:
     index = LineIndex(args.file) if args.file else None
     from batchtui.ui.app import BatchTUI
 
-    app = BatchTUI(index, start_line=args.line, follow=args.follow, validate=not args.no_validate)
+    app = BatchTUI(
+        index,
+        start_line=args.line,
+        follow=args.follow,
+        validate=not args.no_validate,
+        download_dir=args.download_dir,
+        notify_desktop=args.notify_desktop,
+        notify_cmd=args.notify_cmd,
+    )
     app.run()
     return app.return_code or 0

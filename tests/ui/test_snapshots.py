@@ -29,7 +29,9 @@ def test_browser_80x24(snap_compare, name: str) -> None:
 
 
 def test_browser_cursor_and_raw_80x24(snap_compare) -> None:
-    assert snap_compare(browser("cjk"), terminal_size=(80, 24), press=["j", "j", "r"], run_before=_settle)
+    assert snap_compare(
+        browser("cjk"), terminal_size=(80, 24), press=["j", "j", "r"], run_before=_settle
+    )
 
 
 def test_browser_large(snap_compare) -> None:
@@ -37,4 +39,6 @@ def test_browser_large(snap_compare) -> None:
 
 
 def test_help_80x24(snap_compare) -> None:
-    assert snap_compare(browser("normal"), terminal_size=(80, 24), press=["question_mark"], run_before=_settle)
+    assert snap_compare(
+        browser("normal"), terminal_size=(80, 24), press=["question_mark"], run_before=_settle
+    )

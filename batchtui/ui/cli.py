@@ -1,0 +1,68 @@
+"""``batchtui demo``: the dashboard against a local emulator seeded with every batch state."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = subparsers.add_parser(
+        "demo",
+        help="see the dashboard work without an API key (local emulator)",
+        description=(
+            "Start the bundled OpenAI-compatible emulator on 127.0.0.1, fill it with batches in "
+            "every state (validating, failed with line errors, in progress, finalizing, "
+            "completed with failures, expired, cancelled) and open the dashboard on it. Nothing "
+            "leaves this machine."
+        ),
+    )
+    p.add_argument(
+        "--speed",
+        type=float,
+        default=60.0,
+        metavar="X",
+        help="emulated seconds per real second (default 60: batches visibly progress)",
+    )
+    p.add_argument("--seed", type=int, default=7, help="seed for the demo batches")
+    p.add_argument("file", nargs="?", help="also open this file (to try submitting it)")
+    p.set_defaults(handler=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    import asyncio
+
+    return asyncio.run(run_demo(args.file, speed=args.speed, seed=args.seed))
+
+
+async def run_demo(file: str | None, *, speed: float, seed: int) -> int:
+    import tempfile
+    from pathlib import Path
+
+    from batchtui.jsonl import LineIndex
+
+    index = LineIndex(file) if file else None  # fail fast on a bad path
+    from batchtui.api.config import ClientSettings
+    from batchtui.api.records import RecordStore
+    from batchtui.api.service import BatchService
+    from batchtui.emulator.demo import seed_demo
+    from batchtui.emulator.server import EmulatorServer
+    from batchtui.ui.app import BatchTUI
+
+    with tempfile.TemporaryDirectory(prefix="batchtui-demo-") as tmp:
+        async with EmulatorServer(speed=speed, seed=seed) as emulator:
+            await seed_demo(emulator, seed=seed)
+            service = BatchService(
+                ClientSettings(api_key="demo", base_url=emulator.base_url),
+                records=RecordStore(Path(tmp) / "submissions.json"),
+            )
+            app = BatchTUI(
+                index,
+                initial_mode="batches",
+                service=service,
+                download_dir=tmp,
+                clock=emulator.state.now,  # the demo runs on the emulator's faster clock
+            )
+            app.title = "batchtui demo"
+            await app.run_async()
+            await service.close()
+            return app.return_code or 0

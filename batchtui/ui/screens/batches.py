@@ -1,0 +1,655 @@
+"""The Batches screen: every batch in the account, polled in the background, with actions."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Input, OptionList, ProgressBar, Static
+from textual.widgets.option_list import Option
+
+from batchtui.api.eta import ThroughputTracker
+from batchtui.jsonl.text import escape_controls
+from batchtui.ui.format import duration, local_time, progress_bar, relative, status_text
+from batchtui.ui.widgets.bars import ModeBar
+
+if TYPE_CHECKING:
+    from batchtui.api.models import BatchView
+    from batchtui.api.poller import BatchPoller, PollResult
+    from batchtui.api.service import BatchService
+
+FILTERS = ("all", "active", "finished")
+# Less than this left before expiry is shown as a warning.
+EXPIRY_WARNING_SECONDS = 2 * 3600
+
+
+def _safe(value: object) -> str:
+    return escape_controls(str(value))
+
+
+def short_id(batch_id: str) -> str:
+    """Batch ids share a ``batch_`` prefix; the tail is what tells them apart."""
+    return batch_id if len(batch_id) <= 13 else "…" + batch_id[-12:]
+
+
+def short_endpoint(endpoint: str | None) -> str:
+    if not endpoint:
+        return "—"
+    return endpoint.removeprefix("/v1/").removeprefix("/")
+
+
+class BatchesScreen(Screen[None]):
+    """Live table of batches; the network never blocks it (polls run in a worker)."""
+
+    BINDINGS = [
+        Binding("r", "refresh", "Refresh", id="batches.refresh"),
+        Binding("a", "cycle_filter", "All/active/finished", id="batches.filter_state"),
+        Binding("slash", "filter_text", "Filter", id="batches.filter_text"),
+        Binding("s", "submit", "Submit file", id="batches.submit"),
+        Binding("x", "cancel_batch", "Cancel batch", id="batches.cancel"),
+        Binding("d", "download", "Download", id="batches.download"),
+        Binding("o", "open_results", "Results", id="batches.results"),
+        Binding("y", "copy_id", "Copy id", id="batches.copy_id"),
+        Binding("e", "focus_errors", "Line errors", show=False, id="batches.errors"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="batches.clear"),
+    ]
+
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (140, "-wide")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.service: BatchService | None = None
+        self.poller: BatchPoller | None = None
+        self.batches: list[BatchView] = []
+        self.result: PollResult | None = None
+        self.tracker = ThroughputTracker()
+        self.state_filter = "all"
+        self.text_filter = ""
+        self.next_poll_at: float | None = None
+        self.setup_error: str | None = None
+        self._poll_timer: Timer | None = None
+        self._columns: tuple[str, ...] = ()
+        self._first_poll_done = False
+        self.clock: Any = time.time  # replaced by the app's clock on mount (tests pin it)
+
+    # -- layout ------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield ModeBar("batches", id="mode-bar")
+        yield Static("", id="poll-status", markup=False)
+        yield Input(placeholder="Filter by id, status, model, description…", id="batch-filter")
+        with Horizontal(id="batches-body"):
+            yield DataTable(id="batch-table", cursor_type="row", zebra_stripes=True)
+            with Vertical(id="batch-side"):
+                with VerticalScroll(id="batch-detail"):
+                    yield Static("", id="batch-detail-text", markup=False)
+                yield OptionList(id="batch-errors")
+        yield ProgressBar(id="download-progress", show_eta=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        app: Any = self.app
+        self.clock = app.services.get("clock", time.time)
+        self.query_one("#batch-filter").display = False
+        self.query_one("#batch-errors").display = False
+        self.query_one("#download-progress").display = False
+        self.query_one("#batch-side").border_title = "Batch"
+        self.set_interval(1.0, self._update_poll_status, name="poll-status")
+        self._update_poll_status()
+        self.query_one(DataTable).focus()
+        self.poll_now()
+
+    # -- services ----------------------------------------------------------------------
+
+    async def _ensure_service(self) -> BatchService:
+        if self.service is not None:
+            return self.service
+        app: Any = self.app
+        service = app.services.get("service")
+        if service is None:
+            # `import openai` takes about a second: do it off the UI thread.
+            module = await asyncio.to_thread(importlib.import_module, "batchtui.api.service")
+            service = module.BatchService.from_env()
+            app.services["service"] = service
+        if not service.settings.api_key:
+            raise SetupError(
+                "No API key. Set OPENAI_API_KEY (and OPENAI_BASE_URL for another provider or "
+                "a proxy), then press r. To look around without a key, run `batchtui demo`."
+            )
+        from batchtui.api.poller import BatchPoller
+
+        self.service = service
+        self.poller = BatchPoller(service, wall_clock=self.clock)
+        return service
+
+    # -- polling -----------------------------------------------------------------------
+
+    def poll_now(self) -> None:
+        if self._poll_timer is not None:
+            self._poll_timer.stop()
+            self._poll_timer = None
+        self._poll()
+
+    @work(exclusive=True, group="poll", exit_on_error=False)
+    async def _poll(self) -> None:
+        try:
+            await self._ensure_service()
+        except SetupError as exc:
+            self.setup_error = exc.message
+            self._show_setup_error()
+            return
+        assert self.poller is not None
+        self.setup_error = None
+        result = await self.poller.refresh()
+        self.apply_result(result)
+        self.next_poll_at = self.clock() + result.next_delay
+        self._poll_timer = self.set_timer(result.next_delay, self.poll_now, name="next-poll")
+
+    def apply_result(self, result: PollResult) -> None:
+        self.result = result
+        now = self.clock()
+        if result.ok:
+            for b in result.batches:
+                if b.is_active:
+                    self.tracker.observe(b.id, now, b.request_counts.done)
+            self.tracker.forget({b.id for b in result.batches if b.is_active})
+            if self._first_poll_done:
+                for change in result.changes:
+                    if change.finished and change.old is not None:
+                        self._announce(change.new)
+            self._first_poll_done = True
+        self.batches = result.batches
+        self.render_table()
+        self._update_poll_status()
+
+    def _announce(self, batch: BatchView) -> None:
+        counts = batch.request_counts
+        detail = ""
+        if counts.total:
+            detail = f" ({counts.completed or 0:,} done, {counts.failed or 0:,} failed)"
+        severity = "information" if batch.status == "completed" and not counts.failed else "warning"
+        message = f"Batch {batch.id} {batch.display_status}{detail}"
+        self.notify(_safe(message), title="Batch finished", severity=severity, timeout=10)
+        app: Any = self.app
+        app.announce_batch(batch, message)
+
+    def _show_setup_error(self) -> None:
+        self.query_one("#poll-status", Static).update(
+            Text(self.setup_error or "", style="bold yellow")
+        )
+        self.query_one("#batch-detail-text", Static).update(
+            Text(self.setup_error or "", style="yellow")
+        )
+
+    def _update_poll_status(self) -> None:
+        status = self.query_one("#poll-status", Static)
+        if self.setup_error:
+            return
+        result = self.result
+        text = Text(" ")
+        if result is None:
+            text.append("Loading batches…", style="dim")
+        else:
+            if result.error is not None and result.stale_since is not None:
+                text.append(
+                    f"⚠ stale since {local_time(result.stale_since)[11:]}: "
+                    f"{_safe(result.error.message)[:120]}",
+                    style="bold on dark_red",
+                )
+                text.append("  ")
+            if result.updated_at is not None:
+                text.append(
+                    f"updated {duration(self.clock() - result.updated_at)} ago", style="dim"
+                )
+            if self.next_poll_at is not None:
+                left = max(0.0, self.next_poll_at - self.clock())
+                text.append(f" · next in {duration(left)}", style="dim")
+            shown = len(self._visible())
+            text.append(f" · {shown} of {len(self.batches)} batches · filter: {self.state_filter}")
+            if self.text_filter:
+                text.append(f" “{_safe(self.text_filter)}”", style="cyan")
+        status.update(text)
+
+    def on_screen_resume(self) -> None:
+        self.render_table()
+
+    # -- table -------------------------------------------------------------------------
+
+    def _visible(self) -> list[BatchView]:
+        out = []
+        needle = self.text_filter.lower()
+        for b in self.batches:
+            if self.state_filter == "active" and not b.is_active:
+                continue
+            if self.state_filter == "finished" and b.is_active:
+                continue
+            if needle:
+                hay = " ".join(
+                    str(x)
+                    for x in (
+                        b.id,
+                        b.display_status,
+                        b.model,
+                        b.endpoint,
+                        b.description,
+                        b.input_file_id,
+                    )
+                    if x
+                ).lower()
+                if needle not in hay:
+                    continue
+            out.append(b)
+        return out
+
+    def _columns_for(self, width: int) -> tuple[str, ...]:
+        if width >= 150:
+            return (
+                "id",
+                "status",
+                "endpoint",
+                "model",
+                "created",
+                "progress",
+                "eta",
+                "expires",
+                "description",
+            )
+        if width >= 110:
+            return ("id", "status", "model", "created", "progress", "eta", "expires", "description")
+        if width >= 90:
+            return ("id", "status", "progress", "eta", "expires", "description")
+        return ("id", "status", "progress", "eta", "expires")
+
+    def render_table(self) -> None:
+        if not self.is_attached:
+            return
+        table = self.query_one(DataTable)
+        width = table.size.width or self.size.width
+        columns = self._columns_for(width)
+        selected = self.selected_batch()
+        keep_id = selected.id if selected else None
+        if columns != self._columns:
+            table.clear(columns=True)
+            for col in columns:
+                table.add_column(col.capitalize() if col != "eta" else "ETA", key=col)
+            self._columns = columns
+        else:
+            table.clear()
+        now = self.clock()
+        visible = self._visible()
+        for b in visible:
+            table.add_row(*(self._cell(b, col, now) for col in columns), key=b.id)
+        if keep_id is not None:
+            for i, b in enumerate(visible):
+                if b.id == keep_id:
+                    table.move_cursor(row=i, animate=False)
+                    break
+        self._show_detail(self.selected_batch())
+
+    def _cell(self, b: BatchView, col: str, now: float) -> Text | str:
+        counts = b.request_counts
+        if col == "id":
+            return Text(short_id(b.id), style="bold")
+        if col == "status":
+            return status_text(b.status, _safe(b.display_status))
+        if col == "endpoint":
+            return _safe(short_endpoint(b.endpoint))
+        if col == "model":
+            return _safe(b.model or "—")
+        if col == "created":
+            return relative(b.created_at, now)
+        if col == "progress":
+            return progress_bar(counts.completed or 0, counts.failed or 0, counts.total)
+        if col == "eta":
+            return self._eta(b)
+        if col == "expires":
+            return self._expires(b, now)
+        if col == "description":
+            return Text(_safe(b.description or ""), style="italic")
+        return ""
+
+    def _eta(self, b: BatchView) -> Text:
+        if b.status == "finalizing":
+            return Text("finalizing", style="magenta")
+        if b.status != "in_progress":
+            return Text("—", style="dim")
+        counts = b.request_counts
+        est = self.tracker.estimate(b.id, counts.done, counts.total)
+        if est is None:
+            return Text("measuring", style="dim")
+        if est.eta_seconds is None:
+            return Text("stalled", style="yellow")
+        return Text(duration(est.eta_seconds))
+
+    def _expires(self, b: BatchView, now: float) -> Text:
+        if not b.is_active or b.expires_at is None:
+            return Text("—", style="dim")
+        left = b.expires_at - now
+        if left <= 0:
+            return Text("overdue", style="bold red")
+        style = "bold red" if left < EXPIRY_WARNING_SECONDS else ""
+        return Text(duration(left), style=style)
+
+    def selected_batch(self) -> BatchView | None:
+        table = self.query_one(DataTable)
+        if table.row_count == 0:
+            return None
+        try:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        except Exception:
+            return None
+        for b in self.batches:
+            if b.id == key:
+                return b
+        return None
+
+    @on(DataTable.RowHighlighted)
+    def _on_row(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail(self.selected_batch())
+
+    @on(DataTable.RowSelected)
+    def _on_row_selected(self, event: DataTable.RowSelected) -> None:
+        batch = self.selected_batch()
+        if batch is not None and batch.errors:
+            self.action_focus_errors()
+        elif batch is not None and batch.result_file_ids:
+            self.action_open_results()
+
+    # -- detail ------------------------------------------------------------------------
+
+    def _show_detail(self, b: BatchView | None) -> None:
+        text = self.query_one("#batch-detail-text", Static)
+        errors = self.query_one("#batch-errors", OptionList)
+        side = self.query_one("#batch-side")
+        if b is None:
+            side.border_title = "Batch"
+            if not self.setup_error:
+                empty = "No batches yet." if not self.batches else "No batch matches the filter."
+                text.update(Text(empty if self.result else "", style="dim"))
+            errors.display = False
+            return
+        side.border_title = _safe(b.id)
+        text.update(self._detail_table(b))
+        errors.clear_options()
+        if b.errors:
+            errors.add_options(
+                Option(self._error_label(e), id=str(i)) for i, e in enumerate(b.errors[:500])
+            )
+            errors.display = True
+        else:
+            errors.display = False
+
+    @staticmethod
+    def _error_label(e: Any) -> Text:
+        line = f"line {e.line:,}" if e.line is not None else "file"
+        text = Text(f"{line}: ", style="bold")
+        text.append(_safe(e.code or "error"), style="red")
+        if e.message:
+            text.append(f" {_safe(e.message)}")
+        return text
+
+    def _detail_table(self, b: BatchView) -> Table:
+        now = self.clock()
+        t = Table.grid(padding=(0, 1))
+        t.add_column(style="dim", no_wrap=True)
+        t.add_column()
+
+        def row(label: str, value: Text | str | None) -> None:
+            if value not in (None, ""):
+                t.add_row(label, value if isinstance(value, Text) else _safe(value))
+
+        row("status", status_text(b.status, _safe(b.display_status)))
+        row("endpoint", b.endpoint or "—")
+        row("model", b.model)
+        counts = b.request_counts
+        if counts.total:
+            row(
+                "requests",
+                f"{counts.completed or 0:,} completed, {counts.failed or 0:,} failed of {counts.total or 0:,}",
+            )
+            row(
+                "progress",
+                progress_bar(counts.completed or 0, counts.failed or 0, counts.total, 16),
+            )
+        for label, ts in (
+            ("created", b.created_at),
+            ("in progress", b.in_progress_at),
+            ("finalizing", b.finalizing_at),
+            ("completed", b.completed_at),
+            ("failed", b.failed_at),
+            ("expired", b.expired_at),
+            ("cancelling", b.cancelling_at),
+            ("cancelled", b.cancelled_at),
+            ("expires", b.expires_at),
+        ):
+            if ts is not None:
+                row(label, f"{local_time(ts)} ({relative(ts, now)})")
+        if b.usage is not None and b.usage.total_tokens:
+            u = b.usage
+            row(
+                "tokens",
+                f"{u.input_tokens:,} in ({u.cached_tokens:,} cached), "
+                f"{u.output_tokens:,} out ({u.reasoning_tokens:,} reasoning)",
+            )
+        row("input file", b.input_file_id)
+        row("output file", b.output_file_id or "—")
+        row("error file", b.error_file_id or "—")
+        local = self._local_record(b.id)
+        if local is not None:
+            row("local file", Text(_safe(local.input_path), style="cyan"))
+        for key, value in sorted(b.metadata.items()):
+            row(f"meta {_safe(key)}", value)
+        if b.errors:
+            row("line errors", Text(f"{len(b.errors):,} (Enter or e to browse)", style="red"))
+        return t
+
+    def _local_record(self, batch_id: str) -> Any:
+        if self.service is None:
+            return None
+        try:
+            return self.service.records.find(batch_id)
+        except Exception:
+            return None
+
+    # -- actions -----------------------------------------------------------------------
+
+    def action_refresh(self) -> None:
+        self.notify("Refreshing…", timeout=1.5)
+        self.poll_now()
+
+    def action_cycle_filter(self) -> None:
+        self.state_filter = FILTERS[(FILTERS.index(self.state_filter) + 1) % len(FILTERS)]
+        self.render_table()
+        self._update_poll_status()
+
+    def action_filter_text(self) -> None:
+        box = self.query_one("#batch-filter", Input)
+        box.display = True
+        box.value = self.text_filter
+        box.focus()
+
+    @on(Input.Changed, "#batch-filter")
+    def _on_filter(self, event: Input.Changed) -> None:
+        self.text_filter = event.value.strip()
+        self.render_table()
+        self._update_poll_status()
+
+    @on(Input.Submitted, "#batch-filter")
+    def _on_filter_done(self) -> None:
+        self.query_one(DataTable).focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#batch-filter", Input)
+        box.value = ""
+        box.display = False
+        self.text_filter = ""
+        self.query_one(DataTable).focus()
+        self.render_table()
+
+    def action_focus_errors(self) -> None:
+        errors = self.query_one("#batch-errors", OptionList)
+        if errors.display and errors.option_count:
+            errors.focus()
+            if errors.highlighted is None:
+                errors.highlighted = 0
+
+    @on(OptionList.OptionSelected, "#batch-errors")
+    def _on_error_selected(self, event: OptionList.OptionSelected) -> None:
+        batch = self.selected_batch()
+        if batch is None or event.option.id is None:
+            return
+        error = batch.errors[int(event.option.id)]
+        self.open_input(batch, error.line)
+
+    def action_copy_id(self) -> None:
+        batch = self.selected_batch()
+        if batch is not None:
+            self.app.copy_to_clipboard(batch.id)
+            self.notify(f"Copied {_safe(batch.id)}")
+
+    def action_cancel_batch(self) -> None:
+        batch = self.selected_batch()
+        if batch is None or self.service is None:
+            return
+        if batch.is_terminal:
+            self.notify(
+                f"{_safe(batch.id)} is {batch.display_status}: nothing to cancel.",
+                severity="warning",
+            )
+            return
+        from batchtui.ui.screens.dialogs import ConfirmDialog
+
+        def done(confirmed: bool | None) -> None:
+            if confirmed:
+                self._cancel(batch.id)
+
+        self.app.push_screen(
+            ConfirmDialog(
+                f"Cancel batch {batch.id}?",
+                "Requests already finished stay in the output file (and are billed); the rest "
+                "are cancelled. Cancelling takes up to 10 minutes.",
+                confirm="Cancel batch",
+            ),
+            done,
+        )
+
+    @work(group="actions", exit_on_error=False)
+    async def _cancel(self, batch_id: str) -> None:
+        assert self.service is not None
+        from batchtui.errors import UserError
+
+        try:
+            view = await self.service.cancel(batch_id)
+        except UserError as exc:
+            self.notify(_safe(exc.message), severity="error", timeout=8)
+            return
+        self.notify(f"{_safe(batch_id)}: {view.display_status}")
+        self.poll_now()
+
+    def action_download(self) -> None:
+        batch = self.selected_batch()
+        if batch is None or self.service is None:
+            return
+        if not batch.result_file_ids:
+            self.notify(f"{_safe(batch.id)} has no output or error file yet.", severity="warning")
+            return
+        app: Any = self.app
+        self._download(batch, Path(app.download_dir), open_after=False)
+
+    def action_open_results(self) -> None:
+        batch = self.selected_batch()
+        if batch is None or self.service is None:
+            return
+        if not batch.result_file_ids:
+            self.notify(
+                f"{_safe(batch.id)} has no results yet ({batch.display_status}).",
+                severity="warning",
+            )
+            return
+        from batchtui.api.records import state_dir
+
+        self._download(batch, state_dir() / "results" / batch.id, open_after=True)
+
+    @work(group="download", exclusive=True, exit_on_error=False)
+    async def _download(self, batch: BatchView, directory: Path, open_after: bool) -> None:
+        assert self.service is not None
+        from batchtui.errors import UserError
+
+        bar = self.query_one("#download-progress", ProgressBar)
+        bar.display = True
+        bar.update(total=None, progress=0)
+
+        def progress(kind: str, done: int, total: int | None) -> None:
+            bar.update(total=total, progress=done)
+
+        try:
+            results = await self.service.download_results(batch, directory, progress=progress)
+            input_path = None
+            if open_after:
+                input_path = await self._input_path(batch)
+        except UserError as exc:
+            self.notify(_safe(exc.message), severity="error", timeout=8)
+            return
+        finally:
+            bar.display = False
+        paths = {kind: str(r.path) for kind, r in results.items()}
+        if not open_after:
+            self.notify("Downloaded " + ", ".join(_safe(p) for p in paths.values()), timeout=8)
+            return
+        app: Any = self.app
+        await app.open_results(
+            input_path=input_path,
+            output_path=paths.get("output"),
+            error_path=paths.get("error"),
+            batch=batch,
+        )
+
+    async def _input_path(self, batch: BatchView) -> str | None:
+        """The batch's input: the local file this machine submitted, else a downloaded copy."""
+        record = self._local_record(batch.id)
+        if record is not None and record.local_file_state() == "same":
+            return str(record.input_path)
+        if not batch.input_file_id or self.service is None:
+            return None
+        from batchtui.api.records import state_dir
+
+        dest = state_dir() / "inputs" / f"{batch.input_file_id}.jsonl"
+        if not dest.exists():
+            await self.service.download_file(batch.input_file_id, dest)
+        return str(dest)
+
+    @work(group="open-input", exclusive=True, exit_on_error=False)
+    async def open_input(self, batch: BatchView, line: int | None) -> None:
+        from batchtui.errors import UserError
+
+        try:
+            path = await self._input_path(batch)
+        except UserError as exc:
+            self.notify(_safe(exc.message), severity="error", timeout=8)
+            return
+        if path is None:
+            self.notify("The batch's input file is not available.", severity="warning")
+            return
+        app: Any = self.app
+        await app.open_file(path, line)
+
+    def action_submit(self) -> None:
+        app: Any = self.app
+        app.action_submit_file()
+
+
+class SetupError(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message

@@ -1,0 +1,213 @@
+"""Pilot tests of the Batches screen against the emulator, over real HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable, OptionList, Static
+
+from batchtui.api.config import ClientSettings
+from batchtui.api.records import RecordStore
+from batchtui.api.service import BatchService
+from batchtui.emulator import samples
+from batchtui.emulator.options import EmulatorOptions
+from batchtui.emulator.server import EmulatorServer
+from batchtui.ui.app import BatchTUI
+from batchtui.ui.screens.batches import BatchesScreen
+from batchtui.ui.screens.dialogs import ConfirmDialog
+from batchtui.ui.screens.file import FileScreen
+from batchtui.ui.widgets.line_list import LineList
+from tests.ui.conftest import settle
+
+START = 1_760_000_000.0
+
+
+@pytest.fixture
+async def emu(tmp_path: Path) -> AsyncIterator[EmulatorServer]:
+    options = EmulatorOptions(speed=0.0, seed=3, start_time=START, data_dir=tmp_path / "emu")
+    async with EmulatorServer(options) as server:
+        yield server
+
+
+@pytest.fixture
+async def service(emu: EmulatorServer, tmp_path: Path) -> AsyncIterator[BatchService]:
+    svc = BatchService(
+        ClientSettings(api_key="sk-test", base_url=emu.base_url, max_retries=0),
+        records=RecordStore(tmp_path / "records.json"),
+    )
+    yield svc
+    await svc.close()
+
+
+def dashboard(service: BatchService, emu: EmulatorServer, tmp_path: Path, **kw: object) -> BatchTUI:
+    return BatchTUI(
+        None,
+        initial_mode="batches",
+        service=service,
+        clock=emu.state.now,
+        download_dir=str(tmp_path / "downloads"),
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+async def submit_sample(
+    service: BatchService, tmp_path: Path, name: str, n: int = 20, **meta: str
+) -> str:
+    path = tmp_path / f"{name}.jsonl"
+    path.write_bytes(samples.to_jsonl(list(samples.chat_requests(n, seed=len(name), prefix=name))))
+    sub = await service.submit(path, metadata={"description": name, **meta})
+    return sub.batch.id
+
+
+def table_text(screen: BatchesScreen) -> str:
+    table = screen.query_one(DataTable)
+    return "\n".join(" ".join(str(c) for c in table.get_row_at(i)) for i in range(table.row_count))
+
+
+def poll_status(screen: BatchesScreen) -> str:
+    return str(screen.query_one("#poll-status", Static).render())
+
+
+async def refresh(pilot, screen: BatchesScreen) -> None:  # type: ignore[no-untyped-def]
+    await pilot.press("r")
+    await settle(pilot)
+
+
+async def test_batches_appear_and_progress_moves(service, emu, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    first = await submit_sample(service, tmp_path, "first", meta_unused="x")
+    second = await submit_sample(
+        service, tmp_path, "second", n=100, **{"emulator.processing_seconds": "3600"}
+    )
+    app = dashboard(service, emu, tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, BatchesScreen)
+        assert screen.query_one(DataTable).row_count == 2
+        text = table_text(screen)
+        assert "validating" in text and second[-12:] in text and first[-12:] in text
+        await emu.advance(120)  # validation done, in progress
+        await refresh(pilot, screen)
+        await emu.advance(1200)
+        await refresh(pilot, screen)
+        row = [str(c) for c in screen.query_one(DataTable).get_row(second)]
+        assert any("in_progress" in c for c in row)
+        pct = next(c for c in row if c.endswith("%"))
+        assert 0 < int(pct.split()[-1].rstrip("%")) < 100
+        eta = row[screen._columns.index("eta")]
+        assert eta not in ("—", "measuring")  # two samples of movement give an ETA
+
+
+async def test_failed_poll_shows_stale_banner_then_recovers(service, emu, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    await submit_sample(service, tmp_path, "one")
+    app = dashboard(service, emu, tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, BatchesScreen)
+        rule = emu.faults.server_error(count=None, path="/v1/batches*")
+        await refresh(pilot, screen)
+        assert "stale since" in poll_status(screen)
+        assert "validating" in table_text(screen)  # the last good picture stays; never "failed"
+        emu.faults.rules.remove(rule)
+        await refresh(pilot, screen)
+        assert "stale" not in poll_status(screen)
+
+
+async def test_terminal_state_notifies_and_runs_command(service, emu, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    marker = tmp_path / "notified.txt"
+    await submit_sample(service, tmp_path, "done-soon")
+    app = dashboard(
+        service,
+        emu,
+        tmp_path,
+        notify_cmd=f'echo "$BATCHTUI_BATCH_ID $BATCHTUI_BATCH_STATUS" > {marker}',
+    )
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        await emu.advance(48 * 3600)
+        await refresh(pilot, screen)
+        assert any((n.title or "") == "Batch finished" for n in app._notifications)
+        await settle(pilot)
+        for _ in range(200):
+            if marker.exists() and marker.read_text().strip():
+                break
+            await pilot.pause(0.01)
+        assert "completed" in marker.read_text() or "expired" in marker.read_text()
+
+
+async def test_cancel_with_confirmation(service, emu, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    batch_id = await submit_sample(
+        service, tmp_path, "to-cancel", **{"emulator.processing_seconds": "7200"}
+    )
+    await emu.advance(300)
+    app = dashboard(service, emu, tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("y")
+        await settle(pilot)
+        assert (await service.retrieve(batch_id)).status in ("cancelling", "cancelled")
+        assert "cancel" in table_text(app.screen)
+
+
+async def test_download_and_filters(service, emu, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    done = await submit_sample(service, tmp_path, "finished", **{"emulator.fail_fraction": "0.3"})
+    await emu.advance(48 * 3600)
+    running = await submit_sample(
+        service, tmp_path, "running", **{"emulator.processing_seconds": "9000"}
+    )
+    await emu.advance(120)
+    app = dashboard(service, emu, tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, BatchesScreen)
+        await pilot.press("a")  # active only
+        assert running[-12:] in table_text(screen) and done[-12:] not in table_text(screen)
+        await pilot.press("a")  # finished only
+        assert done[-12:] in table_text(screen) and running[-12:] not in table_text(screen)
+        await pilot.press("a", "slash", *"finished", "enter")
+        assert screen.query_one(DataTable).row_count == 1
+        await pilot.press("d")
+        await settle(pilot)
+        downloads = sorted(p.name for p in (tmp_path / "downloads").iterdir())
+        assert downloads == [f"{done}_error.jsonl", f"{done}_output.jsonl"]
+
+
+async def test_enter_on_line_error_opens_input_at_that_line(service, emu, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "bad.jsonl"
+    rows = list(samples.chat_requests(10, seed=1, prefix="bad"))
+    rows[6]["body"]["stream"] = True
+    path.write_bytes(samples.to_jsonl(rows))
+    sub = await service.submit(path)
+    await emu.advance(600)
+    app = dashboard(service, emu, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, BatchesScreen)
+        assert "failed" in table_text(screen)
+        await pilot.press("enter")  # a failed batch with line errors: focus the list
+        await pilot.pause()
+        assert isinstance(app.focused, OptionList)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, FileScreen)
+        assert app.screen.index.path == str(path)
+        assert app.screen.query_one(LineList).cursor == 6  # line 7, 1-based
+        assert sub.batch.id
+
+
+async def test_no_api_key_explains_what_to_set(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    svc = BatchService(ClientSettings(api_key=None, base_url="http://127.0.0.1:9/v1"))
+    app = BatchTUI(None, initial_mode="batches", service=svc)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "OPENAI_API_KEY" in poll_status(app.screen)
+        assert "batchtui demo" in str(app.screen.query_one("#batch-detail-text", Static).render())
