@@ -84,6 +84,11 @@ def register(subparsers: Any) -> None:
         metavar="DIR",
         help="with BATCH_ID: where downloaded files go (default: the user cache directory)",
     )
+    parser.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="with BATCH_ID: API base URL (default: OPENAI_BASE_URL, else OpenAI)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -94,6 +99,8 @@ def _check_args(args: argparse.Namespace) -> None:
         raise UserError("give --input IN (with --output and/or --errors), or a BATCH_ID")
     if args.batch_id and (args.output or args.errors):
         raise UserError("--output and --errors come from the batch when BATCH_ID is given")
+    if not args.batch_id and (args.cache_dir or args.base_url):
+        raise UserError("--cache-dir and --base-url go with BATCH_ID")
     if args.retry_truncated and not args.export_retry:
         raise UserError("--retry-truncated needs --export-retry FILE")
     if args.export_results:
@@ -106,26 +113,37 @@ def _headless(args: argparse.Namespace) -> bool:
     return bool(args.summary or args.export_retry or args.export_results)
 
 
-def download_batch(batch_id: str, cache_dir: str | None) -> tuple[str, str | None, str | None]:
-    """Download a batch's input, output and error files; returns their local paths
-    (None for a file the batch does not have)."""
-    try:
-        from batchtui.api import service  # type: ignore[attr-defined]
-    except ImportError:
-        service = None
-    download = getattr(service, "download_batch_files", None)
-    if download is None:
-        raise UserError(
-            f"cannot download {batch_id}: the API download service is not available in this "
-            "build; download the files and use --input/--output/--errors"
-        )
-    return download(batch_id, cache_dir)
+def _download_progress() -> Any:
+    """A one-line progress meter on stderr when it is a terminal, else nothing."""
+    if not sys.stderr.isatty():
+        return None
+    state = {"kind": ""}
+
+    def progress(kind: str, done: int, total: int | None) -> None:
+        if kind != state["kind"] and state["kind"]:
+            sys.stderr.write("\n")
+        state["kind"] = kind
+        of = f" of {total:,}" if total else ""
+        sys.stderr.write(f"\rbatchtui: downloading {kind} file: {done:,}{of} bytes")
+        if total and done >= total:
+            sys.stderr.write("\n")
+            state["kind"] = ""
+        sys.stderr.flush()
+
+    return progress
 
 
 def run(args: argparse.Namespace) -> int:
     _check_args(args)
     if args.batch_id:
-        args.input, args.output, args.errors = download_batch(args.batch_id, args.cache_dir)
+        from batchtui.results.fetch import download_batch
+
+        files = download_batch(
+            args.batch_id, args.cache_dir, base_url=args.base_url, progress=_download_progress()
+        )
+        args.input = str(files.input)
+        args.output = str(files.output) if files.output else None
+        args.errors = str(files.errors) if files.errors else None
     if not _headless(args):
         return _open_view(args)
     from batchtui.results.engine import join

@@ -92,12 +92,18 @@ def test_exports_from_the_command_line(tmp_path: Path, capsys: pytest.CaptureFix
         (["batch_1", "--output", "x"], "come from the batch"),
         (["--input", "x", "--retry-truncated"], "needs --export-retry"),
         (["--input", "x", "--export-results", "r.txt"], "name the export .jsonl or .csv"),
-        (["batch_abc", "--summary"], "cannot download batch_abc"),
+        (["batch_abc", "--summary"], "no API key"),
+        (["../etc", "--summary"], "not a valid batch id"),
+        (["--input", "x", "--cache-dir", "d"], "go with BATCH_ID"),
     ],
 )
 def test_one_line_errors(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, args: list[str], message: str
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    message: str,
 ) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     code, out, err = run(capsys, *args)
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and message in err
