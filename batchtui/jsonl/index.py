@@ -218,6 +218,20 @@ class LineIndex:
             return b""  # closed by another thread meanwhile
         return mm[span.start : end]
 
+    def find(self, needle: bytes, start: int, end: int) -> int:
+        """Offset of the first ``needle`` within bytes ``[start, end)``, or -1 (also -1 if the
+        file shrank under us). Lets callers search a range, e.g. for ``\\r\\n``, without
+        copying it."""
+        mm = self._mm
+        if mm is None:
+            return -1
+        end = min(end, len(mm))
+        if end <= start:
+            return -1
+        if self._fd >= 0 and os.fstat(self._fd).st_size < end:
+            return -1
+        return mm.find(needle, start, end)
+
     def line(self, line: int, cap: int | None = None) -> bytes:
         """The content of indexed ``line`` (0-based) without its line ending."""
         return self.read(self.span(line), cap)

@@ -1,0 +1,30 @@
+"""Validation of Batch API input files: rules, findings, the report, the streaming validator.
+
+No Textual, no Rich, and no ``openai`` import at validate time (the SDK's facts come from
+``sdk_snapshot.json``). Typical use::
+
+    index = LineIndex(path)
+    validator = Validator(index)
+    validator.run(on_findings=..., on_progress=..., cancelled=...)   # in a worker thread
+    validator.report.snapshot()                                        # counts, groups
+"""
+
+from batchtui.validation.engine import Progress, RunStatus, Validator
+from batchtui.validation.findings import Finding, Severity
+from batchtui.validation.report import Group, Report, ReportSnapshot
+from batchtui.validation.rules import RULES, Rule
+from batchtui.validation.run import validate_path
+
+__all__ = [
+    "RULES",
+    "Finding",
+    "Group",
+    "Progress",
+    "Report",
+    "ReportSnapshot",
+    "Rule",
+    "RunStatus",
+    "Severity",
+    "Validator",
+    "validate_path",
+]

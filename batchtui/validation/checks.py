@@ -1,0 +1,528 @@
+"""Per-request checks: the envelope (custom_id, method, url, body) and the body per endpoint.
+
+This is the hot path: one call per line on an already parsed ``dict``. Good lines allocate
+almost nothing (no Finding, no path string); the path and message of a finding are built
+only when something is wrong. Everything stateful across lines (duplicate ids, the majority
+url and model, counts) lives in :mod:`batchtui.validation.engine`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from batchtui.jsonl.text import escape_controls
+from batchtui.validation import facts as F
+from batchtui.validation.findings import Finding
+from batchtui.validation.rules import RULES
+
+_MISSING: Any = object()
+_SEV = {code: rule.severity for code, rule in RULES.items()}
+_CACHE_LIMIT = 4096  # bound for the per-string caches below (suggestions, url hints)
+
+
+def quote(value: object, limit: int = 60) -> str:
+    """A short, terminal-safe rendering of user data for a message."""
+    if isinstance(value, str):
+        text = value if len(value) <= limit else value[:limit] + "…"
+        return "'" + escape_controls(text) + "'"
+    if isinstance(value, bool) or value is None:
+        return "true" if value is True else "false" if value is False else "null"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return F.KIND_OF.get(type(value), type(value).__name__)
+
+
+def join(path: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    if not key.isidentifier():
+        key = quote(key, 40)
+    return f"{path}.{key}" if path else key
+
+
+def add(
+    out: list[Finding],
+    line: int | None,
+    code: str,
+    message: str,
+    path: str | None = None,
+    hint: str | None = None,
+) -> None:
+    out.append(Finding(line, _SEV[code], code, message, path, hint))
+
+
+def kind(value: object) -> str:
+    return F.KIND_OF.get(type(value), "a value")
+
+
+# The facts of one request that the engine carries across lines.
+LineFacts = tuple[str | None, str | None, str | None, int]  # custom_id, url, model, inputs
+
+
+class RequestChecker:
+    """Checks one parsed request line. Stateless across lines except bounded caches."""
+
+    def __init__(self, facts: F.Facts | None = None) -> None:
+        self.facts = facts or F.facts()
+        self._endpoints = self.facts.endpoints
+        self._bodies = self.facts.bodies
+        self._suggestions: dict[tuple[int, str], str | None] = {}
+        self._url_hints: dict[str, tuple[str, str | None]] = {}
+        self._reasoning: dict[str, bool] = {}
+        self._install_extras()
+
+    def _install_extras(self) -> None:
+        chat = self._bodies.get("/v1/chat/completions")
+        messages = chat.params.keys.get("messages") if chat else None
+        items = messages.items if messages else None
+        if items is not None and items.variants is not None:
+            assistant = items.variants.table.get("assistant")
+            if assistant is not None:
+                assistant.extra = _assistant_needs_content
+
+    # -- the envelope ----------------------------------------------------------------------
+
+    def check(self, obj: dict[str, Any], line: int, out: list[Finding]) -> LineFacts:
+        """Check one request object (``line`` is 1-based); append findings to ``out``."""
+        if not obj.keys() <= F.ENVELOPE_KEYS:
+            for key in obj:
+                if key not in F.ENVELOPE_KEYS:
+                    self._unknown_key(key, obj, line, out)
+
+        custom_id = obj.get("custom_id", _MISSING)
+        valid_id: str | None = None
+        if custom_id is _MISSING:
+            add(out, line, "missing_required_parameter",
+                "Missing required parameter: 'custom_id'.", "custom_id")
+        elif type(custom_id) is not str:
+            add(out, line, "invalid_type",
+                f"custom_id must be a string, not {kind(custom_id)} ({quote(custom_id)}).",
+                "custom_id",
+                'Quote it: "custom_id": "17".' if type(custom_id) is int else None)
+        elif not custom_id:
+            add(out, line, "empty_custom_id", "custom_id is empty.", "custom_id")
+        elif len(custom_id) > F.MAX_CUSTOM_ID:
+            add(out, line, "custom_id_too_long",
+                f"custom_id has {len(custom_id):,} characters; keep it at most "
+                f"{F.MAX_CUSTOM_ID}.", "custom_id")
+        else:
+            valid_id = custom_id
+
+        method = obj.get("method", _MISSING)
+        if method is _MISSING:
+            add(out, line, "missing_required_parameter",
+                "Missing required parameter: 'method'.", "method")
+        elif type(method) is not str:
+            add(out, line, "invalid_type",
+                f"method must be a string, not {kind(method)}.", "method")
+        elif method != "POST":
+            add(out, line, "invalid_method",
+                f"method is {quote(method)}; batch requests must use \"POST\".", "method",
+                "Write it in capitals: \"POST\"." if method.upper() == "POST" else None)
+
+        url = obj.get("url", _MISSING)
+        endpoint: str | None = None  # whose body rules apply
+        url_key: str | None = None  # what counts towards the majority url
+        if url is _MISSING:
+            add(out, line, "missing_required_parameter",
+                "Missing required parameter: 'url'.", "url")
+        elif type(url) is not str:
+            add(out, line, "invalid_type", f"url must be a string, not {kind(url)}.", "url")
+        elif url in self._endpoints:
+            endpoint = url_key = url
+        else:
+            hint, endpoint = self._url_hint(url)
+            add(out, line, "invalid_url",
+                f"url {quote(url)} is not a Batch API endpoint.", "url", hint)
+
+        body = obj.get("body", _MISSING)
+        model: str | None = None
+        inputs = 0
+        if body is _MISSING:
+            add(out, line, "missing_required_parameter",
+                "Missing required parameter: 'body'.", "body")
+        elif type(body) is not dict:
+            add(out, line, "invalid_type",
+                f"body must be an object (the endpoint's request), not {kind(body)}.", "body")
+        else:
+            model, inputs = self._check_body(body, endpoint, line, out)
+        return valid_id, url_key, model, inputs
+
+    def _unknown_key(self, key: str, obj: dict[str, Any], line: int, out: list[Finding]) -> None:
+        hint = None
+        suggestion = self._suggest(key, _ENVELOPE_NAMES)
+        if suggestion is not None and suggestion not in obj:
+            hint = f"Did you mean {suggestion!r}?"
+        elif key == "model" or (isinstance(obj.get("body"), dict) and key in _BODY_WORDS):
+            hint = f"Move {quote(key)} inside body."
+        add(out, line, "unknown_key",
+            f"Unknown top-level key {quote(key)}; a request line has custom_id, method, url "
+            "and body.", join("", key), hint)
+
+    def _url_hint(self, url: str) -> tuple[str, str | None]:
+        """(hint, endpoint whose body rules still apply) for a url that is not an endpoint."""
+        cached = self._url_hints.get(url)
+        if cached is not None:
+            return cached
+        endpoints = self._endpoints
+        stripped = url.strip()
+        guess: str | None = None
+        hint: str
+        if "/v1" + stripped in endpoints:
+            guess = "/v1" + stripped
+            hint = (
+                f"This is the Azure OpenAI form (dated API versions). OpenAI, and Azure's v1 "
+                f"API, need {guess!r}."
+            )
+        elif "://" in stripped:
+            path = "/" + stripped.split("://", 1)[1].partition("/")[2].partition("?")[0]
+            guess = next((e for e in endpoints if path.endswith(e)), None)
+            hint = "Use the path only" + (f": {guess!r}." if guess else ", e.g. '/v1/chat/completions'.")
+        else:
+            normal = "/" + stripped.strip("/").lower()
+            if not normal.startswith("/v1/"):
+                normal = "/v1" + normal
+            if normal in endpoints:
+                guess = normal
+                hint = f"Did you mean {guess!r}?"
+            else:
+                close = difflib.get_close_matches(stripped, sorted(endpoints), n=1, cutoff=0.6)
+                if close:
+                    guess = close[0]
+                    hint = f"Did you mean {guess!r}?"
+                else:
+                    hint = "Batch endpoints: " + ", ".join(self.facts.endpoint_list) + "."
+        result = (hint, guess)
+        if len(self._url_hints) < _CACHE_LIMIT:
+            self._url_hints[url] = result
+        return result
+
+    def _suggest(self, name: str, names: tuple[str, ...]) -> str | None:
+        key = (id(names), name)
+        try:
+            return self._suggestions[key]
+        except KeyError:
+            pass
+        close = difflib.get_close_matches(name, names, n=1, cutoff=0.75)
+        result = close[0] if close else None
+        if len(self._suggestions) >= _CACHE_LIMIT:
+            self._suggestions.clear()
+        self._suggestions[key] = result
+        return result
+
+    # -- the body ----------------------------------------------------------------------------
+
+    def _check_body(
+        self, body: dict[str, Any], endpoint: str | None, line: int, out: list[Finding]
+    ) -> tuple[str | None, int]:
+        if body.get("stream") is True:
+            add(out, line, "streaming_unsupported",
+                "Streaming is not supported in the Batch API.", "body.stream",
+                'Remove "stream": true (or set it to false).')
+        spec = self._bodies.get(endpoint) if endpoint is not None else None
+
+        model = body.get("model", _MISSING)
+        if model is _MISSING:
+            # The SDK makes model optional for /v1/responses (a stored prompt may name it), but
+            # batch validation requires it (LS); moderations default to omni-moderation-latest.
+            if endpoint != "/v1/moderations":
+                add(out, line, "invalid_request", "Model parameter is required.", "body.model")
+            model = None
+        elif type(model) is not str:
+            if spec is None:
+                add(out, line, "invalid_type",
+                    f"model must be a string, not {kind(model)}.", "body.model")
+            model = None  # the parameter loop below reports the type
+        elif not model:
+            add(out, line, "invalid_request", "Model parameter is empty.", "body.model")
+            model = None
+        if spec is None:
+            return model, 0
+
+        params = spec.params
+        keys = params.keys
+        for name in params.required:
+            if name not in body and name != "model":
+                add(out, line, "invalid_request",
+                    f"{name.capitalize()} parameter is required.", "body." + name)
+        ranges = spec.ranges
+        lengths = spec.max_lengths
+        for name, value in body.items():
+            vs = keys.get(name)
+            if vs is None:
+                self._unknown_param(spec.endpoint, name, params, line, out)
+                continue
+            t = type(value)
+            if vs.types is not None and t not in vs.types:
+                if name == "stream" and value is True:
+                    continue  # reported above
+                add(out, line, "invalid_type",
+                    f"Invalid type for 'body.{name}': expected {vs.expected}, but got "
+                    f"{kind(value)}.", "body." + name)
+                continue
+            if vs.enum is not None and value not in vs.enum:
+                if name == "stream":
+                    continue
+                add(out, line, "invalid_value",
+                    f"Invalid value for 'body.{name}': {quote(value)}. Supported values are: "
+                    f"{F.quote_list(sorted(v for v in vs.enum if v is not None))}.",
+                    "body." + name)
+                continue
+            if name in ranges and (t is int or t is float):
+                self._range(name, value, ranges[name], line, out)
+            elif name in lengths and (t is str or t is list) and len(value) > lengths[name]:
+                what = "characters" if t is str else "items"
+                add(out, line, "value_out_of_range",
+                    f"body.{name} has {len(value):,} {what}; at most {lengths[name]} "
+                    "are allowed.", "body." + name)
+            if vs.deep and (t is dict or t is list):
+                self._value(value, vs, "body." + name, line, out)
+
+        ep = spec.endpoint
+        if ep == "/v1/chat/completions":
+            self._chat(body, model, line, out)
+            return model, 0
+        if ep == "/v1/embeddings":
+            return model, self._embeddings(body, line, out)
+        if ep == "/v1/responses":
+            self._responses(body, line, out)
+        elif ep == "/v1/moderations":
+            value = body.get("input")
+            if value == "" or value == []:
+                add(out, line, "invalid_request", "input must not be empty.", "body.input")
+        return model, 0
+
+    def _unknown_param(
+        self, endpoint: str, name: str, params: F.ObjectSpec, line: int, out: list[Finding]
+    ) -> None:
+        if endpoint == "/v1/responses" and name == "response_format":
+            add(out, line, "response_format_moved",
+                "response_format is not a /v1/responses parameter; structured output goes "
+                "in text.format.", "body.response_format",
+                'Write "text": {"format": {...}} with the same schema object.')
+            return
+        moved = F.MOVED.get((endpoint, name))
+        if moved is not None:
+            add(out, line, "unknown_parameter",
+                f"Unknown parameter {quote(name)} for {endpoint}; use {moved} instead.",
+                join("body", name))
+            return
+        self._unknown(name, params, "body", f" for {endpoint}", line, out)
+
+    def _unknown(
+        self, name: str, spec: F.ObjectSpec, path: str, where: str, line: int, out: list[Finding]
+    ) -> None:
+        suggestion = self._suggest(name, spec.names)
+        tail = f"; did you mean {suggestion!r}?" if suggestion else "."
+        add(out, line, "unknown_parameter",
+            f"Unknown parameter {quote(name, 40)}{where}{tail}", join(path, name))
+
+    def _range(
+        self,
+        name: str,
+        value: float,
+        bounds: tuple[float | None, float | None],
+        line: int,
+        out: list[Finding],
+    ) -> None:
+        lo, hi = bounds
+        if (lo is not None and value < lo) or (hi is not None and value > hi):
+            if hi is None:
+                want = f"at least {lo}"
+            elif lo is None:
+                want = f"at most {hi}"
+            else:
+                want = f"between {lo} and {hi}"
+            add(out, line, "value_out_of_range",
+                f"body.{name} is {quote(value)}; it must be {want}.", "body." + name)
+
+    # -- nested values (messages, content parts, ...) ----------------------------------------
+    # One call per object (message, content part), none per scalar: paths are built only for
+    # a finding or to descend into a container.
+
+    def _value(self, value: Any, vs: F.ValueSpec, path: str, line: int, out: list[Finding]) -> None:
+        """Descend into a container whose own type already matched ``vs.types``."""
+        if type(value) is dict:
+            if vs.variants is not None:
+                self._variant(value, vs.variants, path, line, out)
+            elif vs.shape is not None:
+                self._object(value, vs.shape, path, line, out)
+            return
+        items = vs.items
+        if items is None or type(value) is not list:
+            return
+        types = items.types
+        enum = items.enum
+        variants = items.variants
+        shape = items.shape
+        nested = items.items is not None
+        for j, item in enumerate(value):
+            t = type(item)
+            if types is not None and t not in types:
+                add(out, line, "invalid_type",
+                    f"Invalid type for '{path}[{j}]': expected {items.expected}, but got "
+                    f"{kind(item)}.", f"{path}[{j}]")
+            elif enum is not None and item not in enum:
+                add(out, line, "invalid_value",
+                    f"Invalid value for '{path}[{j}]': {quote(item)}.", f"{path}[{j}]")
+            elif t is dict:
+                if variants is not None:
+                    self._variant(item, variants, f"{path}[{j}]", line, out)
+                elif shape is not None:
+                    self._object(item, shape, f"{path}[{j}]", line, out)
+            elif t is list and nested:
+                self._value(item, items, f"{path}[{j}]", line, out)
+
+    def _variant(
+        self, obj: dict[str, Any], variants: F.Variants, path: str, line: int, out: list[Finding]
+    ) -> None:
+        key = variants.key
+        tag = obj.get(key, _MISSING)
+        spec = variants.table.get(tag) if type(tag) is str else None
+        if spec is not None:
+            self._object(obj, spec, path, line, out)
+        elif tag is _MISSING:
+            add(out, line, "invalid_request",
+                f"Missing required parameter: '{path}.{key}'.", f"{path}.{key}")
+        else:
+            add(out, line, "invalid_value",
+                f"Invalid value for '{path}.{key}': {quote(tag)}. Supported values are: "
+                f"{variants.expected}.", f"{path}.{key}")
+
+    def _object(
+        self, obj: dict[str, Any], spec: F.ObjectSpec, path: str, line: int, out: list[Finding]
+    ) -> None:
+        if not obj.keys() >= spec.required_set:
+            for name in spec.required:
+                if name not in obj:
+                    add(out, line, "invalid_request",
+                        f"Missing required parameter: '{path}.{name}'.", f"{path}.{name}")
+        keys = spec.keys
+        for name, value in obj.items():
+            vs = keys.get(name)
+            if vs is None:
+                self._unknown(name, spec, path, "", line, out)
+                continue
+            t = type(value)
+            if vs.types is not None and t not in vs.types:
+                add(out, line, "invalid_type",
+                    f"Invalid type for '{path}.{name}': expected {vs.expected}, but got "
+                    f"{kind(value)}.", f"{path}.{name}")
+            elif vs.enum is not None and value not in vs.enum:
+                add(out, line, "invalid_value",
+                    f"Invalid value for '{path}.{name}': {quote(value)}. Supported values are: "
+                    f"{F.quote_list(sorted(v for v in vs.enum if v is not None))}.",
+                    f"{path}.{name}")
+            elif vs.deep and (t is dict or t is list):
+                self._value(value, vs, f"{path}.{name}", line, out)
+        if spec.extra is not None:
+            spec.extra(obj, path, line, out)
+
+    # -- per endpoint ------------------------------------------------------------------------
+
+    def _chat(self, body: dict[str, Any], model: str | None, line: int, out: list[Finding]) -> None:
+        if body.get("messages") == []:
+            add(out, line, "invalid_request",
+                "Messages parameter must not be an empty list.", "body.messages")
+        if model is not None and "max_tokens" in body:
+            reasoning = self._reasoning.get(model)
+            if reasoning is None:
+                reasoning = F.is_reasoning_model(model)
+                if len(self._reasoning) < _CACHE_LIMIT:
+                    self._reasoning[model] = reasoning
+            if reasoning:
+                add(out, line, "max_tokens_reasoning_model",
+                    f"max_tokens is not supported with the reasoning model {quote(model)}.",
+                    "body.max_tokens",
+                    "Use max_completion_tokens; it also counts the reasoning tokens, so allow "
+                    "more than before.")
+
+    def _embeddings(self, body: dict[str, Any], line: int, out: list[Finding]) -> int:
+        """Check ``input`` and return how many embedding inputs it holds."""
+        value = body.get("input")
+        t = type(value)
+        if t is str:
+            if not value:
+                add(out, line, "invalid_request",
+                    "input must not be an empty string.", "body.input")
+            return 1
+        if t is not list:
+            return 0
+        n = len(value)
+        if n == 0:
+            add(out, line, "invalid_request",
+                "input must not be an empty array.", "body.input")
+            return 0
+        if n > F.MAX_EMBEDDING_ARRAY:
+            add(out, line, "invalid_request",
+                f"input has {n:,} items; a request takes at most {F.MAX_EMBEDDING_ARRAY:,}.",
+                "body.input", "Spread the inputs over several requests.")
+        first = type(value[0])
+        if first is int:  # one input given as token ids
+            for j, item in enumerate(value):
+                if type(item) is not int:
+                    add(out, line, "invalid_type",
+                        f"Invalid type for 'body.input[{j}]': expected an integer (token id), "
+                        f"but got {kind(item)}.", f"body.input[{j}]")
+                    break
+            return 1
+        for j, item in enumerate(value):
+            it = type(item)
+            if it is str:
+                if not item:
+                    add(out, line, "invalid_request",
+                        f"body.input[{j}] is an empty string.", f"body.input[{j}]")
+            elif it is list:
+                if not item or any(type(tok) is not int for tok in item):
+                    add(out, line, "invalid_type",
+                        f"Invalid type for 'body.input[{j}]': expected a non-empty array of "
+                        "token ids.", f"body.input[{j}]")
+            else:
+                add(out, line, "invalid_type",
+                    f"Invalid type for 'body.input[{j}]': expected a string, but got "
+                    f"{kind(item)}.", f"body.input[{j}]")
+        return n
+
+    def _responses(self, body: dict[str, Any], line: int, out: list[Finding]) -> None:
+        value = body.get("input")
+        if type(value) is not list:
+            return
+        f = self.facts
+        for j, item in enumerate(value):
+            path = f"body.input[{j}]"
+            if type(item) is not dict:
+                add(out, line, "invalid_type",
+                    f"Invalid type for '{path}': expected an object, but got {kind(item)}.", path)
+                continue
+            tag = item.get("type")
+            if "role" in item and (tag is None or tag == "message"):
+                spec = (
+                    f.responses_assistant_message
+                    if item.get("role") == "assistant"
+                    else f.responses_message
+                )
+                self._object(item, spec, path, line, out)
+            elif tag is None:
+                add(out, line, "invalid_request",
+                    f"Missing required parameter: '{path}.role' (a message) or '{path}.type'.",
+                    path)
+            elif type(tag) is not str or tag not in f.responses_item_types:
+                add(out, line, "invalid_value",
+                    f"Invalid value for '{path}.type': {quote(tag)}.", f"{path}.type")
+
+
+def _assistant_needs_content(obj: dict[str, Any], path: str, line: int, out: list[Finding]) -> None:
+    """SDK: an assistant message's content is "Required unless tool_calls or function_call
+    is specified"."""
+    if obj.get("content") is None and not obj.get("tool_calls") and not obj.get("function_call"):
+        add(out, line, "invalid_request",
+            f"Missing required parameter: '{path}.content' (an assistant message needs content, "
+            "tool_calls or function_call).", f"{path}.content")
+
+
+_ENVELOPE_NAMES = tuple(sorted(F.ENVELOPE_KEYS))
+# Keys that belong in body when found at the top level of a request.
+_BODY_WORDS = frozenset(
+    {"model", "messages", "input", "prompt", "temperature", "max_tokens", "stream", "tools"}
+)

@@ -1,0 +1,157 @@
+"""Subcommands of the validation layer: ``validate``, ``rules``, ``split``.
+
+Only ``argparse`` at module level: ``batchtui --help`` must stay fast; the handlers import
+the engine when they run.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "validate",
+        help="check Batch API input files against every known rule",
+        description=(
+            "Check Batch API input files (JSONL) against every known rule, like a compiler: "
+            "one line per finding, then a summary. Exit status: 0 no errors (warnings fail "
+            "only with --strict), 1 errors found, 2 usage or I/O error. "
+            "See `batchtui rules` for the rules."
+        ),
+    )
+    p.add_argument("files", nargs="+", metavar="FILE", help="a JSONL batch input file")
+    p.add_argument(
+        "--format",
+        choices=("text", "json", "github"),
+        default="text",
+        help="text: FILE:LINE: severity[code]: message (default); json: one object per file "
+        "(a list for several files); github: workflow annotations",
+    )
+    p.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
+    p.add_argument(
+        "--max-findings",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="show at most N findings per file (all are still counted)",
+    )
+    p.set_defaults(handler=_validate)
+
+    r = subparsers.add_parser(
+        "rules",
+        help="list the validation rules",
+        description="The validation rules: code, severity, what each checks, why, and source.",
+    )
+    r.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    r.set_defaults(handler=_rules)
+
+    s = subparsers.add_parser(
+        "split",
+        help="split a batch file into parts that fit the Batch API limits",
+        description=(
+            "Write FILE's lines into numbered parts (NAME.part001.jsonl, ...) that each hold at "
+            "most --max-requests lines and --max-bytes bytes. Lines are never cut and the "
+            "input is never modified; each part is written atomically."
+        ),
+    )
+    s.add_argument("file", metavar="FILE")
+    s.add_argument(
+        "--max-requests", type=_positive_int, default=50_000, metavar="N",
+        help="requests (lines) per part (default: 50000)",
+    )
+    s.add_argument(
+        "--max-bytes", type=_size, default="200MB", metavar="SIZE",
+        help="bytes per part; K/M/G are powers of 1024 (default: 200MB = 209715200 bytes)",
+    )
+    s.add_argument("--out-dir", default=None, metavar="DIR", help="where to write (default: beside FILE)")
+    s.add_argument("--force", action="store_true", help="overwrite existing parts")
+    s.set_defaults(handler=_split)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
+    return value
+
+
+def _size(text: str) -> int:
+    from batchtui.validation.split import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _validate(args: argparse.Namespace) -> int:
+    import sys
+
+    from batchtui.errors import UserError
+    from batchtui.jsonl.index import LineIndex
+    from batchtui.validation.engine import RunStatus, Validator
+    from batchtui.validation.output import GithubWriter, JsonWriter, TextWriter, Writer
+
+    out = sys.stdout
+    writer: Writer
+    if args.format == "json":
+        writer = JsonWriter(out, args.max_findings, several=len(args.files) > 1)
+    elif args.format == "github":
+        writer = GithubWriter(out, args.max_findings)
+    else:
+        writer = TextWriter(out, args.max_findings)
+    status = 0
+    try:
+        for path in args.files:
+            try:
+                index = LineIndex(path)
+            except UserError as exc:
+                if len(args.files) == 1:
+                    raise
+                print(f"batchtui: {exc.message}", file=sys.stderr)
+                status = 2
+                continue
+            with index:
+                validator = Validator(index)
+                writer.begin(path)
+                result = validator.run(on_findings=lambda batch, _file: writer.findings(batch))
+                if result is RunStatus.FILE_CHANGED:
+                    raise UserError(f"{path}: the file changed while it was being checked")
+                snap = validator.report.snapshot()
+                writer.end(snap)
+            if snap.errors or (args.strict and snap.warnings):
+                status = max(status, 1)
+    finally:
+        writer.close()
+    return status
+
+
+def _rules(args: argparse.Namespace) -> int:
+    import sys
+
+    from batchtui.validation.rules import reference
+
+    sys.stdout.write(reference(args.format))
+    return 0
+
+
+def _split(args: argparse.Namespace) -> int:
+    from batchtui.validation.split import split_file
+
+    parts = split_file(
+        args.file,
+        max_requests=args.max_requests,
+        max_bytes=args.max_bytes,
+        out_dir=args.out_dir,
+        overwrite=args.force,
+    )
+    for part in parts:
+        print(
+            f"wrote {part.path}: lines {part.first_line:,}-{part.last_line:,} "
+            f"({part.requests:,} requests, {part.bytes:,} bytes)"
+        )
+    return 0

@@ -1,0 +1,612 @@
+"""The streaming, incremental validator over a :class:`~batchtui.jsonl.LineIndex`.
+
+A :class:`Validator` checks lines in chunks, in whatever thread calls :meth:`Validator.run`:
+
+* per-line findings stream out chunk by chunk (``on_findings(findings, False)``) and into the
+  :class:`~batchtui.validation.report.Report`;
+* ``cancelled()`` is polled between chunks (a chunk is at most ``chunk_lines`` lines or
+  ``chunk_bytes`` bytes, ~10-30 ms of work); a cancelled run resumes where it stopped;
+* when every line of a complete index has been checked, the file-level findings (majority url
+  and model, limits, final newline) are derived from compact per-line arrays (no second read
+  of the file) and delivered as one replacement set (``on_findings(findings, True)``);
+* after the file grows (``LineIndex.check()`` says ``APPENDED``), calling :meth:`run` again
+  checks only the new lines; duplicate ids and the majorities carry over. A last line that
+  had no newline and was extended by the append is re-checked.
+
+State kept per line is small and fixed: a 2-byte url id and a 2-byte model id (``array('H')``),
+plus the custom_id -> first line dict needed for uniqueness. The findings themselves are not
+kept (see :mod:`batchtui.validation.report`); :meth:`Validator.findings_at` and
+:meth:`Validator.iter_findings` re-derive them for any line.
+"""
+
+from __future__ import annotations
+
+import bisect
+import enum
+import json
+import threading
+from array import array
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from batchtui.jsonl.index import LineIndex, Span
+from batchtui.validation import facts as F
+from batchtui.validation.checks import RequestChecker, add, kind, quote
+from batchtui.validation.findings import Finding
+from batchtui.validation.report import DEFAULT_MAX_EXAMPLES, Report
+from batchtui.validation.rules import RULES
+
+CHUNK_LINES = 2000
+CHUNK_BYTES = 8 * 1024 * 1024
+# A pretty-printed file up to this size is parsed whole to say what it holds.
+PRETTY_PARSE_LIMIT = 32 * 1024 * 1024
+# Distinct urls/models remembered by name; more (only in broken files) share the last id.
+MAX_DISTINCT = 0xFFFF
+
+FindingsCallback = Callable[[list[Finding], bool], None]
+
+
+class RunStatus(enum.Enum):
+    DONE = "done"  # every indexed line checked; file-level findings are current
+    CANCELLED = "cancelled"  # stopped by ``cancelled()``; call run() again to resume
+    FILE_CHANGED = "file_changed"  # the file shrank under us: re-open it and start over
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    lines: int  # lines checked so far
+    bytes: int  # bytes checked so far (up to the end of the last checked line)
+    total_bytes: int  # size of the file as indexed
+    done: bool  # all lines checked and the file-level findings delivered
+
+
+class _Interner:
+    """Strings to small ids (1..MAX_DISTINCT) with a count per id; 0 means "none"."""
+
+    __slots__ = ("counts", "ids", "names")
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.names: list[str] = [""]
+        self.counts: list[int] = [0]
+
+    def add(self, name: str) -> int:
+        i = self.ids.get(name)
+        if i is None:
+            if len(self.names) < MAX_DISTINCT:
+                i = len(self.names)
+                self.ids[name] = i
+                self.names.append(name)
+                self.counts.append(0)
+            else:
+                i = MAX_DISTINCT - 1  # pathological files only: lump the rest together
+        self.counts[i] += 1
+        return i
+
+    def remove(self, i: int) -> None:
+        if i:
+            self.counts[i] -= 1
+
+    def majority(self) -> int:
+        """The id most lines use (the first seen on a tie), 0 if none."""
+        best = 0
+        counts = self.counts
+        for i in range(1, len(counts)):
+            if counts[i] > counts[best]:
+                best = i
+        return best
+
+    def distinct(self) -> int:
+        return sum(1 for c in self.counts[1:] if c)
+
+
+@dataclass(slots=True)
+class _Tail:
+    """What the last checked line contributed, kept while it has no final newline: an append
+    extends that line, so it must be taken back and checked again."""
+
+    line0: int
+    size: int  # the file size when it was checked; growth means the line grew
+    findings: list[Finding]
+    new_id: str | None
+    url_id: int
+    model_id: int
+    inputs: int
+    request: bool
+
+
+_BLANK: Any = object()  # a blank line (not a request)
+_SKIP: Any = object()  # part of a pretty-printed document (reported once)
+_BAD: Any = object()  # not JSON (already reported)
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+class Validator:
+    """Validates the lines of one :class:`LineIndex`, incrementally. See the module doc.
+
+    Line numbers in this API are 1-based (as in findings); ``LineIndex`` is 0-based.
+    """
+
+    def __init__(
+        self,
+        index: LineIndex,
+        *,
+        max_examples: int = DEFAULT_MAX_EXAMPLES,
+        chunk_lines: int = CHUNK_LINES,
+        chunk_bytes: int = CHUNK_BYTES,
+    ) -> None:
+        self.index = index
+        self.report = Report(index.path, index.size, max_examples)
+        self.chunk_lines = chunk_lines
+        self.chunk_bytes = chunk_bytes
+        self._checker = RequestChecker()
+        self._run_lock = threading.Lock()
+        self.next_line = 0  # 0-based: lines [0, next_line) have been checked
+        self._ids: dict[str, int] = {}  # custom_id -> first 0-based line
+        self._urls = _Interner()
+        self._models = _Interner()
+        self._url_ids = array("H")  # per line; 0 = no valid url
+        self._model_ids = array("H")  # per line; 0 = no model
+        self._requests = 0  # non-blank lines outside a pretty-printed document
+        self._over_requests: int | None = None  # 0-based line of request MAX_REQUESTS + 1
+        self._inputs = 0  # embedding inputs so far
+        self._over_inputs: int | None = None  # 0-based line where they passed the limit
+        self._crlf: int | None = None  # 0-based line of the first CRLF
+        self._crlf_checked = 0  # byte offset up to which CRLF has been looked for
+        self._pretty: Finding | None = None  # the multiline_json finding, once decided
+        self._pretty_decided = False
+        self._tail: _Tail | None = None
+        self._unlined: list[Finding] = []  # current file-level findings without a line
+        self._majority = (0, 0)  # (url id, model id) used by the current file findings
+
+    # -- running -----------------------------------------------------------------------------
+
+    def run(
+        self,
+        *,
+        on_findings: FindingsCallback | None = None,
+        on_progress: Callable[[Progress], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+        stop: int | None = None,
+    ) -> RunStatus:
+        """Check lines from where the last run stopped to ``stop`` (0-based, exclusive; default:
+        every indexed line), then, if the whole file is checked, the file-level rules.
+
+        Scans the index first if it is incomplete. Thread-safe: concurrent calls queue.
+        """
+        with self._run_lock:
+            return self._run(on_findings, on_progress, cancelled, stop)
+
+    def _run(
+        self,
+        on_findings: FindingsCallback | None,
+        on_progress: Callable[[Progress], None] | None,
+        cancelled: Callable[[], bool] | None,
+        stop: int | None,
+    ) -> RunStatus:
+        index = self.index
+        if not index.complete and not index.scan(cancelled=cancelled):
+            return RunStatus.CANCELLED if cancelled and cancelled() else RunStatus.FILE_CHANGED
+        self._reopen_tail()
+        total = index.line_count if stop is None else min(stop, index.line_count)
+        nl = index.newline_offsets
+        while self.next_line < total:
+            if cancelled is not None and cancelled():
+                return RunStatus.CANCELLED
+            start = self.next_line
+            end = min(total, start + self.chunk_lines)
+            if start < len(nl):
+                # Cut the chunk at chunk_bytes, keeping at least one line.
+                limit = (nl[start - 1] + 1 if start else 0) + self.chunk_bytes
+                end = min(end, max(start + 1, bisect.bisect_left(nl, limit)))
+            findings: list[Finding] = []
+            if not self._check_range(start, end, findings):
+                return RunStatus.FILE_CHANGED
+            self.report.add(findings)
+            self._publish(done=False)
+            if on_findings is not None and findings:
+                on_findings(findings, False)
+            if on_progress is not None:
+                on_progress(self._progress(False))
+        if stop is not None and self.next_line < index.line_count:
+            return RunStatus.DONE
+        self._finish(on_findings)
+        if on_progress is not None:
+            on_progress(self._progress(True))
+        return RunStatus.DONE
+
+    def _bytes_done(self) -> int:
+        n = self.next_line
+        nl = self.index.newline_offsets
+        if n == 0:
+            return 0
+        return nl[n - 1] + 1 if n - 1 < len(nl) else self.index.size
+
+    def _progress(self, done: bool) -> Progress:
+        return Progress(self.next_line, self._bytes_done(), self.index.size, done)
+
+    def _publish(self, done: bool) -> None:
+        self.report.set_progress(
+            self.next_line,
+            self._bytes_done(),
+            self.index.size,
+            done,
+            self.endpoint,
+            self.model,
+        )
+
+    @property
+    def endpoint(self) -> str | None:
+        """The url most lines use so far (the batch's endpoint)."""
+        i = self._urls.majority()
+        return self._urls.names[i] if i else None
+
+    @property
+    def model(self) -> str | None:
+        """The model most lines use so far."""
+        i = self._models.majority()
+        return self._models.names[i] if i else None
+
+    # -- lines -------------------------------------------------------------------------------
+
+    def _check_range(self, start: int, end: int, out: list[Finding]) -> bool:
+        """Check lines [start, end); False if the file shrank under us."""
+        index = self.index
+        self._find_crlf(start, end, out)
+        url_ids, model_ids = self._url_ids, self._model_ids
+        process = self._process
+        last = index.line_count - 1
+        open_tail = not index.ends_with_newline
+        expected = start
+        for i, data in index.iter_lines(start, end):
+            mark = len(out)
+            new_id, uid, mid, inputs, request = process(i, data, out, True)
+            url_ids.append(uid)
+            model_ids.append(mid)
+            if i == last and open_tail:
+                self._tail = _Tail(i, index.size, out[mark:], new_id, uid, mid, inputs, request)
+            expected = i + 1
+        self.next_line = expected
+        return expected == end
+
+    def _process(
+        self, i: int, data: bytes, out: list[Finding], record: bool
+    ) -> tuple[str | None, int, int, int, bool]:
+        """Check line ``i`` (0-based). With ``record``, update the cross-line state and
+        return (custom_id first seen here, url id, model id, embedding inputs, is a request);
+        without, only report (for re-deriving a line's findings later)."""
+        line = i + 1
+        if i == 0 and data.startswith(F.BOM):
+            add(out, line, "utf8_bom",
+                "The file starts with a UTF-8 byte order mark (BOM).", None,
+                "Save the file as UTF-8 without BOM.")
+            data = data[3:]
+        if self._pretty is not None:
+            # A pretty-printed document: its lines are fragments, reported once on line 1.
+            if i == 0 and not record:
+                out.append(self._pretty)
+            return None, 0, 0, 0, False
+        try:
+            obj = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            obj = self._unparsable(i, data, exc, out, record)
+        if type(obj) is not dict:
+            if obj is _BLANK or obj is _SKIP:
+                return None, 0, 0, 0, False
+            if obj is not _BAD:
+                add(out, line, "invalid_json_line",
+                    f"This line is JSON but not an object: found {kind(obj)}.", None,
+                    "Each line must be one request object: "
+                    '{"custom_id": ..., "method": "POST", "url": ..., "body": {...}}.')
+            obj = None
+        new_id: str | None = None
+        uid = mid = inputs = 0
+        if obj is not None:
+            custom_id, url, model, inputs = self._checker.check(obj, line, out)
+            if custom_id is not None:
+                first = self._ids.get(custom_id) if not record else self._ids.setdefault(
+                    custom_id, i
+                )
+                if first is not None and first != i:
+                    add(out, line, "duplicate_custom_id",
+                        f"custom_id {quote(custom_id)} is already used on line {first + 1:,}.",
+                        "custom_id")
+                elif record:
+                    new_id = custom_id
+            if record:
+                if url is not None:
+                    uid = self._urls.add(url)
+                if model is not None:
+                    mid = self._models.add(model)
+        if record:
+            self._requests += 1
+            if self._requests == F.MAX_REQUESTS + 1:
+                self._over_requests = i
+            if inputs:
+                before = self._inputs
+                self._inputs += inputs
+                if before <= F.MAX_EMBEDDING_INPUTS < self._inputs:
+                    self._over_inputs = i
+        return new_id, uid, mid, inputs, True
+
+    def _unparsable(
+        self, i: int, data: bytes, exc: orjson.JSONDecodeError, out: list[Finding], record: bool
+    ) -> Any:
+        """A line orjson rejected: blank, part of a pretty-printed file, invalid UTF-8, or not
+        JSON. Returns the object if a slower parser still reads it (after replacing bad bytes;
+        integers beyond 64 bits), else _BLANK, _SKIP or _BAD."""
+        line = i + 1
+        stripped = data.strip()
+        if not stripped:
+            add(out, line, "blank_line", "Blank line; every line must be a request.")
+            return _BLANK
+        if i == 0 and record and not self._pretty_decided:
+            self._decide_pretty(stripped)
+            if self._pretty is not None:
+                out.append(self._pretty)
+                return _SKIP
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as err:
+            add(out, line, "invalid_utf8",
+                f"This line has bytes that are not valid UTF-8 (the first at byte "
+                f"{err.start + 1:,} of the line).", None,
+                "Batch files must be UTF-8; re-encode the file (e.g. iconv -t UTF-8).")
+            text = data.decode("utf-8", errors="replace")
+        try:
+            return json.loads(text, parse_constant=_reject_constant)
+        except (ValueError, RecursionError):
+            pass
+        add(out, line, "invalid_json_line",
+            f"This line is not parseable as valid JSON ({_describe_error(exc)}).", None,
+            _json_hint(stripped))
+        return _BAD
+
+    def _decide_pretty(self, first: bytes) -> None:
+        """Line 1 does not parse: is this a pretty-printed JSON document rather than JSONL?"""
+        self._pretty_decided = True
+        if first[:1] not in (b"{", b"["):
+            return
+        likely = first in (b"{", b"[") or first.replace(b" ", b"").startswith(b"[{")
+        if not likely and self.index.line_count > 1:
+            second = self.index.line(1, cap=256)
+            # An indented key, or a closing bracket: the object continues on the next line.
+            # A next line starting with "{" is more likely JSONL after one broken line.
+            likely = second[:1] in (b" ", b"\t") or second.strip()[:1] in (b'"', b"}", b"]")
+        if not likely:
+            return
+        what = "a JSON value spread over several lines"
+        hint = "Convert it to one request per line, e.g. jq -c . FILE > FILE.jsonl"
+        size = self.index.size
+        if size <= PRETTY_PARSE_LIMIT:
+            whole = self.index.read(Span(0, size))
+            if whole.startswith(F.BOM):
+                whole = whole[3:]
+            try:
+                doc = orjson.loads(whole)
+            except orjson.JSONDecodeError:
+                doc = None
+            if isinstance(doc, list):
+                what = f"one JSON array of {len(doc):,} items"
+                hint = "Convert it to one request per line: jq -c '.[]' FILE > FILE.jsonl"
+            elif isinstance(doc, dict):
+                what = "one JSON object"
+        self._pretty = Finding(
+            1,
+            RULES["multiline_json"].severity,
+            "multiline_json",
+            f"The file is {what}, pretty-printed over several lines; a batch file needs one "
+            "request object per line (JSONL). Its other lines are not reported one by one.",
+            None,
+            hint,
+        )
+
+    def _find_crlf(self, start: int, end: int, out: list[Finding]) -> None:
+        """Look for the first CRLF in the bytes of lines [start, end), once per file."""
+        if self._crlf is not None:
+            return
+        nl = self.index.newline_offsets
+        lo = max(self._crlf_checked, nl[start - 1] + 1 if start else 0)
+        hi = nl[end - 1] + 1 if end - 1 < len(nl) else 0
+        if hi <= lo:
+            return
+        pos = self.index.find(b"\r\n", lo, hi)
+        self._crlf_checked = hi
+        if pos < 0:
+            return
+        self._crlf = bisect.bisect_left(nl, pos + 1)
+        add(out, self._crlf + 1, "crlf_line_ending",
+            "Lines end with CRLF (\\r\\n), the first here.", None,
+            "Harmless for OpenAI; convert with dos2unix if other tools choke on it.")
+
+    def _reopen_tail(self) -> None:
+        """If the last line had no newline and the file grew, take it back for re-checking."""
+        tail = self._tail
+        if tail is None or tail.size == self.index.size:
+            return
+        self._tail = None
+        line0 = tail.line0
+        self.report.remove_line(line0 + 1, tail.findings)
+        if tail.new_id is not None and self._ids.get(tail.new_id) == line0:
+            del self._ids[tail.new_id]
+        self._urls.remove(tail.url_id)
+        self._models.remove(tail.model_id)
+        self._url_ids.pop()
+        self._model_ids.pop()
+        if tail.request:
+            if self._over_requests == line0:
+                self._over_requests = None
+            self._requests -= 1
+        if tail.inputs:
+            self._inputs -= tail.inputs
+            if self._over_inputs == line0:
+                self._over_inputs = None
+        if line0 == 0:
+            self._pretty = None
+            self._pretty_decided = False
+        if self._crlf == line0:
+            self._crlf = None
+        nl = self.index.newline_offsets
+        self._crlf_checked = min(self._crlf_checked, nl[line0 - 1] + 1 if line0 else 0)
+        self.next_line = line0
+
+    # -- the whole file ----------------------------------------------------------------------
+
+    def _finish(self, on_findings: FindingsCallback | None) -> None:
+        batch: list[Finding] = []
+        self._unlined = self._unlined_findings()
+        url_major = self._urls.majority()
+        model_major = self._models.majority()
+        self._majority = (url_major, model_major)
+
+        def stream() -> Iterator[Finding]:
+            yield from self._unlined
+            if self.index.size and not self.index.ends_with_newline and self.next_line:
+                yield self._no_final_newline()
+            yield from self._mismatches(0, self.next_line)
+
+        def tee() -> Iterator[Finding]:
+            for finding in stream():
+                batch.append(finding)
+                if on_findings is not None and len(batch) >= 5000:
+                    on_findings(batch[:], True)
+                    batch.clear()
+                yield finding
+
+        self.report.set_file_findings(tee())
+        self._publish(done=True)
+        if on_findings is not None:
+            on_findings(batch, True)
+
+    def _unlined_findings(self) -> list[Finding]:
+        out: list[Finding] = []
+        size = self.index.size
+        if self._requests == 0 and self._pretty is None:
+            add(out, None, "empty_file",
+                "The file is empty." if size == 0 else "The file has no requests, only blank "
+                "lines.")
+        if size > F.MAX_FILE_BYTES:
+            add(out, None, "file_too_large",
+                f"The file is {size / 1048576:,.1f} MB ({size:,} bytes); a batch input file "
+                f"may have at most 200 MB ({F.MAX_FILE_BYTES:,} bytes).", None,
+                "Split it: batchtui split FILE")
+        if self._over_requests is not None:
+            add(out, None, "too_many_tasks",
+                f"The file has {self._requests:,} requests; a batch takes at most "
+                f"{F.MAX_REQUESTS:,} (request {F.MAX_REQUESTS + 1:,} is on line "
+                f"{self._over_requests + 1:,}).", None, "Split it: batchtui split FILE")
+        if self._over_inputs is not None:
+            add(out, None, "too_many_embedding_inputs",
+                f"The embedding requests hold {self._inputs:,} inputs; a batch takes at most "
+                f"{F.MAX_EMBEDDING_INPUTS:,} (passed on line {self._over_inputs + 1:,}).",
+                None, "Split the file so each part has at most 50,000 inputs.")
+        return out
+
+    def _no_final_newline(self) -> Finding:
+        out: list[Finding] = []
+        add(out, self.index.line_count, "no_final_newline",
+            "The last line has no newline at its end.", None,
+            "Appending to the file would glue the next request onto this line.")
+        return out[0]
+
+    def _mismatches(self, start: int, stop: int) -> Iterator[Finding]:
+        """Majority-based findings for lines [start, stop) (0-based)."""
+        url_major, model_major = self._majority
+        urls, models = self._urls, self._models
+        url_ids, model_ids = self._url_ids, self._model_ids
+        stop = min(stop, len(url_ids))
+        check_urls = url_major and urls.distinct() > 1
+        check_models = model_major and models.distinct() > 1
+        if not (check_urls or check_models):
+            return
+        url_name = urls.names[url_major]
+        model_name = models.names[model_major]
+        total_urls = sum(urls.counts)
+        total_models = sum(models.counts)
+        for i in range(start, stop):
+            u = url_ids[i]
+            if check_urls and u and u != url_major:
+                out: list[Finding] = []
+                add(out, i + 1, "invalid_url",
+                    f"url {quote(urls.names[u])} differs from {quote(url_name)}, which "
+                    f"{urls.counts[url_major]:,} of {total_urls:,} requests use; a batch has "
+                    "one endpoint.", "url")
+                yield out[0]
+            m = model_ids[i]
+            if check_models and m and m != model_major:
+                out = []
+                add(out, i + 1, "model_mismatch",
+                    f"model {quote(models.names[m])} differs from {quote(model_name)}, which "
+                    f"{models.counts[model_major]:,} of {total_models:,} requests use; a "
+                    "batch file can only include requests to a single model.", "body.model",
+                    "Move these lines to a file of their own.")
+                yield out[0]
+
+    # -- re-deriving findings ----------------------------------------------------------------
+
+    def findings_at(self, line: int) -> list[Finding]:
+        """Every finding on ``line`` (1-based), re-derived by checking it again (microseconds).
+        Empty for lines not checked yet."""
+        i = line - 1
+        if i < 0 or i >= self.next_line:
+            return []
+        try:
+            data = self.index.line(i)
+        except IndexError:
+            return []
+        out: list[Finding] = []
+        if self._crlf == i:
+            self._find_crlf_again(out)
+        self._process(i, data, out, False)
+        if self.report.done:
+            if i == self.index.line_count - 1 and not self.index.ends_with_newline:
+                out.append(self._no_final_newline())
+            out.extend(self._mismatches(i, i + 1))
+        out.sort(key=Finding.sort_key)
+        return out
+
+    def _find_crlf_again(self, out: list[Finding]) -> None:
+        add(out, (self._crlf or 0) + 1, "crlf_line_ending",
+            "Lines end with CRLF (\\r\\n), the first here.", None,
+            "Harmless for OpenAI; convert with dos2unix if other tools choke on it.")
+
+    def iter_findings(self, code: str | None = None, start_line: int = 1) -> Iterator[Finding]:
+        """Every finding (of ``code``, if given) from ``start_line`` on, in line order, then the
+        file-level ones without a line. Lazily re-derived: take a page with ``islice``."""
+        report = self.report
+        lines: Iterable[int] = (
+            report.lines_with(code) if code is not None else report.marked_lines(start_line)
+        )
+        for line in lines:
+            if line < start_line:
+                continue
+            for finding in self.findings_at(line):
+                if code is None or finding.code == code:
+                    yield finding
+        for finding in self._unlined:
+            if code is None or finding.code == code:
+                yield finding
+
+
+def _describe_error(exc: orjson.JSONDecodeError) -> str:
+    msg = exc.msg or "invalid JSON"
+    return f"{msg} at column {exc.colno}" if getattr(exc, "colno", None) else msg
+
+
+def _json_hint(stripped: bytes) -> str | None:
+    if stripped.endswith(b","):
+        return "Remove the trailing comma: JSONL lines are not separated by commas."
+    if stripped.startswith(b"{'") or b"': " in stripped[:200]:
+        return "Single quotes: this looks like a Python dict; write each line with json.dumps()."
+    if stripped.startswith(b"{") and not stripped.endswith(b"}"):
+        return (
+            "The object is not closed: the line may be cut short, or one request spans "
+            "several lines."
+        )
+    return None

@@ -1,0 +1,148 @@
+"""Split a batch input file into numbered parts that each fit the Batch API limits.
+
+``split_file("big.jsonl", max_requests=50_000, max_bytes=200 MiB)`` writes
+``big.part001.jsonl``, ``big.part002.jsonl``... next to the input (or in ``out_dir``). Lines are
+copied byte for byte and never cut; each part ends with a newline, and CRLF endings become LF
+(the UTF-8 BOM, if any, is dropped: the Batch API wants plain UTF-8). The input is only read.
+Each part is written to a temporary file in the target directory, flushed to disk and renamed
+into place, so a crash never leaves a half-written part under its final name.
+
+No Textual here: the TUI calls :func:`split_file` from a worker thread.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from batchtui.errors import UserError
+from batchtui.jsonl.index import LineIndex, Span
+from batchtui.validation.facts import BOM, MAX_FILE_BYTES, MAX_REQUESTS
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+WRITE_BUFFER = 4 * 1024 * 1024
+
+
+def parse_size(text: str) -> int:
+    """``"200MB"`` -> 209,715,200. Units are powers of 1024 (K, M, G, T; "B"/"iB" optional),
+    matching OpenAI's "200 MB" = 209,715,200 bytes; a bare number is bytes."""
+    m = _SIZE.match(text)
+    if m is None:
+        raise ValueError(f"not a size: {text!r} (try 200MB, 1.5G or 1048576)")
+    value = float(m.group(1)) * _UNITS[m.group(2).lower()]
+    if value < 1:
+        raise ValueError(f"size must be at least 1 byte: {text!r}")
+    return int(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    path: Path
+    requests: int  # lines in the part
+    bytes: int
+    first_line: int  # 1-based line of the input where the part starts
+    last_line: int
+
+
+def part_paths(path: Path, count: int, out_dir: Path) -> list[Path]:
+    stem = path.name[: -len(path.suffix)] if path.suffix else path.name
+    width = max(3, len(str(count)))
+    return [out_dir / f"{stem}.part{n:0{width}d}.jsonl" for n in range(1, count + 1)]
+
+
+def plan(index: LineIndex, max_requests: int, max_bytes: int) -> list[tuple[int, int, int]]:
+    """Line ranges ``(start, stop, bytes)`` (0-based, stop exclusive) of each part.
+
+    Works from the newline offsets alone; raises UserError for a line that cannot fit.
+    """
+    if max_requests < 1:
+        raise UserError("--max-requests must be at least 1")
+    n = index.line_count
+    parts: list[tuple[int, int, int]] = []
+    start = 0
+    size = 0
+    has_bom = index.read(Span(0, min(3, index.size))) == BOM
+    for i in range(n):
+        need = index.span(i).length + 1  # content without CR, plus the '\n' we write
+        if i == 0 and has_bom:
+            need -= len(BOM)
+        if need > max_bytes:
+            raise UserError(
+                f"{index.path}: line {i + 1:,} is {need:,} bytes, more than --max-bytes "
+                f"({max_bytes:,}); it cannot go into any part"
+            )
+        if i > start and (i - start >= max_requests or size + need > max_bytes):
+            parts.append((start, i, size))
+            start, size = i, 0
+        size += need
+    if n > start:
+        parts.append((start, n, size))
+    return parts
+
+
+def split_file(
+    path: str | os.PathLike[str],
+    *,
+    max_requests: int = MAX_REQUESTS,
+    max_bytes: int = MAX_FILE_BYTES,
+    out_dir: str | os.PathLike[str] | None = None,
+    overwrite: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> list[Part]:
+    """Write the parts; return them. ``progress(lines_written, total_lines)`` after each part.
+
+    Raises UserError (nothing written) when the file cannot be read, a line is larger than
+    ``max_bytes``, a part would overwrite the input, or a part exists and not ``overwrite``.
+    If cancelled, the parts written so far stay and the list is returned.
+    """
+    src = Path(path)
+    with LineIndex(src) as index:
+        index.scan()
+        if index.line_count == 0:
+            raise UserError(f"{src}: the file is empty; nothing to split")
+        ranges = plan(index, max_requests, max_bytes)
+        target = Path(out_dir) if out_dir is not None else src.parent
+        if not target.is_dir():
+            raise UserError(f"{target}: no such directory")
+        paths = part_paths(src, len(ranges), target)
+        for p in paths:
+            if p.exists():
+                if os.path.samefile(p, src):
+                    raise UserError(f"{p}: a part would overwrite the input file")
+                if not overwrite:
+                    raise UserError(f"{p} already exists (use --force to overwrite)")
+        parts: list[Part] = []
+        for (start, stop, size), out_path in zip(ranges, paths, strict=True):
+            if cancelled is not None and cancelled():
+                break
+            _write_part(index, start, stop, out_path)
+            parts.append(Part(out_path, stop - start, size, start + 1, stop))
+            if progress is not None:
+                progress(stop, index.line_count)
+        return parts
+
+
+def _write_part(index: LineIndex, start: int, stop: int, out_path: Path) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp", dir=out_path.parent)
+    try:
+        with os.fdopen(fd, "wb", buffering=WRITE_BUFFER) as out:
+            for i, data in index.iter_lines(start, stop):
+                if i == 0 and data.startswith(BOM):
+                    data = data[3:]
+                out.write(data)
+                out.write(b"\n")
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, out_path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
