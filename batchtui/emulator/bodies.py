@@ -239,7 +239,6 @@ def _response(
         "parallel_tool_calls": True,
         "previous_response_id": None,
         "reasoning": {"effort": "medium" if facts.reasoning_tokens else None, "summary": None},
-        "store": True,
         "temperature": body.get("temperature", 1.0),
         "text": {"format": {"type": "text"}},
         "tool_choice": "auto",
@@ -248,7 +247,8 @@ def _response(
         "truncation": "disabled",
         "usage": {
             "input_tokens": facts.in_tokens,
-            "input_tokens_details": {"cached_tokens": facts.cached_tokens},
+            # cache_write_tokens: required by openai-python 3.5x's ResponseUsage.
+            "input_tokens_details": {"cached_tokens": facts.cached_tokens, "cache_write_tokens": 0},
             "output_tokens": facts.out_tokens,
             "output_tokens_details": {"reasoning_tokens": facts.reasoning_tokens},
             "total_tokens": facts.in_tokens + facts.out_tokens,

@@ -69,10 +69,15 @@ class Faults:
         count: int | None = 1,
         *,
         status: int = 500,
+        retry_after: float | None = None,
         method: str | None = None,
         path: str | None = None,
     ) -> FaultRule:
-        return self.add(FaultRule("server_error", count, method, path, status=status))
+        """Answer the next ``count`` matching requests with ``status`` (a 503 may carry a
+        Retry-After, which also makes SDK retries quick in tests)."""
+        return self.add(
+            FaultRule("server_error", count, method, path, retry_after=retry_after, status=status)
+        )
 
     def slow(
         self,

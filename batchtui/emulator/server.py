@@ -238,10 +238,14 @@ class EmulatorServer:
                 headers=headers,
             )
         if rule is not None:
+            headers = {}
+            if rule.retry_after is not None:
+                headers["Retry-After"] = _format_retry_after(rule.retry_after)
             raise EmulatorError(
                 rule.status,
                 "The server had an error while processing your request. Sorry about that!",
                 type="server_error",
+                headers=headers,
             )
         return await handler(request)
 

@@ -182,9 +182,10 @@ class EmulatorState:
         created_at: float | None = None,
         expires_after: int | None = None,
         move: bool = True,
+        file_id: str | None = None,
     ) -> StoredFile:
         """Register file content (moved, or copied when ``move`` is false) as a new file."""
-        file_id = self.ids.file_id()
+        file_id = file_id or self.ids.file_id()
         path = self.files_dir / file_id
         if move:
             os.replace(source, path)
@@ -570,6 +571,10 @@ class EmulatorState:
     ) -> None:
         plan = batch.plan
         assert plan is not None
+        # Result file ids come from the batch's own seed: worker threads finish in any order,
+        # and a seeded demo must still look the same every run.
+        result_ids = IdMaker(random.Random(batch.seed ^ 0xF11E))
+        output_id, error_id = result_ids.file_id(), result_ids.file_id()
         if files.output_path is not None:
             batch.output_file_id = self.add_file(
                 files.output_path,
@@ -577,6 +582,7 @@ class EmulatorState:
                 "batch_output",
                 created_at=at,
                 expires_after=batch.output_expires_after or o.BATCH_FILE_DEFAULT_EXPIRY,
+                file_id=output_id,
             ).id
         if files.error_path is not None:
             batch.error_file_id = self.add_file(
@@ -585,6 +591,7 @@ class EmulatorState:
                 "batch_output",
                 created_at=at,
                 expires_after=batch.output_expires_after or o.BATCH_FILE_DEFAULT_EXPIRY,
+                file_id=error_id,
             ).id
         elif self.options.clean_error_file_id is not None:
             batch.error_file_id = self.options.clean_error_file_id
