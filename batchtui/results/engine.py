@@ -155,6 +155,13 @@ def _scan(ix: LineIndex, src: Source, reporter: _Reporter, cancelled: CancelChec
     reporter.finish_phase(ix.size)
 
 
+def _check_complete(ix: LineIndex, lines_read: int) -> None:
+    # iter_lines stops early, silently, when the file shrank under it; a partial join would
+    # report the unread requests as missing, which is worse than saying so.
+    if lines_read < ix.line_count:
+        raise UserError(f"{ix.path}: the file changed while it was being read; try again")
+
+
 def _is_blank(data: bytes) -> bool:
     # Cheap for the usual line (starts with '{'); strip() only for lines that start blank.
     return not data or (data[0] in b" \t\r\f\v" and not data.strip())
@@ -202,6 +209,7 @@ class _Builder:
         row_of = self.row_of
         input_line = self.input_line
         get_id = parse.input_custom_id
+        i = -1
         for i, data in ix.iter_lines():
             if not i % CHECK_EVERY:
                 self._tick(ix, phase, i)
@@ -219,6 +227,7 @@ class _Builder:
                 self.input_rows.setdefault(cid, [first]).append(row)
             ids.append(cid)
             input_line.append(i)
+        _check_complete(ix, i + 1)
         self.reporter.finish_phase(ix.size)
         n = self.input_count = len(ids)
         # Every input row starts missing; answers overwrite these in place.
@@ -246,6 +255,7 @@ class _Builder:
         klass, flags, group = self.klass, self.flags, self.group
         t0, t1, t2, t3 = self.tokens
         source = int(src)
+        i = -1
         for i, data in ix.iter_lines():
             if not i % CHECK_EVERY:
                 self._tick(ix, phase, i)
@@ -276,6 +286,7 @@ class _Builder:
                 group[row] = self._group_id(k, info)
             if usage is not _NO_USAGE:
                 t0[row], t1[row], t2[row], t3[row] = usage
+        _check_complete(ix, i + 1)
         self.reporter.finish_phase(ix.size)
 
     def _new_unexpected_row(self, cid: str) -> int:
@@ -670,6 +681,11 @@ class JoinResult:
 
     def other_answers(self, row: int) -> tuple[Answer, ...]:
         return self._other_answers.get(row, ())
+
+    def answer_bytes(self, answer: Answer, cap: int | None = None) -> bytes | None:
+        """The line an :class:`Answer` points at (e.g. one of ``other_answers``)."""
+        ix = self._index(answer.source)
+        return ix.line(answer.line, cap) if ix is not None else None
 
     def raw_input_line(self, row: int) -> bytes | None:
         """The input line of ``row`` with its own line ending, exactly as in the file

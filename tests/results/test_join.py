@@ -278,6 +278,7 @@ def test_unexpected_and_duplicate_answers(tmp_path: Path) -> None:
         assert a.klass == RequestClass.SUCCEEDED and a.flags & Flag.DUPLICATE
         assert a.result is not None and a.result.source == Source.OUTPUT
         assert [(o.source, o.line) for o in a.other_answers] == [(Source.ERRORS, 0)]
+        assert b"rate_limit_exceeded" in result.answer_bytes(a.other_answers[0])
         z = result.row_of("zzz")
         assert z == 3 and result.klass(z) == RequestClass.UNEXPECTED
         assert result.input_line(z) is None and result.detail(z).input_bytes is None
@@ -460,6 +461,15 @@ def test_an_open_line_index_is_reused_and_not_closed(tmp_path: Path) -> None:
         assert result.input_index is ix
         assert result.counts()["succeeded"] == 1
     assert ix.line(0).startswith(b'{"custom_id"')  # still open
+
+
+def test_a_file_that_shrinks_under_the_join_is_an_error(tmp_path: Path) -> None:
+    inp, out, err, _ = build_set(tmp_path, ["ok"] * 20)
+    ix = LineIndex(out)
+    ix.scan()
+    out.write_bytes(out.read_bytes()[:100])  # truncated after indexing, before reading
+    with pytest.raises(UserError, match="changed while it was being read"):
+        join(inp, ix, err)
 
 
 def test_odd_but_valid_result_lines(tmp_path: Path) -> None:
