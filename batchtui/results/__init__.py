@@ -1,9 +1,27 @@
 """Joining batch inputs with their outputs and errors by ``custom_id`` (no Textual here).
 
-Public API (imported lazily so ``batchtui --help`` does not pay for orjson and friends)::
+How a UI drives it (everything is importable from ``batchtui.results``; the names are
+loaded lazily so ``batchtui --help`` does not pay for orjson)::
 
-    from batchtui.results import join, export_retry, export_results
-    result = join("in.jsonl", "out.jsonl", "err.jsonl", progress=cb, cancelled=check)
+    # in a thread worker; progress snapshots can be coalesced with Message.can_replace
+    result = join(input_path, output_path, errors_path,            # or open LineIndexes
+                  progress=lambda p: post(p.phase, p.fraction),
+                  cancelled=lambda: worker.is_cancelled)             # -> JoinCancelled
+
+    result.counts()                   # {"succeeded": .., "failed": .., "expired": .., ...}
+    result.histogram()                # [FailureGroup(id, code, pattern, count, ...)], biggest first
+    result.usage(), result.summary()  # token totals; the --summary json
+    rows = result.rows([RequestClass.EXPIRED])     # ascending array('i') for a virtual list
+    rows = result.rows(group=group.id)             # one histogram bar
+    rows = result.rows(flags=Flag.TRUNCATED)
+    result.custom_id(row), result.klass(row), result.flags(row)    # a list line, O(1)
+    result.detail(row, cap=64_000)    # RowDetail: both lines' bytes, Outcome (error, text, usage)
+    result.next_failure(row, backward=False, within=rows)          # step through failures
+    export_retry(result, path)        # failed + expired + cancelled + missing, byte for byte
+    export_results(result, "out.csv") # or .jsonl
+    result.close()
+
+Row numbers are input order (then unexpected results); line numbers are 0-based.
 """
 
 from __future__ import annotations

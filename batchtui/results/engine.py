@@ -670,7 +670,7 @@ class JoinResult:
             row=row,
             custom_id=self._ids[row],
             klass=self.klass(row),
-            flags=self._flags[row],
+            flags=Flag(self._flags[row]),
             input_line=self.input_line(row),
             input_bytes=self.input_bytes(row, cap),
             result=answer,

@@ -173,7 +173,7 @@ class RowDetail:
     row: int
     custom_id: str
     klass: RequestClass
-    flags: int
+    flags: Flag
     input_line: int | None
     input_bytes: bytes | None
     result: Answer | None
