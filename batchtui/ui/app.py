@@ -121,6 +121,11 @@ class BatchTUI(App[int]):
             self.add_mode(mode, partial(self._make_screen, mode))
         await self.switch_mode(self.initial_mode)
 
+    async def on_unmount(self) -> None:
+        service = self.services.get("service")
+        if service is not None:
+            await service.close()  # close the HTTP connections on the loop that opened them
+
     async def action_mode(self, mode: str) -> None:
         if self.current_mode != mode:
             await self.switch_mode(mode)

@@ -152,8 +152,8 @@ class BatchesScreen(Screen[None]):
         assert self.poller is not None
         self.setup_error = None
         result = await self.poller.refresh()
-        self.apply_result(result)
         self.next_poll_at = self.clock() + result.next_delay
+        self.apply_result(result)
         self._poll_timer = self.set_timer(result.next_delay, self.poll_now, name="next-poll")
 
     def apply_result(self, result: PollResult) -> None:
