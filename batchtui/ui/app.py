@@ -21,7 +21,7 @@ from batchtui.ui.screens.help import HelpScreen
 class BatchTUI(App[int]):
     """``batchtui``: browse a batch file, watch batches, understand results."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = ["app.tcss", "results.tcss"]
     TITLE = "batchtui"
     ENABLE_COMMAND_PALETTE = True
 
@@ -65,9 +65,9 @@ class BatchTUI(App[int]):
             from batchtui.ui.screens.batches import BatchesScreen
 
             return BatchesScreen()
-        from batchtui.ui.screens.placeholder import PlaceholderScreen
+        from batchtui.ui.screens.results import ResultsScreen
 
-        return PlaceholderScreen(mode)
+        return ResultsScreen(**self.results_args)
 
     async def _reset_mode(self, mode: str) -> None:
         """Drop a mode's screen so it is built afresh (new file, new results)."""
