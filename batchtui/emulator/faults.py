@@ -29,6 +29,7 @@ class FaultRule:
     status: int = 500  # server_error: the status code sent
     delay: float = 0.0  # slow: real seconds to wait before answering
     after_bytes: int | None = None  # drop: bytes sent before the cut
+    code: str | None = None  # rate_limit: "insufficient_quota" imitates an unpaid account
     hits: int = 0
 
     def matches(self, method: str, path: str) -> bool:
@@ -60,9 +61,12 @@ class Faults:
         retry_after: float | None = 1.0,
         method: str | None = None,
         path: str | None = None,
+        code: str | None = None,
     ) -> FaultRule:
         """Answer the next ``count`` matching requests with 429 (and Retry-After)."""
-        return self.add(FaultRule("rate_limit", count, method, path, retry_after=retry_after))
+        return self.add(
+            FaultRule("rate_limit", count, method, path, retry_after=retry_after, code=code)
+        )
 
     def server_error(
         self,

@@ -230,11 +230,19 @@ class EmulatorServer:
             headers = {}
             if rule.retry_after is not None:
                 headers["Retry-After"] = _format_retry_after(rule.retry_after)
+            if rule.code == "insufficient_quota":
+                raise EmulatorError(
+                    429,
+                    "You exceeded your current quota, please check your plan and billing details.",
+                    type="insufficient_quota",
+                    code="insufficient_quota",
+                    headers={"x-should-retry": "false", **headers},
+                )
             raise EmulatorError(
                 429,
                 "Rate limit reached for requests. Please try again later.",
                 type="requests",
-                code="rate_limit_exceeded",
+                code=rule.code or "rate_limit_exceeded",
                 headers=headers,
             )
         if rule is not None:

@@ -1,0 +1,51 @@
+"""Helpers for the API tests: emulator options, sample files, driving a batch to its end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from batchtui.api.config import ClientSettings
+from batchtui.api.service import BatchService
+from batchtui.emulator import samples
+from batchtui.emulator.options import EmulatorOptions
+from batchtui.emulator.server import EmulatorServer
+
+START = 1_760_000_000.0
+API_KEY = "sk-test-api-layer-0123456789abcdef"
+
+
+def make_options(tmp_path: Path, **overrides: Any) -> EmulatorOptions:
+    base: dict[str, Any] = {
+        "speed": 0.0,
+        "seed": 2,
+        "start_time": START,
+        "data_dir": tmp_path / "emulator",
+    }
+    base.update(overrides)
+    return EmulatorOptions(**base)
+
+
+def settings_for(emu: EmulatorServer, **overrides: Any) -> ClientSettings:
+    values: dict[str, Any] = {"api_key": API_KEY, "base_url": emu.base_url, "timeout": 10.0}
+    values.update(overrides)
+    return ClientSettings(**values)
+
+
+def write_chat(path: Path, n: int, **kwargs: Any) -> Path:
+    return samples.write_jsonl(path, samples.chat_requests(n, **kwargs))
+
+
+def custom_ids_of(path: Path) -> list[str]:
+    return [orjson.loads(line)["custom_id"] for line in path.read_bytes().splitlines() if line]
+
+
+async def run_to_end(emu: EmulatorServer, service: BatchService, batch_id: str, step: float = 600):
+    for _ in range(100):
+        view = await service.retrieve(batch_id)
+        if view.is_terminal:
+            return view
+        await emu.advance(step)
+    raise AssertionError(f"{batch_id} never finished")
