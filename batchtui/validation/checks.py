@@ -249,21 +249,19 @@ class RequestChecker:
         ranges = spec.ranges
         lengths = spec.max_lengths
         for name, value in body.items():
+            if value is True and name == "stream":
+                continue  # reported above
             vs = keys.get(name)
             if vs is None:
                 self._unknown_param(spec.endpoint, name, params, line, out)
                 continue
             t = type(value)
             if vs.types is not None and t not in vs.types:
-                if name == "stream" and value is True:
-                    continue  # reported above
                 add(out, line, "invalid_type",
                     f"Invalid type for 'body.{name}': expected {vs.expected}, but got "
                     f"{kind(value)}.", "body." + name)
                 continue
             if vs.enum is not None and value not in vs.enum:
-                if name == "stream":
-                    continue
                 add(out, line, "invalid_value",
                     f"Invalid value for 'body.{name}': {quote(value)}. Supported values are: "
                     f"{F.quote_list(sorted(v for v in vs.enum if v is not None))}.",

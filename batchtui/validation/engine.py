@@ -365,7 +365,7 @@ class Validator:
             pass
         add(out, line, "invalid_json_line",
             f"This line is not parseable as valid JSON ({_describe_error(exc)}).", None,
-            _json_hint(stripped))
+            _json_hint(stripped, exc.msg or ""))
         return _BAD
 
     def _decide_pretty(self, first: bytes) -> None:
@@ -599,12 +599,12 @@ def _describe_error(exc: orjson.JSONDecodeError) -> str:
     return f"{msg} at column {exc.colno}" if getattr(exc, "colno", None) else msg
 
 
-def _json_hint(stripped: bytes) -> str | None:
+def _json_hint(stripped: bytes, error: str = "") -> str | None:
     if stripped.endswith(b","):
         return "Remove the trailing comma: JSONL lines are not separated by commas."
     if stripped.startswith(b"{'") or b"': " in stripped[:200]:
         return "Single quotes: this looks like a Python dict; write each line with json.dumps()."
-    if stripped.startswith(b"{") and not stripped.endswith(b"}"):
+    if stripped.startswith(b"{") and (not stripped.endswith(b"}") or "end of data" in error):
         return (
             "The object is not closed: the line may be cut short, or one request spans "
             "several lines."

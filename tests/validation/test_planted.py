@@ -1,0 +1,343 @@
+"""Planted-defect files: every rule at a known line; the exact (line, code) set is asserted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from batchtui.validation import facts as F
+from batchtui.validation.rules import RULES
+from tests.validation.helpers import CHAT, chat_body, line, request, validate, write_lines
+
+COVERED: set[str] = set()
+
+
+def check(run_codes: set[tuple[int | None, str]], expected: set[tuple[int | None, str]]) -> None:
+    assert run_codes == expected
+    COVERED.update(code for _, code in expected)
+
+
+def test_chat_file_with_every_line_and_envelope_rule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(F, "MAX_REQUESTS", 20)
+    monkeypatch.setattr(F, "MAX_FILE_BYTES", 1000)
+    good = request("req-01")
+    lines = [
+        b"\xef\xbb\xbf" + line(good),  # 1 BOM
+        line(request("req-02")) + b"\r",  # 2 CRLF
+        b"   ",  # 3 blank
+        b"not json",  # 4
+        b"[1, 2]",  # 5
+        line(request("req-06-BAD")).replace(b"BAD", b"\xff"),  # 6 bad UTF-8
+        request(drop=("custom_id",)),  # 7
+        request(17),  # 8 custom_id not a string
+        request(""),  # 9
+        request("x" * 513),  # 10
+        request("req-01"),  # 11 duplicate of line 1
+        request("req-12", method="GET"),  # 12
+        request("req-13", url="/v1/chat/completion"),  # 13 not an endpoint
+        request("req-14", metadata={"a": 1}),  # 14 unknown top-level key
+        request("req-15", {"model": "gpt-4o-mini"}),  # 15 no messages
+        request("req-16", chat_body() | {"messages": [{"role": "bot", "content": "hi"}]}),  # 16
+        request("req-17", chat_body(temperature=3)),  # 17
+        request("req-18", chat_body(stream=True)),  # 18
+        request("req-19", chat_body(max_token=10)),  # 19 typo
+        request("req-20", chat_body(model="o3-mini", max_tokens=10)),  # 20 + model mismatch
+        request(  # 21 + majority url mismatch
+            "req-21",
+            {"model": "gpt-4o-mini", "input": "hi", "response_format": {"type": "json_object"}},
+            url="/v1/responses",
+        ),
+        request("req-22"),  # 22, no final newline
+    ]
+    path = write_lines(tmp_path / "chat.jsonl", lines, final_newline=False)
+    run = validate(path)
+    check(
+        run.codes(),
+        {
+            (1, "utf8_bom"),
+            (2, "crlf_line_ending"),
+            (3, "blank_line"),
+            (4, "invalid_json_line"),
+            (5, "invalid_json_line"),
+            (6, "invalid_utf8"),
+            (7, "missing_required_parameter"),
+            (8, "invalid_type"),
+            (9, "empty_custom_id"),
+            (10, "custom_id_too_long"),
+            (11, "duplicate_custom_id"),
+            (12, "invalid_method"),
+            (13, "invalid_url"),
+            (14, "unknown_key"),
+            (15, "invalid_request"),
+            (16, "invalid_value"),
+            (17, "value_out_of_range"),
+            (18, "streaming_unsupported"),
+            (19, "unknown_parameter"),
+            (20, "max_tokens_reasoning_model"),
+            (20, "model_mismatch"),
+            (21, "response_format_moved"),
+            (21, "invalid_url"),
+            (22, "no_final_newline"),
+            (None, "too_many_tasks"),
+            (None, "file_too_large"),
+        },
+    )
+    by_line = {(f.line, f.code): f for f in run.findings}
+    assert by_line[(11, "duplicate_custom_id")].message.endswith("already used on line 1.")
+    assert by_line[(16, "invalid_value")].path == "body.messages[0].role"
+    assert "did you mean 'max_tokens'" in by_line[(19, "unknown_parameter")].message
+    assert by_line[(19, "unknown_parameter")].severity.value == "warning"
+    assert by_line[(7, "missing_required_parameter")].path == "custom_id"
+    assert "request 21 is on line 22" in by_line[(None, "too_many_tasks")].message
+    assert run.validator.report.snapshot().endpoint == CHAT
+    # Every finding can be re-derived for its line (the UI's detail view and paging).
+    for line_no in {f.line for f in run.findings if f.line is not None}:
+        streamed = sorted((f.code, f.message) for f in run.findings if f.line == line_no)
+        again = sorted((f.code, f.message) for f in run.validator.findings_at(line_no))
+        assert again == streamed, line_no
+
+
+def test_azure_url_gets_a_hint_and_body_rules_still_apply(tmp_path: Path) -> None:
+    path = write_lines(
+        tmp_path / "azure.jsonl",
+        [request("a", chat_body(temperature=9), url="/chat/completions")],
+    )
+    run = validate(path)
+    assert run.codes() == {(1, "invalid_url"), (1, "value_out_of_range")}
+    hint = next(f.hint for f in run.findings if f.code == "invalid_url")
+    assert hint is not None and "Azure" in hint and "/v1/chat/completions" in hint
+
+
+def test_chat_message_shapes(tmp_path: Path) -> None:
+    def body(*messages: object) -> dict[str, object]:
+        return {"model": "gpt-4o-mini", "messages": list(messages)}
+
+    lines = [
+        request("1", body({"role": "tool", "content": "42"})),  # no tool_call_id
+        request("2", body({"role": "assistant"})),  # no content/tool_calls
+        request("3", body({"role": "user", "content": [{"type": "txt", "text": "x"}]})),
+        request("4", body({"role": "user", "content": [
+            {"type": "image_url", "image_url": {"url": "https://x/y.png", "detail": "huge"}}]})),
+        request("5", body({"role": "user", "content": 5})),
+        request("6", body({"role": "user", "contents": "hi"})),  # typo: unknown + missing
+        request("7", body({"content": "hi"})),  # no role
+        request("8", body("just a string")),
+        request("9", body({"role": "system", "content": [{"type": "image_url", "image_url": {"url": "u"}}]})),
+        request("10", body({"role": "assistant", "content": None, "tool_calls": [{"id": "c", "type": "function", "function": {"name": "f", "arguments": "{}"}}]}),),
+        request("11", body({"role": "tool", "content": "ok", "tool_call_id": "c"})),
+        request("12", body({"role": "user", "content": [{"type": "input_audio", "input_audio": {"data": "AAA", "format": "flac"}}]})),
+    ]
+    run = validate(write_lines(tmp_path / "msgs.jsonl", lines))
+    got = {(f.line, f.code, f.path) for f in run.findings}
+    assert got == {
+        (1, "invalid_request", "body.messages[0].tool_call_id"),
+        (2, "invalid_request", "body.messages[0].content"),
+        (3, "invalid_value", "body.messages[0].content[0].type"),
+        (4, "invalid_value", "body.messages[0].content[0].image_url.detail"),
+        (5, "invalid_type", "body.messages[0].content"),
+        (6, "invalid_request", "body.messages[0].content"),
+        (6, "unknown_parameter", "body.messages[0].contents"),
+        (7, "invalid_request", "body.messages[0].role"),
+        (8, "invalid_type", "body.messages[0]"),
+        (9, "invalid_value", "body.messages[0].content[0].type"),
+        (12, "invalid_value", "body.messages[0].content[0].input_audio.format"),
+    }
+    COVERED.update(code for _, code, _ in got)
+
+
+def test_embeddings_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(F, "MAX_EMBEDDING_INPUTS", 6)
+    monkeypatch.setattr(F, "MAX_EMBEDDING_ARRAY", 4)
+    url = "/v1/embeddings"
+
+    def emb(cid: str, **body: object) -> dict[str, object]:
+        return request(cid, {"model": "text-embedding-3-small", **body}, url=url)
+
+    lines = [
+        emb("1", input="one"),  # 1 input
+        emb("2", input=["a", "b"]),  # 3
+        emb("3", input=[1, 2, 3]),  # 4: token ids are one input
+        emb("4", input=""),  # 5: empty
+        emb("5", input=[]),  # empty array
+        emb("6", input=["a", "b", "c", "d", "e"]),  # over the array limit; 10 inputs: passed
+        emb("7"),  # no input
+        emb("8", input="x", encoding_format="hex"),
+        emb("9", input="x", dimensions=0),
+        emb("10", input=["a", 3]),
+        emb("11", input="x", user="u", inputs=["typo"]),
+    ]
+    run = validate(write_lines(tmp_path / "emb.jsonl", lines))
+    assert {(f.line, f.code, f.path) for f in run.findings} == {
+        (4, "invalid_request", "body.input"),
+        (5, "invalid_request", "body.input"),
+        (6, "invalid_request", "body.input"),
+        (7, "invalid_request", "body.input"),
+        (8, "invalid_value", "body.encoding_format"),
+        (9, "value_out_of_range", "body.dimensions"),
+        (10, "invalid_type", "body.input[1]"),
+        (11, "unknown_parameter", "body.inputs"),
+        (None, "too_many_embedding_inputs", None),
+    }
+    over = next(f for f in run.findings if f.code == "too_many_embedding_inputs")
+    assert "passed on line 6" in over.message
+    COVERED.add("too_many_embedding_inputs")
+
+
+def test_responses_completions_moderations(tmp_path: Path) -> None:
+    def resp(cid: str, **body: object) -> dict[str, object]:
+        return request(cid, {"model": "gpt-4.1-mini", **body}, url="/v1/responses")
+
+    lines = [
+        resp("1", input=[{"role": "user", "content": [{"type": "input_text", "text": "hi"},
+                                                      {"type": "input_image", "image_url": "u"}]}]),
+        resp("2", input=[{"role": "user", "content": [{"type": "text", "text": "hi"}]}]),
+        resp("3", input=[{"type": "nonsense"}]),
+        resp("4", input="hi", max_output_tokens=0, messages=[]),
+        resp("5", input=[{"role": "assistant", "content": [{"type": "output_text", "text": "ok"}]},
+                         {"type": "function_call_output", "call_id": "c", "output": "x"}]),
+        request("6", {"model": "gpt-4.1-mini", "input": "x"}, url="/v1/responses", drop=()),
+    ]
+    run = validate(write_lines(tmp_path / "resp.jsonl", lines))
+    assert {(f.line, f.code, f.path) for f in run.findings} == {
+        (2, "invalid_value", "body.input[0].content[0].type"),
+        (3, "invalid_value", "body.input[0].type"),
+        (4, "value_out_of_range", "body.max_output_tokens"),
+        (4, "unknown_parameter", "body.messages"),
+    }
+    moved = next(f for f in run.findings if f.code == "unknown_parameter")
+    assert "use input instead" in moved.message
+
+    comp = [
+        request("1", {"model": "gpt-3.5-turbo-instruct", "prompt": "Say hi"}, url="/v1/completions"),
+        request("2", {"model": "gpt-3.5-turbo-instruct"}, url="/v1/completions"),
+        request("3", {"model": "gpt-3.5-turbo-instruct", "prompt": "x", "best_of": 30},
+                url="/v1/completions"),
+    ]
+    run = validate(write_lines(tmp_path / "comp.jsonl", comp))
+    assert {(f.line, f.code, f.path) for f in run.findings} == {
+        (2, "invalid_request", "body.prompt"),
+        (3, "value_out_of_range", "body.best_of"),
+    }
+
+    mod = [
+        request("1", {"input": "text"}, url="/v1/moderations"),
+        request("2", {"model": "omni-moderation-latest"}, url="/v1/moderations"),
+        request("3", {"input": [{"type": "video", "url": "x"}]}, url="/v1/moderations"),
+        request("4", {"input": [{"type": "image_url", "image_url": {"url": "u"}}], "stream": True},
+                url="/v1/moderations"),
+    ]
+    run = validate(write_lines(tmp_path / "mod.jsonl", mod))
+    assert {(f.line, f.code, f.path) for f in run.findings} == {
+        (2, "invalid_request", "body.input"),
+        (3, "invalid_value", "body.input[0].type"),
+        (4, "streaming_unsupported", "body.stream"),
+    }
+
+
+def test_invalid_types_of_body_parameters(tmp_path: Path) -> None:
+    lines = [
+        request("1", chat_body(temperature="0.5")),
+        request("2", chat_body(max_tokens=10.5)),
+        request("3", chat_body(model=4)),
+        request("4", "not an object"),
+        request("5", chat_body(reasoning_effort="extreme")),
+        request("6", chat_body(n=0, top_p=1.5)),
+        request("7", chat_body(model="")),
+        request("8", {"messages": [{"role": "user", "content": "hi"}]}),
+        request("9", chat_body(stream=False, max_completion_tokens=5, seed=1)),
+    ]
+    run = validate(write_lines(tmp_path / "types.jsonl", lines))
+    assert {(f.line, f.code, f.path) for f in run.findings} == {
+        (1, "invalid_type", "body.temperature"),
+        (2, "invalid_type", "body.max_tokens"),
+        (3, "invalid_type", "body.model"),
+        (4, "invalid_type", "body"),
+        (5, "invalid_value", "body.reasoning_effort"),
+        (6, "value_out_of_range", "body.n"),
+        (6, "value_out_of_range", "body.top_p"),
+        (7, "invalid_request", "body.model"),
+        (8, "invalid_request", "body.model"),
+    }
+
+
+def test_reasoning_model_names() -> None:
+    for name in ("o1", "o3-mini", "o4-mini-2025-04-16", "gpt-5", "gpt-5-mini", "gpt-5.1",
+                 "ft:o4-mini-2025-04-16:org::abc", "gpt-6-sol"):
+        assert F.is_reasoning_model(name), name
+    for name in ("gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-5-chat-latest", "gpt-5.2-chat-latest",
+                 "omni-moderation-latest", "my-o3-deployment"):
+        assert not F.is_reasoning_model(name), name
+
+
+def test_limits_are_the_documented_ones() -> None:
+    assert F.MAX_REQUESTS == 50_000
+    assert F.MAX_FILE_BYTES == 209_715_200
+    assert F.MAX_EMBEDDING_INPUTS == 50_000
+    assert F.MAX_EMBEDDING_ARRAY == 2048
+    assert F.MAX_CUSTOM_ID == 512
+
+
+def test_empty_files(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    assert validate(empty).codes() == {(None, "empty_file")}
+    blanks = tmp_path / "blanks.jsonl"
+    blanks.write_bytes(b"\n\n")
+    assert validate(blanks).codes() == {(1, "blank_line"), (2, "blank_line"), (None, "empty_file")}
+    COVERED.add("empty_file")
+
+
+@pytest.mark.parametrize(
+    ("text", "what"),
+    [
+        ('[\n  {"custom_id": "a", "method": "POST"},\n  {"custom_id": "b"}\n]\n', "array of 2"),
+        ('{\n  "custom_id": "a",\n  "method": "POST"\n}\n', "one JSON object"),
+        ('{\n  "custom_id": "a"\n}\n{\n  "custom_id": "b"\n}\n', "several lines"),
+        ('[{"custom_id": "a"},\n{"custom_id": "b"}]\n', "array of 2"),
+    ],
+)
+def test_pretty_printed_json_is_reported_once(tmp_path: Path, text: str, what: str) -> None:
+    path = tmp_path / "pretty.json"
+    path.write_text(text)
+    run = validate(path)
+    assert run.codes() == {(1, "multiline_json")}
+    assert what in run.findings[0].message
+    assert run.validator.findings_at(1)[0].code == "multiline_json"
+    assert run.validator.findings_at(2) == []
+    COVERED.add("multiline_json")
+
+
+def test_broken_first_line_of_jsonl_is_not_taken_for_pretty_json(tmp_path: Path) -> None:
+    path = write_lines(tmp_path / "a.jsonl", [b'{"custom_id": "a", ', request("b"), request("c")])
+    assert validate(path).codes() == {(1, "invalid_json_line")}
+
+
+def test_json_hints(tmp_path: Path) -> None:
+    path = write_lines(
+        tmp_path / "a.jsonl",
+        [line(request("a")) + b",", b"{'custom_id': 'b'}", b'{"custom_id": "c", "body": {}'],
+    )
+    hints = [f.hint or "" for f in validate(path).findings]
+    assert "trailing comma" in hints[0]
+    assert "Python dict" in hints[1]
+    assert "not closed" in hints[2]
+
+
+def test_big_integers_and_deep_nesting_parse_like_json(tmp_path: Path) -> None:
+    body = chat_body(seed=2**70)
+    deep = "[" * 2000 + "]" * 2000
+    path = write_lines(tmp_path / "a.jsonl", [request("a", body), deep.encode(), b"NaN"])
+    codes = validate(path).codes()
+    # 2**70 is valid JSON (orjson alone would reject it); NaN is not JSON.
+    assert (1, "invalid_json_line") not in codes
+    assert (2, "invalid_json_line") in codes
+    assert (3, "invalid_json_line") in codes
+
+
+def test_every_rule_is_planted_somewhere() -> None:
+    # Runs last in this module (pytest keeps file order) and counts what the tests above
+    # planted; a new rule without a planted defect fails here.
+    if len(COVERED) < 10:
+        pytest.skip("needs the planted tests above in the same session")
+    assert set(RULES) - COVERED == set()

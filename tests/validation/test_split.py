@@ -1,0 +1,79 @@
+"""Splitting a file into parts that fit the limits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from batchtui.errors import UserError
+from batchtui.validation.split import parse_size, split_file
+from tests.validation.helpers import line, request
+
+
+def lines_of(paths: list[Path]) -> list[bytes]:
+    out: list[bytes] = []
+    for p in paths:
+        data = p.read_bytes()
+        assert data.endswith(b"\n")
+        out.extend(data[:-1].split(b"\n"))
+    return out
+
+
+@pytest.mark.parametrize(("max_requests", "max_bytes"), [(3, 10_000), (100, 700), (1, 10_000), (100, 10_000)])
+def test_parts_fit_the_limits_and_keep_every_line(tmp_path: Path, max_requests: int, max_bytes: int) -> None:
+    originals = [line(request(f"r{i}", {"model": "m", "messages": [{"role": "user", "content": "x" * (i * 7)}]})) for i in range(20)]
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(b"\n".join(originals) + b"\n")
+    before = src.read_bytes()
+    out = tmp_path / "out"
+    out.mkdir()
+    parts = split_file(src, max_requests=max_requests, max_bytes=max_bytes, out_dir=out)
+    assert src.read_bytes() == before
+    for part in parts:
+        assert part.requests <= max_requests
+        assert part.path.stat().st_size == part.bytes <= max_bytes
+    assert lines_of([p.path for p in parts]) == originals
+    assert [p.first_line for p in parts] == [1] + [p.last_line + 1 for p in parts[:-1]]
+    assert sorted(out.iterdir()) == [p.path for p in parts]  # no temporary files left
+    if max_requests == 100 and max_bytes == 10_000:
+        assert len(parts) == 1 and parts[0].path.name == "in.part001.jsonl"
+
+
+def test_crlf_bom_and_no_final_newline(tmp_path: Path) -> None:
+    src = tmp_path / "win.jsonl"
+    src.write_bytes(b"\xef\xbb\xbf" + b"\r\n".join([b'{"a":1}', b'{"b":2}', b'{"c":3}']))
+    parts = split_file(src, max_requests=2, out_dir=tmp_path)
+    assert [p.path.read_bytes() for p in parts] == [b'{"a":1}\n{"b":2}\n', b'{"c":3}\n']
+    assert [p.bytes for p in parts] == [16, 8]
+
+
+def test_refusals(tmp_path: Path) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(b'{"a":1}\n' + b'{"big":"' + b"x" * 100 + b'"}\n')
+    with pytest.raises(UserError, match="line 2 is 111 bytes"):
+        split_file(src, max_bytes=50)
+    assert list(tmp_path.iterdir()) == [src]  # nothing written
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    with pytest.raises(UserError, match="empty"):
+        split_file(empty)
+    with pytest.raises(UserError, match="no such file"):
+        split_file(tmp_path / "missing.jsonl")
+    with pytest.raises(UserError, match="no such directory"):
+        split_file(src, out_dir=tmp_path / "nowhere")
+    split_file(src)
+    with pytest.raises(UserError, match="already exists"):
+        split_file(src)
+    assert len(split_file(src, overwrite=True)) == 1
+
+
+def test_parse_size() -> None:
+    assert parse_size("200MB") == 209_715_200
+    assert parse_size("200M") == parse_size("200MiB") == 209_715_200
+    assert parse_size("1.5k") == 1536
+    assert parse_size("1048576") == 1_048_576
+    assert parse_size("1G") == 1 << 30
+    for bad in ("", "lots", "-1", "0", "5 parsecs"):
+        with pytest.raises(ValueError):
+            parse_size(bad)
