@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -437,7 +438,7 @@ class BatchService:
             )
         results: dict[str, DownloadResult] = {}
         for kind, file_id in files.items():
-            dest = Path(directory) / f"{view.id}_{kind}.jsonl"
+            dest = Path(directory) / f"{safe_filename(view.id)}_{kind}.jsonl"
 
             def report(done: int, total: int | None, kind: str = kind) -> None:
                 if progress is not None:
@@ -454,5 +455,12 @@ class BatchService:
 
 
 def _check_id(value: str, kind: str) -> None:
-    if not value or not value.strip() or "/" in value:
+    # The SDK percent-encodes ids (proxies such as LiteLLM hand out encoded ones), but it
+    # refuses dot segments with a bare ValueError: catch those here with a clear message.
+    if not value or not value.strip() or any(seg in (".", "..") for seg in value.split("/")):
         raise UserError(f"not a valid {kind} id: {value!r}")
+
+
+def safe_filename(text: str) -> str:
+    """An id made safe to use as (part of) a file name."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", text).lstrip(".") or "_"

@@ -140,6 +140,9 @@ async def test_retrieve_cancel_and_their_errors(
     assert emu.count_requests("POST", f"/v1/batches/{done.id}/cancel") == 1, "409 is not retried"
     with pytest.raises(UserError, match="not a valid batch id"):
         await service.retrieve("../files")
+    with pytest.raises(ApiError) as info:  # encoded ids are sent percent-encoded, not refused
+        await service.retrieve("bGl0ZWxsbQ==/x+y")
+    assert info.value.kind == "not_found"
 
 
 async def test_no_key_is_explained_before_any_request() -> None:

@@ -74,6 +74,14 @@ async def test_per_batch_faults_from_metadata(emu: EmulatorServer, client: Async
     assert len((await client.batches.list()).data) == 1, "other routes are unaffected"
 
 
+async def test_per_batch_slow_answers(emu: EmulatorServer, client: AsyncOpenAI) -> None:
+    batch_id = await submit(client, chat_file(2), metadata={"emulator.slow": "0.3"})
+    impatient = client.with_options(timeout=0.1)
+    with pytest.raises(openai.APITimeoutError):
+        await impatient.batches.retrieve(batch_id)
+    assert len((await impatient.batches.list()).data) == 1, "other routes stay fast"
+
+
 async def test_drop_download_halfway_and_range_resume(
     emu: EmulatorServer, client: AsyncOpenAI
 ) -> None:
