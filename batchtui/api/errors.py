@@ -173,8 +173,7 @@ def translate(
             )
         if status >= 500:
             return ApiError(
-                f"{prefix}the API answered with a server error ({status}) even after "
-                "retries; try again later",
+                f"{prefix}the API answered with a server error ({status}); try again later",
                 kind="server",
                 status=status,
                 code=code,

@@ -70,7 +70,10 @@ class EmulatorServer:
         self.options = replace(opts, **overrides) if overrides else opts
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         if self.options.data_dir is None:
-            self._tmp = tempfile.TemporaryDirectory(prefix="batchtui-emulator-")
+            # A result writer thread may outlive close() by a moment: never fail the cleanup.
+            self._tmp = tempfile.TemporaryDirectory(
+                prefix="batchtui-emulator-", ignore_cleanup_errors=True
+            )
             data_dir = Path(self._tmp.name)
         else:
             data_dir = Path(self.options.data_dir)

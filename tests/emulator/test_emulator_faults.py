@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from pathlib import Path
 
 import httpx2
@@ -132,20 +131,25 @@ async def test_range_can_be_switched_off(tmp_path: Path) -> None:
         await client.close()
 
 
-def test_clock_speed_and_advance() -> None:
+def test_clock_speed_and_advance(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = [500.0]
+    monkeypatch.setattr("batchtui.emulator.clock.time.monotonic", lambda: real[0])
     clock = EmulatorClock(start=1000.0, speed=0.0)
-    assert clock.now() == 1000.0
+    real[0] += 30
+    assert clock.now() == 1000.0, "speed 0: only advance() moves it"
     clock.advance(60)
     assert clock.now() == 1060.0
     with pytest.raises(ValueError):
         clock.advance(-1)
-    fast = EmulatorClock(start=0.0, speed=1000.0)
-    t0 = fast.now()
-    time.sleep(0.01)  # the one place real time must pass: measuring the speed factor itself
-    assert fast.now() - t0 >= 9.0
-    fast.speed = 0.0
-    frozen = fast.now()
-    assert fast.now() == frozen
+    fast = EmulatorClock(start=0.0, speed=60.0)
+    real[0] += 2
+    assert fast.now() == 120.0
+    fast.speed = 0.0  # re-anchored: no jump
+    real[0] += 100
+    assert fast.now() == 120.0
+    fast.speed = 2.0
+    real[0] += 1
+    assert fast.now() == 122.0
 
 
 async def test_running_clock_moves_batches_on_its_own(tmp_path: Path) -> None:
