@@ -118,7 +118,11 @@ class EmulatorServer:
             self._tmp = None
 
     async def __aenter__(self) -> EmulatorServer:
-        await self.start()
+        try:
+            await self.start()
+        except BaseException:
+            await self.close()  # e.g. the port is taken: still remove the temp dir
+            raise
         return self
 
     async def __aexit__(self, *exc: object) -> None:
