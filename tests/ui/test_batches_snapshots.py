@@ -42,7 +42,13 @@ def demo_app(emu: EmulatorThread, tmp_path: Path) -> BatchTUI:
         ClientSettings(api_key="sk-test", base_url=emu.base_url, max_retries=0),
         records=RecordStore(tmp_path / "records.json"),
     )
-    return BatchTUI(None, initial_mode="batches", service=service, clock=emu.server.state.now)
+    return BatchTUI(
+        None,
+        initial_mode="batches",
+        service=service,
+        clock=emu.server.state.now,
+        wall_clock=lambda: START,
+    )
 
 
 async def _settle(pilot) -> None:  # type: ignore[no-untyped-def]

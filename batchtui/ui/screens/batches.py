@@ -63,6 +63,8 @@ class BatchesScreen(Screen[None]):
         Binding("y", "copy_id", "Copy id", id="batches.copy_id"),
         Binding("e", "focus_errors", "Line errors", show=False, id="batches.errors"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="batches.clear"),
+        Binding("j", "move(1)", "Down", show=False, id="batches.down"),
+        Binding("k", "move(-1)", "Up", show=False, id="batches.up"),
     ]
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (140, "-wide")]
@@ -81,7 +83,8 @@ class BatchesScreen(Screen[None]):
         self._poll_timer: Timer | None = None
         self._columns: tuple[str, ...] = ()
         self._first_poll_done = False
-        self.clock: Any = time.time  # replaced by the app's clock on mount (tests pin it)
+        self.clock: Any = time.time  # batch timestamps (the demo's emulator runs faster)
+        self.wall_clock: Any = time.time  # poll timing; tests pin both
 
     # -- layout ------------------------------------------------------------------------
 
@@ -101,6 +104,7 @@ class BatchesScreen(Screen[None]):
     def on_mount(self) -> None:
         app: Any = self.app
         self.clock = app.services.get("clock", time.time)
+        self.wall_clock = app.services.get("wall_clock", time.time)
         self.query_one("#batch-filter").display = False
         self.query_one("#batch-errors").display = False
         self.query_one("#download-progress").display = False
@@ -130,7 +134,8 @@ class BatchesScreen(Screen[None]):
         from batchtui.api.poller import BatchPoller
 
         self.service = service
-        self.poller = BatchPoller(service, wall_clock=self.clock)
+        # Poll times are real time, even in the demo whose batches live on a faster clock.
+        self.poller = BatchPoller(service, wall_clock=self.wall_clock)
         return service
 
     # -- polling -----------------------------------------------------------------------
@@ -152,7 +157,7 @@ class BatchesScreen(Screen[None]):
         assert self.poller is not None
         self.setup_error = None
         result = await self.poller.refresh()
-        self.next_poll_at = self.clock() + result.next_delay
+        self.next_poll_at = self.wall_clock() + result.next_delay
         self.apply_result(result)
         self._poll_timer = self.set_timer(result.next_delay, self.poll_now, name="next-poll")
 
@@ -213,7 +218,7 @@ class BatchesScreen(Screen[None]):
                     f"updated {duration(self.clock() - result.updated_at)} ago", style="dim"
                 )
             if self.next_poll_at is not None:
-                left = max(0.0, self.next_poll_at - self.clock())
+                left = max(0.0, self.next_poll_at - self.wall_clock())
                 text.append(f" · next in {duration(left)}", style="dim")
             shown = len(self._visible())
             text.append(f" · {shown} of {len(self.batches)} batches · filter: {self.state_filter}")
@@ -463,6 +468,11 @@ class BatchesScreen(Screen[None]):
             return None
 
     # -- actions -----------------------------------------------------------------------
+
+    def action_move(self, delta: int) -> None:
+        table = self.query_one(DataTable)
+        table.focus()
+        table.move_cursor(row=table.cursor_row + delta)
 
     def action_refresh(self) -> None:
         self.notify("Refreshing…", timeout=1.5)
