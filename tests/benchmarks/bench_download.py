@@ -180,7 +180,9 @@ async def main(target_mb: float) -> None:
                 result = await service.download_file(file_id, dest, retry_delay=0)
                 attempts.append(result.attempts)
 
-            rows.append(await measure("service, dropped halfway + Range resume", size, service_download))
+            rows.append(
+                await measure("service, dropped halfway + Range resume", size, service_download)
+            )
             assert sha256(dest) == expected and attempts[-1] == 2, attempts
             dest.unlink()
             rows.append(await measure("service, uninterrupted", size, service_download))
@@ -189,16 +191,18 @@ async def main(target_mb: float) -> None:
             raw_dest = work / "dl" / "raw.jsonl"
 
             async def raw_httpx() -> None:
-                async with httpx2.AsyncClient(timeout=600) as http:
-                    async with http.stream(
+                async with (
+                    httpx2.AsyncClient(timeout=600) as http,
+                    http.stream(
                         "GET",
                         f"{base_url}/files/{file_id}/content",
                         headers={"Authorization": f"Bearer {API_KEY}"},
-                    ) as r:
-                        r.raise_for_status()
-                        with open(raw_dest, "wb") as f:
-                            async for chunk in r.aiter_raw():
-                                f.write(chunk)
+                    ) as r,
+                ):
+                    r.raise_for_status()
+                    with open(raw_dest, "wb") as f:
+                        async for chunk in r.aiter_raw():
+                            f.write(chunk)
 
             rows.append(await measure("reference: plain httpx2 stream to disk", size, raw_httpx))
             assert sha256(raw_dest) == expected
@@ -218,8 +222,7 @@ async def main(target_mb: float) -> None:
         print(f"{'run':44}  {'time':>8}  {'MB/s':>8}  {'RSS growth':>10}")
         for label, elapsed, growth in rows:
             print(
-                f"{label:44}  {elapsed:7.2f}s  {size / 1e6 / elapsed:8.0f}  "
-                f"{growth / 1e6:8.1f} MB"
+                f"{label:44}  {elapsed:7.2f}s  {size / 1e6 / elapsed:8.0f}  {growth / 1e6:8.1f} MB"
             )
         plain = rows[3][1]
         print()
