@@ -232,6 +232,19 @@ class LineIndex:
             return -1
         return mm.find(needle, start, end)
 
+    def release(self, start: int, end: int) -> None:
+        """Drop the mapped pages of bytes ``[start, end)`` from this process's resident set
+        (they stay in the page cache), after a pass over them such as validation."""
+        mm = self._mm
+        if mm is None or not hasattr(mm, "madvise"):
+            return
+        page = mmap.PAGESIZE
+        start -= start % page
+        end = min(end, len(mm))
+        end -= end % page
+        if end > start:
+            mm.madvise(mmap.MADV_DONTNEED, start, end - start)
+
     def line(self, line: int, cap: int | None = None) -> bytes:
         """The content of indexed ``line`` (0-based) without its line ending."""
         return self.read(self.span(line), cap)

@@ -242,18 +242,16 @@ class RequestChecker:
 
         params = spec.params
         keys = params.keys
-        for name in params.required:
-            if name not in body and name != "model":
-                add(out, line, "invalid_request",
-                    f"{name.capitalize()} parameter is required.", "body." + name)
-        ranges = spec.ranges
-        lengths = spec.max_lengths
+        if not body.keys() >= params.required_set:
+            for name in params.required:
+                if name not in body and name != "model":
+                    add(out, line, "invalid_request",
+                        f"{name.capitalize()} parameter is required.", "body." + name)
         for name, value in body.items():
-            if value is True and name == "stream":
-                continue  # reported above
             vs = keys.get(name)
             if vs is None:
-                self._unknown_param(spec.endpoint, name, params, line, out)
+                if not (value is True and name == "stream"):  # reported above
+                    self._unknown_param(spec.endpoint, name, params, line, out)
                 continue
             t = type(value)
             if vs.types is not None and t not in vs.types:
@@ -261,18 +259,24 @@ class RequestChecker:
                     f"Invalid type for 'body.{name}': expected {vs.expected}, but got "
                     f"{kind(value)}.", "body." + name)
                 continue
-            if vs.enum is not None and value not in vs.enum:
-                add(out, line, "invalid_value",
-                    f"Invalid value for 'body.{name}': {quote(value)}. Supported values are: "
-                    f"{F.quote_list(sorted(v for v in vs.enum if v is not None))}.",
-                    "body." + name)
+            if vs.plain:
                 continue
-            if name in ranges and (t is int or t is float):
-                self._range(name, value, ranges[name], line, out)
-            elif name in lengths and (t is str or t is list) and len(value) > lengths[name]:
+            if vs.enum is not None and value not in vs.enum:
+                if not (value is True and name == "stream"):
+                    add(out, line, "invalid_value",
+                        f"Invalid value for 'body.{name}': {quote(value)}. Supported values "
+                        f"are: {F.quote_list(sorted(v for v in vs.enum if v is not None))}.",
+                        "body." + name)
+                continue
+            bounds = vs.bounds
+            if bounds is not None and (t is int or t is float):
+                lo, hi = bounds
+                if (lo is not None and value < lo) or (hi is not None and value > hi):
+                    self._range(name, value, bounds, line, out)
+            elif vs.max_len is not None and (t is str or t is list) and len(value) > vs.max_len:
                 what = "characters" if t is str else "items"
                 add(out, line, "value_out_of_range",
-                    f"body.{name} has {len(value):,} {what}; at most {lengths[name]} "
+                    f"body.{name} has {len(value):,} {what}; at most {vs.max_len} "
                     "are allowed.", "body." + name)
             if vs.deep and (t is dict or t is list):
                 self._value(value, vs, "body." + name, line, out)
@@ -325,15 +329,14 @@ class RequestChecker:
         out: list[Finding],
     ) -> None:
         lo, hi = bounds
-        if (lo is not None and value < lo) or (hi is not None and value > hi):
-            if hi is None:
-                want = f"at least {lo}"
-            elif lo is None:
-                want = f"at most {hi}"
-            else:
-                want = f"between {lo} and {hi}"
-            add(out, line, "value_out_of_range",
-                f"body.{name} is {quote(value)}; it must be {want}.", "body." + name)
+        if hi is None:
+            want = f"at least {lo}"
+        elif lo is None:
+            want = f"at most {hi}"
+        else:
+            want = f"between {lo} and {hi}"
+        add(out, line, "value_out_of_range",
+            f"body.{name} is {quote(value)}; it must be {want}.", "body." + name)
 
     # -- nested values (messages, content parts, ...) ----------------------------------------
     # One call per object (message, content part), none per scalar: paths are built only for
@@ -366,9 +369,14 @@ class RequestChecker:
                     f"Invalid value for '{path}[{j}]': {quote(item)}.", f"{path}[{j}]")
             elif t is dict:
                 if variants is not None:
-                    self._variant(item, variants, f"{path}[{j}]", line, out)
+                    tag = item.get(variants.key)
+                    spec = variants.table.get(tag) if type(tag) is str else None
+                    if spec is not None:  # the common case, without building the path
+                        self._object(item, spec, path, line, out, j)
+                    else:
+                        self._variant(item, variants, f"{path}[{j}]", line, out)
                 elif shape is not None:
-                    self._object(item, shape, f"{path}[{j}]", line, out)
+                    self._object(item, shape, path, line, out, j)
             elif t is list and nested:
                 self._value(item, items, f"{path}[{j}]", line, out)
 
@@ -389,38 +397,58 @@ class RequestChecker:
                 f"{variants.expected}.", f"{path}.{key}")
 
     def _object(
-        self, obj: dict[str, Any], spec: F.ObjectSpec, path: str, line: int, out: list[Finding]
+        self,
+        obj: dict[str, Any],
+        spec: F.ObjectSpec,
+        path: str,
+        line: int,
+        out: list[Finding],
+        index: int = -1,
     ) -> None:
+        """Check an object of a known shape. With ``index`` >= 0 the object is
+        ``path[index]``; that path string is built only for a finding or to descend."""
         if not obj.keys() >= spec.required_set:
+            here = path if index < 0 else f"{path}[{index}]"
             for name in spec.required:
                 if name not in obj:
                     add(out, line, "invalid_request",
-                        f"Missing required parameter: '{path}.{name}'.", f"{path}.{name}")
+                        f"Missing required parameter: '{here}.{name}'.", f"{here}.{name}")
         keys = spec.keys
         for name, value in obj.items():
             vs = keys.get(name)
             if vs is None:
-                self._unknown(name, spec, path, "", line, out)
+                here = path if index < 0 else f"{path}[{index}]"
+                self._unknown(name, spec, here, "", line, out)
                 continue
             t = type(value)
-            if vs.types is not None and t not in vs.types:
+            types = vs.types
+            if types is not None and t not in types:
+                here = path if index < 0 else f"{path}[{index}]"
                 add(out, line, "invalid_type",
-                    f"Invalid type for '{path}.{name}': expected {vs.expected}, but got "
-                    f"{kind(value)}.", f"{path}.{name}")
-            elif vs.enum is not None and value not in vs.enum:
-                add(out, line, "invalid_value",
-                    f"Invalid value for '{path}.{name}': {quote(value)}. Supported values are: "
-                    f"{F.quote_list(sorted(v for v in vs.enum if v is not None))}.",
-                    f"{path}.{name}")
+                    f"Invalid type for '{here}.{name}': expected {vs.expected}, but got "
+                    f"{kind(value)}.", f"{here}.{name}")
+                continue
+            if vs.plain:
+                continue
+            enum = vs.enum
+            if enum is not None:
+                if value not in enum:
+                    here = path if index < 0 else f"{path}[{index}]"
+                    add(out, line, "invalid_value",
+                        f"Invalid value for '{here}.{name}': {quote(value)}. Supported values "
+                        f"are: {F.quote_list(sorted(v for v in enum if v is not None))}.",
+                        f"{here}.{name}")
             elif vs.deep and (t is dict or t is list):
-                self._value(value, vs, f"{path}.{name}", line, out)
+                here = path if index < 0 else f"{path}[{index}]"
+                self._value(value, vs, f"{here}.{name}", line, out)
         if spec.extra is not None:
-            spec.extra(obj, path, line, out)
+            spec.extra(obj, path if index < 0 else f"{path}[{index}]", line, out)
 
     # -- per endpoint ------------------------------------------------------------------------
 
     def _chat(self, body: dict[str, Any], model: str | None, line: int, out: list[Finding]) -> None:
-        if body.get("messages") == []:
+        messages = body.get("messages")
+        if type(messages) is list and not messages:
             add(out, line, "invalid_request",
                 "Messages parameter must not be an empty list.", "body.messages")
         if model is not None and "max_tokens" in body:

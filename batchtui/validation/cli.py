@@ -36,6 +36,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="N",
         help="show at most N findings per file (all are still counted)",
     )
+    p.add_argument(
+        "-j",
+        "--jobs",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="processes for a large file (default: one per CPU, at most 4; files under 16 MB "
+        "use one)",
+    )
     p.set_defaults(handler=_validate)
 
     r = subparsers.add_parser(
@@ -93,8 +102,8 @@ def _validate(args: argparse.Namespace) -> int:
 
     from batchtui.errors import UserError
     from batchtui.jsonl.index import LineIndex
-    from batchtui.validation.engine import RunStatus, Validator
     from batchtui.validation.output import GithubWriter, JsonWriter, TextWriter, Writer
+    from batchtui.validation.parallel import validate_parallel
 
     out = sys.stdout
     writer: Writer
@@ -108,21 +117,22 @@ def _validate(args: argparse.Namespace) -> int:
     try:
         for path in args.files:
             try:
-                index = LineIndex(path)
+                LineIndex(path).close()  # a clear message for a missing file, before output
             except UserError as exc:
                 if len(args.files) == 1:
                     raise
                 print(f"batchtui: {exc.message}", file=sys.stderr)
                 status = 2
                 continue
-            with index:
-                validator = Validator(index)
-                writer.begin(path)
-                result = validator.run(on_findings=lambda batch, _file: writer.findings(batch))
-                if result is RunStatus.FILE_CHANGED:
-                    raise UserError(f"{path}: the file changed while it was being checked")
-                snap = validator.report.snapshot()
-                writer.end(snap)
+            writer.begin(path)
+            validator = validate_parallel(
+                path,
+                processes=args.jobs,
+                on_findings=lambda batch, _file_level: writer.findings(batch),
+            )
+            validator.index.close()
+            snap = validator.report.snapshot()
+            writer.end(snap)
             if snap.errors or (args.strict and snap.warnings):
                 status = max(status, 1)
     finally:

@@ -90,6 +90,15 @@ class _Interner:
         if i:
             self.counts[i] -= 1
 
+    def merge(self, names: list[str], counts: list[int]) -> list[int]:
+        """Add another interner's counts; return its ids mapped to ours."""
+        mapping = [0]
+        for name, count in zip(names[1:], counts[1:], strict=True):
+            i = self.add(name)
+            self.counts[i] += count - 1
+            mapping.append(i)
+        return mapping
+
     def majority(self) -> int:
         """The id most lines use (the first seen on a tie), 0 if none."""
         best = 0
@@ -118,6 +127,27 @@ class _Tail:
     request: bool
 
 
+@dataclass(slots=True)
+class PartState:
+    """What a validator of lines [start, end) learnt, to be merged into the validator of the
+    lines before it (:meth:`Validator._absorb`). Picklable; sent back by a worker process."""
+
+    start: int
+    end: int
+    ids: dict[str, int]  # custom_id -> first line within the part
+    dups: list[tuple[int, str]]  # duplicates within the part: (line, custom_id)
+    url_names: list[str]
+    url_counts: list[int]
+    url_ids: bytes  # array('H') per line
+    model_names: list[str]
+    model_counts: list[int]
+    model_ids: bytes
+    requests: int
+    inputs: int
+    inputs_log: bytes  # array('I') of embedding inputs per line
+    crlf: int | None
+
+
 _BLANK: Any = object()  # a blank line (not a request)
 _SKIP: Any = object()  # part of a pretty-printed document (reported once)
 _BAD: Any = object()  # not JSON (already reported)
@@ -140,14 +170,18 @@ class Validator:
         max_examples: int = DEFAULT_MAX_EXAMPLES,
         chunk_lines: int = CHUNK_LINES,
         chunk_bytes: int = CHUNK_BYTES,
+        first_line: int = 0,
     ) -> None:
+        """``first_line`` (0-based) > 0 makes a validator for the lines from there on only: one
+        part of a file checked in another process (see :mod:`batchtui.validation.parallel`)."""
         self.index = index
         self.report = Report(index.path, index.size, max_examples)
         self.chunk_lines = chunk_lines
         self.chunk_bytes = chunk_bytes
         self._checker = RequestChecker()
         self._run_lock = threading.Lock()
-        self.next_line = 0  # 0-based: lines [0, next_line) have been checked
+        self._base = first_line
+        self.next_line = first_line  # 0-based: lines [first_line, next_line) are checked
         self._ids: dict[str, int] = {}  # custom_id -> first 0-based line
         self._urls = _Interner()
         self._models = _Interner()
@@ -158,12 +192,14 @@ class Validator:
         self._inputs = 0  # embedding inputs so far
         self._over_inputs: int | None = None  # 0-based line where they passed the limit
         self._crlf: int | None = None  # 0-based line of the first CRLF
-        self._crlf_checked = 0  # byte offset up to which CRLF has been looked for
         self._pretty: Finding | None = None  # the multiline_json finding, once decided
         self._pretty_decided = False
         self._tail: _Tail | None = None
         self._unlined: list[Finding] = []  # current file-level findings without a line
         self._majority = (0, 0)  # (url id, model id) used by the current file findings
+        # Only when checking one part of a file in a worker process, for the merge:
+        self._dup_log: list[tuple[int, str]] | None = None  # (line, custom_id) of duplicates
+        self._inputs_log: array | None = None  # embedding inputs per line
 
     # -- running -----------------------------------------------------------------------------
 
@@ -174,14 +210,16 @@ class Validator:
         on_progress: Callable[[Progress], None] | None = None,
         cancelled: Callable[[], bool] | None = None,
         stop: int | None = None,
+        finish: bool = True,
     ) -> RunStatus:
         """Check lines from where the last run stopped to ``stop`` (0-based, exclusive; default:
-        every indexed line), then, if the whole file is checked, the file-level rules.
+        every indexed line), then, if the whole file is checked and ``finish``, the file-level
+        rules.
 
         Scans the index first if it is incomplete. Thread-safe: concurrent calls queue.
         """
         with self._run_lock:
-            return self._run(on_findings, on_progress, cancelled, stop)
+            return self._run(on_findings, on_progress, cancelled, stop, finish)
 
     def _run(
         self,
@@ -189,6 +227,7 @@ class Validator:
         on_progress: Callable[[Progress], None] | None,
         cancelled: Callable[[], bool] | None,
         stop: int | None,
+        finish: bool,
     ) -> RunStatus:
         index = self.index
         if not index.complete and not index.scan(cancelled=cancelled):
@@ -214,7 +253,7 @@ class Validator:
                 on_findings(findings, False)
             if on_progress is not None:
                 on_progress(self._progress(False))
-        if stop is not None and self.next_line < index.line_count:
+        if not finish or (stop is not None and self.next_line < index.line_count):
             return RunStatus.DONE
         self._finish(on_findings)
         if on_progress is not None:
@@ -256,24 +295,91 @@ class Validator:
     # -- lines -------------------------------------------------------------------------------
 
     def _check_range(self, start: int, end: int, out: list[Finding]) -> bool:
-        """Check lines [start, end); False if the file shrank under us."""
+        """Check lines [start, end); False if the file shrank under us.
+
+        The loop handles the common line (an object, after line 1, outside a pretty-printed
+        file) inline, with the state in locals; anything else goes through :meth:`_process`,
+        which is also what re-derives a line's findings later (the property tests hold the
+        two to the same results).
+        """
         index = self.index
-        self._find_crlf(start, end, out)
         url_ids, model_ids = self._url_ids, self._model_ids
         process = self._process
+        check = self._checker.check
+        loads = orjson.loads
+        decode_error = orjson.JSONDecodeError
+        first_seen = self._ids.setdefault
+        add_url, add_model = self._urls.add, self._models.add
+        url_id, model_id = self._urls.ids.get, self._models.ids.get
+        url_counts, model_counts = self._urls.counts, self._models.counts
+        dup_log = self._dup_log
+        inputs_log = self._inputs_log
+        fast = self._pretty is None
+        max_requests = F.MAX_REQUESTS
+        max_inputs = F.MAX_EMBEDDING_INPUTS
         last = index.line_count - 1
         open_tail = not index.ends_with_newline
         expected = start
+        content = 0  # bytes yielded, to tell whether the index stripped any CR
         for i, data in index.iter_lines(start, end):
+            content += len(data)
             mark = len(out)
-            new_id, uid, mid, inputs, request = process(i, data, out, True)
+            obj = None
+            if fast and i:
+                try:
+                    obj = loads(data)
+                except decode_error:
+                    pass
+            if type(obj) is dict:
+                custom_id, url, model, inputs = check(obj, i + 1, out)
+                new_id = None
+                if custom_id is not None:
+                    first = first_seen(custom_id, i)
+                    if first != i:
+                        out.append(duplicate_finding(i + 1, custom_id, first))
+                        if dup_log is not None:
+                            dup_log.append((i, custom_id))
+                    else:
+                        new_id = custom_id
+                # Interner.add, inlined for the usual case of a name seen before.
+                uid = url_id(url, 0) if url is not None else 0
+                if uid:
+                    url_counts[uid] += 1
+                elif url is not None:
+                    uid = add_url(url)
+                mid = model_id(model, 0) if model is not None else 0
+                if mid:
+                    model_counts[mid] += 1
+                elif model is not None:
+                    mid = add_model(model)
+                self._requests += 1
+                if self._requests == max_requests + 1:
+                    self._over_requests = i
+                if inputs:
+                    before = self._inputs
+                    self._inputs += inputs
+                    if before <= max_inputs < self._inputs:
+                        self._over_inputs = i
+                request = True
+            else:
+                new_id, uid, mid, inputs, request = process(i, data, out, True)
+                fast = self._pretty is None
             url_ids.append(uid)
             model_ids.append(mid)
+            if inputs_log is not None:
+                inputs_log.append(inputs)
             if i == last and open_tail:
                 self._tail = _Tail(i, index.size, out[mark:], new_id, uid, mid, inputs, request)
             expected = i + 1
         self.next_line = expected
-        return expected == end
+        if expected != end:
+            return False
+        if self._crlf is None:
+            self._find_crlf(start, end, content, out)
+        # Keep the resident set small on big files (the pages stay in the page cache).
+        nl = index.newline_offsets
+        index.release(nl[start - 1] + 1 if start else 0, nl[end - 1] if end - 1 < len(nl) else index.size)
+        return True
 
     def _process(
         self, i: int, data: bytes, out: list[Finding], record: bool
@@ -314,9 +420,9 @@ class Validator:
                     custom_id, i
                 )
                 if first is not None and first != i:
-                    add(out, line, "duplicate_custom_id",
-                        f"custom_id {quote(custom_id)} is already used on line {first + 1:,}.",
-                        "custom_id")
+                    out.append(duplicate_finding(line, custom_id, first))
+                    if record and self._dup_log is not None:
+                        self._dup_log.append((i, custom_id))
                 elif record:
                     new_id = custom_id
             if record:
@@ -407,23 +513,26 @@ class Validator:
             hint,
         )
 
-    def _find_crlf(self, start: int, end: int, out: list[Finding]) -> None:
-        """Look for the first CRLF in the bytes of lines [start, end), once per file."""
-        if self._crlf is not None:
+    def _find_crlf(self, start: int, end: int, content: int, out: list[Finding]) -> None:
+        """Report the first CRLF line ending, once per file. ``content`` is the number of
+        bytes the index yielded for lines [start, end): the lines' span minus their '\n's
+        minus that is the number of CRs the index stripped. Only when it is not zero is the
+        range searched (searching every chunk would cost a pass over the whole file)."""
+        index = self.index
+        nl = index.newline_offsets
+        lo = nl[start - 1] + 1 if start else 0
+        if end - 1 < len(nl):
+            hi, newlines = nl[end - 1] + 1, end - start
+        else:
+            hi, newlines = index.size, end - start - 1
+        if hi - lo - newlines == content:
             return
-        nl = self.index.newline_offsets
-        lo = max(self._crlf_checked, nl[start - 1] + 1 if start else 0)
-        hi = nl[end - 1] + 1 if end - 1 < len(nl) else 0
-        if hi <= lo:
-            return
-        pos = self.index.find(b"\r\n", lo, hi)
-        self._crlf_checked = hi
+        pos = index.find(b"\r\n", lo, hi)
         if pos < 0:
-            return
+            return  # a CR at the very end of the file, without a newline
         self._crlf = bisect.bisect_left(nl, pos + 1)
-        add(out, self._crlf + 1, "crlf_line_ending",
-            "Lines end with CRLF (\\r\\n), the first here.", None,
-            "Harmless for OpenAI; convert with dos2unix if other tools choke on it.")
+        out.append(_crlf_finding(self._crlf + 1))
+        out.sort(key=lambda f: f.line or 0)
 
     def _reopen_tail(self) -> None:
         """If the last line had no newline and the file grew, take it back for re-checking."""
@@ -452,9 +561,115 @@ class Validator:
             self._pretty_decided = False
         if self._crlf == line0:
             self._crlf = None
-        nl = self.index.newline_offsets
-        self._crlf_checked = min(self._crlf_checked, nl[line0 - 1] + 1 if line0 else 0)
         self.next_line = line0
+
+    # -- one part of a file, checked elsewhere (batchtui.validation.parallel) ---------------
+
+    def _export_part(self) -> PartState:
+        return PartState(
+            start=self._base,
+            end=self.next_line,
+            ids=self._ids,
+            dups=self._dup_log or [],
+            url_names=self._urls.names,
+            url_counts=self._urls.counts,
+            url_ids=self._url_ids.tobytes(),
+            model_names=self._models.names,
+            model_counts=self._models.counts,
+            model_ids=self._model_ids.tobytes(),
+            requests=self._requests,
+            inputs=self._inputs,
+            inputs_log=self._inputs_log.tobytes() if self._inputs_log is not None else b"",
+            crlf=self._crlf,
+        )
+
+    def _absorb(
+        self,
+        part: PartState,
+        chunks: Iterable[tuple[int, list[Finding]]],
+        on_findings: FindingsCallback | None,
+        on_progress: Callable[[Progress], None] | None,
+    ) -> None:
+        """Continue with the lines of ``part``, checked by another validator that started at
+        ``self.next_line``: as if this one had checked them. ``chunks`` are the part's
+        findings as ``(end line, findings)``, in line order.
+
+        What the part could not know is settled here: ids first used before the part
+        (duplicates are re-derived from the part's ids and duplicate log), the first CRLF, and
+        where the request and embedding-input limits were passed.
+        """
+        if part.start != self.next_line:
+            raise ValueError(f"part starts at line {part.start}, expected {self.next_line}")
+        for interner, array_, names, counts, data in (
+            (self._urls, self._url_ids, part.url_names, part.url_counts, part.url_ids),
+            (self._models, self._model_ids, part.model_names, part.model_counts, part.model_ids),
+        ):
+            mapping = interner.merge(names, counts)
+            ids = array("H")
+            ids.frombytes(data)
+            if mapping != list(range(len(mapping))):
+                ids = array("H", [mapping[x] for x in ids])
+            array_.extend(ids)
+
+        dups: list[Finding] = []
+        known = self._ids
+        for custom_id, line0 in part.ids.items():
+            first = known.setdefault(custom_id, line0)
+            if first != line0:
+                dups.append(duplicate_finding(line0 + 1, custom_id, first))
+        for line0, custom_id in part.dups:
+            dups.append(duplicate_finding(line0 + 1, custom_id, known[custom_id]))
+        dups.sort(key=Finding.sort_key)
+
+        before = self._requests
+        self._requests += part.requests
+        if self._over_requests is None and before <= F.MAX_REQUESTS < self._requests:
+            count = before
+            for i, data in self.index.iter_lines(part.start, part.end):
+                count += bool(data.strip())
+                if count > F.MAX_REQUESTS:
+                    self._over_requests = i
+                    break
+        before = self._inputs
+        self._inputs += part.inputs
+        if self._over_inputs is None and before <= F.MAX_EMBEDDING_INPUTS < self._inputs:
+            per_line = array("I")
+            per_line.frombytes(part.inputs_log)
+            total = before
+            for k, n in enumerate(per_line):
+                total += n
+                if total > F.MAX_EMBEDDING_INPUTS:
+                    self._over_inputs = part.start + k
+                    break
+        had_crlf = self._crlf is not None
+        if not had_crlf:
+            self._crlf = part.crlf
+
+        k = 0
+        for end, batch in chunks:
+            batch = [
+                f
+                for f in batch
+                if f.code != "duplicate_custom_id" and not (had_crlf and f.code == "crlf_line_ending")
+            ]
+            while k < len(dups) and (dups[k].line or 0) <= end:
+                batch.append(dups[k])
+                k += 1
+            batch.sort(key=lambda f: f.line or 0)
+            self.report.add(batch)
+            self.next_line = end
+            self._publish(done=False)
+            if on_findings is not None and batch:
+                on_findings(batch, False)
+            if on_progress is not None:
+                on_progress(self._progress(False))
+        if k < len(dups):
+            rest = dups[k:]
+            self.report.add(rest)
+            if on_findings is not None:
+                on_findings(rest, False)
+        self.next_line = part.end
+        self._publish(done=False)
 
     # -- the whole file ----------------------------------------------------------------------
 
@@ -520,7 +735,8 @@ class Validator:
         url_major, model_major = self._majority
         urls, models = self._urls, self._models
         url_ids, model_ids = self._url_ids, self._model_ids
-        stop = min(stop, len(url_ids))
+        base = self._base
+        stop = min(stop, base + len(url_ids))
         check_urls = url_major and urls.distinct() > 1
         check_models = model_major and models.distinct() > 1
         if not (check_urls or check_models):
@@ -529,8 +745,8 @@ class Validator:
         model_name = models.names[model_major]
         total_urls = sum(urls.counts)
         total_models = sum(models.counts)
-        for i in range(start, stop):
-            u = url_ids[i]
+        for i in range(max(start, base), stop):
+            u = url_ids[i - base]
             if check_urls and u and u != url_major:
                 out: list[Finding] = []
                 add(out, i + 1, "invalid_url",
@@ -538,7 +754,7 @@ class Validator:
                     f"{urls.counts[url_major]:,} of {total_urls:,} requests use; a batch has "
                     "one endpoint.", "url")
                 yield out[0]
-            m = model_ids[i]
+            m = model_ids[i - base]
             if check_models and m and m != model_major:
                 out = []
                 add(out, i + 1, "model_mismatch",
@@ -562,7 +778,7 @@ class Validator:
             return []
         out: list[Finding] = []
         if self._crlf == i:
-            self._find_crlf_again(out)
+            out.append(_crlf_finding(line))
         self._process(i, data, out, False)
         if self.report.done:
             if i == self.index.line_count - 1 and not self.index.ends_with_newline:
@@ -570,11 +786,6 @@ class Validator:
             out.extend(self._mismatches(i, i + 1))
         out.sort(key=Finding.sort_key)
         return out
-
-    def _find_crlf_again(self, out: list[Finding]) -> None:
-        add(out, (self._crlf or 0) + 1, "crlf_line_ending",
-            "Lines end with CRLF (\\r\\n), the first here.", None,
-            "Harmless for OpenAI; convert with dos2unix if other tools choke on it.")
 
     def iter_findings(self, code: str | None = None, start_line: int = 1) -> Iterator[Finding]:
         """Every finding (of ``code``, if given) from ``start_line`` on, in line order, then the
@@ -592,6 +803,22 @@ class Validator:
         for finding in self._unlined:
             if code is None or finding.code == code:
                 yield finding
+
+
+def _crlf_finding(line: int) -> Finding:
+    out: list[Finding] = []
+    add(out, line, "crlf_line_ending",
+        "Lines end with CRLF (\\r\\n), the first here.", None,
+        "Harmless for OpenAI; convert with dos2unix if other tools choke on it.")
+    return out[0]
+
+
+def duplicate_finding(line: int, custom_id: str, first: int) -> Finding:
+    """``line`` 1-based, ``first`` 0-based (as stored)."""
+    out: list[Finding] = []
+    add(out, line, "duplicate_custom_id",
+        f"custom_id {quote(custom_id)} is already used on line {first + 1:,}.", "custom_id")
+    return out[0]
 
 
 def _describe_error(exc: orjson.JSONDecodeError) -> str:

@@ -136,6 +136,16 @@ class ValueSpec:
     variants: Variants | None = None  # when it is one of several tagged shapes
     items: ValueSpec | None = None  # when it is an array
     deep: bool = False  # a container with insides to check (items, shape or variants)
+    bounds: tuple[float | None, float | None] | None = None  # numeric range, inclusive
+    max_len: int | None = None  # most characters (string) or items (array)
+    plain: bool = True  # nothing to check beyond the type: the hot path skips the rest
+
+    def settle(self) -> None:
+        """Recompute the derived flags after a change."""
+        self.deep = self.items is not None or self.shape is not None or self.variants is not None
+        self.plain = (
+            not self.deep and self.enum is None and self.bounds is None and self.max_len is None
+        )
 
 
 @dataclass(slots=True, eq=False)
@@ -151,6 +161,7 @@ class ObjectSpec:
     keys: dict[str, ValueSpec]
     names: tuple[str, ...] = ()  # known keys, for "did you mean"
     required_set: frozenset[str] = frozenset()
+    known: frozenset[str] = frozenset()  # == keys, as a set for one-call subset tests
     # An extra hand-written check: (obj, path, line, out) -> None.
     extra: Callable[..., None] | None = field(default=None)
 
@@ -184,14 +195,16 @@ def compile_value(desc: dict[str, Any]) -> ValueSpec:
         spec.shape = compile_object(desc["shape"])
     if "variants" in desc:
         key, table = next(iter(desc["variants"].items()))
-        spec.variants = Variants(
-            key=key,
-            table={tag: compile_object(shape) for tag, shape in table.items()},
-            expected=quote_list(sorted(table)),
-        )
+        compiled = {tag: compile_object(shape) for tag, shape in table.items()}
+        for shape in compiled.values():
+            tag_spec = shape.keys.get(key)
+            if tag_spec is not None:  # the dispatch on the tag already checked its value
+                tag_spec.enum = None
+                tag_spec.settle()
+        spec.variants = Variants(key=key, table=compiled, expected=quote_list(sorted(table)))
     if "items" in desc:
         spec.items = compile_value(desc["items"])
-    spec.deep = spec.items is not None or spec.shape is not None or spec.variants is not None
+    spec.settle()
     return spec
 
 
@@ -203,6 +216,7 @@ def compile_object(desc: dict[str, Any]) -> ObjectSpec:
         keys=keys,
         names=tuple(sorted(keys)),
         required_set=frozenset(required),
+        known=frozenset(keys),
     )
 
 
@@ -210,8 +224,6 @@ def compile_object(desc: dict[str, Any]) -> ObjectSpec:
 class BodySpec:
     endpoint: str
     params: ObjectSpec
-    ranges: dict[str, tuple[float | None, float | None]]
-    max_lengths: dict[str, int]
 
 
 @dataclass(slots=True, eq=False)
@@ -234,11 +246,12 @@ def _merge_parts(a: ValueSpec, b: ValueSpec) -> ValueSpec:
         for tag, spec in b.items.variants.table.items():
             table.setdefault(tag, spec)
     variants = Variants(a.items.variants.key, table, quote_list(sorted(table)))
-    items = ValueSpec(
-        types=a.items.types, expected=a.items.expected, variants=variants, deep=True
-    )
+    items = ValueSpec(types=a.items.types, expected=a.items.expected, variants=variants)
+    items.settle()
     types = None if a.types is None or b.types is None else a.types | b.types
-    return ValueSpec(types=types, expected=a.expected, items=items, deep=True)
+    merged = ValueSpec(types=types, expected=a.expected, items=items)
+    merged.settle()
+    return merged
 
 
 @functools.lru_cache(maxsize=1)
@@ -248,21 +261,25 @@ def facts() -> Facts:
     bodies: dict[str, BodySpec] = {}
     for endpoint, desc in snap["bodies"].items():
         params = compile_object(desc)
-        bodies[endpoint] = BodySpec(
-            endpoint=endpoint,
-            params=params,
-            ranges=RANGES.get(endpoint, {}),
-            max_lengths=MAX_LENGTHS.get(endpoint, {}),
-        )
+        for name, bounds in RANGES.get(endpoint, {}).items():
+            if name in params.keys:
+                params.keys[name].bounds = bounds
+                params.keys[name].settle()
+        for name, most in MAX_LENGTHS.get(endpoint, {}).items():
+            if name in params.keys:
+                params.keys[name].max_len = most
+                params.keys[name].settle()
+        bodies[endpoint] = BodySpec(endpoint=endpoint, params=params)
     chat = bodies.get("/v1/chat/completions")
     if chat is not None and "messages" in chat.params.keys:
         # The snapshot keeps the (deep) message shapes apart from the flat parameter list.
-        chat.params.keys["messages"] = ValueSpec(
+        messages = ValueSpec(
             types=frozenset({list}),
             expected="an array",
             items=compile_value(snap["chat_messages"]),
-            deep=True,
         )
+        messages.settle()
+        chat.params.keys["messages"] = messages
     moderations = bodies.get("/v1/moderations")
     if moderations is not None and "input" in moderations.params.keys:
         moderations.params.keys["input"] = compile_value(snap["moderation_input"])
@@ -277,6 +294,7 @@ def facts() -> Facts:
         keys=assistant_keys,
         names=tuple(sorted(assistant_keys)),
         required_set=message.required_set,
+        known=frozenset(assistant_keys),
     )
     endpoints = tuple(snap["batch_endpoints"])
     return Facts(

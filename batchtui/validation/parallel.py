@@ -1,0 +1,231 @@
+"""Headless validation of a large file on several cores.
+
+The file is cut at line boundaries into byte ranges. The calling process checks the first
+range itself, streaming its findings as usual, while worker processes check the others, each
+with its own :class:`~batchtui.jsonl.LineIndex` (its own mmap); a worker spools its findings
+to a temporary file instead of holding them, so memory stays flat however many findings there
+are. The parts are then merged in order (:meth:`Validator._absorb`): duplicate ids across
+parts, the majority url and model, the limits and the first CRLF are settled as if one
+validator had read the whole file, and the file-level rules run once at the end.
+
+A worker that fails for any reason is not fatal: its range is then checked in this process.
+Small files, files whose first line is not JSON (maybe a pretty-printed document, which only a
+whole-file view can tell) and files without a final newline go through one validator.
+"""
+
+from __future__ import annotations
+
+import bisect
+import multiprocessing
+import os
+import pickle
+import sys
+import tempfile
+import threading
+from array import array
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import orjson
+
+from batchtui.errors import UserError
+from batchtui.jsonl.index import LineIndex
+from batchtui.validation.engine import (
+    FindingsCallback,
+    PartState,
+    Progress,
+    RunStatus,
+    Validator,
+)
+from batchtui.validation.findings import Finding
+from batchtui.validation.rules import RULES
+
+MIN_PARALLEL_BYTES = 16 * 1024 * 1024
+# A worker first scans the whole file for line offsets (~0.2 s/GB); give it a bit less work.
+WORKER_SHARE = 0.95
+
+
+def default_processes() -> int:
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
+def validate_parallel(
+    path: str | os.PathLike[str],
+    *,
+    processes: int | None = None,
+    on_findings: FindingsCallback | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+    min_bytes: int = MIN_PARALLEL_BYTES,
+) -> Validator:
+    """Validate the file at ``path`` with up to ``processes`` processes (default: the CPU
+    count, at most 4) and return the validator (its report is complete unless cancelled).
+
+    Raises UserError if the file cannot be opened or changes while it is being checked.
+    """
+    index = LineIndex(path)
+    validator = Validator(index)
+    if not index.scan(cancelled=cancelled):
+        return _check(validator, RunStatus.CANCELLED if cancelled and cancelled() else RunStatus.FILE_CHANGED)
+    n = processes or default_processes()
+    if n < 2 or index.size < min_bytes or not index.ends_with_newline or not _first_line_is_json(index):
+        return _check(validator, validator.run(on_findings=on_findings, on_progress=on_progress, cancelled=cancelled))
+
+    bounds = _cut(index, n)
+    with tempfile.TemporaryDirectory(prefix="batchtui-validate-") as tmp:
+        workers = [_Worker(index.path, a, b, Path(tmp) / f"part{k}.pickle") for k, (a, b) in enumerate(bounds[1:])]
+        try:
+            for worker in workers:
+                worker.start()
+            status = validator.run(
+                stop=bounds[0][1], finish=False, on_findings=on_findings, on_progress=on_progress, cancelled=cancelled
+            )
+            if status is not RunStatus.DONE:
+                return _check(validator, status)
+            for worker in workers:
+                part = worker.result(cancelled)
+                if part is None:
+                    if cancelled is not None and cancelled():
+                        return validator
+                    # The worker failed: check its lines here.
+                    status = validator.run(
+                        stop=worker.stop, finish=False, on_findings=on_findings, on_progress=on_progress, cancelled=cancelled
+                    )
+                    if status is not RunStatus.DONE:
+                        return _check(validator, status)
+                    continue
+                validator._absorb(part, worker.chunks(), on_findings, on_progress)
+        finally:
+            for worker in workers:
+                worker.stop_now()
+    return _check(validator, validator.run(on_findings=on_findings, on_progress=on_progress, cancelled=cancelled))
+
+
+def _check(validator: Validator, status: RunStatus) -> Validator:
+    if status is RunStatus.FILE_CHANGED:
+        raise UserError(f"{validator.index.path}: the file changed while it was being checked")
+    return validator
+
+
+def _first_line_is_json(index: LineIndex) -> bool:
+    data = index.line(0)
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return False
+    return True
+
+
+def _cut(index: LineIndex, n: int) -> list[tuple[int, int]]:
+    """``n`` line ranges of about equal bytes (the workers' a little smaller)."""
+    nl = index.newline_offsets
+    lines = index.line_count
+    weights = [1.0] + [WORKER_SHARE] * (n - 1)
+    total = sum(weights)
+    bounds: list[tuple[int, int]] = []
+    start = 0
+    acc = 0.0
+    for w in weights[:-1]:
+        acc += w
+        offset = int(index.size * acc / total)
+        stop = min(lines, max(start + 1, bisect.bisect_left(nl, offset) + 1))
+        bounds.append((start, stop))
+        start = stop
+    bounds.append((start, lines))
+    return [(a, b) for a, b in bounds if b > a] or [(0, lines)]
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    # fork is the cheapest start, but unsafe once this process runs other threads (the TUI).
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1 and sys.platform != "darwin":
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+class _Worker:
+    """One worker process checking lines [start, stop)."""
+
+    def __init__(self, path: str, start: int, stop: int, spool: Path) -> None:
+        self.path = path
+        self.start_line = start
+        self.stop = stop
+        self.spool = spool
+        ctx = _context()
+        self._recv, send = ctx.Pipe(duplex=False)
+        self._proc = ctx.Process(
+            target=_work, args=(path, start, stop, str(spool), send), daemon=True
+        )
+        self._send = send
+
+    def start(self) -> None:
+        self._proc.start()
+        self._send.close()  # the child holds its own end
+
+    def result(self, cancelled: Callable[[], bool] | None) -> PartState | None:
+        """Wait for the part; None if the worker failed or the wait was cancelled."""
+        while not self._recv.poll(0.05):
+            if cancelled is not None and cancelled():
+                return None
+            if not self._proc.is_alive() and not self._recv.poll(0):
+                return None  # died without an answer
+        try:
+            kind, payload = self._recv.recv()
+        except (EOFError, OSError):
+            return None
+        if kind != "ok" or not isinstance(payload, PartState):
+            return None
+        return payload
+
+    def chunks(self) -> Iterator[tuple[int, list[Finding]]]:
+        severity = {code: rule.severity for code, rule in RULES.items()}
+        with self.spool.open("rb") as f:
+            while True:
+                try:
+                    end, rows = pickle.load(f)
+                except EOFError:
+                    return
+                yield end, [
+                    Finding(line, severity[code], code, message, path, hint)
+                    for line, code, message, path, hint in rows
+                ]
+
+    def stop_now(self) -> None:
+        if self._proc.is_alive():
+            self._proc.terminate()
+        self._proc.join(timeout=5)
+        self._recv.close()
+
+
+def _work(path: str, start: int, stop: int, spool_path: str, conn: object) -> None:
+    """Worker process: check lines [start, stop), spool the findings, send the state."""
+    try:
+        index = LineIndex(path)
+        index.scan()
+        validator = Validator(index, first_line=start)
+        validator._dup_log = []
+        validator._inputs_log = array("I")
+        pending: list[tuple[int | None, str, str, str | None, str | None]] = []
+        with open(spool_path, "wb") as spool:
+
+            def on_findings(batch: list[Finding], _file_level: bool) -> None:
+                pending.extend((f.line, f.code, f.message, f.path, f.hint) for f in batch)
+
+            def on_progress(progress: Progress) -> None:
+                pickle.dump((progress.lines, pending[:]), spool, protocol=pickle.HIGHEST_PROTOCOL)
+                pending.clear()
+
+            status = validator.run(stop=stop, finish=False, on_findings=on_findings, on_progress=on_progress)
+        if status is not RunStatus.DONE or validator.next_line != stop:
+            conn.send(("error", f"stopped: {status.value}"))  # type: ignore[attr-defined]
+        else:
+            conn.send(("ok", validator._export_part()))  # type: ignore[attr-defined]
+    except BaseException as exc:  # report, never hang the parent
+        try:
+            conn.send(("error", f"{type(exc).__name__}: {exc}"))  # type: ignore[attr-defined]
+        except Exception:
+            pass
+    finally:
+        conn.close()  # type: ignore[attr-defined]

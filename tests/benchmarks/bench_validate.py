@@ -1,0 +1,250 @@
+"""Headless validation throughput against a plain orjson pass, and memory when every line is
+wrong. Run by hand (not collected by pytest)::
+
+    .venv/bin/python tests/benchmarks/bench_validate.py [--repeats 5] [--dir /tmp/batchtui-bench]
+
+What is measured, in the same run and interleaved so machine load hits both alike:
+
+* reference: a single-threaded orjson-only pass over the file: ``for line in file:
+  orjson.loads(line)`` (buffered reads), and the same over ``LineIndex.iter_lines`` (mmap);
+* ``validate``: ``LineIndex(path)`` + ``Validator.run()`` in one thread: scan, parse, every
+  rule, file-level findings (what the TUI's worker does);
+* ``validate -j2``: :func:`batchtui.validation.parallel.validate_parallel` over 2 processes
+  (what ``batchtui validate`` does for large files).
+
+The file: 50,000 ``/v1/chat/completions`` requests, ~200 MB (under the 209,715,200-byte limit
+so it is clean), system + user (+ sometimes an assistant and a second user turn), mixed English
+and CJK text, raw UTF-8. Generated once into ``--dir`` and reused.
+
+Memory: peak RSS of a child process validating a clean file vs a file of the same line count
+where every line has eight findings (the report keeps counts and a few examples, not findings).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import orjson
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from batchtui.jsonl.index import LineIndex  # noqa: E402
+from batchtui.validation.engine import Validator  # noqa: E402
+
+LINES = 50_000
+TARGET_BYTES = 200_000_000
+MODEL = "gpt-4o-mini"
+_EN = ["the", "a", "of", "to", "and", "in", "is", "for", "on", "with", "that", "this", "batch", "request", "model", "summary", "translate", "explain", "customer", "order", "delivery", "invoice", "report", "meeting", "schedule", "weather", "city", "train", "flight", "data", "please", "briefly", "carefully", "first", "then", "finally", "because", "however", "service", "support", "refund"]
+_CJK = ["今日は晴れて暖かいです", "次の文を要約してください", "配送は遅れましたが品質は素晴らしい", "오늘", "서울은", "맑고", "따뜻합니다", "다음", "리뷰의", "감정을", "분류하세요", "고객", "문의에", "답변해", "주세요", "请把下面的句子翻译成英文", "数据文件处理结果报告", "会议明天上午九点开始", "谢谢"]
+
+
+def _text(rng: random.Random, target: int) -> str:
+    out: list[str] = []
+    size = 0
+    while size < target:
+        word = rng.choice(_CJK) if rng.random() < 0.4 else rng.choice(_EN)
+        out.append(word)
+        size += len(word.encode()) + 1
+    return " ".join(out)
+
+
+def generate(path: Path, lines: int = LINES, target: int = TARGET_BYTES) -> None:
+    """Deterministic: a pool of distinct bodies, each line a unique custom_id + a pooled body."""
+    rng = random.Random(20260301)
+    per_line = target // lines
+    pool: list[bytes] = []
+    for _ in range(2000):
+        # Line = envelope (~80 bytes) + body; vary the prompt length around the mean.
+        prompt = max(50, int(rng.gauss(per_line - 450, per_line / 4)))
+        messages = [
+            {"role": "system", "content": _text(rng, 120)},
+            {"role": "user", "content": _text(rng, prompt)},
+        ]
+        if rng.random() < 0.3:
+            messages += [
+                {"role": "assistant", "content": _text(rng, 80)},
+                {"role": "user", "content": _text(rng, 60)},
+            ]
+        body = {
+            "model": MODEL,
+            "messages": messages,
+            "max_tokens": rng.choice((64, 256, 1024)),
+            "temperature": rng.choice((0, 0.2, 0.7, 1.0)),
+        }
+        pool.append(orjson.dumps(body))
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("wb") as f:
+        for i in range(lines):
+            f.write(
+                b'{"custom_id":"req-%07d","method":"POST","url":"/v1/chat/completions","body":%s}\n'
+                % (i, rng.choice(pool))
+            )
+    tmp.replace(path)
+
+
+def generate_bad(path: Path, lines: int = LINES) -> None:
+    bad = orjson.dumps(
+        {
+            "custom_id": 7,
+            "method": "GET",
+            "url": "/v1/chat/completion",
+            "extra": 1,
+            "body": {"model": "m", "messages": [], "stream": True, "temperature": 9, "max_toke": 1},
+        }
+    )
+    path.write_bytes((bad + b"\n") * lines)
+
+
+def orjson_file_pass(path: Path) -> int:
+    n = 0
+    loads = orjson.loads
+    with path.open("rb", buffering=1 << 20) as f:
+        for line in f:
+            loads(line)
+            n += 1
+    return n
+
+
+def orjson_index_pass(path: Path) -> int:
+    index = LineIndex(path)
+    index.scan()
+    loads = orjson.loads
+    n = 0
+    for _, data in index.iter_lines():
+        loads(data)
+        n += 1
+    index.close()
+    return n
+
+
+def validate_one_thread(path: Path) -> int:
+    index = LineIndex(path)
+    validator = Validator(index)
+    validator.run()
+    snap = validator.report.snapshot()
+    index.close()
+    assert snap.lines_checked == LINES
+    return snap.total
+
+
+def validate_two_processes(path: Path) -> int:
+    from batchtui.validation.parallel import validate_parallel
+
+    validator = validate_parallel(path, processes=2)
+    snap = validator.report.snapshot()
+    assert snap.lines_checked == LINES
+    return snap.total
+
+
+def timed(fn: Callable[[Path], object], path: Path) -> float:
+    t = time.perf_counter()
+    fn(path)
+    return time.perf_counter() - t
+
+
+def child_memory(path: Path, mode: str) -> tuple[int, int, int]:
+    """(peak RSS growth KiB, Python heap peak KiB, findings) of a fresh process validating
+    ``path``. RSS comes from /proc (VmHWM; ru_maxrss survives exec on Linux, so a child of a
+    big parent would inherit its peak) and includes the file pages mapped while reading; the
+    Python heap peak (tracemalloc, a second run) is what the validator itself holds."""
+    code = (
+        "import sys, tracemalloc\n"
+        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        "from batchtui.jsonl.index import LineIndex\n"
+        "from batchtui.validation.engine import Validator\n"
+        "from batchtui.validation.parallel import validate_parallel\n"
+        "def hwm():\n"
+        "    for row in open('/proc/self/status'):\n"
+        "        if row.startswith('VmHWM:'):\n"
+        "            return int(row.split()[1])\n"
+        f"path, mode = {str(path)!r}, {mode!r}\n"
+        "def run():\n"
+        "    if mode == 'parallel':\n"
+        "        return validate_parallel(path, processes=2)\n"
+        "    v = Validator(LineIndex(path)); v.run(on_findings=lambda b, f: None); return v\n"
+        "base = hwm()\n"
+        "total = run().report.snapshot().total\n"
+        "rss = hwm() - base\n"
+        "tracemalloc.start()\n"
+        "run()\n"
+        "heap = tracemalloc.get_traced_memory()[1] // 1024\n"
+        "print(rss, heap, total)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    rss, heap, total = out.stdout.split()
+    return int(rss), int(heap), int(total)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument(
+        "--dir", default=os.environ.get("BATCHTUI_BENCH_DIR", "/tmp/batchtui-bench")
+    )
+    args = parser.parse_args()
+    work = Path(args.dir)
+    work.mkdir(parents=True, exist_ok=True)
+    path = work / "chat-50k-200mb.jsonl"
+    if not path.exists() or path.stat().st_size < TARGET_BYTES * 0.9:
+        t = time.perf_counter()
+        generate(path)
+        print(f"generated {path} in {time.perf_counter() - t:.1f}s")
+    size = path.stat().st_size
+    bad = work / "every-line-wrong-50k.jsonl"
+    if not bad.exists():
+        generate_bad(bad)
+
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"orjson {orjson.__version__}, load average {os.getloadavg()[0]:.2f}"
+    )
+    print(f"file: {path} ({size:,} bytes, {LINES:,} lines, {size / LINES:,.0f} bytes/line)")
+    assert validate_one_thread(path) == 0, "the benchmark file should be clean"
+
+    runs: dict[str, list[float]] = {
+        "orjson, file lines (reference)": [],
+        "orjson, LineIndex lines": [],
+        "validate, 1 thread": [],
+        "validate, 2 processes": [],
+    }
+    fns = [orjson_file_pass, orjson_index_pass, validate_one_thread, validate_two_processes]
+    orjson_file_pass(path)  # warm the page cache
+    for _ in range(args.repeats):
+        for name, fn in zip(runs, fns, strict=True):
+            runs[name].append(timed(fn, path))
+    ref = runs["orjson, file lines (reference)"]
+    mb = size / 1e6
+    print(f"\n{'':34} {'best':>8} {'median':>8} {'MB/s best':>10} {'x ref (best/median)':>20}")
+    for name, times in runs.items():
+        best, med = min(times), statistics.median(times)
+        print(
+            f"{name:34} {best:7.3f}s {med:7.3f}s {mb / best:9.0f} "
+            f"{min(ref) / best:9.2f} / {statistics.median(ref) / med:.2f}"
+        )
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+
+    print(
+        "\nmemory of a fresh process validating: peak RSS growth (includes the mapped file "
+        "pages) and Python heap peak; the every-line-wrong file has 50,000 lines x 8 findings:"
+    )
+    for label, p in (("clean 200 MB file", path), ("every line wrong", bad)):
+        for mode in ("thread", "parallel"):
+            rss, heap, total = child_memory(p, mode)
+            print(
+                f"  {label:20} {mode:9} RSS +{rss:>9,} KiB  heap {heap:>7,} KiB  "
+                f"({total:,} findings)"
+            )
+
+
+if __name__ == "__main__":
+    main()
