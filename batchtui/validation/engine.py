@@ -17,6 +17,24 @@ State kept per line is small and fixed: a 2-byte url id and a 2-byte model id (`
 plus the custom_id -> first line dict needed for uniqueness. The findings themselves are not
 kept (see :mod:`batchtui.validation.report`); :meth:`Validator.findings_at` and
 :meth:`Validator.iter_findings` re-derive them for any line.
+
+Driving it from a UI (any thread; the callbacks run in the validator's thread)::
+
+    validator = Validator(index)              # shares the browser's LineIndex
+    status = validator.run(                   # in a thread worker
+        on_findings=lambda findings, file_level: post(...),  # per chunk; file_level=True
+        on_progress=lambda progress: post(...),               # replaces the file-level set
+        cancelled=lambda: worker.is_cancelled,
+    )
+    validator.report.snapshot()               # counts, groups by code, examples, progress
+    validator.report.severity_at(line)        # gutter mark of a line (1-based)
+    validator.report.next_marked(line, forward=True)
+    validator.findings_at(line)               # every finding of a line, with its path
+    islice(validator.iter_findings(code), 200)  # a page of one code's findings
+
+    # LineIndex.check() -> APPENDED: run() again (it scans, then checks only the new lines).
+    # REWRITTEN / REPLACED: open a new LineIndex and make a new Validator.
+    # RunStatus.FILE_CHANGED: the same; CANCELLED: run() again resumes.
 """
 
 from __future__ import annotations
@@ -317,8 +335,11 @@ class Validator:
         fast = self._pretty is None
         max_requests = F.MAX_REQUESTS
         max_inputs = F.MAX_EMBEDDING_INPUTS
-        last = index.line_count - 1
-        open_tail = not index.ends_with_newline
+        # A line past the last indexed '\n' has no newline yet: an append would extend it.
+        # Judged from the offsets, not line_count, so a concurrent LineIndex.check() from the
+        # UI's watcher cannot make us miss it.
+        terminated = len(index.newline_offsets)
+        size = index.size
         expected = start
         content = 0  # bytes yielded, to tell whether the index stripped any CR
         for i, data in index.iter_lines(start, end):
@@ -368,8 +389,8 @@ class Validator:
             model_ids.append(mid)
             if inputs_log is not None:
                 inputs_log.append(inputs)
-            if i == last and open_tail:
-                self._tail = _Tail(i, index.size, out[mark:], new_id, uid, mid, inputs, request)
+            if i >= terminated:
+                self._tail = _Tail(i, size, out[mark:], new_id, uid, mid, inputs, request)
             expected = i + 1
         self.next_line = expected
         if expected != end:
@@ -537,7 +558,9 @@ class Validator:
     def _reopen_tail(self) -> None:
         """If the last line had no newline and the file grew, take it back for re-checking."""
         tail = self._tail
-        if tail is None or tail.size == self.index.size:
+        if tail is None or (
+            tail.size == self.index.size and len(self.index.newline_offsets) <= tail.line0
+        ):
             return
         self._tail = None
         line0 = tail.line0
