@@ -116,8 +116,10 @@ class Tmux:
         self.pids: set[int] = set()  # every process launched in a pane, for the final check
         self.poll_cost: list[float] = []  # seconds per capture-pane round trip
         self.proc: subprocess.Popen[bytes] | None = None
+        self.socket_path = ""
         term = "tmux-256color" if _has_terminfo("tmux-256color") else "screen-256color"
         self._run("new-session", "-d", "-s", "idle", "-x", str(COLS), "-y", str(ROWS), "sleep 3600")
+        self.socket_path = self._run("display-message", "-p", "#{socket_path}").strip()
         for option in (
             ("default-terminal", term),
             ("status", "off"),
@@ -236,6 +238,9 @@ class Tmux:
                 self.proc.wait(timeout=5)
         for pid in list(self.pids):
             _kill_tree(pid)
+        if self.socket_path:  # tmux leaves its socket file behind after kill-server
+            with contextlib.suppress(OSError):
+                os.unlink(self.socket_path)
 
 
 @dataclass
