@@ -224,9 +224,13 @@ class RequestChecker:
 
         model = body.get("model", _MISSING)
         if model is _MISSING:
-            # The SDK makes model optional for /v1/responses (a stored prompt may name it), but
-            # batch validation requires it (LS); moderations default to omni-moderation-latest.
-            if endpoint != "/v1/moderations":
+            # Required where the SDK requires it, and for /v1/responses (optional in the SDK,
+            # as a stored prompt may name it, but batch validation requires it: LS).
+            # Moderations default to omni-moderation-latest; for endpoints whose bodies are
+            # not modelled (images, videos) or an unknown url, nothing is claimed.
+            if spec is not None and (
+                "model" in spec.params.required_set or endpoint == "/v1/responses"
+            ):
                 add(out, line, "invalid_request", "Model parameter is required.", "body.model")
             model = None
         elif type(model) is not str:

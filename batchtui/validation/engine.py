@@ -171,6 +171,19 @@ _SKIP: Any = object()  # part of a pretty-printed document (reported once)
 _BAD: Any = object()  # not JSON (already reported)
 
 
+# (leading bytes, what the file is, hint); b"" means "contains a NUL byte".
+_NOT_TEXT = (
+    (b"\x1f\x8b", "gzip-compressed", "Decompress it first: gunzip -k FILE"),
+    (b"PK\x03\x04", "a zip archive", "Extract the .jsonl file from it first."),
+    (b"\xff\xfe", "UTF-16 text (as PowerShell's > writes)",
+     "Re-encode it as UTF-8: iconv -f UTF-16 -t UTF-8 FILE > FILE.utf8.jsonl"),
+    (b"\xfe\xff", "UTF-16 text",
+     "Re-encode it as UTF-8: iconv -f UTF-16 -t UTF-8 FILE > FILE.utf8.jsonl"),
+    (b"", "binary (it contains NUL bytes)", "A batch input file is UTF-8 text, one JSON "
+     "request per line."),
+)
+
+
 def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not valid JSON")
 
@@ -210,8 +223,10 @@ class Validator:
         self._inputs = 0  # embedding inputs so far
         self._over_inputs: int | None = None  # 0-based line where they passed the limit
         self._crlf: int | None = None  # 0-based line of the first CRLF
-        self._pretty: Finding | None = None  # the multiline_json finding, once decided
-        self._pretty_decided = False
+        # A finding about the whole file that stands for every line's (pretty-printed JSON,
+        # a compressed or UTF-16 file): once set, lines are not reported one by one.
+        self._whole: Finding | None = None
+        self._whole_decided = False
         self._tail: _Tail | None = None
         self._unlined: list[Finding] = []  # current file-level findings without a line
         self._majority = (0, 0)  # (url id, model id) used by the current file findings
@@ -332,7 +347,7 @@ class Validator:
         url_counts, model_counts = self._urls.counts, self._models.counts
         dup_log = self._dup_log
         inputs_log = self._inputs_log
-        fast = self._pretty is None
+        fast = self._whole is None
         max_requests = F.MAX_REQUESTS
         max_inputs = F.MAX_EMBEDDING_INPUTS
         # A line past the last indexed '\n' has no newline yet: an append would extend it.
@@ -384,7 +399,7 @@ class Validator:
                 request = True
             else:
                 new_id, uid, mid, inputs, request = process(i, data, out, True)
-                fast = self._pretty is None
+                fast = self._whole is None
             url_ids.append(uid)
             model_ids.append(mid)
             if inputs_log is not None:
@@ -395,7 +410,7 @@ class Validator:
         self.next_line = expected
         if expected != end:
             return False
-        if self._crlf is None:
+        if self._crlf is None and self._whole is None:
             self._find_crlf(start, end, content, out)
         # Keep the resident set small on big files (the pages stay in the page cache).
         nl = index.newline_offsets
@@ -414,10 +429,10 @@ class Validator:
                 "The file starts with a UTF-8 byte order mark (BOM).", None,
                 "Save the file as UTF-8 without BOM.")
             data = data[3:]
-        if self._pretty is not None:
+        if self._whole is not None:
             # A pretty-printed document: its lines are fragments, reported once on line 1.
             if i == 0 and not record:
-                out.append(self._pretty)
+                out.append(self._whole)
             return None, 0, 0, 0, False
         try:
             obj = orjson.loads(data)
@@ -473,10 +488,10 @@ class Validator:
         if not stripped:
             add(out, line, "blank_line", "Blank line; every line must be a request.")
             return _BLANK
-        if i == 0 and record and not self._pretty_decided:
-            self._decide_pretty(stripped)
-            if self._pretty is not None:
-                out.append(self._pretty)
+        if i == 0 and record and not self._whole_decided:
+            self._decide_whole_file(stripped)
+            if self._whole is not None:
+                out.append(self._whole)
                 return _SKIP
         try:
             text = data.decode("utf-8")
@@ -495,9 +510,19 @@ class Validator:
             _json_hint(stripped, exc.msg or ""))
         return _BAD
 
-    def _decide_pretty(self, first: bytes) -> None:
-        """Line 1 does not parse: is this a pretty-printed JSON document rather than JSONL?"""
-        self._pretty_decided = True
+    def _decide_whole_file(self, first: bytes) -> None:
+        """Line 1 does not parse: is the file not JSONL text at all (compressed, UTF-16,
+        binary), or a pretty-printed JSON document? Then say so once, on line 1."""
+        self._whole_decided = True
+        head = self.index.read(Span(0, min(self.index.size, 4096)))
+        for magic, what, hint in _NOT_TEXT:
+            if (head.startswith(magic) if magic else b"\x00" in head):
+                self._whole = Finding(
+                    1, RULES["not_text"].severity, "not_text",
+                    f"The file is {what}, not UTF-8 JSONL text. Its lines are not reported "
+                    "one by one.", None, hint,
+                )
+                return
         if first[:1] not in (b"{", b"["):
             return
         likely = first in (b"{", b"[") or first.replace(b" ", b"").startswith(b"[{")
@@ -524,7 +549,7 @@ class Validator:
                 hint = "Convert it to one request per line: jq -c '.[]' FILE > FILE.jsonl"
             elif isinstance(doc, dict):
                 what = "one JSON object"
-        self._pretty = Finding(
+        self._whole = Finding(
             1,
             RULES["multiline_json"].severity,
             "multiline_json",
@@ -580,8 +605,8 @@ class Validator:
             if self._over_inputs == line0:
                 self._over_inputs = None
         if line0 == 0:
-            self._pretty = None
-            self._pretty_decided = False
+            self._whole = None
+            self._whole_decided = False
         if self._crlf == line0:
             self._crlf = None
         self.next_line = line0
@@ -705,7 +730,7 @@ class Validator:
 
         def stream() -> Iterator[Finding]:
             yield from self._unlined
-            if self.index.size and not self.index.ends_with_newline and self.next_line:
+            if self._whole is None and self.index.size and not self.index.ends_with_newline:
                 yield self._no_final_newline()
             yield from self._mismatches(0, self.next_line)
 
@@ -725,7 +750,7 @@ class Validator:
     def _unlined_findings(self) -> list[Finding]:
         out: list[Finding] = []
         size = self.index.size
-        if self._requests == 0 and self._pretty is None:
+        if self._requests == 0 and self._whole is None:
             add(out, None, "empty_file",
                 "The file is empty." if size == 0 else "The file has no requests, only blank "
                 "lines.")
@@ -803,7 +828,7 @@ class Validator:
         if self._crlf == i:
             out.append(_crlf_finding(line))
         self._process(i, data, out, False)
-        if self.report.done:
+        if self.report.done and self._whole is None:
             if i == self.index.line_count - 1 and not self.index.ends_with_newline:
                 out.append(self._no_final_newline())
             out.extend(self._mismatches(i, i + 1))

@@ -56,6 +56,14 @@ _RULES: list[Rule] = [
         source="GUIDE \"Prepare your batch file\"; SPEC-old BatchRequestInput",
     ),
     Rule(
+        "not_text", ERROR, "line", "Not a UTF-8 text file",
+        what="The file is gzip- or zip-compressed, UTF-16 encoded, or binary (NUL bytes). "
+        "Reported once, on line 1, instead of on every line.",
+        why="The Files API takes only UTF-8 .jsonl files: \"Invalid file for Batch API. Must "
+        "be utf-8 encoded\".",
+        source="mkht/PSOpenAI#19 (captured OpenAI reply); BerriAI/litellm#37527 (.jsonl only)",
+    ),
+    Rule(
         "blank_line", ERROR, "line", "Blank line",
         what="An empty (or whitespace-only) line between requests.",
         why="Each line must be a request; the JSONL format has no blank lines. OpenAI's "

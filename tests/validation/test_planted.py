@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -306,6 +308,26 @@ def test_pretty_printed_json_is_reported_once(tmp_path: Path, text: str, what: s
     assert run.validator.findings_at(1)[0].code == "multiline_json"
     assert run.validator.findings_at(2) == []
     COVERED.add("multiline_json")
+
+
+@pytest.mark.parametrize(
+    ("make", "what"),
+    [
+        (lambda text: gzip.compress(text), "gzip-compressed"),
+        (lambda text: text.decode().encode("utf-16"), "UTF-16"),
+        (lambda text: b"\x00\x01\x02garbage\n" + text, "binary"),
+    ],
+)
+def test_compressed_utf16_and_binary_files_are_reported_once(
+    tmp_path: Path, make: Callable[[bytes], bytes], what: str
+) -> None:
+    text = b"".join(line(request(f"r{i}")) + b"\n" for i in range(200))
+    path = tmp_path / "f.jsonl"
+    path.write_bytes(make(text))
+    run = validate(path)
+    assert run.codes() == {(1, "not_text")}
+    assert what in run.findings[0].message
+    COVERED.add("not_text")
 
 
 def test_broken_first_line_of_jsonl_is_not_taken_for_pretty_json(tmp_path: Path) -> None:
