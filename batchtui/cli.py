@@ -70,6 +70,19 @@ def _browse_parser(commands: Sequence[str]) -> argparse.ArgumentParser:
         "--follow", action="store_true", help="follow the end of the file as it grows"
     )
     parser.add_argument("--no-validate", action="store_true", help="do not run live validation")
+    parser.add_argument(
+        "--download-dir", metavar="DIR", help="where `d` saves result files (default: here)"
+    )
+    parser.add_argument(
+        "--notify-desktop",
+        action="store_true",
+        help="desktop notification (OSC 9/777) when a batch finishes",
+    )
+    parser.add_argument(
+        "--notify-cmd",
+        metavar="CMD",
+        help="run CMD when a batch finishes ($BATCHTUI_BATCH_ID, $BATCHTUI_BATCH_STATUS set)",
+    )
     return parser
 
 

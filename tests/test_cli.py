@@ -1,0 +1,66 @@
+"""The entry point: help, version, bad paths, and that every browse option reaches the app."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from batchtui import __version__
+from batchtui.cli import _browse_parser, _subcommand_names, _subcommand_parser, main
+from batchtui.ui.launch import build_app
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "batchtui" / "examples" / "chat.jsonl"
+
+
+def test_browse_options_build_the_app() -> None:
+    parser = _browse_parser(_subcommand_names(_subcommand_parser()))
+    args = parser.parse_args(
+        [
+            str(EXAMPLE),
+            "--line",
+            "3",
+            "--follow",
+            "--no-validate",
+            "--download-dir",
+            "/tmp",
+            "--notify-desktop",
+            "--notify-cmd",
+            "true",
+        ]
+    )
+    app = build_app(args)
+    assert app.start_line == 3 and app.follow and not app.validate
+    assert app.download_dir == "/tmp" and app.notify_desktop and app.notify_cmd == "true"
+    app.index.close()
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert __version__ in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("target", ["missing.jsonl", "."])
+def test_bad_paths_are_one_line_and_exit_2(tmp_path: Path, target: str) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "batchtui", str(tmp_path / target)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("batchtui: ")
+    assert "Traceback" not in proc.stderr
+
+
+def test_help_lists_subcommands() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "batchtui", "--help"], capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0
+    for word in ("validate", "results", "batches", "demo", "emulator"):
+        assert word in proc.stdout
