@@ -29,6 +29,9 @@ SUBCOMMAND_MODULES = (
     "batchtui.emulator.cli",
     "batchtui.ui.cli",
 )
+# The subcommand names, known without importing their modules: browsing a file must not pay
+# for loading every layer's CLI (a test checks this list against the registered parsers).
+COMMANDS = ("validate", "rules", "split", "results", "batches", "emulator", "demo")
 
 
 def _subcommand_parser() -> argparse.ArgumentParser:
@@ -96,12 +99,10 @@ def _subcommand_names(parser: argparse.ArgumentParser) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     try:
-        sub_parser = _subcommand_parser()
-        commands = _subcommand_names(sub_parser)
-        if args_list and args_list[0] in commands:
-            args = sub_parser.parse_args(args_list)
+        if args_list and args_list[0] in COMMANDS:
+            args = _subcommand_parser().parse_args(args_list)
             return int(args.handler(args) or 0)
-        args = _browse_parser(commands).parse_args(args_list)
+        args = _browse_parser(COMMANDS).parse_args(args_list)
         from batchtui.ui.launch import launch  # lazy: keeps subcommands free of Textual
 
         return launch(args)

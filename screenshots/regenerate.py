@@ -48,10 +48,29 @@ def browser(path: str, **kwargs: object) -> BatchTUI:
     return BatchTUI(LineIndex(path), **kwargs)  # type: ignore[arg-type]
 
 
+def results(**files: str) -> BatchTUI:
+    app = BatchTUI(None, initial_mode="results", validate=False)
+    app.results_args = dict(files)
+    return app
+
+
+RESULTS_SAMPLE = {
+    "input_path": "batchtui/examples/results_input.jsonl",
+    "output_path": "batchtui/examples/results_output.jsonl",
+    "error_path": "batchtui/examples/results_errors.jsonl",
+}
+
 SCENES: dict[str, Callable[[], Awaitable[None]]] = {
     "browser": lambda: shoot(browser("batchtui/examples/chat.jsonl"), "browser", (120, 36), ["j", "j"]),
     "browser-80x24": lambda: shoot(
         browser("batchtui/examples/chat.jsonl"), "browser-80x24", (80, 24), ["j", "j", "j", "j", "j"]
+    ),
+    # ] four times: past the truncated and filtered answers to the rate-limited ticket-007.
+    "results": lambda: shoot(
+        results(**RESULTS_SAMPLE), "results", (160, 50), ["right_square_bracket"] * 4
+    ),
+    "results-80x24": lambda: shoot(
+        results(**RESULTS_SAMPLE), "results-80x24", (80, 24), ["right_square_bracket"] * 3
     ),
 }
 

@@ -9,14 +9,29 @@ from pathlib import Path
 import pytest
 
 from batchtui import __version__
-from batchtui.cli import _browse_parser, _subcommand_names, _subcommand_parser, main
+from batchtui.cli import COMMANDS, _browse_parser, _subcommand_names, _subcommand_parser, main
 from batchtui.ui.launch import build_app
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "batchtui" / "examples" / "chat.jsonl"
 
 
+def test_static_command_list_matches_the_registered_subcommands() -> None:
+    assert sorted(COMMANDS) == sorted(_subcommand_names(_subcommand_parser()))
+
+
+def test_browsing_does_not_import_subcommand_modules() -> None:
+    code = (
+        "import sys, batchtui.cli as c\n"
+        "c._browse_parser(c.COMMANDS)\n"
+        "print(any(m.startswith(('batchtui.validation', 'batchtui.api', 'batchtui.results'))"
+        " for m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
 def test_browse_options_build_the_app() -> None:
-    parser = _browse_parser(_subcommand_names(_subcommand_parser()))
+    parser = _browse_parser(COMMANDS)
     args = parser.parse_args(
         [
             str(EXAMPLE),

@@ -196,3 +196,37 @@ def test_permission_denied(tmp_path: Path) -> None:
     path.chmod(0)
     with pytest.raises(UserError, match="permission denied"):
         LineIndex(path)
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.binary(min_size=0, max_size=20_000) | chunks)
+def test_numpy_and_plain_newline_search_agree(data: bytes) -> None:
+    import mmap as mmap_module
+    import tempfile
+
+    from batchtui.jsonl import index as index_module
+
+    with tempfile.TemporaryFile() as f:
+        f.write(data + b"\n" * 5000)  # long enough for the numpy path
+        f.flush()
+        mm = mmap_module.mmap(f.fileno(), 0, access=mmap_module.ACCESS_READ)
+        size = len(mm)
+        with_numpy = index_module._find_newlines(mm, 0, size)
+        saved = index_module._np_module
+        index_module._np_module = False
+        try:
+            plain = index_module._find_newlines(mm, 0, size)
+        finally:
+            index_module._np_module = saved
+        assert list(with_numpy) == list(plain) == [i for i, b in enumerate(mm[:]) if b == 10]
+        mm.close()
+
+
+def test_scan_until_stops_early_and_resumes(tmp_path: Path) -> None:
+    data = b"".join(b'{"i":%d}\n' % i for i in range(10_000))
+    path = tmp_path / "f.jsonl"
+    path.write_bytes(data)
+    ix = LineIndex(path)
+    assert ix.scan(until=1000) is False
+    assert 0 < ix.line_count < 200 and not ix.complete
+    assert ix.scan() is True and ix.line_count == 10_000

@@ -216,3 +216,20 @@ async def test_empty_file(make_app) -> None:
         await pilot.press("j", "G", "g", "slash", "x", "enter")
         await settle(pilot)
         assert "0 lines" in str(app.screen.query_one(StatusBar).render())
+
+
+async def test_end_while_scanning_never_crashes(make_app, tmp_path: Path) -> None:
+    # Big enough for several scan batches, so End lands while the estimate is still moving.
+    path = tmp_path / "big.jsonl"
+    line = b'{"custom_id": "id-%d", "method": "POST", "pad": "' + b"x" * 400 + b'"}\n'
+    with path.open("wb") as f:
+        for chunk in range(60):
+            f.write(b"".join(line % (chunk * 1000 + i) for i in range(1000)))
+    app = make_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(5):
+            await pilot.press("end", "up", "end")
+        await settle(pilot)
+        lines = app.screen.query_one(LineList)
+        assert lines.index.complete and lines.cursor == 59_999
+        assert "id-59999" in screen_text(app)

@@ -25,6 +25,8 @@ from batchtui.ui.widgets.detail import DetailView
 from batchtui.ui.widgets.line_list import LineList
 from batchtui.ui.widgets.prompt import PromptBar
 
+# Bytes indexed synchronously before the first frame (a few screenfuls of typical lines).
+HEAD_BYTES = 256 * 1024
 # How often the file is checked for appends, rewrites and replacement (one stat call).
 WATCH_INTERVAL = 1.0
 # Largest line copied to the clipboard (OSC 52 payloads this big already strain terminals).
@@ -72,7 +74,6 @@ class FileScreen(Screen[None]):
                 yield DetailView(id="detail")
         yield StatusBar(id="status")
         yield PromptBar(id="prompt")
-        yield Footer()
 
     @property
     def line_list(self) -> LineList:
@@ -83,6 +84,8 @@ class FileScreen(Screen[None]):
         return self.query_one(DetailView)
 
     def on_mount(self) -> None:
+        # The footer costs ~0.2 s to lay out; mount it after the first frame.
+        self.call_after_refresh(self._mount_footer)
         if self.index is None:
             self.query_one("#file-body").mount(
                 DetailView(id="detail"),
@@ -95,11 +98,21 @@ class FileScreen(Screen[None]):
         lines = self.line_list
         lines.follow = self._follow_at_start
         lines.focus()
+        # The first screenful comes from a tiny synchronous scan of the head and a backwards
+        # read of the tail; the full scan starts once that first frame is on screen.
+        self.index.scan(until=HEAD_BYTES, release_pages=False)
         lines.load_tail(max(self.size.height, 40) * 2)
         lines.index_changed()
+        self.call_after_refresh(self._after_first_paint)
+        self.update_status()
+
+    async def _mount_footer(self) -> None:
+        await self.mount(Footer())
+        self.refresh_bindings()
+
+    def _after_first_paint(self) -> None:
         self.start_scan()
         self.set_interval(WATCH_INTERVAL, self.check_file, name="file-watch")
-        self.update_status()
 
     # -- indexing ----------------------------------------------------------------------
 

@@ -1,22 +1,860 @@
-"""The Results screen: inputs joined to outputs and errors (being built)."""
+"""The Results screen: a batch's input joined to its output and error files by custom_id.
+
+The join runs in a thread worker (progress in bytes, Escape cancels). Then: a summary of
+counts per class, the failure histogram (Enter on a group filters the list), the virtual
+list of requests, and the selected request beside its answer or error. ``]``/``[`` step
+through failures from anywhere on the screen; ``x`` writes the retry file, ``S`` submits it.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import os
+from array import array
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
+from textual import on, work
 from textual.app import ComposeResult
-from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.binding import Binding
+from textual.containers import Center, Vertical
+from textual.message import Message
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, OptionList, ProgressBar, Static
+from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState, get_current_worker
 
-from batchtui.ui.widgets.bars import ModeBar
+from batchtui.errors import UserError
+from batchtui.jsonl.text import escape_controls
+from batchtui.results.model import SOFT_FLAGS, Flag, RequestClass
+from batchtui.ui.transcript import human_size
+from batchtui.ui.widgets.bars import ModeBar, StatusBar
+from batchtui.ui.widgets.prompt import PromptBar
+from batchtui.ui.widgets.results_detail import ResultDetail
+from batchtui.ui.widgets.results_list import ResultList
+from batchtui.ui.widgets.results_summary import ResultsSummary, group_label
+
+if TYPE_CHECKING:
+    from batchtui.results.engine import JoinResult
+    from batchtui.results.export import ExportReport
+
+# Below this width the detail panes stack; below this height the summary is two lines.
+WIDE_AT = 120
+TALL_AT = 32
+
+_FAILED = (RequestClass.FAILED_HTTP, RequestClass.FAILED, RequestClass.CANCELLED)
+_OTHER_SOFT = int(Flag.CONTENT_FILTER | Flag.REFUSAL | Flag.EMPTY)
+
+
+@dataclass(frozen=True, slots=True)
+class ViewFilter:
+    key: str
+    label: str
+    rows: Callable[[JoinResult], array]
+    retry_scope: bool  # x writes the rows shown (else the usual retry set)
+
+
+FILTERS = (
+    ViewFilter("all", "all requests", lambda r: r.rows(), False),
+    ViewFilter("problems", "all problems", lambda r: r.problem_rows(), False),
+    ViewFilter("failed", "failed", lambda r: r.rows(_FAILED), True),
+    ViewFilter("expired", "expired", lambda r: r.rows([RequestClass.EXPIRED]), True),
+    ViewFilter("missing", "missing", lambda r: r.rows([RequestClass.MISSING]), True),
+    ViewFilter("truncated", "truncated", lambda r: r.rows(flags=int(Flag.TRUNCATED)), True),
+    ViewFilter(
+        "flagged",
+        "flagged answers",
+        lambda r: r.rows([RequestClass.SUCCEEDED], flags=int(SOFT_FLAGS)),
+        True,
+    ),
+    ViewFilter("unexpected", "unexpected", lambda r: r.rows([RequestClass.UNEXPECTED]), False),
+    ViewFilter(
+        "duplicates",
+        "answered twice",
+        lambda r: r.rows(flags=int(Flag.DUPLICATE | Flag.DUPLICATE_INPUT)),
+        False,
+    ),
+    ViewFilter("succeeded", "succeeded", lambda r: r.rows([RequestClass.SUCCEEDED]), False),
+)
+FILTER_BY_KEY = {f.key: f for f in FILTERS}
+
+
+def _safe(value: object) -> str:
+    return escape_controls(str(value))
+
+
+def default_export_path(input_path: str, suffix: str) -> str:
+    """``<input stem><suffix>`` next to the input, or in the working directory when the
+    input's directory is not writable (a package's example files, a read-only mount)."""
+    p = Path(input_path)
+    stem = p.stem if p.suffix.lower() in (".jsonl", ".json", ".ndjson") else p.name
+    directory = p.parent
+    if not os.access(directory if str(directory) else ".", os.W_OK):
+        return os.path.join(os.getcwd(), stem + suffix)
+    return str(directory / (stem + suffix))
 
 
 class ResultsScreen(Screen[None]):
-    def __init__(self, **kwargs: Any) -> None:
+    """Step through a batch's failures, next to the requests that caused them."""
+
+    BINDINGS = [
+        Binding(
+            "right_square_bracket", "step_failure(1)", "Next failure", id="results.next_failure"
+        ),
+        Binding(
+            "left_square_bracket",
+            "step_failure(-1)",
+            "Prev failure",
+            id="results.previous_failure",
+        ),
+        Binding("f", "cycle_filter(1)", "Filter", id="results.filter"),
+        Binding("F", "cycle_filter(-1)", "Filter (back)", show=False, id="results.filter_back"),
+        Binding("h", "focus_histogram", "Failure groups", show=False, id="results.histogram"),
+        Binding("enter,l", "open_request", "Open line", id="results.open_line"),
+        Binding("x", "export_retry", "Retry file", id="results.export_retry"),
+        Binding("S", "submit_retry", "Submit retry", id="results.submit_retry"),
+        Binding("E", "export_results", "Export", id="results.export_results"),
+        Binding("r", "toggle_json", "JSON/transcript", show=False, id="results.json"),
+        Binding("p", "show_problems", "Broken lines", show=False, id="results.problems"),
+        Binding("y", "copy_id", "Copy custom_id", show=False, id="results.copy_id"),
+        Binding("R", "rejoin", "Join again", show=False, id="results.rejoin"),
+        Binding("escape", "escape", "Cancel / clear filter", show=False, id="results.escape"),
+    ]
+
+    # Actions that need a finished join; hidden from the footer until there is one.
+    NEEDS_RESULT = frozenset(
+        {
+            "step_failure",
+            "cycle_filter",
+            "focus_histogram",
+            "open_request",
+            "export_retry",
+            "submit_retry",
+            "export_results",
+            "toggle_json",
+            "show_problems",
+            "copy_id",
+        }
+    )
+
+    # -- messages from the workers -----------------------------------------------------
+
+    class JoinProgress(Message):
+        def __init__(self, generation: int, phase: str, done: int, total: int) -> None:
+            super().__init__()
+            self.generation = generation
+            self.phase = phase
+            self.done = done
+            self.total = total
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, ResultsScreen.JoinProgress)
+
+    class JoinFinished(Message):
+        def __init__(
+            self,
+            generation: int,
+            result: JoinResult | None,
+            error: str | None = None,
+            cancelled: bool = False,
+        ) -> None:
+            super().__init__()
+            self.generation = generation
+            self.result = result
+            self.error = error
+            self.cancelled = cancelled
+
+    class ExportFinished(Message):
+        def __init__(
+            self,
+            kind: str,
+            report: ExportReport | None,
+            error: str | None = None,
+            then_submit: bool = False,
+        ) -> None:
+            super().__init__()
+            self.kind = kind
+            self.report = report
+            self.error = error
+            self.then_submit = then_submit
+
+    # -- setup ---------------------------------------------------------------------------
+
+    def __init__(
+        self,
+        input_path: str | None = None,
+        output_path: str | None = None,
+        error_path: str | None = None,
+        batch: Any = None,
+        batch_id: str | None = None,
+    ) -> None:
         super().__init__()
-        self.args = kwargs
+        self.input_path = input_path or None
+        self.output_path = output_path or None
+        self.error_path = error_path or None
+        self.batch = batch
+        self.batch_id = batch_id or (getattr(batch, "id", None) if batch is not None else None)
+        self.result: JoinResult | None = None
+        self.filter_key = "all"
+        self.group_id: int | None = None
+        self.retry_path: str | None = None
+        self.joining = False
+        self._generation = 0
+        self._pending: dict[str, Any] = {}
+        self._problem_views: dict[tuple[str, int | None], array] = {}
 
     def compose(self) -> ComposeResult:
-        yield ModeBar("results", id="mode-bar")
-        yield Static("No results open. In Batches (2), press o on a finished batch.", id="results-empty")
+        yield ModeBar("results", self._title(), id="mode-bar")
+        yield Static("", id="results-empty", markup=False)
+        with Vertical(id="results-wait"):
+            yield Static("", id="results-message", markup=False)
+            with Center():
+                yield ProgressBar(id="join-progress", show_eta=False)
+        with Vertical(id="results-main"):
+            with Vertical(id="results-top"):
+                yield ResultsSummary(id="results-summary")
+                yield OptionList(id="histogram")
+            yield ResultList(id="results-list")
+            yield ResultDetail(id="results-detail")
+        yield StatusBar(id="results-status")
+        yield PromptBar(id="results-prompt")
         yield Footer()
+
+    def _title(self) -> str:
+        parts = []
+        if self.batch_id:
+            parts.append(self.batch_id)
+        if self.input_path:
+            parts.append(self.input_path)
+        return escape_controls(" · ".join(parts))
+
+    @property
+    def results_list(self) -> ResultList:
+        return self.query_one(ResultList)
+
+    @property
+    def detail(self) -> ResultDetail:
+        return self.query_one(ResultDetail)
+
+    @property
+    def histogram(self) -> OptionList:
+        return self.query_one("#histogram", OptionList)
+
+    def on_mount(self) -> None:
+        self.query_one("#histogram").border_title = "Failures by code · Enter filters"
+        self._apply_size(self.size.width, self.size.height)
+        self.query_one("#results-main").display = False
+        self.query_one("#results-wait").display = False
+        if self.input_path is None:
+            self._show_empty(
+                "No results open.\n\n"
+                "In Batches (2), press o on a finished batch to download its files and open "
+                "them here, or run:\n\n"
+                "  batchtui results --input IN.jsonl --output OUT.jsonl --errors ERR.jsonl"
+                + (
+                    "\n\nThis batch's input file is not available, and the join needs it."
+                    if self.output_path or self.error_path
+                    else ""
+                )
+            )
+            return
+        self.query_one("#results-empty").display = False
+        self.start_join()
+
+    def on_unmount(self) -> None:
+        self.workers.cancel_group(self, "join")
+        if self.result is not None:
+            self.result.close()
+            self.result = None
+
+    def on_resize(self, event: Any) -> None:
+        self._apply_size(event.size.width, event.size.height)
+        self.call_after_refresh(self._mark_histogram)
+
+    def _apply_size(self, width: int, height: int) -> None:
+        narrow = width < WIDE_AT
+        compact = narrow or height < TALL_AT
+        self.set_class(narrow, "-narrow")
+        self.set_class(not narrow, "-wide")
+        self.set_class(compact, "-compact")
+        self.set_class(not compact, "-roomy")
+        self.query_one(ResultsSummary).set_compact(compact)
+        self.detail.set_narrow(narrow)
+
+    def _show_empty(self, message: str) -> None:
+        empty = self.query_one("#results-empty", Static)
+        empty.update(Text(message))
+        empty.display = True
+        self.refresh_bindings()
+        self.query_one("#results-main").display = False
+        self.query_one("#results-wait").display = False
+        self.update_status()
+
+    # -- the join ------------------------------------------------------------------------
+
+    def start_join(self) -> None:
+        if self.input_path is None:
+            return
+        self._generation += 1
+        self.joining = True
+        if self.result is not None:  # joining again: the old files may have changed
+            self.results_list.set_result(None)
+            self.result.close()
+            self.result = None
+        self.query_one("#results-empty").display = False
+        self.query_one("#results-main").display = False
+        self.query_one("#results-wait").display = True
+        self.query_one("#join-progress", ProgressBar).update(total=None, progress=0)
+        self._set_wait_message("starting", 0, 0)
+        self.refresh_bindings()
+        self._join(self._generation, self.input_path, self.output_path, self.error_path)
+
+    @work(thread=True, exclusive=True, group="join", exit_on_error=False)
+    def _join(self, generation: int, inp: str, out: str | None, err: str | None) -> None:
+        from batchtui.results import JoinCancelled, join
+
+        worker = get_current_worker()
+        try:
+            result = join(
+                inp,
+                out,
+                err,
+                progress=lambda p: self.post_message(
+                    self.JoinProgress(generation, p.phase, p.done, p.total)
+                ),
+                cancelled=lambda: worker.is_cancelled,
+            )
+        except JoinCancelled:
+            self.post_message(self.JoinFinished(generation, None, cancelled=True))
+            return
+        except UserError as exc:
+            self.post_message(self.JoinFinished(generation, None, error=exc.message))
+            return
+        if worker.is_cancelled:
+            result.close()
+            self.post_message(self.JoinFinished(generation, None, cancelled=True))
+            return
+        self.post_message(self.JoinFinished(generation, result))
+
+    def _set_wait_message(self, phase: str, done: int, total: int) -> None:
+        names = [Path(p).name for p in (self.input_path, self.output_path, self.error_path) if p]
+        text = Text("Joining ", style="bold")
+        text.append(escape_controls(", ".join(names)))
+        text.append(" by custom_id\n")
+        text.append(escape_controls(phase), style="cyan")
+        if total:
+            text.append(f" · {human_size(done)} of {human_size(total)}")
+        text.append("   Esc cancels", style="dim")
+        self.query_one("#results-message", Static).update(text)
+
+    @on(JoinProgress)
+    def _on_join_progress(self, event: JoinProgress) -> None:
+        if event.generation != self._generation:
+            return
+        self.query_one("#join-progress", ProgressBar).update(
+            total=max(1, event.total), progress=event.done
+        )
+        self._set_wait_message(event.phase, event.done, event.total)
+
+    @on(JoinFinished)
+    def _on_join_finished(self, event: JoinFinished) -> None:
+        if event.generation != self._generation:
+            if event.result is not None:
+                event.result.close()
+            return
+        self.joining = False
+        if event.result is None:
+            if event.cancelled:
+                self._show_empty("Join cancelled. Press R to run it again.")
+            else:
+                self._show_empty(
+                    f"Could not join the files:\n\n{_safe(event.error)}\n\nPress R to try again."
+                )
+            return
+        if self.result is not None:
+            self.result.close()
+        self.result = event.result
+        self._problem_views.clear()
+        self.query_one("#results-wait").display = False
+        self.query_one("#results-main").display = True
+        self.results_list.set_result(self.result)
+        self.filter_key, self.group_id = "all", None
+        self._fill_histogram()
+        self._apply_view(first=True)
+        self.results_list.focus()
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.NEEDS_RESULT and self.result is None:
+            return False
+        return not (action == "rejoin" and (self.input_path is None or self.joining))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place unexpected worker failures surface (never a traceback)."""
+        if event.state is not WorkerState.ERROR:
+            return
+        error = event.worker.error
+        message = (
+            error.message if isinstance(error, UserError) else f"{type(error).__name__}: {error}"
+        )
+        if event.worker.group == "join":
+            self.joining = False
+            self._show_empty(
+                f"Could not join the files:\n\n{_safe(message)}\n\nPress R to try again."
+            )
+        else:
+            self.notify(_safe(message), severity="error", timeout=8)
+
+    def action_rejoin(self) -> None:
+        if self.input_path is None:
+            return
+        if any(w.group == "export" and w.is_running for w in self.workers):
+            self.notify("An export is being written; join again when it is done.")
+            return
+        self.start_join()
+
+    def action_escape(self) -> None:
+        if self.joining:
+            self.workers.cancel_group(self, "join")
+            self.notify("Cancelling the join…")
+        elif self.group_id is not None or self.filter_key != "all":
+            self.filter_key, self.group_id = "all", None
+            self._apply_view()
+            self.results_list.focus()
+
+    # -- the view: filter, histogram, list -----------------------------------------------
+
+    def current_rows(self) -> array:
+        assert self.result is not None
+        if self.group_id is not None:
+            return self.result.rows(group=self.group_id)
+        return FILTER_BY_KEY[self.filter_key].rows(self.result)
+
+    def view_label(self) -> str:
+        if self.group_id is not None and self.result is not None:
+            return f"failure group {self.result.group(self.group_id).code}"
+        return FILTER_BY_KEY[self.filter_key].label
+
+    def _apply_view(self, first: bool = False) -> None:
+        if self.result is None:
+            return
+        lst = self.results_list
+        keep = None if first else lst.current_row
+        lst.set_rows(self.current_rows(), keep)
+        lst.border_title = f"Requests · {self.view_label()} · {len(lst.rows):,}"
+        self.query_one(ResultsSummary).show(
+            self.result, self.filter_key if self.group_id is None else ""
+        )
+        self._mark_histogram()
+        self.update_status()
+
+    def _fill_histogram(self) -> None:
+        hist = self.histogram
+        hist.clear_options()
+        groups = self.result.histogram() if self.result is not None else []
+        hist.display = bool(groups)
+        if not groups:
+            return
+        biggest = groups[0].count
+        width = self._histogram_width()
+        hist.add_options(
+            Option(group_label(g, biggest, g.id == self.group_id, width), id=str(g.id))
+            for g in groups
+        )
+        # The real width is known once laid out; labels are cut to it, never wrapped.
+        self.call_after_refresh(self._mark_histogram)
+
+    def _histogram_width(self) -> int:
+        hist = self.histogram
+        width = hist.scrollable_content_region.width
+        return (width if width > 0 else self.size.width) - 1
+
+    def _mark_histogram(self) -> None:
+        hist = self.histogram
+        if self.result is None or not hist.option_count:
+            return
+        highlighted = hist.highlighted
+        groups = self.result.histogram()
+        biggest = groups[0].count if groups else 1
+        width = self._histogram_width()
+        for i, g in enumerate(groups):
+            hist.replace_option_prompt_at_index(
+                i, group_label(g, biggest, g.id == self.group_id, width)
+            )
+        if highlighted is not None:
+            hist.highlighted = highlighted
+
+    @on(OptionList.OptionSelected, "#histogram")
+    def _on_group_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id is None:
+            return
+        gid = int(event.option.id)
+        self.select_group(None if gid == self.group_id else gid)
+
+    def select_group(self, gid: int | None) -> None:
+        """Filter the list to one failure group (None: back to all requests)."""
+        self.group_id = gid
+        self.filter_key = "all"
+        self._apply_view(first=gid is not None)
+
+    def action_focus_histogram(self) -> None:
+        hist = self.histogram
+        if self.result is None or not hist.option_count:
+            self.notify("No failures to group.")
+            return
+        hist.focus()
+        if hist.highlighted is None:
+            hist.highlighted = 0
+
+    def action_cycle_filter(self, direction: int) -> None:
+        if self.result is None:
+            return
+        keys = [f.key for f in FILTERS if f.key == "all" or f.rows(self.result)]
+        current = self.filter_key if self.group_id is None else "all"
+        pos = keys.index(current) if current in keys else 0
+        self.filter_key = keys[(pos + direction) % len(keys)]
+        self.group_id = None
+        self._apply_view()
+
+    def set_filter(self, key: str) -> None:
+        self.filter_key = key
+        self.group_id = None
+        self._apply_view()
+
+    @on(ResultList.CursorMoved)
+    def _on_cursor(self, event: ResultList.CursorMoved) -> None:
+        if self.result is None:
+            return
+        if event.row is None:
+            self.detail.clear("No request matches this filter. f changes it, Esc clears it.")
+        else:
+            self.detail.show(self.result, event.row)
+        self.update_status()
+
+    # -- stepping through failures -------------------------------------------------------
+
+    def _view_problems(self) -> array | None:
+        """Problem rows in the current view (None: the view is everything)."""
+        assert self.result is not None
+        if self.group_id is None and self.filter_key in ("all", "problems"):
+            return None
+        key = (self.filter_key, self.group_id)
+        cached = self._problem_views.get(key)
+        if cached is None:
+            result = self.result
+            cached = array("i", (r for r in self.current_rows() if result.is_problem(r)))
+            self._problem_views[key] = cached
+        return cached
+
+    def action_step_failure(self, direction: int) -> None:
+        result = self.result
+        if result is None:
+            return
+        lst = self.results_list
+        current = lst.current_row
+        within = self._view_problems()
+        if within is not None and not within:
+            if not result.problem_rows():
+                self.notify("No failures: every request got a clean answer.")
+                return
+            self.notify(f"No failures among {self.view_label()}: showing all requests.")
+            self.filter_key, self.group_id = "all", None
+            self._apply_view()
+            within = None
+        target = result.next_failure(current, backward=direction < 0, within=within)
+        if target is None:
+            self.notify("No failures: every request got a clean answer.")
+            return
+        if current is not None and (
+            (direction > 0 and target <= current) or (direction < 0 and target >= current)
+        ):
+            self.notify("Wrapped around." if target != current else "This is the only failure.")
+        lst.select_row(target)
+
+    # -- opening the request in the browser ----------------------------------------------
+
+    async def action_open_request(self) -> None:
+        result = self.result
+        row = self.results_list.current_row if result is not None else None
+        if result is None or row is None:
+            return
+        line = result.input_line(row)
+        path = result.input_index.path
+        if line is None:
+            answer = result.result_answer(row)
+            if answer is None:
+                return
+            path = result.path(answer.source) or path
+            line = answer.line
+        app: Any = self.app
+        await app.open_file(path, line + 1)
+
+    # -- exports -------------------------------------------------------------------------
+
+    def retry_selection(self) -> tuple[list[int], str]:
+        """Rows ``x`` writes and how to say it: the rows shown when the view is a kind of
+        failure (or one failure group), else every failed, expired and missing request."""
+        assert self.result is not None
+        result = self.result
+        scoped = self.group_id is not None or FILTER_BY_KEY[self.filter_key].retry_scope
+        if scoped:
+            rows = [r for r in self.current_rows() if result.input_line(r) is not None]
+            return rows, self.view_label()
+        from batchtui.results import retry_rows
+
+        return retry_rows(result), "failed, expired, cancelled, missing"
+
+    def action_export_retry(self, then_submit: bool = False) -> None:
+        if self.result is None or self.input_path is None:
+            return
+        rows, label = self.retry_selection()
+        if not rows:
+            self.notify(f"Nothing to retry: no {label} requests.", severity="warning")
+            return
+        self._pending = {"rows": rows, "label": label, "then_submit": then_submit}
+        default = self.retry_path or default_export_path(self.input_path, ".retry.jsonl")
+        self._ask(
+            "retry",
+            f"{len(rows):,} to retry ({label}) · Enter writes, Esc cancels",
+            default,
+        )
+
+    def action_export_results(self) -> None:
+        if self.result is None or self.input_path is None:
+            return
+        self._pending = {}
+        self._ask(
+            "results",
+            f"Export {self.result.row_count:,} results as .jsonl or .csv · Enter writes, Esc cancels",
+            default_export_path(self.input_path, ".results.jsonl"),
+        )
+
+    def _ask(self, kind: str, what: str, default: str) -> None:
+        self._pending["what"] = what
+        prompt = self.query_one(PromptBar)
+        prompt.ask(kind, what, default)
+        prompt.cursor_position = len(default)
+        self.update_status()
+
+    @on(PromptBar.Submitted)
+    def _on_prompt(self, event: PromptBar.Submitted) -> None:
+        self._pending.pop("what", None)
+        self.results_list.focus()
+        self.update_status()
+        if not event.value or self.result is None:
+            return
+        path = os.path.expanduser(event.value)
+        if event.kind == "results":
+            from batchtui.results.export import format_for
+
+            try:
+                format_for(path)
+            except UserError as exc:
+                self.notify(_safe(exc.message), severity="error")
+                return
+        if self._reads(path):
+            self.notify(
+                f"{_safe(path)} is a file these results were read from; choose another name.",
+                severity="error",
+            )
+            return
+        pending = dict(self._pending)
+        if os.path.exists(path):
+            from batchtui.ui.screens.dialogs import ConfirmDialog
+
+            def answer(yes: bool | None) -> None:
+                if yes:
+                    self._start_export(event.kind, path, pending)
+
+            self.app.push_screen(
+                ConfirmDialog(f"Overwrite {path}?", "The file exists.", confirm="Overwrite"),
+                answer,
+            )
+            return
+        self._start_export(event.kind, path, pending)
+
+    @on(PromptBar.Cancelled)
+    def _on_prompt_cancelled(self) -> None:
+        self._pending = {}
+        self.results_list.focus()
+        self.update_status()
+
+    def _reads(self, path: str) -> bool:
+        for source in (self.input_path, self.output_path, self.error_path):
+            if not source:
+                continue
+            try:
+                if os.path.samefile(path, source):
+                    return True
+            except OSError:
+                continue
+        return False
+
+    def _start_export(self, kind: str, path: str, pending: dict[str, Any]) -> None:
+        self.notify(f"Writing {_safe(path)}…", timeout=2)
+        self._export(kind, path, pending.get("rows"), bool(pending.get("then_submit")))
+
+    @work(thread=True, exclusive=True, group="export", exit_on_error=False)
+    def _export(self, kind: str, path: str, rows: list[int] | None, then_submit: bool) -> None:
+        from batchtui.results import JoinCancelled, export_results, export_retry
+
+        worker = get_current_worker()
+        result = self.result
+        assert result is not None
+        try:
+            if kind == "retry":
+                report = export_retry(
+                    result, path, rows=rows, cancelled=lambda: worker.is_cancelled
+                )
+            else:
+                report = export_results(result, path, cancelled=lambda: worker.is_cancelled)
+        except JoinCancelled:
+            self.post_message(self.ExportFinished(kind, None, "export cancelled"))
+        except UserError as exc:
+            self.post_message(self.ExportFinished(kind, None, exc.message))
+        except OSError as exc:
+            self.post_message(self.ExportFinished(kind, None, f"{path}: {exc.strerror or exc}"))
+        else:
+            self.post_message(self.ExportFinished(kind, report, then_submit=then_submit))
+
+    @on(ExportFinished)
+    async def _on_export_finished(self, event: ExportFinished) -> None:
+        if event.report is None:
+            self.notify(_safe(event.error), severity="error", timeout=8)
+            return
+        report = event.report
+        if event.kind == "retry":
+            self.retry_path = report.path
+            self.notify(
+                f"Wrote {report.rows:,} request(s) to retry to {_safe(report.path)} "
+                f"({human_size(report.bytes)}). S submits it.",
+                timeout=8,
+            )
+            if event.then_submit:
+                await self.submit_file(report.path)
+        else:
+            self.notify(
+                f"Wrote {report.rows:,} result record(s) to {_safe(report.path)} "
+                f"({human_size(report.bytes)}).",
+                timeout=8,
+            )
+
+    async def action_submit_retry(self) -> None:
+        if self.result is None:
+            return
+        if self.retry_path and os.path.exists(self.retry_path):
+            await self.submit_file(self.retry_path)
+        else:
+            self.action_export_retry(then_submit=True)
+
+    async def submit_file(self, path: str) -> None:
+        """Open ``path`` in the File mode and start the dashboard's submit on it."""
+        app: Any = self.app
+        await app.open_file(path, 1)
+        app.action_submit_file()
+
+    # -- small actions -------------------------------------------------------------------
+
+    def action_toggle_json(self) -> None:
+        detail = self.detail
+        detail.json_mode = not detail.json_mode
+        row = self.results_list.current_row
+        if self.result is not None and row is not None:
+            detail.show(self.result, row, force=True)
+
+    def action_copy_id(self) -> None:
+        row = self.results_list.current_row
+        if self.result is None or row is None:
+            return
+        cid = self.result.custom_id(row)
+        self.app.copy_to_clipboard(cid)
+        self.notify(f"Copied {_safe(cid)[:80]}")
+
+    def action_show_problems(self) -> None:
+        result = self.result
+        if result is None:
+            return
+        if not result.problems:
+            self.notify("No broken lines: every line of the three files was read.")
+            return
+
+        async def done(choice: tuple[str, int] | None) -> None:
+            if choice is not None:
+                app: Any = self.app
+                await app.open_file(choice[0], choice[1] + 1)
+
+        self.app.push_screen(ProblemsScreen(result), done)
+
+    # -- status --------------------------------------------------------------------------
+
+    def update_status(self) -> None:
+        status = self.query_one(StatusBar)
+        what = self._pending.get("what")
+        if what:
+            status.set(Text(f" {what}", style="bold"), Text(""))
+            return
+        result = self.result
+        if result is None:
+            status.set(Text(" no results" if not self.joining else " joining…"), Text(""))
+            return
+        lst = self.results_list
+        left = Text(" ")
+        left.append(self.view_label(), style="bold")
+        left.append(f" · {len(lst.rows):,} of {result.row_count:,}")
+        if self.filter_key != "all" or self.group_id is not None:
+            left.append(" · Esc shows all", style="dim")
+        if self.retry_path:
+            left.append(" · retry file ", style="dim")
+            left.append(escape_controls(Path(self.retry_path).name), style="cyan")
+        row = lst.current_row
+        right = Text("")
+        if row is not None:
+            line = result.input_line(row)
+            where = f"input line {line + 1:,}" if line is not None else "not in input"
+            right = Text(f"{lst.cursor + 1:,}/{len(lst.rows):,} · {where} ")
+        status.set(left, right)
+
+
+class ProblemsScreen(ModalScreen[tuple[str, int] | None]):
+    """The lines the join could not use; Enter opens one in the browser."""
+
+    BINDINGS = [Binding("escape,q", "dismiss_none", "Close", id="results_problems.close")]
+
+    def __init__(self, result: JoinResult) -> None:
+        super().__init__()
+        self.result = result
+
+    def compose(self) -> ComposeResult:
+        result = self.result
+        with Vertical(id="problems-box", classes="dialog") as box:
+            n = result.problem_count
+            box.border_title = f"{n:,} line{'s' if n != 1 else ''} the join could not use"
+            box.border_subtitle = "Enter opens the line · Esc closes"
+            options = []
+            for i, p in enumerate(result.problems):
+                path = result.path(p.source) or p.source.label
+                label = Text(f"{Path(path).name}:{p.line + 1:,} ", style="bold")
+                label.append(_safe(p.message), style="red" if p.skipped else "yellow")
+                if not p.skipped:
+                    label.append(" (used)", style="dim")
+                options.append(Option(label, id=str(i)))
+            yield OptionList(*options, id="problems-list")
+            shown = len(result.problems)
+            if n > shown:
+                yield Static(Text(f"… and {n - shown:,} more", style="dim"))
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id is None:
+            return
+        p = self.result.problems[int(event.option.id)]
+        path = self.result.path(p.source)
+        self.dismiss((path, p.line) if path else None)
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)

@@ -79,15 +79,25 @@ class LineList(ScrollView, can_focus=True):
         self.summary = True  # rows as "custom_id model text" when the line is a request
         self.follow = False  # keep the cursor on the last line as the file grows
         self._anchor_end = False  # the cursor is on the (estimated) last row: keep it there
+        self._rows = 0
+        self._recount()
 
     # -- data model --------------------------------------------------------------------
 
     @property
     def row_count(self) -> int:
+        """Rows in the list. A snapshot taken on the UI thread (see :meth:`_recount`): the
+        scan thread moves the estimate, and rows must not shift under a render or a cursor."""
+        return self._rows
+
+    def _recount(self) -> int:
         ix = self.index
         if ix.complete:
-            return ix.line_count
-        return max(ix.line_count + len(self._tail), ix.estimated_line_count())
+            self._tail = []
+            self._rows = ix.line_count
+        else:
+            self._rows = max(ix.line_count + len(self._tail), ix.estimated_line_count())
+        return self._rows
 
     def row_line(self, row: int) -> int | None:
         """The exact 0-based line number of ``row``, or None when it is not known yet."""
@@ -102,15 +112,16 @@ class LineList(ScrollView, can_focus=True):
             return ix.span(row)
         if ix.complete:
             return None
-        tail_start = self.row_count - len(self._tail)
-        if row >= tail_start:
-            return self._tail[row - tail_start]
+        k = row - (self._rows - len(self._tail))
+        if 0 <= k < len(self._tail):
+            return self._tail[k]
         return None
 
     def load_tail(self, rows: int) -> None:
         """Read the last lines backwards so End works before the index is complete."""
         if not self.index.complete:
             self._tail = self.index.tail(rows)
+        self._recount()
 
     def set_index(self, index: LineIndex) -> None:
         """Swap in a re-opened file (after a rewrite or replacement)."""
@@ -134,9 +145,7 @@ class LineList(ScrollView, can_focus=True):
 
     def index_changed(self) -> None:
         """Called when the index grew or completed: resize, and keep the cursor anchored."""
-        if self.index.complete:
-            self._tail = []
-        rows = self.row_count
+        rows = self._recount()
         self._cache.clear()
         self.virtual_size = Size(self.size.width, rows)
         if (self.follow or self._anchor_end) and rows:
@@ -197,8 +206,10 @@ class LineList(ScrollView, can_focus=True):
     def action_last(self) -> None:
         if not self.index.complete:
             self.load_tail(max(self.size.height, 1) * 2)
-            self.virtual_size = Size(self.size.width, self.row_count)
-            self._cache.clear()
+        else:
+            self._recount()
+        self.virtual_size = Size(self.size.width, self.row_count)
+        self._cache.clear()
         self._anchor_end = True
         self.cursor = self.row_count - 1
         self.scroll_to(
