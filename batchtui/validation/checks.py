@@ -93,58 +93,99 @@ class RequestChecker:
         custom_id = obj.get("custom_id", _MISSING)
         valid_id: str | None = None
         if custom_id is _MISSING:
-            add(out, line, "missing_required_parameter",
-                "Missing required parameter: 'custom_id'.", "custom_id")
+            add(
+                out,
+                line,
+                "missing_required_parameter",
+                "Missing required parameter: 'custom_id'.",
+                "custom_id",
+            )
         elif type(custom_id) is not str:
-            add(out, line, "invalid_type",
+            add(
+                out,
+                line,
+                "invalid_type",
                 f"custom_id must be a string, not {kind(custom_id)} ({quote(custom_id)}).",
                 "custom_id",
-                'Quote it: "custom_id": "17".' if type(custom_id) is int else None)
+                'Quote it: "custom_id": "17".' if type(custom_id) is int else None,
+            )
         elif not custom_id:
             add(out, line, "empty_custom_id", "custom_id is empty.", "custom_id")
         elif len(custom_id) > F.MAX_CUSTOM_ID:
-            add(out, line, "custom_id_too_long",
-                f"custom_id has {len(custom_id):,} characters; keep it at most "
-                f"{F.MAX_CUSTOM_ID}.", "custom_id")
+            add(
+                out,
+                line,
+                "custom_id_too_long",
+                f"custom_id has {len(custom_id):,} characters; keep it at most {F.MAX_CUSTOM_ID}.",
+                "custom_id",
+            )
         else:
             valid_id = custom_id
 
         method = obj.get("method", _MISSING)
         if method is _MISSING:
-            add(out, line, "missing_required_parameter",
-                "Missing required parameter: 'method'.", "method")
+            add(
+                out,
+                line,
+                "missing_required_parameter",
+                "Missing required parameter: 'method'.",
+                "method",
+            )
         elif type(method) is not str:
-            add(out, line, "invalid_type",
-                f"method must be a string, not {kind(method)}.", "method")
+            add(
+                out, line, "invalid_type", f"method must be a string, not {kind(method)}.", "method"
+            )
         elif method != "POST":
-            add(out, line, "invalid_method",
-                f"method is {quote(method)}; batch requests must use \"POST\".", "method",
-                "Write it in capitals: \"POST\"." if method.upper() == "POST" else None)
+            add(
+                out,
+                line,
+                "invalid_method",
+                f'method is {quote(method)}; batch requests must use "POST".',
+                "method",
+                'Write it in capitals: "POST".' if method.upper() == "POST" else None,
+            )
 
         url = obj.get("url", _MISSING)
         endpoint: str | None = None  # whose body rules apply
         url_key: str | None = None  # what counts towards the majority url
         if url is _MISSING:
-            add(out, line, "missing_required_parameter",
-                "Missing required parameter: 'url'.", "url")
+            add(
+                out, line, "missing_required_parameter", "Missing required parameter: 'url'.", "url"
+            )
         elif type(url) is not str:
             add(out, line, "invalid_type", f"url must be a string, not {kind(url)}.", "url")
         elif url in self._endpoints:
             endpoint = url_key = url
         else:
             hint, endpoint = self._url_hint(url)
-            add(out, line, "invalid_url",
-                f"url {quote(url)} is not a Batch API endpoint.", "url", hint)
+            add(
+                out,
+                line,
+                "invalid_url",
+                f"url {quote(url)} is not a Batch API endpoint.",
+                "url",
+                hint,
+            )
 
         body = obj.get("body", _MISSING)
         model: str | None = None
         inputs = 0
         if body is _MISSING:
-            add(out, line, "missing_required_parameter",
-                "Missing required parameter: 'body'.", "body")
+            add(
+                out,
+                line,
+                "missing_required_parameter",
+                "Missing required parameter: 'body'.",
+                "body",
+            )
         elif type(body) is not dict:
-            add(out, line, "invalid_type",
-                f"body must be an object (the endpoint's request), not {kind(body)}.", "body")
+            add(
+                out,
+                line,
+                "invalid_type",
+                f"body must be an object (the endpoint's request), not {kind(body)}.",
+                "body",
+            )
         else:
             model, inputs = self._check_body(body, endpoint, line, out)
         return valid_id, url_key, model, inputs
@@ -156,9 +197,15 @@ class RequestChecker:
             hint = f"Did you mean {suggestion!r}?"
         elif key == "model" or (isinstance(obj.get("body"), dict) and key in _BODY_WORDS):
             hint = f"Move {quote(key)} inside body."
-        add(out, line, "unknown_key",
+        add(
+            out,
+            line,
+            "unknown_key",
             f"Unknown top-level key {quote(key)}; a request line has custom_id, method, url "
-            "and body.", join("", key), hint)
+            "and body.",
+            join("", key),
+            hint,
+        )
 
     def _url_hint(self, url: str) -> tuple[str, str | None]:
         """(hint, endpoint whose body rules still apply) for a url that is not an endpoint."""
@@ -178,7 +225,9 @@ class RequestChecker:
         elif "://" in stripped:
             path = "/" + stripped.split("://", 1)[1].partition("/")[2].partition("?")[0]
             guess = next((e for e in endpoints if path.endswith(e)), None)
-            hint = "Use the path only" + (f": {guess!r}." if guess else ", e.g. '/v1/chat/completions'.")
+            hint = "Use the path only" + (
+                f": {guess!r}." if guess else ", e.g. '/v1/chat/completions'."
+            )
         else:
             normal = "/" + stripped.strip("/").lower()
             if not normal.startswith("/v1/"):
@@ -217,9 +266,14 @@ class RequestChecker:
         self, body: dict[str, Any], endpoint: str | None, line: int, out: list[Finding]
     ) -> tuple[str | None, int]:
         if body.get("stream") is True:
-            add(out, line, "streaming_unsupported",
-                "Streaming is not supported in the Batch API.", "body.stream",
-                'Remove "stream": true (or set it to false).')
+            add(
+                out,
+                line,
+                "streaming_unsupported",
+                "Streaming is not supported in the Batch API.",
+                "body.stream",
+                'Remove "stream": true (or set it to false).',
+            )
         spec = self._bodies.get(endpoint) if endpoint is not None else None
 
         model = body.get("model", _MISSING)
@@ -235,8 +289,13 @@ class RequestChecker:
             model = None
         elif type(model) is not str:
             if spec is None:
-                add(out, line, "invalid_type",
-                    f"model must be a string, not {kind(model)}.", "body.model")
+                add(
+                    out,
+                    line,
+                    "invalid_type",
+                    f"model must be a string, not {kind(model)}.",
+                    "body.model",
+                )
             model = None  # the parameter loop below reports the type
         elif not model:
             add(out, line, "invalid_request", "Model parameter is empty.", "body.model")
@@ -249,8 +308,13 @@ class RequestChecker:
         if not body.keys() >= params.required_set:
             for name in params.required:
                 if name not in body and name != "model":
-                    add(out, line, "invalid_request",
-                        f"{name.capitalize()} parameter is required.", "body." + name)
+                    add(
+                        out,
+                        line,
+                        "invalid_request",
+                        f"{name.capitalize()} parameter is required.",
+                        "body." + name,
+                    )
         for name, value in body.items():
             vs = keys.get(name)
             if vs is None:
@@ -259,18 +323,27 @@ class RequestChecker:
                 continue
             t = type(value)
             if vs.types is not None and t not in vs.types:
-                add(out, line, "invalid_type",
+                add(
+                    out,
+                    line,
+                    "invalid_type",
                     f"Invalid type for 'body.{name}': expected {vs.expected}, but got "
-                    f"{kind(value)}.", "body." + name)
+                    f"{kind(value)}.",
+                    "body." + name,
+                )
                 continue
             if vs.plain:
                 continue
             if vs.enum is not None and value not in vs.enum:
                 if not (value is True and name == "stream"):
-                    add(out, line, "invalid_value",
+                    add(
+                        out,
+                        line,
+                        "invalid_value",
                         f"Invalid value for 'body.{name}': {quote(value)}. Supported values "
                         f"are: {F.quote_list(sorted(v for v in vs.enum if v is not None))}.",
-                        "body." + name)
+                        "body." + name,
+                    )
                 continue
             bounds = vs.bounds
             if bounds is not None and (t is int or t is float):
@@ -279,9 +352,13 @@ class RequestChecker:
                     self._range(name, value, bounds, line, out)
             elif vs.max_len is not None and (t is str or t is list) and len(value) > vs.max_len:
                 what = "characters" if t is str else "items"
-                add(out, line, "value_out_of_range",
-                    f"body.{name} has {len(value):,} {what}; at most {vs.max_len} "
-                    "are allowed.", "body." + name)
+                add(
+                    out,
+                    line,
+                    "value_out_of_range",
+                    f"body.{name} has {len(value):,} {what}; at most {vs.max_len} are allowed.",
+                    "body." + name,
+                )
             if vs.deep and (t is dict or t is list):
                 self._value(value, vs, "body." + name, line, out)
 
@@ -303,16 +380,25 @@ class RequestChecker:
         self, endpoint: str, name: str, params: F.ObjectSpec, line: int, out: list[Finding]
     ) -> None:
         if endpoint == "/v1/responses" and name == "response_format":
-            add(out, line, "response_format_moved",
+            add(
+                out,
+                line,
+                "response_format_moved",
                 "response_format is not a /v1/responses parameter; structured output goes "
-                "in text.format.", "body.response_format",
-                'Write "text": {"format": {...}} with the same schema object.')
+                "in text.format.",
+                "body.response_format",
+                'Write "text": {"format": {...}} with the same schema object.',
+            )
             return
         moved = F.MOVED.get((endpoint, name))
         if moved is not None:
-            add(out, line, "unknown_parameter",
+            add(
+                out,
+                line,
+                "unknown_parameter",
                 f"Unknown parameter {quote(name)} for {endpoint}; use {moved} instead.",
-                join("body", name))
+                join("body", name),
+            )
             return
         self._unknown(name, params, "body", f" for {endpoint}", line, out)
 
@@ -321,8 +407,13 @@ class RequestChecker:
     ) -> None:
         suggestion = self._suggest(name, spec.names)
         tail = f"; did you mean {suggestion!r}?" if suggestion else "."
-        add(out, line, "unknown_parameter",
-            f"Unknown parameter {quote(name, 40)}{where}{tail}", join(path, name))
+        add(
+            out,
+            line,
+            "unknown_parameter",
+            f"Unknown parameter {quote(name, 40)}{where}{tail}",
+            join(path, name),
+        )
 
     def _range(
         self,
@@ -339,8 +430,13 @@ class RequestChecker:
             want = f"at most {hi}"
         else:
             want = f"between {lo} and {hi}"
-        add(out, line, "value_out_of_range",
-            f"body.{name} is {quote(value)}; it must be {want}.", "body." + name)
+        add(
+            out,
+            line,
+            "value_out_of_range",
+            f"body.{name} is {quote(value)}; it must be {want}.",
+            "body." + name,
+        )
 
     # -- nested values (messages, content parts, ...) ----------------------------------------
     # One call per object (message, content part), none per scalar: paths are built only for
@@ -365,12 +461,22 @@ class RequestChecker:
         for j, item in enumerate(value):
             t = type(item)
             if types is not None and t not in types:
-                add(out, line, "invalid_type",
+                add(
+                    out,
+                    line,
+                    "invalid_type",
                     f"Invalid type for '{path}[{j}]': expected {items.expected}, but got "
-                    f"{kind(item)}.", f"{path}[{j}]")
+                    f"{kind(item)}.",
+                    f"{path}[{j}]",
+                )
             elif enum is not None and item not in enum:
-                add(out, line, "invalid_value",
-                    f"Invalid value for '{path}[{j}]': {quote(item)}.", f"{path}[{j}]")
+                add(
+                    out,
+                    line,
+                    "invalid_value",
+                    f"Invalid value for '{path}[{j}]': {quote(item)}.",
+                    f"{path}[{j}]",
+                )
             elif t is dict:
                 if variants is not None:
                     tag = item.get(variants.key)
@@ -393,12 +499,22 @@ class RequestChecker:
         if spec is not None:
             self._object(obj, spec, path, line, out)
         elif tag is _MISSING:
-            add(out, line, "invalid_request",
-                f"Missing required parameter: '{path}.{key}'.", f"{path}.{key}")
+            add(
+                out,
+                line,
+                "invalid_request",
+                f"Missing required parameter: '{path}.{key}'.",
+                f"{path}.{key}",
+            )
         else:
-            add(out, line, "invalid_value",
+            add(
+                out,
+                line,
+                "invalid_value",
                 f"Invalid value for '{path}.{key}': {quote(tag)}. Supported values are: "
-                f"{variants.expected}.", f"{path}.{key}")
+                f"{variants.expected}.",
+                f"{path}.{key}",
+            )
 
     def _object(
         self,
@@ -415,8 +531,13 @@ class RequestChecker:
             here = path if index < 0 else f"{path}[{index}]"
             for name in spec.required:
                 if name not in obj:
-                    add(out, line, "invalid_request",
-                        f"Missing required parameter: '{here}.{name}'.", f"{here}.{name}")
+                    add(
+                        out,
+                        line,
+                        "invalid_request",
+                        f"Missing required parameter: '{here}.{name}'.",
+                        f"{here}.{name}",
+                    )
         keys = spec.keys
         for name, value in obj.items():
             vs = keys.get(name)
@@ -428,9 +549,14 @@ class RequestChecker:
             types = vs.types
             if types is not None and t not in types:
                 here = path if index < 0 else f"{path}[{index}]"
-                add(out, line, "invalid_type",
+                add(
+                    out,
+                    line,
+                    "invalid_type",
                     f"Invalid type for '{here}.{name}': expected {vs.expected}, but got "
-                    f"{kind(value)}.", f"{here}.{name}")
+                    f"{kind(value)}.",
+                    f"{here}.{name}",
+                )
                 continue
             if vs.plain:
                 continue
@@ -438,10 +564,14 @@ class RequestChecker:
             if enum is not None:
                 if value not in enum:
                     here = path if index < 0 else f"{path}[{index}]"
-                    add(out, line, "invalid_value",
+                    add(
+                        out,
+                        line,
+                        "invalid_value",
                         f"Invalid value for '{here}.{name}': {quote(value)}. Supported values "
                         f"are: {F.quote_list(sorted(v for v in enum if v is not None))}.",
-                        f"{here}.{name}")
+                        f"{here}.{name}",
+                    )
             elif vs.deep and (t is dict or t is list):
                 here = path if index < 0 else f"{path}[{index}]"
                 self._value(value, vs, f"{here}.{name}", line, out)
@@ -453,8 +583,13 @@ class RequestChecker:
     def _chat(self, body: dict[str, Any], model: str | None, line: int, out: list[Finding]) -> None:
         messages = body.get("messages")
         if type(messages) is list and not messages:
-            add(out, line, "invalid_request",
-                "Messages parameter must not be an empty list.", "body.messages")
+            add(
+                out,
+                line,
+                "invalid_request",
+                "Messages parameter must not be an empty list.",
+                "body.messages",
+            )
         if model is not None and "max_tokens" in body:
             reasoning = self._reasoning.get(model)
             if reasoning is None:
@@ -462,11 +597,15 @@ class RequestChecker:
                 if len(self._reasoning) < _CACHE_LIMIT:
                     self._reasoning[model] = reasoning
             if reasoning:
-                add(out, line, "max_tokens_reasoning_model",
+                add(
+                    out,
+                    line,
+                    "max_tokens_reasoning_model",
                     f"max_tokens is not supported with the reasoning model {quote(model)}.",
                     "body.max_tokens",
                     "Use max_completion_tokens; it also counts the reasoning tokens, so allow "
-                    "more than before.")
+                    "more than before.",
+                )
 
     def _embeddings(self, body: dict[str, Any], line: int, out: list[Finding]) -> int:
         """Check ``input`` and return how many embedding inputs it holds."""
@@ -474,44 +613,68 @@ class RequestChecker:
         t = type(value)
         if t is str:
             if not value:
-                add(out, line, "invalid_request",
-                    "input must not be an empty string.", "body.input")
+                add(
+                    out, line, "invalid_request", "input must not be an empty string.", "body.input"
+                )
             return 1
         if t is not list:
             return 0
         n = len(value)
         if n == 0:
-            add(out, line, "invalid_request",
-                "input must not be an empty array.", "body.input")
+            add(out, line, "invalid_request", "input must not be an empty array.", "body.input")
             return 0
         if n > F.MAX_EMBEDDING_ARRAY:
-            add(out, line, "invalid_request",
+            add(
+                out,
+                line,
+                "invalid_request",
                 f"input has {n:,} items; a request takes at most {F.MAX_EMBEDDING_ARRAY:,}.",
-                "body.input", "Spread the inputs over several requests.")
+                "body.input",
+                "Spread the inputs over several requests.",
+            )
         first = type(value[0])
         if first is int:  # one input given as token ids
             for j, item in enumerate(value):
                 if type(item) is not int:
-                    add(out, line, "invalid_type",
+                    add(
+                        out,
+                        line,
+                        "invalid_type",
                         f"Invalid type for 'body.input[{j}]': expected an integer (token id), "
-                        f"but got {kind(item)}.", f"body.input[{j}]")
+                        f"but got {kind(item)}.",
+                        f"body.input[{j}]",
+                    )
                     break
             return 1
         for j, item in enumerate(value):
             it = type(item)
             if it is str:
                 if not item:
-                    add(out, line, "invalid_request",
-                        f"body.input[{j}] is an empty string.", f"body.input[{j}]")
+                    add(
+                        out,
+                        line,
+                        "invalid_request",
+                        f"body.input[{j}] is an empty string.",
+                        f"body.input[{j}]",
+                    )
             elif it is list:
                 if not item or any(type(tok) is not int for tok in item):
-                    add(out, line, "invalid_type",
+                    add(
+                        out,
+                        line,
+                        "invalid_type",
                         f"Invalid type for 'body.input[{j}]': expected a non-empty array of "
-                        "token ids.", f"body.input[{j}]")
+                        "token ids.",
+                        f"body.input[{j}]",
+                    )
             else:
-                add(out, line, "invalid_type",
-                    f"Invalid type for 'body.input[{j}]': expected a string, but got "
-                    f"{kind(item)}.", f"body.input[{j}]")
+                add(
+                    out,
+                    line,
+                    "invalid_type",
+                    f"Invalid type for 'body.input[{j}]': expected a string, but got {kind(item)}.",
+                    f"body.input[{j}]",
+                )
         return n
 
     def _responses(self, body: dict[str, Any], line: int, out: list[Finding]) -> None:
@@ -522,8 +685,13 @@ class RequestChecker:
         for j, item in enumerate(value):
             path = f"body.input[{j}]"
             if type(item) is not dict:
-                add(out, line, "invalid_type",
-                    f"Invalid type for '{path}': expected an object, but got {kind(item)}.", path)
+                add(
+                    out,
+                    line,
+                    "invalid_type",
+                    f"Invalid type for '{path}': expected an object, but got {kind(item)}.",
+                    path,
+                )
                 continue
             tag = item.get("type")
             if "role" in item and (tag is None or tag == "message"):
@@ -534,21 +702,35 @@ class RequestChecker:
                 )
                 self._object(item, spec, path, line, out)
             elif tag is None:
-                add(out, line, "invalid_request",
+                add(
+                    out,
+                    line,
+                    "invalid_request",
                     f"Missing required parameter: '{path}.role' (a message) or '{path}.type'.",
-                    path)
+                    path,
+                )
             elif type(tag) is not str or tag not in f.responses_item_types:
-                add(out, line, "invalid_value",
-                    f"Invalid value for '{path}.type': {quote(tag)}.", f"{path}.type")
+                add(
+                    out,
+                    line,
+                    "invalid_value",
+                    f"Invalid value for '{path}.type': {quote(tag)}.",
+                    f"{path}.type",
+                )
 
 
 def _assistant_needs_content(obj: dict[str, Any], path: str, line: int, out: list[Finding]) -> None:
     """SDK: an assistant message's content is "Required unless tool_calls or function_call
     is specified"."""
     if obj.get("content") is None and not obj.get("tool_calls") and not obj.get("function_call"):
-        add(out, line, "invalid_request",
+        add(
+            out,
+            line,
+            "invalid_request",
             f"Missing required parameter: '{path}.content' (an assistant message needs content, "
-            "tool_calls or function_call).", f"{path}.content")
+            "tool_calls or function_call).",
+            f"{path}.content",
+        )
 
 
 _ENVELOPE_NAMES = tuple(sorted(F.ENVELOPE_KEYS))

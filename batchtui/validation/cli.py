@@ -66,14 +66,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     s.add_argument("file", metavar="FILE")
     s.add_argument(
-        "--max-requests", type=_positive_int, default=50_000, metavar="N",
+        "--max-requests",
+        type=_positive_int,
+        default=50_000,
+        metavar="N",
         help="requests (lines) per part (default: 50000)",
     )
     s.add_argument(
-        "--max-bytes", type=_size, default="200MB", metavar="SIZE",
+        "--max-bytes",
+        type=_size,
+        default="200MB",
+        metavar="SIZE",
         help="bytes per part; K/M/G are powers of 1024 (default: 200MB = 209715200 bytes)",
     )
-    s.add_argument("--out-dir", default=None, metavar="DIR", help="where to write (default: beside FILE)")
+    s.add_argument(
+        "--out-dir", default=None, metavar="DIR", help="where to write (default: beside FILE)"
+    )
     s.add_argument("--force", action="store_true", help="overwrite existing parts")
     s.set_defaults(handler=_split)
 

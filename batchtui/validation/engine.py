@@ -175,12 +175,21 @@ _BAD: Any = object()  # not JSON (already reported)
 _NOT_TEXT = (
     (b"\x1f\x8b", "gzip-compressed", "Decompress it first: gunzip -k FILE"),
     (b"PK\x03\x04", "a zip archive", "Extract the .jsonl file from it first."),
-    (b"\xff\xfe", "UTF-16 text (as PowerShell's > writes)",
-     "Re-encode it as UTF-8: iconv -f UTF-16 -t UTF-8 FILE > FILE.utf8.jsonl"),
-    (b"\xfe\xff", "UTF-16 text",
-     "Re-encode it as UTF-8: iconv -f UTF-16 -t UTF-8 FILE > FILE.utf8.jsonl"),
-    (b"", "binary (it contains NUL bytes)", "A batch input file is UTF-8 text, one JSON "
-     "request per line."),
+    (
+        b"\xff\xfe",
+        "UTF-16 text (as PowerShell's > writes)",
+        "Re-encode it as UTF-8: iconv -f UTF-16 -t UTF-8 FILE > FILE.utf8.jsonl",
+    ),
+    (
+        b"\xfe\xff",
+        "UTF-16 text",
+        "Re-encode it as UTF-8: iconv -f UTF-16 -t UTF-8 FILE > FILE.utf8.jsonl",
+    ),
+    (
+        b"",
+        "binary (it contains NUL bytes)",
+        "A batch input file is UTF-8 text, one JSON request per line.",
+    ),
 )
 
 
@@ -414,7 +423,9 @@ class Validator:
             self._find_crlf(start, end, content, out)
         # Keep the resident set small on big files (the pages stay in the page cache).
         nl = index.newline_offsets
-        index.release(nl[start - 1] + 1 if start else 0, nl[end - 1] if end - 1 < len(nl) else index.size)
+        index.release(
+            nl[start - 1] + 1 if start else 0, nl[end - 1] if end - 1 < len(nl) else index.size
+        )
         return True
 
     def _process(
@@ -425,9 +436,14 @@ class Validator:
         without, only report (for re-deriving a line's findings later)."""
         line = i + 1
         if i == 0 and data.startswith(F.BOM):
-            add(out, line, "utf8_bom",
-                "The file starts with a UTF-8 byte order mark (BOM).", None,
-                "Save the file as UTF-8 without BOM.")
+            add(
+                out,
+                line,
+                "utf8_bom",
+                "The file starts with a UTF-8 byte order mark (BOM).",
+                None,
+                "Save the file as UTF-8 without BOM.",
+            )
             data = data[3:]
         if self._whole is not None:
             # A pretty-printed document: its lines are fragments, reported once on line 1.
@@ -442,18 +458,23 @@ class Validator:
             if obj is _BLANK or obj is _SKIP:
                 return None, 0, 0, 0, False
             if obj is not _BAD:
-                add(out, line, "invalid_json_line",
-                    f"This line is JSON but not an object: found {kind(obj)}.", None,
+                add(
+                    out,
+                    line,
+                    "invalid_json_line",
+                    f"This line is JSON but not an object: found {kind(obj)}.",
+                    None,
                     "Each line must be one request object: "
-                    '{"custom_id": ..., "method": "POST", "url": ..., "body": {...}}.')
+                    '{"custom_id": ..., "method": "POST", "url": ..., "body": {...}}.',
+                )
             obj = None
         new_id: str | None = None
         uid = mid = inputs = 0
         if obj is not None:
             custom_id, url, model, inputs = self._checker.check(obj, line, out)
             if custom_id is not None:
-                first = self._ids.get(custom_id) if not record else self._ids.setdefault(
-                    custom_id, i
+                first = (
+                    self._ids.get(custom_id) if not record else self._ids.setdefault(custom_id, i)
                 )
                 if first is not None and first != i:
                     out.append(duplicate_finding(line, custom_id, first))
@@ -496,18 +517,28 @@ class Validator:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as err:
-            add(out, line, "invalid_utf8",
+            add(
+                out,
+                line,
+                "invalid_utf8",
                 f"This line has bytes that are not valid UTF-8 (the first at byte "
-                f"{err.start + 1:,} of the line).", None,
-                "Batch files must be UTF-8; re-encode the file (e.g. iconv -t UTF-8).")
+                f"{err.start + 1:,} of the line).",
+                None,
+                "Batch files must be UTF-8; re-encode the file (e.g. iconv -t UTF-8).",
+            )
             text = data.decode("utf-8", errors="replace")
         try:
             return json.loads(text, parse_constant=_reject_constant)
         except (ValueError, RecursionError):
             pass
-        add(out, line, "invalid_json_line",
-            f"This line is not parseable as valid JSON ({_describe_error(exc)}).", None,
-            _json_hint(stripped, exc.msg or ""))
+        add(
+            out,
+            line,
+            "invalid_json_line",
+            f"This line is not parseable as valid JSON ({_describe_error(exc)}).",
+            None,
+            _json_hint(stripped, exc.msg or ""),
+        )
         return _BAD
 
     def _decide_whole_file(self, first: bytes) -> None:
@@ -516,11 +547,15 @@ class Validator:
         self._whole_decided = True
         head = self.index.read(Span(0, min(self.index.size, 4096)))
         for magic, what, hint in _NOT_TEXT:
-            if (head.startswith(magic) if magic else b"\x00" in head):
+            if head.startswith(magic) if magic else b"\x00" in head:
                 self._whole = Finding(
-                    1, RULES["not_text"].severity, "not_text",
+                    1,
+                    RULES["not_text"].severity,
+                    "not_text",
                     f"The file is {what}, not UTF-8 JSONL text. Its lines are not reported "
-                    "one by one.", None, hint,
+                    "one by one.",
+                    None,
+                    hint,
                 )
                 return
         if first[:1] not in (b"{", b"["):
@@ -698,7 +733,8 @@ class Validator:
             batch = [
                 f
                 for f in batch
-                if f.code != "duplicate_custom_id" and not (had_crlf and f.code == "crlf_line_ending")
+                if f.code != "duplicate_custom_id"
+                and not (had_crlf and f.code == "crlf_line_ending")
             ]
             while k < len(dups) and (dups[k].line or 0) <= end:
                 batch.append(dups[k])
@@ -751,31 +787,57 @@ class Validator:
         out: list[Finding] = []
         size = self.index.size
         if self._requests == 0 and self._whole is None:
-            add(out, None, "empty_file",
-                "The file is empty." if size == 0 else "The file has no requests, only blank "
-                "lines.")
+            add(
+                out,
+                None,
+                "empty_file",
+                "The file is empty."
+                if size == 0
+                else "The file has no requests, only blank lines.",
+            )
         if size > F.MAX_FILE_BYTES:
-            add(out, None, "file_too_large",
+            add(
+                out,
+                None,
+                "file_too_large",
                 f"The file is {size / 1048576:,.1f} MB ({size:,} bytes); a batch input file "
-                f"may have at most 200 MB ({F.MAX_FILE_BYTES:,} bytes).", None,
-                "Split it: batchtui split FILE")
+                f"may have at most 200 MB ({F.MAX_FILE_BYTES:,} bytes).",
+                None,
+                "Split it: batchtui split FILE",
+            )
         if self._over_requests is not None:
-            add(out, None, "too_many_tasks",
+            add(
+                out,
+                None,
+                "too_many_tasks",
                 f"The file has {self._requests:,} requests; a batch takes at most "
                 f"{F.MAX_REQUESTS:,} (request {F.MAX_REQUESTS + 1:,} is on line "
-                f"{self._over_requests + 1:,}).", None, "Split it: batchtui split FILE")
+                f"{self._over_requests + 1:,}).",
+                None,
+                "Split it: batchtui split FILE",
+            )
         if self._over_inputs is not None:
-            add(out, None, "too_many_embedding_inputs",
+            add(
+                out,
+                None,
+                "too_many_embedding_inputs",
                 f"The embedding requests hold {self._inputs:,} inputs; a batch takes at most "
                 f"{F.MAX_EMBEDDING_INPUTS:,} (passed on line {self._over_inputs + 1:,}).",
-                None, "Split the file so each part has at most 50,000 inputs.")
+                None,
+                "Split the file so each part has at most 50,000 inputs.",
+            )
         return out
 
     def _no_final_newline(self) -> Finding:
         out: list[Finding] = []
-        add(out, self.index.line_count, "no_final_newline",
-            "The last line has no newline at its end.", None,
-            "Appending to the file would glue the next request onto this line.")
+        add(
+            out,
+            self.index.line_count,
+            "no_final_newline",
+            "The last line has no newline at its end.",
+            None,
+            "Appending to the file would glue the next request onto this line.",
+        )
         return out[0]
 
     def _mismatches(self, start: int, stop: int) -> Iterator[Finding]:
@@ -797,19 +859,29 @@ class Validator:
             u = url_ids[i - base]
             if check_urls and u and u != url_major:
                 out: list[Finding] = []
-                add(out, i + 1, "invalid_url",
+                add(
+                    out,
+                    i + 1,
+                    "invalid_url",
                     f"url {quote(urls.names[u])} differs from {quote(url_name)}, which "
                     f"{urls.counts[url_major]:,} of {total_urls:,} requests use; a batch has "
-                    "one endpoint.", "url")
+                    "one endpoint.",
+                    "url",
+                )
                 yield out[0]
             m = model_ids[i - base]
             if check_models and m and m != model_major:
                 out = []
-                add(out, i + 1, "model_mismatch",
+                add(
+                    out,
+                    i + 1,
+                    "model_mismatch",
                     f"model {quote(models.names[m])} differs from {quote(model_name)}, which "
                     f"{models.counts[model_major]:,} of {total_models:,} requests use; a "
-                    "batch file can only include requests to a single model.", "body.model",
-                    "Move these lines to a file of their own.")
+                    "batch file can only include requests to a single model.",
+                    "body.model",
+                    "Move these lines to a file of their own.",
+                )
                 yield out[0]
 
     # -- re-deriving findings ----------------------------------------------------------------
@@ -855,17 +927,27 @@ class Validator:
 
 def _crlf_finding(line: int) -> Finding:
     out: list[Finding] = []
-    add(out, line, "crlf_line_ending",
-        "Lines end with CRLF (\\r\\n), the first here.", None,
-        "Harmless for OpenAI; convert with dos2unix if other tools choke on it.")
+    add(
+        out,
+        line,
+        "crlf_line_ending",
+        "Lines end with CRLF (\\r\\n), the first here.",
+        None,
+        "Harmless for OpenAI; convert with dos2unix if other tools choke on it.",
+    )
     return out[0]
 
 
 def duplicate_finding(line: int, custom_id: str, first: int) -> Finding:
     """``line`` 1-based, ``first`` 0-based (as stored)."""
     out: list[Finding] = []
-    add(out, line, "duplicate_custom_id",
-        f"custom_id {quote(custom_id)} is already used on line {first + 1:,}.", "custom_id")
+    add(
+        out,
+        line,
+        "duplicate_custom_id",
+        f"custom_id {quote(custom_id)} is already used on line {first + 1:,}.",
+        "custom_id",
+    )
     return out[0]
 
 

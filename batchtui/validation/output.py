@@ -33,7 +33,9 @@ def summary_line(snap: ReportSnapshot, shown: int, total: int) -> str:
         head += f" ({escape_controls(what)})"
     if snap.total == 0:
         return head + ": no problems found"
-    counts = f"{_plural(snap.errors, 'error')}, {_plural(snap.warnings, 'warning')}, {snap.infos:,} info"
+    counts = (
+        f"{_plural(snap.errors, 'error')}, {_plural(snap.warnings, 'warning')}, {snap.infos:,} info"
+    )
     if shown < total:
         counts += f" ({total - shown:,} not shown)"
     return f"{head}: {counts}"

@@ -66,19 +66,36 @@ def validate_parallel(
     index = LineIndex(path)
     validator = Validator(index)
     if not index.scan(cancelled=cancelled):
-        return _check(validator, RunStatus.CANCELLED if cancelled and cancelled() else RunStatus.FILE_CHANGED)
+        return _check(
+            validator, RunStatus.CANCELLED if cancelled and cancelled() else RunStatus.FILE_CHANGED
+        )
     n = processes or default_processes()
-    if n < 2 or index.size < min_bytes or not index.ends_with_newline or not _first_line_is_json(index):
-        return _check(validator, validator.run(on_findings=on_findings, on_progress=on_progress, cancelled=cancelled))
+    if (
+        n < 2
+        or index.size < min_bytes
+        or not index.ends_with_newline
+        or not _first_line_is_json(index)
+    ):
+        return _check(
+            validator,
+            validator.run(on_findings=on_findings, on_progress=on_progress, cancelled=cancelled),
+        )
 
     bounds = _cut(index, n)
     with tempfile.TemporaryDirectory(prefix="batchtui-validate-") as tmp:
-        workers = [_Worker(index.path, a, b, Path(tmp) / f"part{k}.pickle") for k, (a, b) in enumerate(bounds[1:])]
+        workers = [
+            _Worker(index.path, a, b, Path(tmp) / f"part{k}.pickle")
+            for k, (a, b) in enumerate(bounds[1:])
+        ]
         try:
             for worker in workers:
                 worker.start()
             status = validator.run(
-                stop=bounds[0][1], finish=False, on_findings=on_findings, on_progress=on_progress, cancelled=cancelled
+                stop=bounds[0][1],
+                finish=False,
+                on_findings=on_findings,
+                on_progress=on_progress,
+                cancelled=cancelled,
             )
             if status is not RunStatus.DONE:
                 return _check(validator, status)
@@ -89,7 +106,11 @@ def validate_parallel(
                         return validator
                     # The worker failed: check its lines here.
                     status = validator.run(
-                        stop=worker.stop, finish=False, on_findings=on_findings, on_progress=on_progress, cancelled=cancelled
+                        stop=worker.stop,
+                        finish=False,
+                        on_findings=on_findings,
+                        on_progress=on_progress,
+                        cancelled=cancelled,
                     )
                     if status is not RunStatus.DONE:
                         return _check(validator, status)
@@ -98,7 +119,10 @@ def validate_parallel(
         finally:
             for worker in workers:
                 worker.stop_now()
-    return _check(validator, validator.run(on_findings=on_findings, on_progress=on_progress, cancelled=cancelled))
+    return _check(
+        validator,
+        validator.run(on_findings=on_findings, on_progress=on_progress, cancelled=cancelled),
+    )
 
 
 def _check(validator: Validator, status: RunStatus) -> Validator:
@@ -187,10 +211,13 @@ class _Worker:
                     end, rows = pickle.load(f)
                 except EOFError:
                     return
-                yield end, [
-                    Finding(line, severity[code], code, message, path, hint)
-                    for line, code, message, path, hint in rows
-                ]
+                yield (
+                    end,
+                    [
+                        Finding(line, severity[code], code, message, path, hint)
+                        for line, code, message, path, hint in rows
+                    ],
+                )
 
     def stop_now(self) -> None:
         if self._proc.is_alive():
@@ -217,7 +244,9 @@ def _work(path: str, start: int, stop: int, spool_path: str, conn: object) -> No
                 pickle.dump((progress.lines, pending[:]), spool, protocol=pickle.HIGHEST_PROTOCOL)
                 pending.clear()
 
-            status = validator.run(stop=stop, finish=False, on_findings=on_findings, on_progress=on_progress)
+            status = validator.run(
+                stop=stop, finish=False, on_findings=on_findings, on_progress=on_progress
+            )
         if status is not RunStatus.DONE or validator.next_line != stop:
             conn.send(("error", f"stopped: {status.value}"))  # type: ignore[attr-defined]
         else:

@@ -44,8 +44,70 @@ from batchtui.validation.engine import Validator  # noqa: E402
 LINES = 50_000
 TARGET_BYTES = 200_000_000
 MODEL = "gpt-4o-mini"
-_EN = ["the", "a", "of", "to", "and", "in", "is", "for", "on", "with", "that", "this", "batch", "request", "model", "summary", "translate", "explain", "customer", "order", "delivery", "invoice", "report", "meeting", "schedule", "weather", "city", "train", "flight", "data", "please", "briefly", "carefully", "first", "then", "finally", "because", "however", "service", "support", "refund"]
-_CJK = ["今日は晴れて暖かいです", "次の文を要約してください", "配送は遅れましたが品質は素晴らしい", "오늘", "서울은", "맑고", "따뜻합니다", "다음", "리뷰의", "감정을", "분류하세요", "고객", "문의에", "답변해", "주세요", "请把下面的句子翻译成英文", "数据文件处理结果报告", "会议明天上午九点开始", "谢谢"]
+_EN = [
+    "the",
+    "a",
+    "of",
+    "to",
+    "and",
+    "in",
+    "is",
+    "for",
+    "on",
+    "with",
+    "that",
+    "this",
+    "batch",
+    "request",
+    "model",
+    "summary",
+    "translate",
+    "explain",
+    "customer",
+    "order",
+    "delivery",
+    "invoice",
+    "report",
+    "meeting",
+    "schedule",
+    "weather",
+    "city",
+    "train",
+    "flight",
+    "data",
+    "please",
+    "briefly",
+    "carefully",
+    "first",
+    "then",
+    "finally",
+    "because",
+    "however",
+    "service",
+    "support",
+    "refund",
+]
+_CJK = [
+    "今日は晴れて暖かいです",
+    "次の文を要約してください",
+    "配送は遅れましたが品質は素晴らしい",
+    "오늘",
+    "서울은",
+    "맑고",
+    "따뜻합니다",
+    "다음",
+    "리뷰의",
+    "감정을",
+    "분류하세요",
+    "고객",
+    "문의에",
+    "답변해",
+    "주세요",
+    "请把下面的句子翻译成英文",
+    "数据文件处理结果报告",
+    "会议明天上午九点开始",
+    "谢谢",
+]
 
 
 def _text(rng: random.Random, target: int) -> str:
@@ -146,10 +208,11 @@ def validate_two_processes(path: Path) -> int:
     return snap.total
 
 
-def timed(fn: Callable[[Path], object], path: Path) -> float:
-    t = time.perf_counter()
+def timed(fn: Callable[[Path], object], path: Path) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of this process)."""
+    t, c = time.perf_counter(), time.process_time()
     fn(path)
-    return time.perf_counter() - t
+    return time.perf_counter() - t, time.process_time() - c
 
 
 def child_memory(path: Path, mode: str) -> tuple[int, int, int]:
@@ -217,19 +280,29 @@ def main() -> None:
         "validate, 1 thread": [],
         "validate, 2 processes": [],
     }
+    cpus: dict[str, list[float]] = {name: [] for name in runs}
     fns = [orjson_file_pass, orjson_index_pass, validate_one_thread, validate_two_processes]
     orjson_file_pass(path)  # warm the page cache
     for _ in range(args.repeats):
         for name, fn in zip(runs, fns, strict=True):
-            runs[name].append(timed(fn, path))
+            wall, cpu = timed(fn, path)
+            runs[name].append(wall)
+            cpus[name].append(cpu)
     ref = runs["orjson, file lines (reference)"]
+    ref_cpu = min(cpus["orjson, file lines (reference)"])
     mb = size / 1e6
-    print(f"\n{'':34} {'best':>8} {'median':>8} {'MB/s best':>10} {'x ref (best/median)':>20}")
+    print(
+        f"\n{'wall clock':34} {'best':>8} {'median':>8} {'MB/s best':>10} "
+        f"{'x ref best/median':>18} {'CPU best':>9} {'x ref CPU':>9}"
+    )
     for name, times in runs.items():
         best, med = min(times), statistics.median(times)
+        # CPU time of this process only: meaningless for the 2-process run.
+        cpu = min(cpus[name])
+        cpu_cols = f"{cpu:8.3f}s {ref_cpu / cpu:9.2f}" if "processes" not in name else ""
         print(
             f"{name:34} {best:7.3f}s {med:7.3f}s {mb / best:9.0f} "
-            f"{min(ref) / best:9.2f} / {statistics.median(ref) / med:.2f}"
+            f"{min(ref) / best:9.2f} / {statistics.median(ref) / med:.2f}   {cpu_cols}"
         )
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 

@@ -56,7 +56,10 @@ def test_text_format_and_exit_codes(good: Path, warn: Path, bad: Path, capsys) -
     assert lines[0].startswith(f"{bad}:2: error[streaming_unsupported]: ")
     assert f"{bad}:2: error[duplicate_custom_id]: custom_id 'a' is already used on line 1." in lines
     assert any(x.startswith(f"{bad}:3: error[invalid_json_line]: ") for x in lines)
-    assert lines[-1] == f"{bad}: 3 lines (/v1/chat/completions, gpt-4o-mini): 3 errors, 0 warnings, 0 info"
+    assert (
+        lines[-1]
+        == f"{bad}: 3 lines (/v1/chat/completions, gpt-4o-mini): 3 errors, 0 warnings, 0 info"
+    )
 
 
 def test_json_format(good: Path, bad: Path, capsys) -> None:
@@ -69,7 +72,9 @@ def test_json_format(good: Path, bad: Path, capsys) -> None:
     assert doc["model"] == "gpt-4o-mini"
     assert doc["summary"] == {"errors": 3, "warnings": 0, "info": 0}
     assert {(f["line"], f["code"]) for f in doc["findings"]} == {
-        (2, "streaming_unsupported"), (2, "duplicate_custom_id"), (3, "invalid_json_line")
+        (2, "streaming_unsupported"),
+        (2, "duplicate_custom_id"),
+        (3, "invalid_json_line"),
     }
     assert set(doc["findings"][0]) >= {"line", "severity", "code", "message", "path"}
 
@@ -89,14 +94,14 @@ def test_github_format(bad: Path, warn: Path, capsys) -> None:
     assert code == 1
     lines = out.splitlines()
     assert lines[0].startswith(f"::error file={bad},line=2,title=streaming_unsupported::")
-    assert any(x.startswith(f"::warning file={warn},line=1,title=unknown_parameter::") for x in lines)
+    assert any(
+        x.startswith(f"::warning file={warn},line=1,title=unknown_parameter::") for x in lines
+    )
 
 
 def test_github_escaping_and_control_characters(tmp_path: Path, capsys) -> None:
     # A custom_id with an escape sequence and a newline, and a file name with a comma.
-    path = write_lines(
-        tmp_path / "a,b.jsonl", [request("x\x1b[31m\n"), request("x\x1b[31m\n")]
-    )
+    path = write_lines(tmp_path / "a,b.jsonl", [request("x\x1b[31m\n"), request("x\x1b[31m\n")])
     code, out, _ = run(["validate", "--format", "github", str(path)], capsys)
     assert code == 1
     assert "\x1b" not in out
@@ -132,13 +137,18 @@ def test_rules_reference(capsys) -> None:
     assert {r["code"] for r in data} == set(RULES)
     assert all(r["source"] and r["why"] and r["what"] for r in data)
     code, out, _ = run(["rules", "--format", "markdown"], capsys)
-    assert out.startswith("# batchtui validation rules") and "| `streaming_unsupported` | error |" in out
+    assert (
+        out.startswith("# batchtui validation rules")
+        and "| `streaming_unsupported` | error |" in out
+    )
 
 
 def test_shipped_sample_files(capsys) -> None:
     for name in ("chat.jsonl", "embeddings.jsonl", "responses.jsonl"):
         assert run(["validate", str(EXAMPLES / name)], capsys)[0] == 0
-    code, out, _ = run(["validate", "--format", "json", str(EXAMPLES / "chat_mistakes.jsonl")], capsys)
+    code, out, _ = run(
+        ["validate", "--format", "json", str(EXAMPLES / "chat_mistakes.jsonl")], capsys
+    )
     assert code == 1
     codes = {(f["line"], f["code"]) for f in json.loads(out)["findings"]}
     assert codes == {
@@ -178,11 +188,15 @@ def test_subprocess_entry_point(bad: Path) -> None:
 
 def test_split_cli(tmp_path: Path, capsys) -> None:
     path = write_lines(tmp_path / "big.jsonl", [request(f"r{i}") for i in range(10)])
-    code, out, _ = run(["split", str(path), "--max-requests", "4", "--out-dir", str(tmp_path)], capsys)
+    code, out, _ = run(
+        ["split", str(path), "--max-requests", "4", "--out-dir", str(tmp_path)], capsys
+    )
     assert code == 0
     assert out.count("wrote ") == 3
     assert sorted(p.name for p in tmp_path.glob("big.part*.jsonl")) == [
-        "big.part001.jsonl", "big.part002.jsonl", "big.part003.jsonl"
+        "big.part001.jsonl",
+        "big.part002.jsonl",
+        "big.part003.jsonl",
     ]
     code, _, err = run(["split", str(path), "--max-requests", "4"], capsys)
     assert code == 2 and "already exists" in err

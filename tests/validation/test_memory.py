@@ -13,11 +13,22 @@ from tests.validation.helpers import line
 # Eight findings a line: type of custom_id, method, url, stream, temperature, empty messages,
 # unknown parameter, unknown top-level key.
 BAD = line(
-    {"custom_id": 7, "method": "GET", "url": "/v1/chat/completion", "extra": 1,
-     "body": {"model": "m", "messages": [], "stream": True, "temperature": 9, "max_toke": 1}}
+    {
+        "custom_id": 7,
+        "method": "GET",
+        "url": "/v1/chat/completion",
+        "extra": 1,
+        "body": {"model": "m", "messages": [], "stream": True, "temperature": 9, "max_toke": 1},
+    }
 )
-GOOD = line({"custom_id": "x", "method": "POST", "url": "/v1/chat/completions",
-             "body": {"model": "m", "messages": [{"role": "user", "content": "hi"}]}})
+GOOD = line(
+    {
+        "custom_id": "x",
+        "method": "POST",
+        "url": "/v1/chat/completions",
+        "body": {"model": "m", "messages": [{"role": "user", "content": "hi"}]},
+    }
+)
 
 
 def peak_bytes(path: Path) -> tuple[int, Validator]:

@@ -20,8 +20,11 @@ def build(path: Path, n: int = 900, crlf_from: int | None = None) -> Path:
         elif i % 5 == 0:
             obj = request(f"id-{i}", chat_body(model="gpt-4.1"))  # the minority model
         elif i % 31 == 7:
-            obj = request(f"emb-{i}", {"model": "text-embedding-3-small", "input": ["a"] * 40},
-                          url="/v1/embeddings")
+            obj = request(
+                f"emb-{i}",
+                {"model": "text-embedding-3-small", "input": ["a"] * 40},
+                url="/v1/embeddings",
+            )
         elif i % 43 == 11:
             rows.append(b"{broken")
             continue
@@ -37,7 +40,9 @@ def build(path: Path, n: int = 900, crlf_from: int | None = None) -> Path:
 
 
 @pytest.mark.parametrize("processes", [2, 3])
-def test_parallel_equals_single(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, processes: int) -> None:
+def test_parallel_equals_single(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, processes: int
+) -> None:
     monkeypatch.setattr(F, "MAX_REQUESTS", 700)  # passed in a later part
     monkeypatch.setattr(F, "MAX_EMBEDDING_INPUTS", 700)
     path = build(tmp_path / "a.jsonl", crlf_from=600)
@@ -52,15 +57,24 @@ def test_parallel_equals_single(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setattr(Validator, "_absorb", spy)
     seen: list[tuple[int, bool]] = []
     multi = validate_parallel(
-        path, processes=processes, min_bytes=0,
+        path,
+        processes=processes,
+        min_bytes=0,
         on_findings=lambda batch, file_level: seen.extend((f.line or 0, file_level) for f in batch),
     )
     assert len(absorbed) == processes - 1  # the workers' parts, not a fallback
     assert all_findings(multi) == all_findings(single)
     assert multi.report.snapshot() == single.report.snapshot()
     codes = {f.code for f in multi.iter_findings()}
-    assert {"duplicate_custom_id", "model_mismatch", "invalid_url", "too_many_tasks",
-            "too_many_embedding_inputs", "crlf_line_ending", "value_out_of_range"} <= codes
+    assert {
+        "duplicate_custom_id",
+        "model_mismatch",
+        "invalid_url",
+        "too_many_tasks",
+        "too_many_embedding_inputs",
+        "crlf_line_ending",
+        "value_out_of_range",
+    } <= codes
     # Streamed in line order, then the file-level findings.
     lines = [n for n, file_level in seen if not file_level]
     assert lines == sorted(lines)
@@ -74,7 +88,9 @@ def test_falls_back_to_one_process(tmp_path: Path) -> None:
     assert all_findings(v) == all_findings(validate(path).validator)
 
 
-def test_a_failing_worker_is_replaced_by_this_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failing_worker_is_replaced_by_this_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import batchtui.validation.parallel as parallel
 
     monkeypatch.setattr(parallel, "_work", _broken_work)

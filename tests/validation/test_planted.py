@@ -20,7 +20,9 @@ def check(run_codes: set[tuple[int | None, str]], expected: set[tuple[int | None
     COVERED.update(code for _, code in expected)
 
 
-def test_chat_file_with_every_line_and_envelope_rule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_chat_file_with_every_line_and_envelope_rule(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(F, "MAX_REQUESTS", 20)
     monkeypatch.setattr(F, "MAX_FILE_BYTES", 1000)
     good = request("req-01")
@@ -119,16 +121,56 @@ def test_chat_message_shapes(tmp_path: Path) -> None:
         request("1", body({"role": "tool", "content": "42"})),  # no tool_call_id
         request("2", body({"role": "assistant"})),  # no content/tool_calls
         request("3", body({"role": "user", "content": [{"type": "txt", "text": "x"}]})),
-        request("4", body({"role": "user", "content": [
-            {"type": "image_url", "image_url": {"url": "https://x/y.png", "detail": "huge"}}]})),
+        request(
+            "4",
+            body(
+                {
+                    "role": "user",
+                    "content": [
+                        {
+                            "type": "image_url",
+                            "image_url": {"url": "https://x/y.png", "detail": "huge"},
+                        }
+                    ],
+                }
+            ),
+        ),
         request("5", body({"role": "user", "content": 5})),
         request("6", body({"role": "user", "contents": "hi"})),  # typo: unknown + missing
         request("7", body({"content": "hi"})),  # no role
         request("8", body("just a string")),
-        request("9", body({"role": "system", "content": [{"type": "image_url", "image_url": {"url": "u"}}]})),
-        request("10", body({"role": "assistant", "content": None, "tool_calls": [{"id": "c", "type": "function", "function": {"name": "f", "arguments": "{}"}}]}),),
+        request(
+            "9",
+            body({"role": "system", "content": [{"type": "image_url", "image_url": {"url": "u"}}]}),
+        ),
+        request(
+            "10",
+            body(
+                {
+                    "role": "assistant",
+                    "content": None,
+                    "tool_calls": [
+                        {
+                            "id": "c",
+                            "type": "function",
+                            "function": {"name": "f", "arguments": "{}"},
+                        }
+                    ],
+                }
+            ),
+        ),
         request("11", body({"role": "tool", "content": "ok", "tool_call_id": "c"})),
-        request("12", body({"role": "user", "content": [{"type": "input_audio", "input_audio": {"data": "AAA", "format": "flac"}}]})),
+        request(
+            "12",
+            body(
+                {
+                    "role": "user",
+                    "content": [
+                        {"type": "input_audio", "input_audio": {"data": "AAA", "format": "flac"}}
+                    ],
+                }
+            ),
+        ),
     ]
     run = validate(write_lines(tmp_path / "msgs.jsonl", lines))
     got = {(f.line, f.code, f.path) for f in run.findings}
@@ -191,13 +233,28 @@ def test_responses_completions_moderations(tmp_path: Path) -> None:
         return request(cid, {"model": "gpt-4.1-mini", **body}, url="/v1/responses")
 
     lines = [
-        resp("1", input=[{"role": "user", "content": [{"type": "input_text", "text": "hi"},
-                                                      {"type": "input_image", "image_url": "u"}]}]),
+        resp(
+            "1",
+            input=[
+                {
+                    "role": "user",
+                    "content": [
+                        {"type": "input_text", "text": "hi"},
+                        {"type": "input_image", "image_url": "u"},
+                    ],
+                }
+            ],
+        ),
         resp("2", input=[{"role": "user", "content": [{"type": "text", "text": "hi"}]}]),
         resp("3", input=[{"type": "nonsense"}]),
         resp("4", input="hi", max_output_tokens=0, messages=[]),
-        resp("5", input=[{"role": "assistant", "content": [{"type": "output_text", "text": "ok"}]},
-                         {"type": "function_call_output", "call_id": "c", "output": "x"}]),
+        resp(
+            "5",
+            input=[
+                {"role": "assistant", "content": [{"type": "output_text", "text": "ok"}]},
+                {"type": "function_call_output", "call_id": "c", "output": "x"},
+            ],
+        ),
         request("6", {"model": "gpt-4.1-mini", "input": "x"}, url="/v1/responses", drop=()),
     ]
     run = validate(write_lines(tmp_path / "resp.jsonl", lines))
@@ -211,10 +268,15 @@ def test_responses_completions_moderations(tmp_path: Path) -> None:
     assert "use input instead" in moved.message
 
     comp = [
-        request("1", {"model": "gpt-3.5-turbo-instruct", "prompt": "Say hi"}, url="/v1/completions"),
+        request(
+            "1", {"model": "gpt-3.5-turbo-instruct", "prompt": "Say hi"}, url="/v1/completions"
+        ),
         request("2", {"model": "gpt-3.5-turbo-instruct"}, url="/v1/completions"),
-        request("3", {"model": "gpt-3.5-turbo-instruct", "prompt": "x", "best_of": 30},
-                url="/v1/completions"),
+        request(
+            "3",
+            {"model": "gpt-3.5-turbo-instruct", "prompt": "x", "best_of": 30},
+            url="/v1/completions",
+        ),
     ]
     run = validate(write_lines(tmp_path / "comp.jsonl", comp))
     assert {(f.line, f.code, f.path) for f in run.findings} == {
@@ -226,8 +288,11 @@ def test_responses_completions_moderations(tmp_path: Path) -> None:
         request("1", {"input": "text"}, url="/v1/moderations"),
         request("2", {"model": "omni-moderation-latest"}, url="/v1/moderations"),
         request("3", {"input": [{"type": "video", "url": "x"}]}, url="/v1/moderations"),
-        request("4", {"input": [{"type": "image_url", "image_url": {"url": "u"}}], "stream": True},
-                url="/v1/moderations"),
+        request(
+            "4",
+            {"input": [{"type": "image_url", "image_url": {"url": "u"}}], "stream": True},
+            url="/v1/moderations",
+        ),
     ]
     run = validate(write_lines(tmp_path / "mod.jsonl", mod))
     assert {(f.line, f.code, f.path) for f in run.findings} == {
@@ -264,11 +329,26 @@ def test_invalid_types_of_body_parameters(tmp_path: Path) -> None:
 
 
 def test_reasoning_model_names() -> None:
-    for name in ("o1", "o3-mini", "o4-mini-2025-04-16", "gpt-5", "gpt-5-mini", "gpt-5.1",
-                 "ft:o4-mini-2025-04-16:org::abc", "gpt-6-sol"):
+    for name in (
+        "o1",
+        "o3-mini",
+        "o4-mini-2025-04-16",
+        "gpt-5",
+        "gpt-5-mini",
+        "gpt-5.1",
+        "ft:o4-mini-2025-04-16:org::abc",
+        "gpt-6-sol",
+    ):
         assert F.is_reasoning_model(name), name
-    for name in ("gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-5-chat-latest", "gpt-5.2-chat-latest",
-                 "omni-moderation-latest", "my-o3-deployment"):
+    for name in (
+        "gpt-4o",
+        "gpt-4o-mini",
+        "gpt-4.1",
+        "gpt-5-chat-latest",
+        "gpt-5.2-chat-latest",
+        "omni-moderation-latest",
+        "my-o3-deployment",
+    ):
         assert not F.is_reasoning_model(name), name
 
 

@@ -12,26 +12,52 @@ from hypothesis import strategies as st
 from batchtui.jsonl.index import LineIndex
 from batchtui.validation.engine import RunStatus, Validator
 
-SETTINGS = settings(
-    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(
-    max_size=12
+scalars = (
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12)
 )
 json_values = st.recursive(
     scalars,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
     max_leaves=12,
 )
 # Values that hit the interesting branches more often than arbitrary JSON does.
 keys = st.sampled_from(
-    ["custom_id", "method", "url", "body", "model", "messages", "input", "role", "content",
-     "type", "text", "stream", "temperature", "max_tokens", "image_url", "tool_call_id", "x"]
+    [
+        "custom_id",
+        "method",
+        "url",
+        "body",
+        "model",
+        "messages",
+        "input",
+        "role",
+        "content",
+        "type",
+        "text",
+        "stream",
+        "temperature",
+        "max_tokens",
+        "image_url",
+        "tool_call_id",
+        "x",
+    ]
 )
 urls = st.sampled_from(
-    ["/v1/chat/completions", "/v1/embeddings", "/v1/responses", "/v1/completions",
-     "/v1/moderations", "/chat/completions", "/v1/images/edits", "nope", ""]
+    [
+        "/v1/chat/completions",
+        "/v1/embeddings",
+        "/v1/responses",
+        "/v1/completions",
+        "/v1/moderations",
+        "/chat/completions",
+        "/v1/images/edits",
+        "nope",
+        "",
+    ]
 )
 request_like = st.recursive(
     scalars | urls,
@@ -71,7 +97,12 @@ def test_random_bytes(data: bytes) -> None:
 
 
 @SETTINGS
-@given(st.lists(st.binary(max_size=60) | st.sampled_from([b"", b"{", b"[", b"\r", b"\xef\xbb\xbf{}"]), max_size=8))
+@given(
+    st.lists(
+        st.binary(max_size=60) | st.sampled_from([b"", b"{", b"[", b"\r", b"\xef\xbb\xbf{}"]),
+        max_size=8,
+    )
+)
 def test_random_lines(lines: list[bytes]) -> None:
     check_file(b"\n".join(lines))
 

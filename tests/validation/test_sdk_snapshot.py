@@ -23,15 +23,23 @@ def test_snapshot_matches_the_installed_sdk() -> None:
 
 def test_snapshot_has_what_the_rules_need() -> None:
     snap = sdk_snapshot.load()
-    assert {"/v1/chat/completions", "/v1/embeddings", "/v1/responses", "/v1/completions",
-            "/v1/moderations"} <= set(snap["batch_endpoints"])
+    assert {
+        "/v1/chat/completions",
+        "/v1/embeddings",
+        "/v1/responses",
+        "/v1/completions",
+        "/v1/moderations",
+    } <= set(snap["batch_endpoints"])
     chat = snap["bodies"]["/v1/chat/completions"]
     assert chat["required"] == ["messages", "model"]
     assert {"max_tokens", "max_completion_tokens", "temperature"} <= set(chat["keys"])
     roles = snap["chat_messages"]["variants"]["role"]
     assert set(roles) >= {"system", "user", "assistant", "tool", "developer"}
     assert "tool_call_id" in roles["tool"]["required"]
-    assert snap["bodies"]["/v1/embeddings"]["keys"]["encoding_format"]["enum"] == ["base64", "float"]
+    assert snap["bodies"]["/v1/embeddings"]["keys"]["encoding_format"]["enum"] == [
+        "base64",
+        "float",
+    ]
 
 
 def test_validating_does_not_import_openai() -> None:

@@ -20,9 +20,20 @@ def lines_of(paths: list[Path]) -> list[bytes]:
     return out
 
 
-@pytest.mark.parametrize(("max_requests", "max_bytes"), [(3, 10_000), (100, 700), (1, 10_000), (100, 10_000)])
-def test_parts_fit_the_limits_and_keep_every_line(tmp_path: Path, max_requests: int, max_bytes: int) -> None:
-    originals = [line(request(f"r{i}", {"model": "m", "messages": [{"role": "user", "content": "x" * (i * 7)}]})) for i in range(20)]
+@pytest.mark.parametrize(
+    ("max_requests", "max_bytes"), [(3, 10_000), (100, 700), (1, 10_000), (100, 10_000)]
+)
+def test_parts_fit_the_limits_and_keep_every_line(
+    tmp_path: Path, max_requests: int, max_bytes: int
+) -> None:
+    originals = [
+        line(
+            request(
+                f"r{i}", {"model": "m", "messages": [{"role": "user", "content": "x" * (i * 7)}]}
+            )
+        )
+        for i in range(20)
+    ]
     src = tmp_path / "in.jsonl"
     src.write_bytes(b"\n".join(originals) + b"\n")
     before = src.read_bytes()
