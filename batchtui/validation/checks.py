@@ -646,6 +646,7 @@ class RequestChecker:
                     )
                     break
             return 1
+        # Report the first bad item only: an array holds up to 2,048 of them.
         for j, item in enumerate(value):
             it = type(item)
             if it is str:
@@ -657,6 +658,7 @@ class RequestChecker:
                         f"body.input[{j}] is an empty string.",
                         f"body.input[{j}]",
                     )
+                    break
             elif it is list:
                 if not item or any(type(tok) is not int for tok in item):
                     add(
@@ -667,6 +669,7 @@ class RequestChecker:
                         "token ids.",
                         f"body.input[{j}]",
                     )
+                    break
             else:
                 add(
                     out,
@@ -675,6 +678,7 @@ class RequestChecker:
                     f"Invalid type for 'body.input[{j}]': expected a string, but got {kind(item)}.",
                     f"body.input[{j}]",
                 )
+                break
         return n
 
     def _responses(self, body: dict[str, Any], line: int, out: list[Finding]) -> None:
