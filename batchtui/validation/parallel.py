@@ -29,7 +29,7 @@ from pathlib import Path
 import orjson
 
 from batchtui.errors import UserError
-from batchtui.jsonl.index import LineIndex
+from batchtui.jsonl.index import LineIndex, Span
 from batchtui.validation.engine import (
     FindingsCallback,
     PartState,
@@ -41,6 +41,7 @@ from batchtui.validation.findings import Finding
 from batchtui.validation.rules import RULES
 
 MIN_PARALLEL_BYTES = 16 * 1024 * 1024
+FIRST_LINE_LIMIT = 64 * 1024 * 1024  # a longer first line: one process
 # A worker first scans the whole file for line offsets (~0.2 s/GB); give it a bit less work.
 WORKER_SHARE = 0.95
 
@@ -65,15 +66,11 @@ def validate_parallel(
     """
     index = LineIndex(path)
     validator = Validator(index)
-    if not index.scan(cancelled=cancelled):
-        return _check(
-            validator, RunStatus.CANCELLED if cancelled and cancelled() else RunStatus.FILE_CHANGED
-        )
     n = processes or default_processes()
     if (
         n < 2
         or index.size < min_bytes
-        or not index.ends_with_newline
+        or not _ends_with_newline(index)
         or not _first_line_is_json(index)
     ):
         return _check(
@@ -81,17 +78,26 @@ def validate_parallel(
             validator.run(on_findings=on_findings, on_progress=on_progress, cancelled=cancelled),
         )
 
-    bounds = _cut(index, n)
+    # Parts are cut at byte offsets, which every process turns into the same line numbers
+    # once it has indexed the file: so the workers start at once and index in parallel.
+    cuts = _cut_offsets(index.size, n)
+    spans = list(zip(cuts, [*cuts[1:], None], strict=True))
     with tempfile.TemporaryDirectory(prefix="batchtui-validate-") as tmp:
         workers = [
             _Worker(index.path, a, b, Path(tmp) / f"part{k}.pickle")
-            for k, (a, b) in enumerate(bounds[1:])
+            for k, (a, b) in enumerate(spans)
         ]
         try:
             for worker in workers:
                 worker.start()
+            if not index.scan(cancelled=cancelled):
+                return _check(
+                    validator,
+                    RunStatus.CANCELLED if cancelled and cancelled() else RunStatus.FILE_CHANGED,
+                )
+            stops = [line_at(index, offset) for offset in cuts] + [index.line_count]
             status = validator.run(
-                stop=bounds[0][1],
+                stop=stops[0],
                 finish=False,
                 on_findings=on_findings,
                 on_progress=on_progress,
@@ -99,23 +105,23 @@ def validate_parallel(
             )
             if status is not RunStatus.DONE:
                 return _check(validator, status)
-            for worker in workers:
+            for worker, stop in zip(workers, stops[1:], strict=True):
                 part = worker.result(cancelled)
-                if part is None:
-                    if cancelled is not None and cancelled():
-                        return validator
-                    # The worker failed: check its lines here.
-                    status = validator.run(
-                        stop=worker.stop,
-                        finish=False,
-                        on_findings=on_findings,
-                        on_progress=on_progress,
-                        cancelled=cancelled,
-                    )
-                    if status is not RunStatus.DONE:
-                        return _check(validator, status)
+                if part is not None and part.start == validator.next_line and part.end == stop:
+                    validator._absorb(part, worker.chunks(), on_findings, on_progress)
                     continue
-                validator._absorb(part, worker.chunks(), on_findings, on_progress)
+                if cancelled is not None and cancelled():
+                    return validator
+                # The worker failed (or saw another file): check its lines here.
+                status = validator.run(
+                    stop=stop,
+                    finish=False,
+                    on_findings=on_findings,
+                    on_progress=on_progress,
+                    cancelled=cancelled,
+                )
+                if status is not RunStatus.DONE:
+                    return _check(validator, status)
         finally:
             for worker in workers:
                 worker.stop_now()
@@ -131,10 +137,17 @@ def _check(validator: Validator, status: RunStatus) -> Validator:
     return validator
 
 
+def _ends_with_newline(index: LineIndex) -> bool:
+    return index.size > 0 and index.read(Span(index.size - 1, index.size)) == b"\n"
+
+
 def _first_line_is_json(index: LineIndex) -> bool:
-    data = index.line(0)
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
+    """Does line 1 parse? (If not, the file may be pretty-printed JSON, which only a
+    validator that sees line 1 can decide for all the others.) Read before indexing."""
+    end = index.find(b"\n", 0, min(index.size, FIRST_LINE_LIMIT))
+    if end < 0:
+        return False
+    data = index.read(Span(0, end)).removesuffix(b"\r").removeprefix(b"\xef\xbb\xbf")
     try:
         orjson.loads(data)
     except orjson.JSONDecodeError:
@@ -142,23 +155,23 @@ def _first_line_is_json(index: LineIndex) -> bool:
     return True
 
 
-def _cut(index: LineIndex, n: int) -> list[tuple[int, int]]:
-    """``n`` line ranges of about equal bytes (the workers' a little smaller)."""
-    nl = index.newline_offsets
-    lines = index.line_count
+def _cut_offsets(size: int, n: int) -> list[int]:
+    """Byte offsets where parts 2..n begin: about equal parts, the workers' a little smaller."""
     weights = [1.0] + [WORKER_SHARE] * (n - 1)
     total = sum(weights)
-    bounds: list[tuple[int, int]] = []
-    start = 0
+    offsets = []
     acc = 0.0
     for w in weights[:-1]:
         acc += w
-        offset = int(index.size * acc / total)
-        stop = min(lines, max(start + 1, bisect.bisect_left(nl, offset) + 1))
-        bounds.append((start, stop))
-        start = stop
-    bounds.append((start, lines))
-    return [(a, b) for a, b in bounds if b > a] or [(0, lines)]
+        offsets.append(int(size * acc / total))
+    return offsets
+
+
+def line_at(index: LineIndex, offset: int) -> int:
+    """The first line (0-based) that starts at or after byte ``offset`` of an indexed file."""
+    if offset <= 0:
+        return 0
+    return min(index.line_count, bisect.bisect_left(index.newline_offsets, offset - 1) + 1)
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -170,12 +183,10 @@ def _context() -> multiprocessing.context.BaseContext:
 
 
 class _Worker:
-    """One worker process checking lines [start, stop)."""
+    """One worker process checking the lines that start in bytes [start, stop)."""
 
-    def __init__(self, path: str, start: int, stop: int, spool: Path) -> None:
+    def __init__(self, path: str, start: int, stop: int | None, spool: Path) -> None:
         self.path = path
-        self.start_line = start
-        self.stop = stop
         self.spool = spool
         ctx = _context()
         self._recv, send = ctx.Pipe(duplex=False)
@@ -226,11 +237,16 @@ class _Worker:
         self._recv.close()
 
 
-def _work(path: str, start: int, stop: int, spool_path: str, conn: object) -> None:
-    """Worker process: check lines [start, stop), spool the findings, send the state."""
+def _work(
+    path: str, start_offset: int, stop_offset: int | None, spool_path: str, conn: object
+) -> None:
+    """Worker process: check the lines that start in bytes [start_offset, stop_offset), spool
+    the findings, send the state."""
     try:
         index = LineIndex(path)
         index.scan()
+        start = line_at(index, start_offset)
+        stop = index.line_count if stop_offset is None else line_at(index, stop_offset)
         validator = Validator(index, first_line=start)
         validator._dup_log = []
         validator._inputs_log = array("I")
