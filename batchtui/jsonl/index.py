@@ -36,6 +36,8 @@ from batchtui.errors import UserError
 NEWLINE = b"\n"
 # How many bytes one scan step covers before it publishes offsets and checks for cancel.
 SCAN_BATCH_BYTES = 16 * 1024 * 1024
+# Ranges at least this big are searched with numpy (see _find_newlines).
+NUMPY_MIN_BYTES = 1024 * 1024
 # How many bytes at the end of the scanned region are remembered to detect in-place rewrites.
 FINGERPRINT_BYTES = 4096
 
@@ -404,8 +406,10 @@ def _find_newlines(buf: mmap.mmap, start: int, stop: int) -> array:
     pure-Python loop) and the scan is about twice as fast. Without numpy, ``mmap.find`` in a
     loop does the same job.
     """
-    np = _numpy()
-    if np is not None and stop - start > 4096:
+    # Small ranges (the synchronous head scan before the first frame) stay in pure Python:
+    # importing numpy costs ~0.1 s, which only a real scan should pay, in its own thread.
+    np = _numpy() if stop - start >= NUMPY_MIN_BYTES else None
+    if np is not None:
         view = np.frombuffer(buf, dtype=np.uint8, count=stop - start, offset=start)
         hits = np.flatnonzero(view == 10)
         del view  # release the buffer export so the map can be dropped later

@@ -79,7 +79,7 @@ def summarize(data: bytes) -> tuple[str, str, str] | None:
     else:
         model = None
         text = _result_text(obj)
-    flat = " ".join((text or "").split())
+    flat = " ".join((text or "")[:2000].split())  # a row shows a screen width at most
     return (
         escape_controls(str(cid)),
         escape_controls(str(model)) if model is not None else "",

@@ -207,7 +207,7 @@ def test_numpy_and_plain_newline_search_agree(data: bytes) -> None:
     from batchtui.jsonl import index as index_module
 
     with tempfile.TemporaryFile() as f:
-        f.write(data + b"\n" * 5000)  # long enough for the numpy path
+        f.write(data + b"\n" * index_module.NUMPY_MIN_BYTES)  # long enough for the numpy path
         f.flush()
         mm = mmap_module.mmap(f.fileno(), 0, access=mmap_module.ACCESS_READ)
         size = len(mm)

@@ -80,6 +80,7 @@ class LineList(ScrollView, can_focus=True):
         self.follow = False  # keep the cursor on the last line as the file grows
         self._anchor_end = False  # the cursor is on the (estimated) last row: keep it there
         self._rows = 0
+        self._base_style: Style | None = None
         self._recount()
 
     # -- data model --------------------------------------------------------------------
@@ -229,13 +230,14 @@ class LineList(ScrollView, can_focus=True):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
+        self._base_style = None
         self._cache.clear()
 
     def render_line(self, y: int) -> Strip:
         row = int(self.scroll_offset.y) + y
         width = self.scrollable_content_region.width
         if row >= self.row_count or width <= 0:
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._base_style or self.rich_style)
         is_cursor = row == self.cursor
         key = (row, width, is_cursor)
         strip = self._cache.get(key)
@@ -247,7 +249,9 @@ class LineList(ScrollView, can_focus=True):
         return strip
 
     def _render_row(self, row: int, width: int, is_cursor: bool) -> Strip:
-        style = self.rich_style
+        if self._base_style is None:
+            self._base_style = self.rich_style  # ~1 ms to compute: once per style change
+        style = self._base_style
         gutter_style = style + self._component("line-list--gutter")
         if is_cursor:
             cursor_style = self._component("line-list--cursor")
@@ -279,7 +283,8 @@ class LineList(ScrollView, can_focus=True):
                 return Strip(segments + self._summary_segments(parts, avail, style), width)
         data = self.index.read(span, ROW_READ_CAP)
         text, _bad = safe_text(data)
-        cut = span.length > len(data) or cell_len(text) > avail
+        text, cut = text[: avail + 1], span.length > len(data) or len(text) > avail
+        cut = cut or cell_len(text) > avail
         body_width = avail - 1 if cut else avail
         body = set_cell_size(text, max(0, body_width))
         if self._highlight:
@@ -302,6 +307,7 @@ class LineList(ScrollView, can_focus=True):
             model_cell = set_cell_size(model, min(cell_len(model), 18)) + " "
             segments.append(Segment(model_cell, style + self._component("line-list--model")))
             rest -= cell_len(model_cell)
+        text = text[: rest + 1]  # a character is at least one cell: no need to measure more
         cut = cell_len(text) > rest
         body = set_cell_size(text, max(0, rest - 1 if cut else rest))
         if self._highlight:
