@@ -7,6 +7,10 @@ No Textual, no Rich, and no ``openai`` import at validate time (the SDK's facts 
     validator = Validator(index)
     validator.run(on_findings=..., on_progress=..., cancelled=...)   # in a worker thread
     validator.report.snapshot()                                        # counts, groups
+
+Also: :func:`batchtui.validation.parallel.validate_parallel` (headless, several processes),
+:func:`batchtui.validation.split.split_file` (parts that fit the limits),
+:func:`batchtui.validation.rules.reference` (the rules reference).
 """
 
 from batchtui.validation.engine import Progress, RunStatus, Validator

@@ -107,7 +107,7 @@ class RequestChecker:
                 "invalid_type",
                 f"custom_id must be a string, not {kind(custom_id)} ({quote(custom_id)}).",
                 "custom_id",
-                'Quote it: "custom_id": "17".' if type(custom_id) is int else None,
+                f'Quote it: "custom_id": "{custom_id}".' if type(custom_id) is int else None,
             )
         elif not custom_id:
             add(out, line, "empty_custom_id", "custom_id is empty.", "custom_id")
