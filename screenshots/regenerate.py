@@ -61,9 +61,26 @@ RESULTS_SAMPLE = {
 }
 
 SCENES: dict[str, Callable[[], Awaitable[None]]] = {
-    "browser": lambda: shoot(browser("batchtui/examples/chat.jsonl"), "browser", (120, 36), ["j", "j"]),
+    "validation": lambda: shoot(
+        browser("batchtui/examples/chat_mistakes.jsonl", validate=True),
+        "validation",
+        (120, 36),
+        ["right_square_bracket", "right_square_bracket"],
+    ),
+    "validation-report-80x24": lambda: shoot(
+        browser("batchtui/examples/chat_mistakes.jsonl", validate=True),
+        "validation-report-80x24",
+        (80, 24),
+        ["v"],
+    ),
+    "browser": lambda: shoot(
+        browser("batchtui/examples/chat.jsonl"), "browser", (120, 36), ["j", "j"]
+    ),
     "browser-80x24": lambda: shoot(
-        browser("batchtui/examples/chat.jsonl"), "browser-80x24", (80, 24), ["j", "j", "j", "j", "j"]
+        browser("batchtui/examples/chat.jsonl"),
+        "browser-80x24",
+        (80, 24),
+        ["j", "j", "j", "j", "j"],
     ),
     # ] four times: past the truncated and filtered answers to the rate-limited ticket-007.
     "results": lambda: shoot(

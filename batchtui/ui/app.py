@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import os
 from functools import partial
 from typing import Any, ClassVar
@@ -57,10 +58,14 @@ class BatchTUI(App[int]):
         self.notify_cmd = notify_cmd
         self.initial_mode = initial_mode or ("file" if index is not None else "batches")
         self.results_args: dict[str, Any] = {}
+        self.file_screen: FileScreen | None = None  # the File mode's screen, once built
 
     def _make_screen(self, mode: str) -> Screen[Any]:
         if mode == "file":
-            return FileScreen(self.index, start_line=self.start_line, follow=self.follow)
+            self.file_screen = FileScreen(
+                self.index, start_line=self.start_line, follow=self.follow
+            )
+            return self.file_screen
         if mode == "batches":
             from batchtui.ui.screens.batches import BatchesScreen
 
@@ -112,9 +117,26 @@ class BatchTUI(App[int]):
             )
 
     def action_submit_file(self) -> None:
-        from batchtui.ui.submit import start_submit
+        from batchtui.ui.submit import submit_flow
 
-        start_submit(self)
+        self.run_worker(submit_flow(self), group="submit", exclusive=True, exit_on_error=False)
+
+    async def get_service(self) -> Any:
+        """The API service, made on first use (``import openai`` runs off the UI thread).
+
+        Raises UserError with what to set when there is no API key.
+        """
+        service = self.services.get("service")
+        if service is None:
+            module = await asyncio.to_thread(importlib.import_module, "batchtui.api.service")
+            service = module.BatchService.from_env()
+            self.services["service"] = service
+        if not service.settings.api_key:
+            raise UserError(
+                "No API key. Set OPENAI_API_KEY (and OPENAI_BASE_URL for another provider or "
+                "a proxy), then press r. To look around without a key, run `batchtui demo`."
+            )
+        return service
 
     async def on_mount(self) -> None:
         for mode in ("file", "batches", "results"):

@@ -51,3 +51,32 @@ class SearchDone(Message):
         self.label = label
         self.line = line
         self.start = start
+
+
+class ValidatorReady(Message):
+    """A validator was made for ``index`` (in the validation thread)."""
+
+    def __init__(self, index: LineIndex, validator: object) -> None:
+        super().__init__()
+        self.index = index
+        self.validator = validator
+
+
+class ValidationProgress(Message):
+    """A fresh report snapshot; ``final`` when the run ended (done, cancelled or file changed)."""
+
+    def __init__(
+        self, index: LineIndex, snapshot: object, final: bool, status: object = None
+    ) -> None:
+        super().__init__()
+        self.index = index
+        self.snapshot = snapshot
+        self.final = final
+        self.status = status
+
+    def can_replace(self, message: Message) -> bool:
+        return (
+            isinstance(message, ValidationProgress)
+            and message.index is self.index
+            and not message.final
+        )

@@ -1,9 +1,90 @@
-"""Submitting the open file from the TUI: validate first, confirm, upload, create."""
+"""Submitting the open file from the TUI: validate first, confirm, then upload and create.
+
+A batch with a bad line fails as a whole after upload, so the file's validation report is the
+gate: errors refuse the submission unless the user insists.
+"""
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
 from typing import Any
 
+from batchtui.errors import UserError
+from batchtui.jsonl.text import escape_controls
+from batchtui.ui.screens.dialogs import ConfirmDialog, SubmitDialog
+from batchtui.ui.transcript import human_size
 
-def start_submit(app: Any) -> None:
-    app.notify("Submitting needs the validation engine (coming in this build).", severity="warning")
+# How long to wait for a running validation before giving up on a submission.
+VALIDATION_WAIT_SECONDS = 600
+
+
+async def _validated(app: Any, screen: Any) -> Any:
+    """The finished validation report of the open file, waiting for a running one."""
+    if screen.validator is None and not screen.validation_running:
+        screen.start_validation()
+    if screen.validation_running or screen.validation_snapshot is None:
+        app.notify("Validating the file before submitting it…", timeout=3)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + VALIDATION_WAIT_SECONDS
+    while screen.validation_running or screen.validation_snapshot is None:
+        if loop.time() > deadline:
+            return None
+        await asyncio.sleep(0.05)
+    snapshot = screen.validation_snapshot
+    return snapshot if snapshot.done else None
+
+
+async def submit_flow(app: Any) -> None:
+    screen = app.file_screen
+    if screen is None or screen.index is None:
+        app.notify("Open a file first: batchtui FILE.jsonl, then press u.", severity="warning")
+        return
+    path = screen.index.path
+    snapshot = await _validated(app, screen)
+    if snapshot is None:
+        app.notify("Validation did not finish; the file was not submitted.", severity="error")
+        return
+    warning = None
+    if snapshot.errors:
+        codes = ", ".join(g.code for g in snapshot.groups if g.severity.value == "error")
+        insist = await app.push_screen_wait(
+            ConfirmDialog(
+                f"{snapshot.errors:,} errors in this file",
+                f"The Batch API rejects the whole batch for one bad line ({codes}). Press v in "
+                "the File view to see them. Submit anyway?",
+                confirm="Submit anyway",
+            )
+        )
+        if not insist:
+            return
+        warning = f"Submitting despite {snapshot.errors:,} validation errors."
+    facts = [
+        ("file", path),
+        ("endpoint", snapshot.endpoint or "?"),
+        ("model", snapshot.model or "?"),
+        ("lines", f"{snapshot.lines_checked:,}"),
+        ("size", human_size(Path(path).stat().st_size)),
+        ("findings", f"{snapshot.errors:,} errors, {snapshot.warnings:,} warnings"),
+    ]
+    description = await app.push_screen_wait(SubmitDialog(facts, warning))
+    if description is None:
+        return
+    try:
+        service = await app.get_service()
+        submission = await service.submit(
+            path,
+            endpoint=snapshot.endpoint,
+            metadata={"description": description} if description else None,
+        )
+    except UserError as exc:
+        app.notify(escape_controls(exc.message), severity="error", timeout=10)
+        return
+    batch = submission.batch
+    app.notify(f"Submitted {escape_controls(batch.id)} ({batch.display_status}).", timeout=8)
+    if submission.warning:
+        app.notify(escape_controls(submission.warning), severity="warning", timeout=10)
+    await app.action_mode("batches")
+    batches = app.screen
+    if hasattr(batches, "poll_now"):
+        batches.poll_now()

@@ -7,6 +7,8 @@ never parsed as markup, and passed through :func:`escape_controls` first.
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -243,7 +245,9 @@ def escape_controls_keep_newlines(text: str) -> str:
     return "\n".join(escape_controls(line) for line in text.split("\n"))
 
 
-def render_line_detail(data: bytes, full_length: int, pretty: bool) -> RenderableType:
+def render_line_detail(
+    data: bytes, full_length: int, pretty: bool, marks: Sequence[str] = ()
+) -> RenderableType:
     """The detail pane's content for one line (``data`` may be a prefix of the line)."""
     more = full_length - len(data)
     if not pretty or more > 0:
@@ -276,5 +280,9 @@ def render_line_detail(data: bytes, full_length: int, pretty: bool) -> Renderabl
     if turns:
         parts.append(Group(*turns))
         parts.append(Text(""))
-    parts.append(pretty_json(obj))
+    body = pretty_json(obj)
+    for key in marks:
+        # Mark the field a finding points at, so the eye lands on it.
+        body.highlight_regex(rf'"{re.escape(key)}"(?=: )', "bold reverse red")
+    parts.append(body)
     return Group(*parts)

@@ -42,3 +42,17 @@ def test_help_80x24(snap_compare) -> None:
     assert snap_compare(
         browser("normal"), terminal_size=(80, 24), press=["question_mark"], run_before=_settle
     )
+
+
+def mistakes() -> BatchTUI:
+    return BatchTUI(LineIndex("batchtui/examples/chat_mistakes.jsonl"), validate=True)
+
+
+def test_validation_marks_80x24(snap_compare) -> None:
+    assert snap_compare(
+        mistakes(), terminal_size=(80, 24), press=["right_square_bracket"], run_before=_settle
+    )
+
+
+def test_validation_report_80x24(snap_compare) -> None:
+    assert snap_compare(mistakes(), terminal_size=(80, 24), press=["v"], run_before=_settle)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import importlib
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +18,7 @@ from textual.widgets import DataTable, Footer, Input, OptionList, ProgressBar, S
 from textual.widgets.option_list import Option
 
 from batchtui.api.eta import ThroughputTracker
+from batchtui.errors import UserError
 from batchtui.jsonl.text import escape_controls
 from batchtui.ui.format import duration, local_time, progress_bar, relative, status_text
 from batchtui.ui.widgets.bars import ModeBar
@@ -120,17 +119,7 @@ class BatchesScreen(Screen[None]):
         if self.service is not None:
             return self.service
         app: Any = self.app
-        service = app.services.get("service")
-        if service is None:
-            # `import openai` takes about a second: do it off the UI thread.
-            module = await asyncio.to_thread(importlib.import_module, "batchtui.api.service")
-            service = module.BatchService.from_env()
-            app.services["service"] = service
-        if not service.settings.api_key:
-            raise SetupError(
-                "No API key. Set OPENAI_API_KEY (and OPENAI_BASE_URL for another provider or "
-                "a proxy), then press r. To look around without a key, run `batchtui demo`."
-            )
+        service = await app.get_service()
         from batchtui.api.poller import BatchPoller
 
         self.service = service
@@ -150,7 +139,7 @@ class BatchesScreen(Screen[None]):
     async def _poll(self) -> None:
         try:
             await self._ensure_service()
-        except SetupError as exc:
+        except UserError as exc:
             self.setup_error = exc.message
             self._show_setup_error()
             return
@@ -557,8 +546,6 @@ class BatchesScreen(Screen[None]):
     @work(group="actions", exit_on_error=False)
     async def _cancel(self, batch_id: str) -> None:
         assert self.service is not None
-        from batchtui.errors import UserError
-
         try:
             view = await self.service.cancel(batch_id)
         except UserError as exc:
@@ -594,8 +581,6 @@ class BatchesScreen(Screen[None]):
     @work(group="download", exclusive=True, exit_on_error=False)
     async def _download(self, batch: BatchView, directory: Path, open_after: bool) -> None:
         assert self.service is not None
-        from batchtui.errors import UserError
-
         bar = self.query_one("#download-progress", ProgressBar)
         bar.display = True
         bar.update(total=None, progress=0)
@@ -641,8 +626,6 @@ class BatchesScreen(Screen[None]):
 
     @work(group="open-input", exclusive=True, exit_on_error=False)
     async def open_input(self, batch: BatchView, line: int | None) -> None:
-        from batchtui.errors import UserError
-
         try:
             path = await self._input_path(batch)
         except UserError as exc:
@@ -657,9 +640,3 @@ class BatchesScreen(Screen[None]):
     def action_submit(self) -> None:
         app: Any = self.app
         app.action_submit_file()
-
-
-class SetupError(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import shlex
+import subprocess
 import threading
 from pathlib import Path
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -11,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import ContentSwitcher, Footer
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from batchtui.errors import UserError
@@ -24,6 +28,7 @@ from batchtui.ui.widgets.bars import ModeBar, StatusBar
 from batchtui.ui.widgets.detail import DetailView
 from batchtui.ui.widgets.line_list import LineList
 from batchtui.ui.widgets.prompt import PromptBar
+from batchtui.ui.widgets.report import ReportView, severity_name, summary_text
 
 # Bytes indexed synchronously before the first frame (a few screenfuls of typical lines).
 HEAD_BYTES = 256 * 1024
@@ -46,6 +51,17 @@ class FileScreen(Screen[None]):
         Binding("s", "toggle_summary", "Rows: summary/raw", id="file.summary"),
         Binding("c", "copy_line", "Copy line", id="file.copy"),
         Binding("f", "toggle_follow", "Follow", id="file.follow"),
+        Binding("v", "toggle_report", "Report/detail", id="file.report"),
+        Binding("right_square_bracket", "next_finding(1)", "Next finding", id="file.next_finding"),
+        Binding(
+            "left_square_bracket",
+            "next_finding(-1)",
+            "Previous finding",
+            id="file.previous_finding",
+        ),
+        Binding("e", "edit", "Edit in $EDITOR", id="file.edit"),
+        Binding("u", "submit", "Submit as batch", id="file.submit"),
+        Binding("p", "split", "Split to fit limits", show=False, id="file.split"),
         Binding("tab", "switch_pane", "Switch pane", show=False, id="file.switch_pane"),
         Binding("escape", "cancel", "Cancel", show=False, id="file.cancel"),
     ]
@@ -62,6 +78,10 @@ class FileScreen(Screen[None]):
         self._search_status = ""
         self._notice = ""
         self._scan_worker: Worker[None] | None = None
+        self.validator: Any = None  # batchtui.validation.engine.Validator, made in a thread
+        self.validation_snapshot: Any = None
+        self.validation_running = False
+        self.validation_status: Any = None
 
     # -- layout ------------------------------------------------------------------------
 
@@ -71,7 +91,9 @@ class FileScreen(Screen[None]):
         with Vertical(id="file-body"):
             if self.index is not None:
                 yield LineList(self.index, id="lines")
-                yield DetailView(id="detail")
+                with ContentSwitcher(initial="detail", id="bottom"):
+                    yield DetailView(id="detail")
+                    yield ReportView(id="report")
         yield StatusBar(id="status")
         yield PromptBar(id="prompt")
 
@@ -146,6 +168,8 @@ class FileScreen(Screen[None]):
             return
         self._scan_done.set()
         self.line_list.index_changed()
+        if getattr(self.app, "validate", True):
+            self.start_validation()
         if self._start_line is not None:
             self.go_to_line(self._start_line)
             self._start_line = None
@@ -190,6 +214,10 @@ class FileScreen(Screen[None]):
         self.line_list.set_index(fresh)
         self.line_list.load_tail(max(self.size.height, 40) * 2)
         self.notify(notice, severity="warning")
+        self.workers.cancel_group(self, "validate")
+        self.validator = None
+        self.validation_snapshot = None
+        self.query_one(ReportView).reset(None)
         self.post_message(msg.FileReopened(fresh))
         self.start_scan()
 
@@ -197,9 +225,148 @@ class FileScreen(Screen[None]):
 
     @on(LineList.CursorMoved)
     def _on_cursor(self, event: LineList.CursorMoved) -> None:
-        lines = self.line_list
-        self.detail.show_line(lines.index, lines.row_span(event.row), lines.row_line(event.row))
+        self.show_detail()
         self.update_status()
+
+    def show_detail(self, force: bool = False) -> None:
+        lines = self.line_list
+        row = lines.cursor
+        line = lines.row_line(row)
+        self.detail.show_line(
+            lines.index, lines.row_span(row), line, force=force, findings=self.findings_at(line)
+        )
+
+    def findings_at(self, line: int | None) -> list[Any]:
+        """Findings of 0-based ``line`` (re-derived, so only once the validator is idle)."""
+        v = self.validator
+        if v is None or line is None or self.validation_running:
+            return []
+        if self.validation_snapshot is None or severity_at(v, line) is None:
+            return []
+        return v.findings_at(line + 1)
+
+    # -- validation --------------------------------------------------------------------
+
+    def start_validation(self) -> None:
+        if self.index is None:
+            return
+        self.validation_running = True
+        self._validate(self.index)
+
+    @work(thread=True, exclusive=True, group="validate", exit_on_error=False)
+    def _validate(self, index: LineIndex) -> None:
+        # Imported here: the validator and its SDK facts load off the UI thread.
+        from batchtui.validation.engine import Validator
+
+        worker = get_current_worker()
+        validator = self.validator
+        if validator is None or validator.index is not index:
+            validator = Validator(index)
+            self.post_message(msg.ValidatorReady(index, validator))
+
+        def progress(_p: object) -> None:
+            self.post_message(msg.ValidationProgress(index, validator.report.snapshot(), False))
+
+        status = validator.run(on_progress=progress, cancelled=lambda: worker.is_cancelled)
+        self.post_message(msg.ValidationProgress(index, validator.report.snapshot(), True, status))
+
+    @on(msg.ValidatorReady)
+    def _on_validator_ready(self, event: msg.ValidatorReady) -> None:
+        if event.index is not self.index:
+            return
+        self.validator = event.validator
+        self.query_one(ReportView).reset(event.validator)
+        validator = event.validator
+        self.line_list.set_mark_source(lambda line: _mark(validator, line))
+
+    @on(msg.ValidationProgress)
+    def _on_validation_progress(self, event: msg.ValidationProgress) -> None:
+        if event.index is not self.index:
+            return
+        self.validation_snapshot = event.snapshot
+        if event.final:
+            self.validation_running = False
+            self.validation_status = event.status
+        self.query_one(ReportView).update_snapshot(event.snapshot, not event.final)
+        self.line_list.clear_cache()
+        self.line_list.refresh()
+        if event.final:
+            self.show_detail(force=True)
+        self.update_status()
+
+    @on(ReportView.JumpTo)
+    def _on_jump(self, event: ReportView.JumpTo) -> None:
+        if event.finding.line is None:
+            self.notify(escape_controls(event.finding.message), title=event.finding.code)
+            return
+        self.query_one("#bottom", ContentSwitcher).current = "detail"
+        self.go_to_line(event.finding.line)
+        self.line_list.focus()
+
+    def action_toggle_report(self) -> None:
+        switcher = self.query_one("#bottom", ContentSwitcher)
+        if switcher.current == "report":
+            switcher.current = "detail"
+            self.line_list.focus()
+        else:
+            switcher.current = "report"
+            self.query_one(ReportView).tree.focus()
+
+    def action_next_finding(self, direction: int) -> None:
+        v = self.validator
+        lines = self.line_list
+        line = lines.row_line(lines.cursor)
+        if v is None or line is None:
+            return
+        target = v.report.next_marked(line + 1, forward=direction > 0)
+        if target is None:
+            self.notify(
+                "No more findings." if self.validation_snapshot else "Validation has not run yet."
+            )
+            return
+        self.go_to_line(target)
+
+    # -- editing and splitting ---------------------------------------------------------
+
+    def action_edit(self) -> None:
+        """Open $EDITOR at the current line; the watcher picks up the change on return."""
+        if self.index is None:
+            return
+        line = (self.line_list.row_line(self.line_list.cursor) or 0) + 1
+        command = editor_command(self.index.path, line)
+        try:
+            with self.app.suspend():
+                subprocess.run(command, check=False)
+        except Exception as exc:
+            self.notify(
+                f"Could not run the editor {escape_controls(command[0])}: {exc}", severity="error"
+            )
+            return
+        self.check_file()
+
+    def action_split(self) -> None:
+        if self.index is None:
+            return
+        self._split(self.index.path)
+
+    @work(thread=True, group="split", exit_on_error=False)
+    def _split(self, path: str) -> None:
+        from batchtui.validation.split import split_file
+
+        try:
+            parts = split_file(path)
+        except UserError as exc:
+            self.app.call_from_thread(self.notify, escape_controls(exc.message), severity="error")
+            return
+        names = ", ".join(Path(p.path).name for p in parts[:3]) + (" …" if len(parts) > 3 else "")
+        self.app.call_from_thread(
+            self.notify,
+            f"Wrote {len(parts)} part(s) that fit the limits: {escape_controls(names)}",
+            timeout=10,
+        )
+
+    def action_submit(self) -> None:
+        self.app.action_submit_file()  # type: ignore[attr-defined]
 
     def go_to_line(self, line_number: int) -> None:
         """Select 1-based ``line_number`` (clamped to the file)."""
@@ -407,9 +574,31 @@ class FileScreen(Screen[None]):
         status.set(left, right)
 
     def status_extra(self) -> Text | None:
-        """Hook for the validation summary (see the validation pane)."""
-        return None
+        if self.validation_snapshot is None:
+            return None
+        return summary_text(self.validation_snapshot, self.validation_running)
 
     def on_unmount(self) -> None:
         if self.index is not None:
             self.index.close()
+
+
+def severity_at(validator: Any, line: int) -> Any:
+    return validator.report.severity_at(line + 1)
+
+
+def _mark(validator: Any, line: int) -> str | None:
+    severity = validator.report.severity_at(line + 1)
+    return None if severity is None else severity_name(severity)
+
+
+def editor_command(path: str, line: int) -> list[str]:
+    """``$VISUAL``/``$EDITOR`` (default vi) with the right "open at line" spelling."""
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    argv = shlex.split(editor)
+    name = Path(argv[0]).name
+    if name in ("code", "code-insiders", "codium", "cursor"):
+        return [*argv, "--goto", f"{path}:{line}"]
+    if name in ("subl", "zed", "hx", "helix"):
+        return [*argv, f"{path}:{line}"]
+    return [*argv, f"+{line}", path]

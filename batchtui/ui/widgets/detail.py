@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Group
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from batchtui.jsonl import LineIndex, Span
+from batchtui.jsonl.text import escape_controls
 from batchtui.ui.transcript import DETAIL_PARSE_CAP, render_line_detail
+from batchtui.ui.widgets.report import SEVERITY_LOOK, severity_name
 
 
 class DetailView(VerticalScroll, can_focus=True):
@@ -23,7 +30,12 @@ class DetailView(VerticalScroll, can_focus=True):
         yield self._body
 
     def show_line(
-        self, index: LineIndex, span: Span | None, line: int | None, force: bool = False
+        self,
+        index: LineIndex,
+        span: Span | None,
+        line: int | None,
+        force: bool = False,
+        findings: Sequence[Any] = (),
     ) -> None:
         if span is None:
             self._shown = None
@@ -32,7 +44,7 @@ class DetailView(VerticalScroll, can_focus=True):
                 Text("Indexing… the line number is not known yet.", style="dim italic")
             )
             return
-        key = (span.start, span.end, id(index), self.pretty)
+        key = (span.start, span.end, id(index), self.pretty, len(findings))
         if key == self._shown and not force:
             return
         self._shown = key
@@ -40,10 +52,40 @@ class DetailView(VerticalScroll, can_focus=True):
         number = f"Line {line + 1:,}" if line is not None else "Line ?"
         mode = "pretty" if self.pretty else "raw"
         self.border_title = f"{number} · {span.length:,} bytes · {mode}"
-        self._body.update(render_line_detail(data, span.length, self.pretty))
+        body = render_line_detail(data, span.length, self.pretty, marks=field_keys(findings))
+        if findings:
+            body = Group(findings_block(findings), body)
+        self._body.update(body)
         self.scroll_home(animate=False)
 
     def clear(self, message: str) -> None:
         self._shown = None
         self.border_title = "Detail"
         self._body.update(Text(message, style="dim italic"))
+
+
+_LAST_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:\[\d+\])*$")
+
+
+def field_keys(findings: Sequence[Any]) -> list[str]:
+    """The JSON keys the findings point at (``body.messages[2].role`` -> ``role``)."""
+    keys = []
+    for f in findings:
+        if f.path:
+            m = _LAST_KEY.search(f.path)
+            if m and m.group(1) not in keys:
+                keys.append(m.group(1))
+    return keys
+
+
+def findings_block(findings: Sequence[Any]) -> Text:
+    text = Text()
+    for f in findings:
+        symbol, style = SEVERITY_LOOK.get(severity_name(f.severity), ("•", ""))
+        text.append(f"{symbol} {f.code}", style=style)
+        if f.path:
+            text.append(f" at {escape_controls(f.path)}", style="cyan")
+        text.append(f": {escape_controls(f.message)}\n")
+        if f.hint:
+            text.append(f"  hint: {escape_controls(f.hint)}\n", style="dim")
+    return text

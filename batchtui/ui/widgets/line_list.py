@@ -304,7 +304,8 @@ class LineList(ScrollView, can_focus=True):
         segments = [Segment(cid_cell, style + self._component("line-list--id"))]
         rest = avail - id_width
         if model and rest > 20:
-            model_cell = set_cell_size(model, min(cell_len(model), 18)) + " "
+            width = 12 if cell_len(model) <= 12 else 18  # two fixed widths keep columns aligned
+            model_cell = set_cell_size(model, width) + " "
             segments.append(Segment(model_cell, style + self._component("line-list--model")))
             rest -= cell_len(model_cell)
         text = text[: rest + 1]  # a character is at least one cell: no need to measure more

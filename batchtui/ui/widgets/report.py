@@ -1,0 +1,189 @@
+"""The validation report pane: progress, counts by severity, findings grouped by rule."""
+
+from __future__ import annotations
+
+from itertools import islice
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Static, Tree
+from textual.widgets.tree import TreeNode
+
+from batchtui.jsonl.text import escape_controls
+
+if TYPE_CHECKING:
+    from batchtui.validation.engine import Validator
+    from batchtui.validation.findings import Finding
+    from batchtui.validation.report import Group, ReportSnapshot
+
+SEVERITY_LOOK = {"error": ("✖", "bold red"), "warning": ("⚠", "yellow"), "info": ("ℹ", "cyan")}
+# Findings listed under a rule at a time; "more" loads the next page by re-checking lines.
+PAGE = 200
+
+
+def severity_name(severity: Any) -> str:
+    return getattr(severity, "value", str(severity))
+
+
+def finding_label(f: Finding, with_code: bool = False) -> Text:
+    symbol, style = SEVERITY_LOOK.get(severity_name(f.severity), ("•", ""))
+    text = Text()
+    text.append(f"line {f.line:,}  " if f.line is not None else "file  ", style="bold")
+    if with_code:
+        text.append(f"{symbol} {f.code}  ", style=style)
+    if f.path:
+        text.append(escape_controls(f.path) + "  ", style="cyan")
+    text.append(escape_controls(f.message))
+    return text
+
+
+def summary_text(snap: ReportSnapshot | None, running: bool) -> Text:
+    if snap is None:
+        return Text(" validation not started", style="dim")
+    text = Text(" ")
+    if snap.errors:
+        text.append(f"✖ {snap.errors:,} errors", style="bold red")
+    else:
+        text.append("✔ no errors", style="green")
+    text.append(f"  ⚠ {snap.warnings:,} warnings", style="yellow" if snap.warnings else "dim")
+    text.append(f"  ℹ {snap.infos:,}", style="cyan" if snap.infos else "dim")
+    if not snap.done:
+        pct = 100 * snap.bytes_checked // max(1, snap.total_bytes)
+        state = "validating" if running else "paused"
+        text.append(f"  {state} {pct}% ({snap.lines_checked:,} lines)", style="italic")
+    return text
+
+
+class ReportView(Vertical, can_focus=False):
+    """Groups are tree nodes; Enter on a finding asks the screen to jump to its line."""
+
+    class JumpTo(Message):
+        def __init__(self, finding: Finding) -> None:
+            super().__init__()
+            self.finding = finding
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.validator: Validator | None = None
+        self.snapshot: ReportSnapshot | None = None
+        self.running = False
+        self._groups: dict[str, TreeNode[Any]] = {}
+        self._shown: dict[str, int] = {}  # findings listed per code
+
+    def compose(self) -> ComposeResult:
+        yield Static(summary_text(None, False), id="report-summary", markup=False)
+        tree: Tree[Any] = Tree("findings", id="report-tree")
+        tree.show_root = False
+        tree.guide_depth = 2
+        yield tree
+
+    @property
+    def tree(self) -> Tree[Any]:
+        return self.query_one("#report-tree", Tree)
+
+    def reset(self, validator: Validator | None) -> None:
+        self.validator = validator
+        self.snapshot = None
+        self._groups.clear()
+        self._shown.clear()
+        self.tree.clear()
+        self.query_one("#report-summary", Static).update(summary_text(None, False))
+
+    def update_snapshot(self, snap: ReportSnapshot, running: bool) -> None:
+        self.snapshot = snap
+        self.running = running
+        self.query_one("#report-summary", Static).update(self._header(snap, running))
+        tree = self.tree
+        seen = set()
+        for group in snap.groups:
+            seen.add(group.code)
+            node = self._groups.get(group.code)
+            if node is None:
+                node = tree.root.add(self._group_label(group), data=("group", group.code))
+                self._groups[group.code] = node
+                self._shown[group.code] = 0
+            else:
+                node.set_label(self._group_label(group))
+            if self._shown[group.code] < len(group.examples) and not node.is_expanded:
+                self._fill(node, group)
+        for code in list(self._groups):
+            if code not in seen:  # e.g. a rule that no longer fires after an edit
+                self._groups.pop(code).remove()
+                self._shown.pop(code, None)
+
+    def _header(self, snap: ReportSnapshot, running: bool) -> Text:
+        text = summary_text(snap, running)
+        if snap.endpoint or snap.model:
+            text.append(
+                f"\n {escape_controls(snap.endpoint or '?')} · {escape_controls(snap.model or '?')}",
+                style="dim",
+            )
+        return text
+
+    @staticmethod
+    def _group_label(group: Group) -> Text:
+        symbol, style = SEVERITY_LOOK.get(severity_name(group.severity), ("•", ""))
+        text = Text(f"{symbol} ", style=style)
+        text.append(group.code, style=style)
+        text.append(f"  {group.count:,}", style="bold")
+        if group.lines and group.lines != group.count:
+            text.append(f" on {group.lines:,} lines", style="dim")
+        text.append(f"  {escape_controls(group.title)}", style="dim")
+        return text
+
+    def _fill(self, node: TreeNode[Any], group: Group) -> None:
+        """List the report's examples of a group (bounded), plus a 'more' node if needed."""
+        node.remove_children()
+        for f in group.examples:
+            node.add_leaf(finding_label(f), data=f)
+        self._shown[group.code] = len(group.examples)
+        self._add_more(node, group.code, group.count)
+
+    def _add_more(self, node: TreeNode[Any], code: str, count: int) -> None:
+        rest = count - self._shown[code]
+        if rest > 0:
+            node.add_leaf(
+                Text(f"… {rest:,} more (Enter lists {min(rest, PAGE):,})", style="dim italic"),
+                data=("more", code),
+            )
+
+    def _load_more(self, more: TreeNode[Any], code: str) -> None:
+        """Re-derive the next page of one rule's findings from the file (no findings list is
+        kept in memory, however many there are)."""
+        if self.validator is None or more.parent is None:
+            return
+        parent = more.parent
+        more.remove()
+        shown = self._shown[code]
+        listed = [c.data for c in parent.children if not isinstance(c.data, tuple)]
+        last = listed[-1].line if listed and listed[-1].line is not None else 0
+        # Resume after the last listed line instead of re-deriving everything before it.
+        page = list(islice(self.validator.iter_findings(code, start_line=last + 1), PAGE))
+        for f in page:
+            parent.add_leaf(finding_label(f), data=f)
+        self._shown[code] = shown + len(page)
+        group = next(
+            (g for g in (self.snapshot.groups if self.snapshot else ()) if g.code == code), None
+        )
+        if group is not None and page:
+            self._add_more(parent, code, group.count)
+
+    def on_tree_node_selected(self, event: Tree.NodeSelected[Any]) -> None:
+        event.stop()
+        data = event.node.data
+        if isinstance(data, tuple) and data[0] == "more":
+            self._load_more(event.node, data[1])
+        elif isinstance(data, tuple) and data[0] == "group":
+            pass  # the tree expands or collapses it by itself
+        elif data is not None:
+            self.post_message(self.JumpTo(data))
+
+    def first_finding_node(self) -> TreeNode[Any] | None:
+        for node in self.tree.root.children:
+            for child in node.children:
+                if not isinstance(child.data, tuple):
+                    return child
+        return None

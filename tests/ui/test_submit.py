@@ -1,0 +1,90 @@
+"""Submitting the open file: validated first, confirmed, then it shows up and finishes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from batchtui.api.config import ClientSettings
+from batchtui.api.records import RecordStore
+from batchtui.api.service import BatchService
+from batchtui.emulator import samples
+from batchtui.emulator.options import EmulatorOptions
+from batchtui.emulator.server import EmulatorServer
+from batchtui.jsonl import LineIndex
+from batchtui.ui.app import BatchTUI
+from batchtui.ui.screens.batches import BatchesScreen
+from batchtui.ui.screens.dialogs import ConfirmDialog, SubmitDialog
+from tests.ui.conftest import settle, wait_for
+
+START = 1_760_000_000.0
+
+
+@pytest.fixture
+async def emu(tmp_path: Path) -> AsyncIterator[EmulatorServer]:
+    options = EmulatorOptions(speed=0.0, seed=5, start_time=START, data_dir=tmp_path / "emu")
+    async with EmulatorServer(options) as server:
+        yield server
+
+
+@pytest.fixture
+async def service(emu: EmulatorServer, tmp_path: Path) -> AsyncIterator[BatchService]:
+    svc = BatchService(
+        ClientSettings(api_key="sk-test", base_url=emu.base_url, max_retries=0),
+        records=RecordStore(tmp_path / "records.json"),
+    )
+    yield svc
+    await svc.close()
+
+
+def app_for(path: Path, service: BatchService, emu: EmulatorServer) -> BatchTUI:
+    return BatchTUI(LineIndex(path), service=service, clock=emu.state.now, validate=True)
+
+
+async def test_submit_good_file_appears_completes_and_notifies(service, emu, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "good.jsonl"
+    path.write_bytes(samples.to_jsonl(list(samples.chat_requests(30, seed=2, prefix="g"))))
+    app = app_for(path, service, emu)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("u")
+        await wait_for(pilot, lambda: isinstance(app.screen, SubmitDialog), "the submit dialog")
+        await pilot.press(*"nightly run", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, BatchesScreen), "the dashboard")
+        await settle(pilot)
+        batches = await service.list_batches()
+        assert len(batches) == 1 and batches[0].description == "nightly run"
+        record = service.records.find(batches[0].id)
+        assert record is not None and record.input_path == str(path.resolve())
+        screen = app.screen
+        assert isinstance(screen, BatchesScreen)
+        assert screen.query_one("DataTable").row_count == 1
+        await emu.advance(48 * 3600)
+        await pilot.press("r")
+        await settle(pilot)
+        assert any(n.title == "Batch finished" for n in app._notifications)
+        assert "completed" in str(screen.query_one("DataTable").get_row_at(0)[1])
+
+
+async def test_file_with_errors_is_refused_unless_forced(service, emu, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "bad.jsonl"
+    rows = list(samples.chat_requests(5, seed=2, prefix="b"))
+    rows[2]["body"]["stream"] = True
+    path.write_bytes(samples.to_jsonl(rows))
+    app = app_for(path, service, emu)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("u")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the refusal")
+        await pilot.press("n")
+        await settle(pilot)
+        assert await service.list_batches() == []
+        await pilot.press("u")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the refusal")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, SubmitDialog), "the submit dialog")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert await service.list_batches() == []  # Escape in the dialog submits nothing
