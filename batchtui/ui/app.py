@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import importlib
 import os
+from collections.abc import Iterable
 from functools import partial
 from typing import Any, ClassVar
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
@@ -16,7 +17,7 @@ from batchtui.errors import UserError
 from batchtui.jsonl import LineIndex
 from batchtui.jsonl.text import escape_controls
 from batchtui.ui.screens.file import FileScreen
-from batchtui.ui.screens.help import HelpScreen
+from batchtui.ui.screens.help import HelpScreen, key_label
 
 
 class BatchTUI(App[int]):
@@ -151,6 +152,26 @@ class BatchTUI(App[int]):
     async def action_mode(self, mode: str) -> None:
         if self.current_mode != mode:
             await self.switch_mode(mode)
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Every key of the current screen as an "Area: action" command, then Textual's own."""
+        area = {"FileScreen": "File", "BatchesScreen": "Batches", "ResultsScreen": "Results"}.get(
+            type(screen).__name__, "View"
+        )
+        seen: set[str] = set()
+        for node, title in ((screen, area), (self, "App")):
+            for binding in _own_bindings(node):
+                if not binding.description or binding.action in seen:
+                    continue
+                seen.add(binding.action)
+                yield SystemCommand(
+                    f"{title}: {binding.description}",
+                    f"key: {key_label(binding.key)}",
+                    partial(self.run_action, binding.action, node),
+                )
+        for mode, label in (("file", "File"), ("batches", "Batches"), ("results", "Results")):
+            yield SystemCommand(f"Go to: {label}", "switch view", partial(self.action_mode, mode))
+        yield from super().get_system_commands(screen)
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):

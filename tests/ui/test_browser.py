@@ -233,3 +233,16 @@ async def test_end_while_scanning_never_crashes(make_app, tmp_path: Path) -> Non
         lines = app.screen.query_one(LineList)
         assert lines.index.complete and lines.cursor == 59_999
         assert "id-59999" in screen_text(app)
+
+
+async def test_command_palette_lists_screen_actions(make_app) -> None:
+    app = make_app(FIXTURES / "normal.jsonl")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "File: Go to line" in titles and "Go to: Batches" in titles
+        await pilot.press("ctrl+p")
+        await pilot.press(*"go to line", "enter")
+        await pilot.press(*"7", "enter")
+        await pilot.pause()
+        assert app.screen.query_one(LineList).cursor == 6
