@@ -60,7 +60,33 @@ RESULTS_SAMPLE = {
     "error_path": "batchtui/examples/results_errors.jsonl",
 }
 
+
+async def batches(name: str, size: tuple[int, int], keys: list[str]) -> None:
+    """The dashboard on the emulator seeded with every state (what `batchtui demo` shows)."""
+    import tempfile
+
+    from batchtui.api.config import ClientSettings
+    from batchtui.api.records import RecordStore
+    from batchtui.api.service import BatchService
+    from batchtui.emulator.demo import seed_demo
+    from batchtui.emulator.server import EmulatorServer
+
+    with tempfile.TemporaryDirectory() as tmp:
+        async with EmulatorServer(speed=0.0, seed=11) as emu:
+            await seed_demo(emu, seed=7)
+            await emu.advance(90)  # let the in-progress batches move between two polls
+            service = BatchService(
+                ClientSettings(api_key="demo", base_url=emu.base_url),
+                records=RecordStore(Path(tmp) / "records.json"),
+            )
+            app = BatchTUI(None, initial_mode="batches", service=service, clock=emu.state.now)
+            await shoot(app, name, size, keys)
+            await service.close()
+
+
 SCENES: dict[str, Callable[[], Awaitable[None]]] = {
+    "batches": lambda: batches("batches", (160, 50), ["j", "j"]),
+    "batches-80x24": lambda: batches("batches-80x24", (80, 24), []),
     "validation": lambda: shoot(
         browser("batchtui/examples/chat_mistakes.jsonl", validate=True),
         "validation",

@@ -204,7 +204,7 @@ class BatchesScreen(Screen[None]):
                 text.append("  ")
             if result.updated_at is not None:
                 text.append(
-                    f"updated {duration(self.clock() - result.updated_at)} ago", style="dim"
+                    f"updated {duration(self.wall_clock() - result.updated_at)} ago", style="dim"
                 )
             if self.next_poll_at is not None:
                 left = max(0.0, self.next_poll_at - self.wall_clock())
