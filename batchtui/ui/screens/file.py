@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, Footer
+from textual.widgets import ContentSwitcher
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from batchtui.errors import UserError
@@ -24,7 +24,7 @@ from batchtui.jsonl.search import Searcher, compile_needle, custom_id_pattern
 from batchtui.jsonl.text import escape_controls
 from batchtui.ui import messages as msg
 from batchtui.ui.transcript import human_size
-from batchtui.ui.widgets.bars import ModeBar, StatusBar
+from batchtui.ui.widgets.bars import KeyHints, ModeBar, StatusBar
 from batchtui.ui.widgets.detail import DetailView
 from batchtui.ui.widgets.line_list import LineList
 from batchtui.ui.widgets.prompt import PromptBar
@@ -32,6 +32,23 @@ from batchtui.ui.widgets.report import ReportView, severity_name, summary_text
 
 # Bytes indexed synchronously before the first frame (a few screenfuls of typical lines).
 HEAD_BYTES = 256 * 1024
+# The key line at the bottom, most useful first (it is cut to the terminal's width).
+KEY_HINTS = [
+    ("?", "Keys"),
+    (":", "Go to"),
+    ("/", "Search"),
+    ("v", "Report"),
+    ("]", "Next finding"),
+    ("i", "custom_id"),
+    ("e", "Edit"),
+    ("u", "Submit"),
+    ("s", "Rows"),
+    ("r", "Raw"),
+    ("c", "Copy"),
+    ("f", "Follow"),
+    ("2", "Batches"),
+    ("q", "Quit"),
+]
 # How often the file is checked for appends, rewrites and replacement (one stat call).
 WATCH_INTERVAL = 1.0
 # Largest line copied to the clipboard (OSC 52 payloads this big already strain terminals).
@@ -96,6 +113,7 @@ class FileScreen(Screen[None]):
                     yield ReportView(id="report")
         yield StatusBar(id="status")
         yield PromptBar(id="prompt")
+        yield KeyHints(KEY_HINTS, id="key-hints")
 
     @property
     def line_list(self) -> LineList:
@@ -106,8 +124,6 @@ class FileScreen(Screen[None]):
         return self.query_one(DetailView)
 
     def on_mount(self) -> None:
-        # The footer costs ~0.2 s to lay out; mount it after the first frame.
-        self.call_after_refresh(self._mount_footer)
         if self.index is None:
             self.query_one("#file-body").mount(
                 DetailView(id="detail"),
@@ -127,10 +143,6 @@ class FileScreen(Screen[None]):
         lines.index_changed()
         self.call_after_refresh(self._after_first_paint)
         self.update_status()
-
-    async def _mount_footer(self) -> None:
-        await self.mount(Footer())
-        self.refresh_bindings()
 
     def _after_first_paint(self) -> None:
         self.start_scan()

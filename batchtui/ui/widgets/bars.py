@@ -61,3 +61,28 @@ class StatusBar(Static):
         room = max(0, width - right.cell_len - 1)
         left.truncate(room, overflow="ellipsis", pad=True)
         self.update(Text.assemble(left, " ", right))
+
+
+class KeyHints(Static):
+    """A one-line list of the screen's main keys: a cheap stand-in for Textual's Footer, which
+    costs ~0.1-0.2 s to lay out and would delay the first frame of a large file."""
+
+    def __init__(self, bindings: list[tuple[str, str]], *, id: str | None = None) -> None:
+        super().__init__(id=id, markup=False)
+        self.bindings = bindings
+
+    def on_mount(self) -> None:
+        self._redraw()
+
+    def on_resize(self) -> None:
+        self._redraw()
+
+    def _redraw(self) -> None:
+        width = self.size.width or 80
+        text = Text()
+        for key, description in self.bindings:
+            piece = Text.assemble((f" {key} ", "bold reverse"), f" {description} ")
+            if text.cell_len + piece.cell_len > width:
+                break
+            text.append_text(piece)
+        self.update(text)
