@@ -28,7 +28,7 @@ from batchtui.ui.widgets.bars import KeyHints, ModeBar, StatusBar
 from batchtui.ui.widgets.detail import DetailView
 from batchtui.ui.widgets.line_list import LineList
 from batchtui.ui.widgets.prompt import PromptBar
-from batchtui.ui.widgets.report import ReportView, severity_name, summary_text
+from batchtui.ui.widgets.report import ReportView, plural, severity_name, summary_text
 
 # Bytes indexed synchronously before the first frame (a few screenfuls of typical lines).
 HEAD_BYTES = 256 * 1024
@@ -566,7 +566,7 @@ class FileScreen(Screen[None]):
         left.append(escape_controls(Path(index.path).name), style="bold")
         left.append(f"  {human_size(index.size)}  ")
         if self._scan_done.is_set() or index.complete:
-            left.append(f"{index.line_count:,} lines")
+            left.append(plural(index.line_count, "line"))
         else:
             pct = 100 * index.scanned_bytes // max(1, index.size)
             left.append(f"indexing {pct}%: {index.line_count:,} lines", style="yellow")

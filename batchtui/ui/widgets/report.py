@@ -40,15 +40,21 @@ def finding_label(f: Finding, with_code: bool = False) -> Text:
     return text
 
 
+def plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
 def summary_text(snap: ReportSnapshot | None, running: bool) -> Text:
     if snap is None:
         return Text(" validation not started", style="dim")
     text = Text(" ")
     if snap.errors:
-        text.append(f"✖ {snap.errors:,} errors", style="bold red")
+        text.append(f"✖ {plural(snap.errors, 'error')}", style="bold red")
     else:
         text.append("✔ no errors", style="green")
-    text.append(f"  ⚠ {snap.warnings:,} warnings", style="yellow" if snap.warnings else "dim")
+    text.append(
+        f"  ⚠ {plural(snap.warnings, 'warning')}", style="yellow" if snap.warnings else "dim"
+    )
     text.append(f"  ℹ {snap.infos:,}", style="cyan" if snap.infos else "dim")
     if not snap.done:
         pct = 100 * snap.bytes_checked // max(1, snap.total_bytes)
