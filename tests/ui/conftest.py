@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
 
+from batchtui.api.config import ClientSettings
+from batchtui.api.records import RecordStore
+from batchtui.api.service import BatchService
+from batchtui.emulator.options import EmulatorOptions
+from batchtui.emulator.server import EmulatorServer
 from batchtui.jsonl import LineIndex
 from batchtui.ui.app import BatchTUI
 
@@ -52,3 +57,27 @@ async def wait_for(pilot: Pilot[object], predicate: Callable[[], bool], what: st
         await pilot.pause()
         await asyncio.sleep(0)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+EMULATOR_START = 1_760_000_000.0  # a fixed emulated "now", so times on screen are stable
+
+
+@pytest.fixture
+async def emu(tmp_path: Path) -> AsyncIterator[EmulatorServer]:
+    """The emulator on an ephemeral 127.0.0.1 port, with a clock that moves only when told."""
+    options = EmulatorOptions(
+        speed=0.0, seed=3, start_time=EMULATOR_START, data_dir=tmp_path / "emu"
+    )
+    async with EmulatorServer(options) as server:
+        yield server
+
+
+@pytest.fixture
+async def service(emu: EmulatorServer, tmp_path: Path) -> AsyncIterator[BatchService]:
+    """The real service (AsyncOpenAI over HTTP) pointed at the emulator."""
+    svc = BatchService(
+        ClientSettings(api_key="sk-test", base_url=emu.base_url, max_retries=0),
+        records=RecordStore(tmp_path / "records.json"),
+    )
+    yield svc
+    await svc.close()

@@ -2,41 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
-
-from batchtui.api.config import ClientSettings
-from batchtui.api.records import RecordStore
 from batchtui.api.service import BatchService
 from batchtui.emulator import samples
-from batchtui.emulator.options import EmulatorOptions
 from batchtui.emulator.server import EmulatorServer
 from batchtui.jsonl import LineIndex
 from batchtui.ui.app import BatchTUI
 from batchtui.ui.screens.batches import BatchesScreen
 from batchtui.ui.screens.dialogs import ConfirmDialog, SubmitDialog
 from tests.ui.conftest import settle, wait_for
-
-START = 1_760_000_000.0
-
-
-@pytest.fixture
-async def emu(tmp_path: Path) -> AsyncIterator[EmulatorServer]:
-    options = EmulatorOptions(speed=0.0, seed=5, start_time=START, data_dir=tmp_path / "emu")
-    async with EmulatorServer(options) as server:
-        yield server
-
-
-@pytest.fixture
-async def service(emu: EmulatorServer, tmp_path: Path) -> AsyncIterator[BatchService]:
-    svc = BatchService(
-        ClientSettings(api_key="sk-test", base_url=emu.base_url, max_retries=0),
-        records=RecordStore(tmp_path / "records.json"),
-    )
-    yield svc
-    await svc.close()
 
 
 def app_for(path: Path, service: BatchService, emu: EmulatorServer) -> BatchTUI:
