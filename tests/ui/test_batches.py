@@ -188,3 +188,38 @@ async def test_no_api_key_explains_what_to_set(tmp_path) -> None:  # type: ignor
         await settle(pilot)
         assert "OPENAI_API_KEY" in poll_status(app.screen)
         assert "batchtui demo" in str(app.screen.query_one("#batch-detail-text", Static).render())
+
+
+async def test_open_results_of_a_finished_batch(service, emu, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from batchtui.ui.screens.results import ResultsScreen
+
+    monkeypatch.setenv("BATCHTUI_STATE_DIR", str(tmp_path / "state"))
+    done = await submit_sample(
+        service, tmp_path, "with-failures", n=40, **{"emulator.fail_fraction": "0.25"}
+    )
+    await emu.advance(48 * 3600)
+    app = dashboard(service, emu, tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ResultsScreen)
+        await settle(pilot)
+        assert screen.result is not None
+        counts = screen.result.counts()
+        batch = await service.retrieve(done)
+        assert counts["succeeded"] == batch.request_counts.completed
+        assert counts["failed"] + counts["expired"] == batch.request_counts.failed
+        assert counts["missing"] == 0
+
+
+async def test_unreachable_api_shows_the_reason_and_no_batch_is_failed(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    svc = BatchService(
+        ClientSettings(api_key="sk-test", base_url="http://127.0.0.1:9/v1", max_retries=0)
+    )
+    app = BatchTUI(None, initial_mode="batches", service=svc)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        status = poll_status(app.screen)
+        assert "stale since" in status and "127.0.0.1:9" in status
