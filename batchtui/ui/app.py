@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib
 import os
 from collections.abc import Iterable
@@ -130,6 +131,7 @@ class BatchTUI(App[int]):
         service = self.services.get("service")
         if service is None:
             module = await asyncio.to_thread(importlib.import_module, "batchtui.api.service")
+            quiet_gc()  # the SDK's thousands of classes are here to stay
             service = module.BatchService.from_env()
             self.services["service"] = service
         if not service.settings.api_key:
@@ -143,6 +145,7 @@ class BatchTUI(App[int]):
         for mode in ("file", "batches", "results"):
             self.add_mode(mode, partial(self._make_screen, mode))
         await self.switch_mode(self.initial_mode)
+        self.call_after_refresh(quiet_gc)
 
     async def on_unmount(self) -> None:
         service = self.services.get("service")
@@ -191,6 +194,17 @@ def _own_bindings(node: object) -> list[Binding]:
         if isinstance(b, Binding):
             out.append(b)
     return out
+
+
+def quiet_gc() -> None:
+    """Move everything alive after start-up out of the collector's sight and collect less often.
+
+    Measured: with keys held down, full collections over Textual's and the SDK's objects took
+    50-190 ms and caused most key presses slower than 100 ms; frozen, they take a fraction.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
 
 
 async def _run_notify_cmd(cmd: str, env: dict[str, str]) -> None:

@@ -44,6 +44,10 @@ async def settle(pilot: Pilot[object]) -> None:
     for _ in range(50):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
+        flush = getattr(pilot.app.screen, "flush_pending", None)
+        if flush is not None:
+            flush()  # postponed redraws (detail panes wait for the cursor to rest)
+            await pilot.pause()
         if not any(w.is_running for w in pilot.app.workers):
             return
     raise AssertionError("workers did not settle")

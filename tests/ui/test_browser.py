@@ -53,13 +53,13 @@ async def test_detail_follows_cursor_and_toggles_raw(make_app) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await pilot.press("j")
-        await pilot.pause()
+        await settle(pilot)
         detail = app.screen.query_one(DetailView)
         assert detail.border_title.startswith("Line 2 ")
         text = screen_text(app)
         assert "user: 日本語のテキストを翻訳してください。東京🗼" in text
         await pilot.press("r")
-        await pilot.pause()
+        await settle(pilot)
         assert "raw" in detail.border_title
 
 
@@ -187,11 +187,11 @@ async def test_user_content_is_not_markup_and_controls_are_escaped(make_app) -> 
         assert "[bold]not bold[/]" in text
         assert "\x1b" not in text and "\x07" not in text
         await pilot.press("j")
-        await pilot.pause()
+        await settle(pilot)
         text = screen_text(app)
         assert "\\e[31mRED" in text
         await pilot.press("j", "j")
-        await pilot.pause()
+        await settle(pilot)
         assert "\ufffd" in screen_text(app)  # invalid UTF-8 is shown with a replacement marker
 
 

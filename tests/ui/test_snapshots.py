@@ -23,24 +23,33 @@ async def _settle(pilot) -> None:  # type: ignore[no-untyped-def]
     await settle(pilot)
 
 
+def _pressing(*keys: str):  # type: ignore[no-untyped-def]
+    """A run_before that settles, presses keys, and settles again (press= does not wait)."""
+
+    async def run(pilot) -> None:  # type: ignore[no-untyped-def]
+        await settle(pilot)
+        await pilot.press(*keys)
+        await settle(pilot)
+
+    return run
+
+
 @pytest.mark.parametrize("name", ["normal", "cjk", "long", "controls", "empty"])
 def test_browser_80x24(snap_compare, name: str) -> None:
     assert snap_compare(browser(name), terminal_size=(80, 24), run_before=_settle)
 
 
 def test_browser_cursor_and_raw_80x24(snap_compare) -> None:
-    assert snap_compare(
-        browser("cjk"), terminal_size=(80, 24), press=["j", "j", "r"], run_before=_settle
-    )
+    assert snap_compare(browser("cjk"), terminal_size=(80, 24), run_before=_pressing("j", "j", "r"))
 
 
 def test_browser_large(snap_compare) -> None:
-    assert snap_compare(browser("normal"), terminal_size=(160, 50), press=["j"], run_before=_settle)
+    assert snap_compare(browser("normal"), terminal_size=(160, 50), run_before=_pressing("j"))
 
 
 def test_help_80x24(snap_compare) -> None:
     assert snap_compare(
-        browser("normal"), terminal_size=(80, 24), press=["question_mark"], run_before=_settle
+        browser("normal"), terminal_size=(80, 24), run_before=_pressing("question_mark")
     )
 
 
@@ -50,9 +59,9 @@ def mistakes() -> BatchTUI:
 
 def test_validation_marks_80x24(snap_compare) -> None:
     assert snap_compare(
-        mistakes(), terminal_size=(80, 24), press=["right_square_bracket"], run_before=_settle
+        mistakes(), terminal_size=(80, 24), run_before=_pressing("right_square_bracket")
     )
 
 
 def test_validation_report_80x24(snap_compare) -> None:
-    assert snap_compare(mistakes(), terminal_size=(80, 24), press=["v"], run_before=_settle)
+    assert snap_compare(mistakes(), terminal_size=(80, 24), run_before=_pressing("v"))

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from batchtui.api.service import BatchService
 
 FILTERS = ("all", "active", "finished")
+# Seconds the cursor must rest before the detail pane is redrawn.
+DETAIL_DELAY = 0.08
 # Less than this left before expiry is shown as a warning.
 EXPIRY_WARNING_SECONDS = 2 * 3600
 
@@ -81,6 +83,9 @@ class BatchesScreen(Screen[None]):
         self.setup_error: str | None = None
         self._poll_timer: Timer | None = None
         self._columns: tuple[str, ...] = ()
+        self._order: list[str] = []
+        self._cells: dict[str, tuple[Any, ...]] = {}
+        self._detail_timer: Timer | None = None
         self._first_poll_done = False
         self.clock: Any = time.time  # batch timestamps (the demo's emulator runs faster)
         self.wall_clock: Any = time.time  # poll timing; tests pin both
@@ -266,11 +271,28 @@ class BatchesScreen(Screen[None]):
         return ("id", "status", "progress", "eta", "expires")
 
     def render_table(self) -> None:
+        """Show the visible batches. When the same rows are shown in the same order, only the
+        cells whose text changed are updated: rebuilding 500 rows on every poll stalls keys."""
         if not self.is_attached:
             return
         table = self.query_one(DataTable)
         width = table.size.width or self.size.width
         columns = self._columns_for(width)
+        now = self.clock()
+        visible = self._visible()
+        rows = {b.id: tuple(self._cell(b, col, now) for col in columns) for b in visible}
+        order = [b.id for b in visible]
+        if columns == self._columns and order == self._order:
+            for batch_id, cells in rows.items():
+                old = self._cells.get(batch_id, ())
+                for col, new_cell, old_cell in zip(columns, cells, old, strict=False):
+                    if str(new_cell) != str(old_cell) or getattr(
+                        new_cell, "style", None
+                    ) != getattr(old_cell, "style", None):
+                        table.update_cell(batch_id, col, new_cell)
+            self._cells = rows
+            self._schedule_detail()
+            return
         selected = self.selected_batch()
         keep_id = selected.id if selected else None
         if columns != self._columns:
@@ -280,15 +302,24 @@ class BatchesScreen(Screen[None]):
             self._columns = columns
         else:
             table.clear()
-        now = self.clock()
-        visible = self._visible()
-        for b in visible:
-            table.add_row(*(self._cell(b, col, now) for col in columns), key=b.id)
-        if keep_id is not None:
-            for i, b in enumerate(visible):
-                if b.id == keep_id:
-                    table.move_cursor(row=i, animate=False)
-                    break
+        for batch_id, cells in rows.items():
+            table.add_row(*cells, key=batch_id)
+        self._cells = rows
+        self._order = order
+        if keep_id is not None and keep_id in rows:
+            table.move_cursor(row=order.index(keep_id), animate=False)
+        self._show_detail(self.selected_batch())
+
+    def _schedule_detail(self) -> None:
+        """Redraw the detail pane once the cursor rests (it costs a relayout per move)."""
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+        self._detail_timer = self.set_timer(DETAIL_DELAY, self.flush_pending)
+
+    def flush_pending(self) -> None:
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+            self._detail_timer = None
         self._show_detail(self.selected_batch())
 
     def _cell(self, b: BatchView, col: str, now: float) -> Text | str:
@@ -350,10 +381,11 @@ class BatchesScreen(Screen[None]):
 
     @on(DataTable.RowHighlighted)
     def _on_row(self, event: DataTable.RowHighlighted) -> None:
-        self._show_detail(self.selected_batch())
+        self._schedule_detail()
 
     @on(DataTable.RowSelected)
     def _on_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.flush_pending()
         batch = self.selected_batch()
         if batch is not None and batch.errors:
             self.action_focus_errors()
@@ -497,6 +529,7 @@ class BatchesScreen(Screen[None]):
         self.render_table()
 
     def action_focus_errors(self) -> None:
+        self.flush_pending()
         errors = self.query_one("#batch-errors", OptionList)
         if errors.display and errors.option_count:
             errors.focus()

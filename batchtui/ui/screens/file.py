@@ -6,6 +6,7 @@ import os
 import shlex
 import subprocess
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,10 @@ KEY_HINTS = [
     ("2", "Batches"),
     ("q", "Quit"),
 ]
+# Seconds the validation thread sleeps between chunks (10-30 ms of work each).
+VALIDATION_YIELD = 0.003
+# Seconds the cursor must rest before the detail pane is redrawn.
+DETAIL_DELAY = 0.08
 # How often the file is checked for appends, rewrites and replacement (one stat call).
 WATCH_INTERVAL = 1.0
 # Largest line copied to the clipboard (OSC 52 payloads this big already strain terminals).
@@ -95,6 +100,7 @@ class FileScreen(Screen[None]):
         self._search_status = ""
         self._notice = ""
         self._scan_worker: Worker[None] | None = None
+        self._detail_timer: Any = None
         self.validator: Any = None  # batchtui.validation.engine.Validator, made in a thread
         self.validation_snapshot: Any = None
         self.validation_running = False
@@ -237,8 +243,20 @@ class FileScreen(Screen[None]):
 
     @on(LineList.CursorMoved)
     def _on_cursor(self, event: LineList.CursorMoved) -> None:
-        self.show_detail()
+        # The list and status bar follow each key at once; the detail pane (a relayout of a
+        # whole transcript) waits until the cursor rests, so a held key never queues work.
         self.update_status()
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+        self._detail_timer = self.set_timer(DETAIL_DELAY, self.flush_pending)
+
+    def flush_pending(self) -> None:
+        """Draw what the cursor moves postponed (tests call this instead of waiting)."""
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+            self._detail_timer = None
+        if self.index is not None:
+            self.show_detail()
 
     def show_detail(self, force: bool = False) -> None:
         lines = self.line_list
@@ -278,6 +296,9 @@ class FileScreen(Screen[None]):
 
         def progress(_p: object) -> None:
             self.post_message(msg.ValidationProgress(index, validator.report.snapshot(), False))
+            # Between chunks, step aside: the UI thread gets the interpreter at once instead
+            # of waiting out a switch interval, so keys stay responsive while validating.
+            time.sleep(VALIDATION_YIELD)
 
         status = validator.run(on_progress=progress, cancelled=lambda: worker.is_cancelled)
         self.post_message(msg.ValidationProgress(index, validator.report.snapshot(), True, status))
@@ -384,6 +405,7 @@ class FileScreen(Screen[None]):
         """Select 1-based ``line_number`` (clamped to the file)."""
         lines = self.line_list
         lines.go_to_row(max(0, line_number - 1))
+        self.call_after_refresh(self.flush_pending)  # a jump is not a held key: show it now
 
     # -- prompts: go to, search, custom_id ---------------------------------------------
 
