@@ -101,6 +101,7 @@ class FileScreen(Screen[None]):
         self._notice = ""
         self._scan_worker: Worker[None] | None = None
         self._detail_timer: Any = None
+        self._visible_marks: tuple[str | None, ...] = ()
         self.validator: Any = None  # batchtui.validation.engine.Validator, made in a thread
         self.validation_snapshot: Any = None
         self.validation_running = False
@@ -320,12 +321,30 @@ class FileScreen(Screen[None]):
         if event.final:
             self.validation_running = False
             self.validation_status = event.status
-        self.query_one(ReportView).update_snapshot(event.snapshot, not event.final)
-        self.line_list.clear_cache()
-        self.line_list.refresh()
+        report = self.query_one(ReportView)
+        if event.final or self.query_one("#bottom", ContentSwitcher).current == "report":
+            report.update_snapshot(event.snapshot, not event.final)
+        else:
+            report.pending = (event.snapshot, not event.final)  # drawn when it is shown
+        self._refresh_marks(force=event.final)
         if event.final:
             self.show_detail(force=True)
         self.update_status()
+
+    def _refresh_marks(self, force: bool = False) -> None:
+        """Redraw the list only if the gutter marks of the visible rows changed (or at the end,
+        so rows cached off screen are drawn afresh too)."""
+        v = self.validator
+        lines = self.line_list
+        if v is None:
+            return
+        marks = tuple(
+            _mark(v, row) for row in lines.visible_rows() if lines.row_line(row) is not None
+        )
+        if force or marks != self._visible_marks:
+            self._visible_marks = marks
+            lines.clear_cache()
+            lines.refresh()
 
     @on(ReportView.JumpTo)
     def _on_jump(self, event: ReportView.JumpTo) -> None:
@@ -343,7 +362,10 @@ class FileScreen(Screen[None]):
             self.line_list.focus()
         else:
             switcher.current = "report"
-            self.query_one(ReportView).tree.focus()
+            report = self.query_one(ReportView)
+            if report.pending is not None:
+                report.update_snapshot(*report.pending)
+            report.tree.focus()
 
     def action_next_finding(self, direction: int) -> None:
         v = self.validator

@@ -78,6 +78,7 @@ class ReportView(Vertical, can_focus=False):
         self.running = False
         self._groups: dict[str, TreeNode[Any]] = {}
         self._shown: dict[str, int] = {}  # findings listed per code
+        self.pending: tuple[ReportSnapshot, bool] | None = None  # not drawn while hidden
 
     def compose(self) -> ComposeResult:
         yield Static(summary_text(None, False), id="report-summary", markup=False)
@@ -93,12 +94,14 @@ class ReportView(Vertical, can_focus=False):
     def reset(self, validator: Validator | None) -> None:
         self.validator = validator
         self.snapshot = None
+        self.pending = None
         self._groups.clear()
         self._shown.clear()
         self.tree.clear()
         self.query_one("#report-summary", Static).update(summary_text(None, False))
 
     def update_snapshot(self, snap: ReportSnapshot, running: bool) -> None:
+        self.pending = None
         self.snapshot = snap
         self.running = running
         self.query_one("#report-summary", Static).update(self._header(snap, running))
