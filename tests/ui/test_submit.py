@@ -63,3 +63,36 @@ async def test_file_with_errors_is_refused_unless_forced(service, emu, tmp_path)
         await pilot.press("escape")
         await settle(pilot)
         assert await service.list_batches() == []  # Escape in the dialog submits nothing
+
+
+async def test_retry_file_from_results_is_submitted_end_to_end(service, emu, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    from tests.ui.conftest import REPO
+
+    examples = REPO / "batchtui" / "examples"
+    files = {}
+    for kind in ("input", "output", "errors"):
+        files[kind] = tmp_path / f"results_{kind}.jsonl"
+        shutil.copyfile(examples / f"results_{kind}.jsonl", files[kind])
+    app = BatchTUI(None, initial_mode="results", service=service, clock=emu.state.now)
+    app.results_args = {
+        "input_path": str(files["input"]),
+        "output_path": str(files["output"]),
+        "error_path": str(files["errors"]),
+    }
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("S")
+        await pilot.press("enter")  # accept the proposed retry file name
+        await wait_for(pilot, lambda: isinstance(app.screen, SubmitDialog), "the submit dialog")
+        await pilot.press(*"retry", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, BatchesScreen), "the dashboard")
+        await settle(pilot)
+        (batch,) = await service.list_batches()
+        assert batch.description == "retry"
+        record = service.records.find(batch.id)
+        retry = Path(record.input_path)
+        assert retry.name.endswith(".retry.jsonl")
+        # failed (4) + expired (2) + missing (1) requests of the sample set
+        assert len(retry.read_bytes().splitlines()) == 7
