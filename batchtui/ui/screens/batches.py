@@ -74,6 +74,7 @@ class BatchesScreen(Screen[None]):
         super().__init__()
         self.service: BatchService | None = None
         self.poller: BatchPoller | None = None
+        self.background: Any = None  # ui.polling.BackgroundPoller, once the service exists
         self.batches: list[BatchView] = []
         self.result: PollResult | None = None
         self.tracker = ThroughputTracker()
@@ -126,10 +127,17 @@ class BatchesScreen(Screen[None]):
         app: Any = self.app
         service = await app.get_service()
         from batchtui.api.poller import BatchPoller
+        from batchtui.api.service import BatchService
+        from batchtui.ui.polling import BackgroundPoller
 
         self.service = service
-        # Poll times are real time, even in the demo whose batches live on a faster clock.
-        self.poller = BatchPoller(service, wall_clock=self.wall_clock)
+        # Polls run on a loop of their own (see ui/polling.py), with a client of their own;
+        # poll times are real time, even in the demo whose batches live on a faster clock.
+        self.background = BackgroundPoller(
+            lambda: BatchService(service.settings, records=service.records),
+            lambda svc: BatchPoller(svc, wall_clock=self.wall_clock),
+        )
+        self.poller = self.background.poller
         return service
 
     # -- polling -----------------------------------------------------------------------
@@ -150,7 +158,8 @@ class BatchesScreen(Screen[None]):
             return
         assert self.poller is not None
         self.setup_error = None
-        result = await self.poller.refresh()
+        assert self.background is not None
+        result = await self.background.refresh()
         self.next_poll_at = self.wall_clock() + result.next_delay
         self.apply_result(result)
         self._poll_timer = self.set_timer(result.next_delay, self.poll_now, name="next-poll")
@@ -219,6 +228,10 @@ class BatchesScreen(Screen[None]):
             if self.text_filter:
                 text.append(f" “{_safe(self.text_filter)}”", style="cyan")
         status.update(text)
+
+    async def on_unmount(self) -> None:
+        if self.background is not None:
+            await self.background.close()
 
     def on_screen_resume(self) -> None:
         self.render_table()
