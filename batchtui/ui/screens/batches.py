@@ -20,6 +20,7 @@ from textual.widgets.option_list import Option
 from batchtui.api.eta import ThroughputTracker
 from batchtui.errors import UserError
 from batchtui.jsonl.text import escape_controls
+from batchtui.ui.debounce import Debouncer
 from batchtui.ui.format import duration, local_time, progress_bar, relative, status_text
 from batchtui.ui.widgets.bars import ModeBar
 
@@ -29,8 +30,6 @@ if TYPE_CHECKING:
     from batchtui.api.service import BatchService
 
 FILTERS = ("all", "active", "finished")
-# Seconds the cursor must rest before the detail pane is redrawn.
-DETAIL_DELAY = 0.08
 # Less than this left before expiry is shown as a warning.
 EXPIRY_WARNING_SECONDS = 2 * 3600
 
@@ -86,7 +85,7 @@ class BatchesScreen(Screen[None]):
         self._columns: tuple[str, ...] = ()
         self._order: list[str] = []
         self._cells: dict[str, tuple[Any, ...]] = {}
-        self._detail_timer: Timer | None = None
+        self._detail = Debouncer(self, lambda: self._show_detail(self.selected_batch()))
         self._first_poll_done = False
         self.clock: Any = time.time  # batch timestamps (the demo's emulator runs faster)
         self.wall_clock: Any = time.time  # poll timing; tests pin both
@@ -325,15 +324,10 @@ class BatchesScreen(Screen[None]):
 
     def _schedule_detail(self) -> None:
         """Redraw the detail pane once the cursor rests (it costs a relayout per move)."""
-        if self._detail_timer is not None:
-            self._detail_timer.stop()
-        self._detail_timer = self.set_timer(DETAIL_DELAY, self.flush_pending)
+        self._detail.poke()
 
     def flush_pending(self) -> None:
-        if self._detail_timer is not None:
-            self._detail_timer.stop()
-            self._detail_timer = None
-        self._show_detail(self.selected_batch())
+        self._detail.flush()
 
     def _cell(self, b: BatchView, col: str, now: float) -> Text | str:
         counts = b.request_counts

@@ -24,6 +24,7 @@ from batchtui.jsonl import Change, LineIndex
 from batchtui.jsonl.search import Searcher, compile_needle, custom_id_pattern
 from batchtui.jsonl.text import escape_controls
 from batchtui.ui import messages as msg
+from batchtui.ui.debounce import Debouncer
 from batchtui.ui.transcript import human_size
 from batchtui.ui.widgets.bars import KeyHints, ModeBar, StatusBar
 from batchtui.ui.widgets.detail import DetailView
@@ -52,8 +53,6 @@ KEY_HINTS = [
 ]
 # Seconds the validation thread sleeps between chunks (10-30 ms of work each).
 VALIDATION_YIELD = 0.003
-# Seconds the cursor must rest before the detail pane is redrawn.
-DETAIL_DELAY = 0.08
 # How often the file is checked for appends, rewrites and replacement (one stat call).
 WATCH_INTERVAL = 1.0
 # Largest line copied to the clipboard (OSC 52 payloads this big already strain terminals).
@@ -100,7 +99,7 @@ class FileScreen(Screen[None]):
         self._search_status = ""
         self._notice = ""
         self._scan_worker: Worker[None] | None = None
-        self._detail_timer: Any = None
+        self._detail = Debouncer(self, self._draw_detail)
         self._visible_marks: tuple[str | None, ...] = ()
         self.validator: Any = None  # batchtui.validation.engine.Validator, made in a thread
         self.validation_snapshot: Any = None
@@ -247,15 +246,13 @@ class FileScreen(Screen[None]):
         # The list and status bar follow each key at once; the detail pane (a relayout of a
         # whole transcript) waits until the cursor rests, so a held key never queues work.
         self.update_status()
-        if self._detail_timer is not None:
-            self._detail_timer.stop()
-        self._detail_timer = self.set_timer(DETAIL_DELAY, self.flush_pending)
+        self._detail.poke()
 
     def flush_pending(self) -> None:
         """Draw what the cursor moves postponed (tests call this instead of waiting)."""
-        if self._detail_timer is not None:
-            self._detail_timer.stop()
-            self._detail_timer = None
+        self._detail.flush()
+
+    def _draw_detail(self) -> None:
         if self.index is not None:
             self.show_detail()
 
