@@ -34,10 +34,6 @@ def escape_controls(text: str) -> str:
     return _UNSAFE.sub(_escape, text)
 
 
-def has_controls(text: str) -> bool:
-    return _UNSAFE.search(text) is not None
-
-
 def safe_text(data: bytes) -> tuple[str, bool]:
     """Decode and escape one line for display. Returns ``(text, had_invalid_bytes)``."""
     text, bad = decode(data)

@@ -26,14 +26,6 @@ class ScanFinished(Message):
         self.index = index
 
 
-class FileReopened(Message):
-    """The file was rewritten or replaced on disk and has been opened afresh."""
-
-    def __init__(self, index: LineIndex) -> None:
-        super().__init__()
-        self.index = index
-
-
 class SearchProgress(Message):
     def __init__(self, done: int, total: int) -> None:
         super().__init__()

@@ -236,7 +236,6 @@ class FileScreen(Screen[None]):
         self.validator = None
         self.validation_snapshot = None
         self.query_one(ReportView).reset(None)
-        self.post_message(msg.FileReopened(fresh))
         self.start_scan()
 
     # -- cursor and detail -------------------------------------------------------------
@@ -269,7 +268,7 @@ class FileScreen(Screen[None]):
         v = self.validator
         if v is None or line is None or self.validation_running:
             return []
-        if self.validation_snapshot is None or severity_at(v, line) is None:
+        if self.validation_snapshot is None or _mark(v, line) is None:
             return []
         return v.findings_at(line + 1)
 
@@ -634,10 +633,6 @@ class FileScreen(Screen[None]):
     def on_unmount(self) -> None:
         if self.index is not None:
             self.index.close()
-
-
-def severity_at(validator: Any, line: int) -> Any:
-    return validator.report.severity_at(line + 1)
 
 
 def _mark(validator: Any, line: int) -> str | None:

@@ -9,7 +9,7 @@ from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
-from textual.geometry import Region, Size
+from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -347,6 +347,3 @@ class LineList(ScrollView, can_focus=True):
     def visible_rows(self) -> range:
         top = int(self.scroll_offset.y)
         return range(top, min(self.row_count, top + self.size.height))
-
-    def refresh_row_region(self, row: int) -> None:
-        self.refresh(Region(0, row - int(self.scroll_offset.y), self.size.width, 1))

@@ -189,10 +189,3 @@ class ReportView(Vertical, can_focus=False):
             pass  # the tree expands or collapses it by itself
         elif data is not None:
             self.post_message(self.JumpTo(data))
-
-    def first_finding_node(self) -> TreeNode[Any] | None:
-        for node in self.tree.root.children:
-            for child in node.children:
-                if not isinstance(child.data, tuple):
-                    return child
-        return None
