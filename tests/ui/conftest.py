@@ -39,6 +39,11 @@ def make_app() -> Callable[..., BatchTUI]:
     return factory
 
 
+def screen_text(app: BatchTUI) -> str:
+    """Everything the screen shows, as plain text."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
 async def settle(pilot: Pilot[object]) -> None:
     """Wait until background workers are done and their messages are handled."""
     for _ in range(50):

@@ -9,18 +9,13 @@ from batchtui.ui.screens.help import HelpScreen
 from batchtui.ui.widgets.bars import StatusBar
 from batchtui.ui.widgets.detail import DetailView
 from batchtui.ui.widgets.line_list import LineList
-from tests.ui.conftest import FIXTURES, settle
+from tests.ui.conftest import FIXTURES, screen_text, settle
 
 
 def write_lines(path: Path, n: int, start: int = 1) -> None:
     with path.open("a") as f:
         for i in range(start, start + n):
             f.write(f'{{"custom_id": "id-{i}", "method": "POST", "n": {i}}}\n')
-
-
-def screen_text(app) -> str:  # type: ignore[no-untyped-def]
-    """Everything the screen shows, as plain text."""
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
 async def test_navigation_keys(make_app, tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from batchtui.ui.screens.file import FileScreen, editor_command
 from batchtui.ui.widgets.detail import DetailView
 from batchtui.ui.widgets.line_list import LineList
 from batchtui.ui.widgets.report import ReportView
-from tests.ui.conftest import REPO, settle
+from tests.ui.conftest import REPO, screen_text, settle
 
 MISTAKES = REPO / "batchtui" / "examples" / "chat_mistakes.jsonl"
 
@@ -23,10 +23,6 @@ def good(i: int) -> str:
         f'{{"custom_id": "r{i}", "method": "POST", "url": "/v1/chat/completions", '
         f'"body": {{"model": "gpt-4o-mini", "messages": [{{"role": "user", "content": "hi {i}"}}]}}}}\n'
     )
-
-
-def screen_text(app) -> str:  # type: ignore[no-untyped-def]
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
 @pytest.fixture
