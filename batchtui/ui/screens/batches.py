@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +20,7 @@ from textual.widgets import DataTable, Footer, Input, OptionList, ProgressBar, S
 from textual.widgets.option_list import Option
 
 from batchtui.api.eta import ThroughputTracker
+from batchtui.api.models import BatchView
 from batchtui.errors import UserError
 from batchtui.jsonl.text import escape_controls
 from batchtui.ui.debounce import Debouncer
@@ -25,13 +28,26 @@ from batchtui.ui.format import duration, local_time, progress_bar, relative, sta
 from batchtui.ui.widgets.bars import ModeBar
 
 if TYPE_CHECKING:
-    from batchtui.api.models import BatchView
     from batchtui.api.poller import BatchPoller, PollResult
     from batchtui.api.service import BatchService
 
 FILTERS = ("all", "active", "finished")
 # Less than this left before expiry is shown as a warning.
 EXPIRY_WARNING_SECONDS = 2 * 3600
+# Columns whose text follows the clock; the others change only when their batch does.
+TIMED_COLUMNS = frozenset({"created", "eta", "expires"})
+
+
+@dataclass(frozen=True)
+class _Row:
+    batch: BatchView
+    timed: tuple[tuple[str, str] | None, ...]  # text and style of the clock-driven cells
+    cells: tuple[Text | str, ...]
+    changed: Sequence[int]  # indexes of the cells that differ from the previous poll
+
+
+def _style(cell: Text | str) -> object:
+    return cell.style if isinstance(cell, Text) else None
 
 
 def _safe(value: object) -> str:
@@ -84,7 +100,10 @@ class BatchesScreen(Screen[None]):
         self._poll_timer: Timer | None = None
         self._columns: tuple[str, ...] = ()
         self._order: list[str] = []
-        self._cells: dict[str, tuple[Any, ...]] = {}
+        self._rows: dict[str, _Row] = {}
+        self._by_id: dict[str, BatchView] = {}
+        self._detail_shown: tuple[BatchView | None, int] | None = None  # (batch, minute)
+        self._records: dict[str, Any] | None = None  # this machine's submissions, per poll
         self._detail = Debouncer(self, lambda: self._show_detail(self.selected_batch()))
         self._first_poll_done = False
         self.clock: Any = time.time  # batch timestamps (the demo's emulator runs faster)
@@ -177,6 +196,7 @@ class BatchesScreen(Screen[None]):
                         self._announce(change.new)
             self._first_poll_done = True
         self.batches = result.batches
+        self._records = None  # a submission from here shows up with the next poll
         self.render_table()
         self._update_poll_status()
 
@@ -226,7 +246,7 @@ class BatchesScreen(Screen[None]):
             text.append(f" · {shown} of {len(self.batches)} batches · filter: {self.state_filter}")
             if self.text_filter:
                 text.append(f" “{_safe(self.text_filter)}”", style="cyan")
-        status.update(text)
+        status.update(text, layout=False)  # one line, fixed height
 
     async def on_unmount(self) -> None:
         if self.background is not None:
@@ -284,7 +304,8 @@ class BatchesScreen(Screen[None]):
 
     def render_table(self) -> None:
         """Show the visible batches. When the same rows are shown in the same order, only the
-        cells whose text changed are updated: rebuilding 500 rows on every poll stalls keys."""
+        cells that changed are updated, and only rows whose batch changed are rebuilt: a poll
+        of 500 batches that rebuilt every cell stalled key presses for ~40 ms."""
         if not self.is_attached:
             return
         table = self.query_one(DataTable)
@@ -292,35 +313,77 @@ class BatchesScreen(Screen[None]):
         columns = self._columns_for(width)
         now = self.clock()
         visible = self._visible()
-        rows = {b.id: tuple(self._cell(b, col, now) for col in columns) for b in visible}
+        self._by_id = {b.id: b for b in self.batches}
+        same_layout = columns == self._columns
+        rows: dict[str, _Row] = {}
+        changed: list[tuple[str, str, Text | str]] = []
+        for b in visible:
+            row = self._row(b, columns, now, self._rows.get(b.id) if same_layout else None)
+            rows[b.id] = row
+            if row.changed:
+                changed.extend((b.id, columns[i], row.cells[i]) for i in row.changed)
         order = [b.id for b in visible]
-        if columns == self._columns and order == self._order:
-            for batch_id, cells in rows.items():
-                old = self._cells.get(batch_id, ())
-                for col, new_cell, old_cell in zip(columns, cells, old, strict=False):
-                    if str(new_cell) != str(old_cell) or getattr(
-                        new_cell, "style", None
-                    ) != getattr(old_cell, "style", None):
-                        table.update_cell(batch_id, col, new_cell)
-            self._cells = rows
-            self._schedule_detail()
+        if same_layout and order == self._order:
+            for batch_id, col, cell in changed:
+                table.update_cell(batch_id, col, cell)
+            self._rows = rows
+            self._refresh_detail(now)
             return
         selected = self.selected_batch()
         keep_id = selected.id if selected else None
-        if columns != self._columns:
+        if not same_layout:
             table.clear(columns=True)
             for col in columns:
                 table.add_column(col.capitalize() if col != "eta" else "ETA", key=col)
             self._columns = columns
         else:
             table.clear()
-        for batch_id, cells in rows.items():
-            table.add_row(*cells, key=batch_id)
-        self._cells = rows
+        for batch_id, row in rows.items():
+            table.add_row(*row.cells, key=batch_id)
+        self._rows = rows
         self._order = order
         if keep_id is not None and keep_id in rows:
             table.move_cursor(row=order.index(keep_id), animate=False)
         self._show_detail(self.selected_batch())
+
+    def _row(self, b: BatchView, columns: tuple[str, ...], now: float, old: _Row | None) -> _Row:
+        """The row's cells, reusing the old ones where neither the batch nor the clock-driven
+        text changed. ``changed`` lists the columns that differ from ``old``."""
+        timed = tuple(self._timed(b, col, now) if col in TIMED_COLUMNS else None for col in columns)
+        if old is None:
+            cells = tuple(
+                self._cell(b, col, now, key) for col, key in zip(columns, timed, strict=True)
+            )
+            return _Row(b, timed, cells, range(len(columns)))
+        same_batch = old.batch is b or old.batch == b
+        if same_batch and old.timed == timed:
+            return _Row(b, timed, old.cells, ())
+        cells = []
+        changed = []
+        for i, col in enumerate(columns):
+            keep = timed[i] == old.timed[i] if col in TIMED_COLUMNS else same_batch
+            if keep:
+                cells.append(old.cells[i])
+            else:
+                cell = self._cell(b, col, now, timed[i])
+                if str(cell) != str(old.cells[i]) or _style(cell) != _style(old.cells[i]):
+                    changed.append(i)
+                cells.append(cell)
+        return _Row(b, timed, tuple(cells), changed)
+
+    def _timed(self, b: BatchView, col: str, now: float) -> tuple[str, str]:
+        """Text and style of a cell that changes with the clock (cheap: no Text built)."""
+        if col == "created":
+            return relative(b.created_at, now), ""
+        if col == "eta":
+            return self._eta(b)
+        return self._expires(b, now)
+
+    def _refresh_detail(self, now: float) -> None:
+        """After a poll, redraw the detail pane only when its batch or its minute changed."""
+        selected = self.selected_batch()
+        if (selected, int(now // 60)) != self._detail_shown:
+            self._schedule_detail()
 
     def _schedule_detail(self) -> None:
         """Redraw the detail pane once the cursor rests (it costs a relayout per move)."""
@@ -329,7 +392,11 @@ class BatchesScreen(Screen[None]):
     def flush_pending(self) -> None:
         self._detail.flush()
 
-    def _cell(self, b: BatchView, col: str, now: float) -> Text | str:
+    def _cell(
+        self, b: BatchView, col: str, now: float, timed: tuple[str, str] | None
+    ) -> Text | str:
+        if timed is not None:
+            return Text(timed[0], style=timed[1])
         counts = b.request_counts
         if col == "id":
             return Text(short_id(b.id), style="bold")
@@ -339,39 +406,32 @@ class BatchesScreen(Screen[None]):
             return _safe(short_endpoint(b.endpoint))
         if col == "model":
             return _safe(b.model or "—")
-        if col == "created":
-            return relative(b.created_at, now)
         if col == "progress":
             return progress_bar(counts.completed or 0, counts.failed or 0, counts.total)
-        if col == "eta":
-            return self._eta(b)
-        if col == "expires":
-            return self._expires(b, now)
         if col == "description":
             return Text(_safe(b.description or ""), style="italic")
         return ""
 
-    def _eta(self, b: BatchView) -> Text:
+    def _eta(self, b: BatchView) -> tuple[str, str]:
         if b.status == "finalizing":
-            return Text("finalizing", style="magenta")
+            return "finalizing", "magenta"
         if b.status != "in_progress":
-            return Text("—", style="dim")
+            return "—", "dim"
         counts = b.request_counts
         est = self.tracker.estimate(b.id, counts.done, counts.total)
         if est is None:
-            return Text("measuring", style="dim")
+            return "measuring", "dim"
         if est.eta_seconds is None:
-            return Text("stalled", style="yellow")
-        return Text(duration(est.eta_seconds))
+            return "stalled", "yellow"
+        return duration(est.eta_seconds), ""
 
-    def _expires(self, b: BatchView, now: float) -> Text:
+    def _expires(self, b: BatchView, now: float) -> tuple[str, str]:
         if not b.is_active or b.expires_at is None:
-            return Text("—", style="dim")
+            return "—", "dim"
         left = b.expires_at - now
         if left <= 0:
-            return Text("overdue", style="bold red")
-        style = "bold red" if left < EXPIRY_WARNING_SECONDS else ""
-        return Text(duration(left), style=style)
+            return "overdue", "bold red"
+        return duration(left), "bold red" if left < EXPIRY_WARNING_SECONDS else ""
 
     def selected_batch(self) -> BatchView | None:
         table = self.query_one(DataTable)
@@ -381,13 +441,15 @@ class BatchesScreen(Screen[None]):
             key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         except Exception:
             return None
-        for b in self.batches:
-            if b.id == key:
-                return b
-        return None
+        return self._by_id.get(key) if key is not None else None
 
     @on(DataTable.RowHighlighted)
     def _on_row(self, event: DataTable.RowHighlighted) -> None:
+        # The pane's title follows the cursor at once (a border repaint); its body waits
+        # until the cursor rests.
+        key = event.row_key.value
+        if key is not None:
+            self.query_one("#batch-side").border_title = _safe(key)
         self._schedule_detail()
 
     @on(DataTable.RowSelected)
@@ -402,6 +464,7 @@ class BatchesScreen(Screen[None]):
     # -- detail ------------------------------------------------------------------------
 
     def _show_detail(self, b: BatchView | None) -> None:
+        self._detail_shown = (b, int(self.clock() // 60))
         text = self.query_one("#batch-detail-text", Static)
         errors = self.query_one("#batch-errors", OptionList)
         side = self.query_one("#batch-side")
@@ -488,12 +551,15 @@ class BatchesScreen(Screen[None]):
         return t
 
     def _local_record(self, batch_id: str) -> Any:
+        """This machine's submission record of the batch; the file is read once per poll."""
         if self.service is None:
             return None
-        try:
-            return self.service.records.find(batch_id)
-        except Exception:
-            return None
+        if self._records is None:
+            try:
+                self._records = self.service.records.by_batch_id()
+            except Exception:
+                self._records = {}
+        return self._records.get(batch_id)
 
     # -- actions -----------------------------------------------------------------------
 
