@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import socket
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 from api_helpers import API_KEY, make_options, run_to_end, settings_for, write_chat
 
 from batchtui.api.config import ClientSettings
@@ -223,3 +227,58 @@ async def test_provider_quirks_come_through_normalised(
         assert done.raw["error_file_id"] == ""
         listed = await service.list_batches()
         assert [b.status for b in listed] == ["completed"]
+
+
+@contextlib.asynccontextmanager
+async def list_server(pages: list[bytes]) -> AsyncIterator[tuple[str, list[dict[str, str]]]]:
+    """A loopback server answering GET /v1/batches with ``pages`` in turn (a provider that is
+    not the emulator); yields its base URL and the query strings it received."""
+    queries: list[dict[str, str]] = []
+
+    async def handle(request: web.Request) -> web.Response:
+        queries.append(dict(request.query))
+        body = pages[min(len(queries), len(pages)) - 1]
+        return web.Response(body=body, content_type="application/json")
+
+    app = web.Application()
+    app.router.add_get("/v1/batches", handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield f"http://127.0.0.1:{port}/v1", queries
+    finally:
+        await runner.cleanup()
+
+
+def _page(ids: list[str], **extra: object) -> bytes:
+    data = [{"id": i, "object": "batch", "status": "completed", "created_at": 1} for i in ids]
+    return json.dumps({"object": "list", "data": data, **extra}).encode()
+
+
+async def test_list_follows_the_cursor_without_has_more() -> None:
+    # Some providers omit has_more: like the SDK, read on until a page comes back empty.
+    pages = [_page(["b3", "b2"]), _page(["b1"]), _page([])]
+    async with list_server(pages) as (url, queries):
+        settings = ClientSettings(api_key=API_KEY, base_url=url, max_retries=0)
+        async with BatchService(settings) as service:
+            listed = await service.list_batches(page_size=2)
+    assert {b.id for b in listed} == {"b3", "b2", "b1"}
+    assert [q.get("after") for q in queries] == [None, "b2", "b1"]
+    assert all(q["limit"] == "2" for q in queries)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"<html>502 Bad Gateway</html>", b'{"object": "list", "data": "none"}', b"[]"],
+)
+async def test_an_unreadable_list_page_is_a_server_error(body: bytes) -> None:
+    async with list_server([body]) as (url, _):
+        settings = ClientSettings(api_key=API_KEY, base_url=url, max_retries=0)
+        async with BatchService(settings) as service:
+            with pytest.raises(ApiError) as info:
+                await service.list_batches()
+    assert info.value.kind == "server" and info.value.retryable
+    assert "not a list page" in info.value.message
