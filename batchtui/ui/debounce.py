@@ -12,7 +12,7 @@ DETAIL_DELAY = 0.08
 
 
 class Debouncer:
-    """``poke()`` (re)starts the wait; ``flush()`` runs the callback now (tests use it)."""
+    """``poke()`` (re)starts the wait; ``flush()`` runs a pending callback now."""
 
     def __init__(
         self, owner: MessagePump, callback: Callable[[], None], delay: float = DETAIL_DELAY
@@ -28,7 +28,9 @@ class Debouncer:
         self._timer = self.owner.set_timer(self.delay, self.flush)
 
     def flush(self) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
+        """Run a pending redraw now; nothing when none is pending (the pane is current)."""
+        if self._timer is None:
+            return
+        self._timer.stop()
+        self._timer = None
         self.callback()

@@ -7,6 +7,8 @@ from pathlib import Path
 from textual.widgets import DataTable, OptionList, Static
 
 from batchtui.api.config import ClientSettings
+from batchtui.api.models import BatchView, RequestCounts
+from batchtui.api.poller import PollResult
 from batchtui.api.service import BatchService
 from batchtui.emulator import samples
 from batchtui.emulator.server import EmulatorServer
@@ -15,7 +17,7 @@ from batchtui.ui.screens.batches import BatchesScreen
 from batchtui.ui.screens.dialogs import ConfirmDialog
 from batchtui.ui.screens.file import FileScreen
 from batchtui.ui.widgets.line_list import LineList
-from tests.ui.conftest import settle
+from tests.ui.conftest import screen_text, settle
 
 
 def dashboard(service: BatchService, emu: EmulatorServer, tmp_path: Path, **kw: object) -> BatchTUI:
@@ -223,3 +225,108 @@ async def test_unreachable_api_shows_the_reason_and_no_batch_is_failed(tmp_path)
         await settle(pilot)
         status = poll_status(app.screen)
         assert "stale since" in status and "127.0.0.1:9" in status
+
+
+def _view(batch_id: str, status: str, done: int, created: int) -> BatchView:
+    return BatchView(
+        id=batch_id,
+        status=status,
+        raw_status=status,
+        endpoint="/v1/chat/completions",
+        model="gpt-4o-mini",
+        created_at=created,
+        expires_at=created + 86400,
+        request_counts=RequestCounts(100, done, 0),
+        metadata={"description": f"job {batch_id}"},
+    )
+
+
+async def test_a_poll_redraws_only_what_changed(service, emu, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    t0 = 1_800_000_000
+    now = [t0 + 1.0]  # the clock-driven texts stay the same for the next 59 s
+    app = BatchTUI(
+        None,
+        initial_mode="batches",
+        service=service,
+        clock=lambda: now[0],
+        wall_clock=lambda: now[0],
+    )
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, BatchesScreen)
+        if screen._poll_timer is not None:
+            screen._poll_timer.stop()  # the emulator's (empty) account stays out of this test
+
+        def poll(*views: BatchView) -> None:
+            screen.apply_result(PollResult(list(views), None, 60.0, now[0], None))
+
+        a = _view("batch_active", "validating", 0, t0 - 3600)
+        b = _view("batch_done", "completed", 100, t0 - 7200)
+        poll(a, b)
+        await settle(pilot)
+        assert screen.selected_batch() == a
+        updates: list[tuple[str, str]] = []
+        detail_draws: list[object] = []
+        table = screen.query_one(DataTable)
+        real_update = table.update_cell
+        monkeypatch.setattr(
+            table,
+            "update_cell",
+            lambda row, col, value, **kw: (
+                updates.append((row, col)),
+                real_update(row, col, value, **kw),
+            ),
+        )
+        real_show = screen._show_detail
+        monkeypatch.setattr(
+            screen, "_show_detail", lambda v: (detail_draws.append(v), real_show(v))
+        )
+
+        # Same minute, equal batches (new objects): nothing is redrawn, not even the detail.
+        now[0] += 5
+        poll(
+            _view("batch_active", "validating", 0, t0 - 3600),
+            _view("batch_done", "completed", 100, t0 - 7200),
+        )
+        await settle(pilot)
+        assert updates == [] and detail_draws == []
+
+        # The active batch starts: only its own cells change, and its detail is redrawn.
+        now[0] += 5
+        moved = _view("batch_active", "in_progress", 40, t0 - 3600)
+        poll(moved, b)
+        await settle(pilot)
+        assert {row for row, _ in updates} == {"batch_active"}
+        assert {col for _, col in updates} == {"status", "progress", "eta"}
+        assert "40%" in str(table.get_cell("batch_active", "progress"))
+        assert detail_draws == [moved]
+
+        # A minute later the clock-driven cells of every row tick, and nothing else.
+        updates.clear()
+        now[0] += 60
+        poll(moved, b)
+        await settle(pilot)
+        assert {col for _, col in updates} <= {"created", "eta", "expires"}
+        assert ("batch_done", "created") in updates and ("batch_active", "expires") in updates
+        assert str(table.get_cell("batch_done", "created")) == "2h 01m ago"
+
+
+async def test_detail_title_follows_the_cursor_before_the_body(service, emu, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    first = await submit_sample(service, tmp_path, "first")
+    second = await submit_sample(service, tmp_path, "second")
+    app = dashboard(service, emu, tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, BatchesScreen)
+        side = screen.query_one("#batch-side")
+        assert side.border_title == second  # newest first
+        screen._detail.delay = 60.0  # the body waits for the cursor to rest; the title does not
+        await pilot.press("j")
+        await pilot.pause()
+        assert side.border_title == first
+        assert "meta description second" in screen_text(app)  # the body still shows the last
+        screen.flush_pending()
+        await pilot.pause()
+        assert "meta description first" in screen_text(app)

@@ -106,6 +106,9 @@ class BatchesScreen(Screen[None]):
         self._records: dict[str, Any] | None = None  # this machine's submissions, per poll
         self._detail = Debouncer(self, lambda: self._show_detail(self.selected_batch()))
         self._first_poll_done = False
+        self._polling = False  # a refresh is in flight (the status line says so)
+        self._shown = 0  # rows in the table (the status line counts them every second)
+        self._status_text: Text | None = None
         self.clock: Any = time.time  # batch timestamps (the demo's emulator runs faster)
         self.wall_clock: Any = time.time  # poll timing; tests pin both
 
@@ -177,7 +180,12 @@ class BatchesScreen(Screen[None]):
         assert self.poller is not None
         self.setup_error = None
         assert self.background is not None
-        result = await self.background.refresh()
+        self._polling = True
+        self._update_poll_status()
+        try:
+            result = await self.background.refresh()
+        finally:
+            self._polling = False
         self.next_poll_at = self.wall_clock() + result.next_delay
         self.apply_result(result)
         self._poll_timer = self.set_timer(result.next_delay, self.poll_now, name="next-poll")
@@ -212,6 +220,7 @@ class BatchesScreen(Screen[None]):
         app.announce_batch(batch, message)
 
     def _show_setup_error(self) -> None:
+        self._status_text = None
         self.query_one("#poll-status", Static).update(
             Text(self.setup_error or "", style="bold yellow")
         )
@@ -239,14 +248,18 @@ class BatchesScreen(Screen[None]):
                 text.append(
                     f"updated {duration(self.wall_clock() - result.updated_at)} ago", style="dim"
                 )
-            if self.next_poll_at is not None:
+            if self._polling:
+                text.append(" · refreshing…", style="dim")
+            elif self.next_poll_at is not None:
                 left = max(0.0, self.next_poll_at - self.wall_clock())
                 text.append(f" · next in {duration(left)}", style="dim")
-            shown = len(self._visible())
+            shown = self._shown
             text.append(f" · {shown} of {len(self.batches)} batches · filter: {self.state_filter}")
             if self.text_filter:
                 text.append(f" “{_safe(self.text_filter)}”", style="cyan")
-        status.update(text, layout=False)  # one line, fixed height
+        if text != self._status_text:  # it ticks every second; most ticks change nothing
+            self._status_text = text
+            status.update(text, layout=False)  # one line, fixed height
 
     async def on_unmount(self) -> None:
         if self.background is not None:
@@ -313,6 +326,7 @@ class BatchesScreen(Screen[None]):
         columns = self._columns_for(width)
         now = self.clock()
         visible = self._visible()
+        self._shown = len(visible)
         self._by_id = {b.id: b for b in self.batches}
         same_layout = columns == self._columns
         rows: dict[str, _Row] = {}
@@ -569,7 +583,6 @@ class BatchesScreen(Screen[None]):
         table.move_cursor(row=table.cursor_row + delta)
 
     def action_refresh(self) -> None:
-        self.notify("Refreshing…", timeout=1.5)
         self.poll_now()
 
     def action_cycle_filter(self) -> None:
