@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import DataTable, OptionList, Static
+from rich.text import Text
+from textual.widgets import OptionList, Static
 
 from batchtui.api.config import ClientSettings
 from batchtui.api.models import BatchView, RequestCounts
@@ -16,6 +17,7 @@ from batchtui.ui.app import BatchTUI
 from batchtui.ui.screens.batches import BatchesScreen
 from batchtui.ui.screens.dialogs import ConfirmDialog
 from batchtui.ui.screens.file import FileScreen
+from batchtui.ui.widgets.batch_table import BatchTable
 from batchtui.ui.widgets.line_list import LineList
 from tests.ui.conftest import screen_text, settle
 
@@ -41,7 +43,7 @@ async def submit_sample(
 
 
 def table_text(screen: BatchesScreen) -> str:
-    table = screen.query_one(DataTable)
+    table = screen.query_one(BatchTable)
     return "\n".join(" ".join(str(c) for c in table.get_row_at(i)) for i in range(table.row_count))
 
 
@@ -64,14 +66,14 @@ async def test_batches_appear_and_progress_moves(service, emu, tmp_path) -> None
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, BatchesScreen)
-        assert screen.query_one(DataTable).row_count == 2
+        assert screen.query_one(BatchTable).row_count == 2
         text = table_text(screen)
         assert "validating" in text and second[-12:] in text and first[-12:] in text
         await emu.advance(120)  # validation done, in progress
         await refresh(pilot, screen)
         await emu.advance(1200)
         await refresh(pilot, screen)
-        row = [str(c) for c in screen.query_one(DataTable).get_row(second)]
+        row = [str(c) for c in screen.query_one(BatchTable).get_row(second)]
         assert any("in_progress" in c for c in row)
         pct = next(c for c in row if c.endswith("%"))
         assert 0 < int(pct.split()[-1].rstrip("%")) < 100
@@ -152,7 +154,7 @@ async def test_download_and_filters(service, emu, tmp_path) -> None:  # type: ig
         await pilot.press("a")  # finished only
         assert done[-12:] in table_text(screen) and running[-12:] not in table_text(screen)
         await pilot.press("a", "slash", *"finished", "enter")
-        assert screen.query_one(DataTable).row_count == 1
+        assert screen.query_one(BatchTable).row_count == 1
         await pilot.press("d")
         await settle(pilot)
         downloads = sorted(p.name for p in (tmp_path / "downloads").iterdir())
@@ -266,18 +268,20 @@ async def test_a_poll_redraws_only_what_changed(service, emu, tmp_path, monkeypa
         poll(a, b)
         await settle(pilot)
         assert screen.selected_batch() == a
-        updates: list[tuple[str, str]] = []
+        updates: list[tuple[str, str]] = []  # (row, column) of each cell drawn again
         detail_draws: list[object] = []
-        table = screen.query_one(DataTable)
-        real_update = table.update_cell
-        monkeypatch.setattr(
-            table,
-            "update_cell",
-            lambda row, col, value, **kw: (
-                updates.append((row, col)),
-                real_update(row, col, value, **kw),
-            ),
-        )
+        table = screen.query_one(BatchTable)
+        real_update = table.update_row
+
+        def update_row(key: str, cells: tuple[Text, ...]) -> None:
+            old = table.get_row(key)
+            for (col, _), was, new in zip(table.columns, old, cells, strict=True):
+                if was.plain != new.plain or was.style != new.style or was.spans != new.spans:
+                    updates.append((key, col))
+            real_update(key, cells)
+
+        monkeypatch.setattr(table, "update_row", update_row)
+        monkeypatch.setattr(table, "set_rows", lambda *a, **kw: updates.append(("all", "all")))
         real_show = screen._show_detail
         monkeypatch.setattr(
             screen, "_show_detail", lambda v: (detail_draws.append(v), real_show(v))

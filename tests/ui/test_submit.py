@@ -35,12 +35,12 @@ async def test_submit_good_file_appears_completes_and_notifies(service, emu, tmp
         assert record is not None and record.input_path == str(path.resolve())
         screen = app.screen
         assert isinstance(screen, BatchesScreen)
-        assert screen.query_one("DataTable").row_count == 1
+        assert screen.query_one("BatchTable").row_count == 1
         await emu.advance(48 * 3600)
         await pilot.press("r")
         await settle(pilot)
         assert any(n.title == "Batch finished" for n in app._notifications)
-        assert "completed" in str(screen.query_one("DataTable").get_row_at(0)[1])
+        assert "completed" in str(screen.query_one("BatchTable").get_row_at(0)[1])
 
 
 async def test_file_with_errors_is_refused_unless_forced(service, emu, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,7 +15,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, OptionList, ProgressBar, Static
+from textual.widgets import Footer, Input, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
 from batchtui.api.eta import ThroughputTracker
@@ -26,6 +25,7 @@ from batchtui.jsonl.text import escape_controls
 from batchtui.ui.debounce import Debouncer
 from batchtui.ui.format import duration, local_time, progress_bar, relative, status_text
 from batchtui.ui.widgets.bars import ModeBar
+from batchtui.ui.widgets.batch_table import BatchTable
 
 if TYPE_CHECKING:
     from batchtui.api.poller import BatchPoller, PollResult
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 FILTERS = ("all", "active", "finished")
 # Less than this left before expiry is shown as a warning.
 EXPIRY_WARNING_SECONDS = 2 * 3600
+COLUMN_LABELS = {"eta": "ETA"}
 # Columns whose text follows the clock; the others change only when their batch does.
 TIMED_COLUMNS = frozenset({"created", "eta", "expires"})
 
@@ -42,12 +43,8 @@ TIMED_COLUMNS = frozenset({"created", "eta", "expires"})
 class _Row:
     batch: BatchView
     timed: tuple[tuple[str, str] | None, ...]  # text and style of the clock-driven cells
-    cells: tuple[Text | str, ...]
-    changed: Sequence[int]  # indexes of the cells that differ from the previous poll
-
-
-def _style(cell: Text | str) -> object:
-    return cell.style if isinstance(cell, Text) else None
+    cells: tuple[Text, ...]
+    changed: bool  # a cell differs from the previous poll's
 
 
 def _safe(value: object) -> str:
@@ -119,7 +116,7 @@ class BatchesScreen(Screen[None]):
         yield Static("", id="poll-status", markup=False)
         yield Input(placeholder="Filter by id, status, model, description…", id="batch-filter")
         with Horizontal(id="batches-body"):
-            yield DataTable(id="batch-table", cursor_type="row", zebra_stripes=True)
+            yield BatchTable(id="batch-table")
             with Vertical(id="batch-side"):
                 with VerticalScroll(id="batch-detail"):
                     yield Static("", id="batch-detail-text", markup=False)
@@ -137,7 +134,7 @@ class BatchesScreen(Screen[None]):
         self.query_one("#batch-side").border_title = "Batch"
         self.set_interval(1.0, self._update_poll_status, name="poll-status")
         self._update_poll_status()
-        self.query_one(DataTable).focus()
+        self.query_one(BatchTable).focus()
         self.poll_now()
 
     # -- services ----------------------------------------------------------------------
@@ -268,6 +265,15 @@ class BatchesScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         self.render_table()
 
+    def on_resize(self) -> None:
+        # Columns follow the table's width, known once the new layout is done.
+        self.call_after_refresh(self._relayout_columns)
+
+    def _relayout_columns(self) -> None:
+        table = self.query_one(BatchTable)
+        if self._columns and self._columns_for(table.size.width) != self._columns:
+            self.render_table()
+
     # -- table -------------------------------------------------------------------------
 
     def _visible(self) -> list[BatchView]:
@@ -316,12 +322,12 @@ class BatchesScreen(Screen[None]):
         return ("id", "status", "progress", "eta", "expires")
 
     def render_table(self) -> None:
-        """Show the visible batches. When the same rows are shown in the same order, only the
-        cells that changed are updated, and only rows whose batch changed are rebuilt: a poll
-        of 500 batches that rebuilt every cell stalled key presses for ~40 ms."""
+        """Show the visible batches. When the same rows are shown in the same order, only
+        the rows that changed are redrawn, and only rows whose batch (or clock-driven text)
+        changed are rebuilt: rebuilding 500 rows on every poll stalled keys for ~40 ms."""
         if not self.is_attached:
             return
-        table = self.query_one(DataTable)
+        table = self.query_one(BatchTable)
         width = table.size.width or self.size.width
         columns = self._columns_for(width)
         now = self.clock()
@@ -329,59 +335,51 @@ class BatchesScreen(Screen[None]):
         self._shown = len(visible)
         self._by_id = {b.id: b for b in self.batches}
         same_layout = columns == self._columns
-        rows: dict[str, _Row] = {}
-        changed: list[tuple[str, str, Text | str]] = []
-        for b in visible:
-            row = self._row(b, columns, now, self._rows.get(b.id) if same_layout else None)
-            rows[b.id] = row
-            if row.changed:
-                changed.extend((b.id, columns[i], row.cells[i]) for i in row.changed)
+        rows = {
+            b.id: self._row(b, columns, now, self._rows.get(b.id) if same_layout else None)
+            for b in visible
+        }
         order = [b.id for b in visible]
         if same_layout and order == self._order:
-            for batch_id, col, cell in changed:
-                table.update_cell(batch_id, col, cell)
+            for batch_id, row in rows.items():
+                if row.changed:
+                    table.update_row(batch_id, row.cells)
             self._rows = rows
             self._refresh_detail(now)
             return
         selected = self.selected_batch()
-        keep_id = selected.id if selected else None
         if not same_layout:
-            table.clear(columns=True)
-            for col in columns:
-                table.add_column(col.capitalize() if col != "eta" else "ETA", key=col)
+            table.set_columns([(col, COLUMN_LABELS.get(col, col.capitalize())) for col in columns])
             self._columns = columns
-        else:
-            table.clear()
-        for batch_id, row in rows.items():
-            table.add_row(*row.cells, key=batch_id)
+        table.set_rows(
+            [(batch_id, row.cells) for batch_id, row in rows.items()],
+            keep=selected.id if selected else None,
+        )
         self._rows = rows
         self._order = order
-        if keep_id is not None and keep_id in rows:
-            table.move_cursor(row=order.index(keep_id), animate=False)
         self._show_detail(self.selected_batch())
 
     def _row(self, b: BatchView, columns: tuple[str, ...], now: float, old: _Row | None) -> _Row:
         """The row's cells, reusing the old ones where neither the batch nor the clock-driven
-        text changed. ``changed`` lists the columns that differ from ``old``."""
+        text changed."""
         timed = tuple(self._timed(b, col, now) if col in TIMED_COLUMNS else None for col in columns)
         if old is None:
             cells = tuple(
                 self._cell(b, col, now, key) for col, key in zip(columns, timed, strict=True)
             )
-            return _Row(b, timed, cells, range(len(columns)))
+            return _Row(b, timed, cells, True)
         same_batch = old.batch is b or old.batch == b
         if same_batch and old.timed == timed:
-            return _Row(b, timed, old.cells, ())
+            return _Row(b, timed, old.cells, False)
         cells = []
-        changed = []
+        changed = False
         for i, col in enumerate(columns):
             keep = timed[i] == old.timed[i] if col in TIMED_COLUMNS else same_batch
             if keep:
                 cells.append(old.cells[i])
             else:
                 cell = self._cell(b, col, now, timed[i])
-                if str(cell) != str(old.cells[i]) or _style(cell) != _style(old.cells[i]):
-                    changed.append(i)
+                changed = changed or cell != old.cells[i] or cell.style != old.cells[i].style
                 cells.append(cell)
         return _Row(b, timed, tuple(cells), changed)
 
@@ -406,9 +404,7 @@ class BatchesScreen(Screen[None]):
     def flush_pending(self) -> None:
         self._detail.flush()
 
-    def _cell(
-        self, b: BatchView, col: str, now: float, timed: tuple[str, str] | None
-    ) -> Text | str:
+    def _cell(self, b: BatchView, col: str, now: float, timed: tuple[str, str] | None) -> Text:
         if timed is not None:
             return Text(timed[0], style=timed[1])
         counts = b.request_counts
@@ -417,14 +413,14 @@ class BatchesScreen(Screen[None]):
         if col == "status":
             return status_text(b.status, _safe(b.display_status))
         if col == "endpoint":
-            return _safe(short_endpoint(b.endpoint))
+            return Text(_safe(short_endpoint(b.endpoint)))
         if col == "model":
-            return _safe(b.model or "—")
+            return Text(_safe(b.model or "—"))
         if col == "progress":
             return progress_bar(counts.completed or 0, counts.failed or 0, counts.total)
         if col == "description":
             return Text(_safe(b.description or ""), style="italic")
-        return ""
+        return Text("")
 
     def _eta(self, b: BatchView) -> tuple[str, str]:
         if b.status == "finalizing":
@@ -448,26 +444,19 @@ class BatchesScreen(Screen[None]):
         return duration(left), "bold red" if left < EXPIRY_WARNING_SECONDS else ""
 
     def selected_batch(self) -> BatchView | None:
-        table = self.query_one(DataTable)
-        if table.row_count == 0:
-            return None
-        try:
-            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        except Exception:
-            return None
+        key = self.query_one(BatchTable).cursor_key
         return self._by_id.get(key) if key is not None else None
 
-    @on(DataTable.RowHighlighted)
-    def _on_row(self, event: DataTable.RowHighlighted) -> None:
+    @on(BatchTable.Highlighted)
+    def _on_row(self, event: BatchTable.Highlighted) -> None:
         # The pane's title follows the cursor at once (a border repaint); its body waits
         # until the cursor rests.
-        key = event.row_key.value
-        if key is not None:
-            self.query_one("#batch-side").border_title = _safe(key)
+        if event.key is not None:
+            self.query_one("#batch-side").border_title = _safe(event.key)
         self._schedule_detail()
 
-    @on(DataTable.RowSelected)
-    def _on_row_selected(self, event: DataTable.RowSelected) -> None:
+    @on(BatchTable.Selected)
+    def _on_row_selected(self, event: BatchTable.Selected) -> None:
         self.flush_pending()
         batch = self.selected_batch()
         if batch is not None and batch.errors:
@@ -578,9 +567,9 @@ class BatchesScreen(Screen[None]):
     # -- actions -----------------------------------------------------------------------
 
     def action_move(self, delta: int) -> None:
-        table = self.query_one(DataTable)
+        table = self.query_one(BatchTable)
         table.focus()
-        table.move_cursor(row=table.cursor_row + delta)
+        table.cursor += delta
 
     def action_refresh(self) -> None:
         self.poll_now()
@@ -604,14 +593,14 @@ class BatchesScreen(Screen[None]):
 
     @on(Input.Submitted, "#batch-filter")
     def _on_filter_done(self) -> None:
-        self.query_one(DataTable).focus()
+        self.query_one(BatchTable).focus()
 
     def action_clear_filter(self) -> None:
         box = self.query_one("#batch-filter", Input)
         box.value = ""
         box.display = False
         self.text_filter = ""
-        self.query_one(DataTable).focus()
+        self.query_one(BatchTable).focus()
         self.render_table()
 
     def action_focus_errors(self) -> None:
