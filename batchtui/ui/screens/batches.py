@@ -76,8 +76,6 @@ class BatchesScreen(Screen[None]):
         Binding("y", "copy_id", "Copy id", id="batches.copy_id"),
         Binding("e", "focus_errors", "Line errors", show=False, id="batches.errors"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="batches.clear"),
-        Binding("j", "move(1)", "Down", show=False, id="batches.down"),
-        Binding("k", "move(-1)", "Up", show=False, id="batches.up"),
     ]
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (140, "-wide")]
@@ -565,11 +563,6 @@ class BatchesScreen(Screen[None]):
         return self._records.get(batch_id)
 
     # -- actions -----------------------------------------------------------------------
-
-    def action_move(self, delta: int) -> None:
-        table = self.query_one(BatchTable)
-        table.focus()
-        table.cursor += delta
 
     def action_refresh(self) -> None:
         self.poll_now()

@@ -38,6 +38,18 @@ class BatchTable(ScrollView, can_focus=True):
         "batch-table--even",
     }
 
+    DEFAULT_CSS = """
+    BatchTable {
+        height: 1fr;
+        overflow-x: hidden;
+        scrollbar-size-vertical: 1;
+    }
+    BatchTable > .batch-table--header { background: $panel; color: $foreground; text-style: bold; }
+    BatchTable > .batch-table--even { background: $surface-lighten-1 50%; }
+    BatchTable > .batch-table--cursor { background: $primary 40%; }
+    BatchTable:focus > .batch-table--cursor { background: $primary 70%; }
+    """
+
     BINDINGS = [
         Binding("up,k", "cursor(-1)", "Up", show=False, id="batch_table.up"),
         Binding("down,j", "cursor(1)", "Down", show=False, id="batch_table.down"),
