@@ -33,7 +33,9 @@ What it measures, per layout:
     one after the other: calls per minute and CPU (from the moment it has imported ``openai``).
 (c) key press -> screen update on the dashboard while it refreshes: ``j`` and ``k`` alternately
     (each moves the table cursor one row; the detail pane's border title shows the highlighted
-    batch's full id, so the press is seen when that id changes), every ~50 ms. First 100 presses
+    batch's full id, so the press is seen when that id changes), every ~50 ms. The title is
+    set with the cursor, in the same frame; the pane's body is redrawn once the cursor has
+    rested 80 ms (``ui/debounce.py``), which this does not measure. First 100 presses
     with no forced refresh (reference), then ``r`` every 1.5 s (a refresh now) with presses in
     between. A press counts as "during a refresh" when it was sent between an ``r`` (or the
     first list request of a scheduled refresh) and 0.5 s after the last list request of that
