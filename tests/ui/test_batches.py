@@ -253,7 +253,7 @@ async def test_a_poll_redraws_only_what_changed(service, emu, tmp_path, monkeypa
         clock=lambda: now[0],
         wall_clock=lambda: now[0],
     )
-    async with app.run_test(size=(160, 50)) as pilot:
+    async with app.run_test(size=(200, 50)) as pilot:
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, BatchesScreen)

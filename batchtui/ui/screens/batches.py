@@ -313,7 +313,7 @@ class BatchesScreen(Screen[None]):
                 "expires",
                 "description",
             )
-        if width >= 110:
+        if width >= 125:  # model and created leave the description ~20 cells
             return ("id", "status", "model", "created", "progress", "eta", "expires", "description")
         if width >= 90:
             return ("id", "status", "progress", "eta", "expires", "description")
@@ -499,7 +499,8 @@ class BatchesScreen(Screen[None]):
     def _detail_table(self, b: BatchView) -> Table:
         now = self.clock()
         t = Table.grid(padding=(0, 1))
-        t.add_column(style="dim", no_wrap=True)
+        # Labels fold past 18 cells: a long metadata key must not squeeze every value.
+        t.add_column(style="dim", max_width=18, overflow="fold")
         t.add_column()
 
         def row(label: str, value: Text | str | None) -> None:
