@@ -195,21 +195,16 @@ class BatchService:
         tolerant views, and a dashboard lists them on every poll.
         """
         client = self._client_for(retries)
-        after: str | None = None
+        query: dict[str, Any] = {"limit": page_size}
         while True:
             async with self._translated("listing batches"):
-                if after is None:
-                    response = await client.batches.with_raw_response.list(limit=page_size)
-                else:
-                    response = await client.batches.with_raw_response.list(
-                        limit=page_size, after=after
-                    )
+                response = await client.batches.with_raw_response.list(**query)
             data, has_more = _list_page(response.content, self.settings.display_base_url)
             yield [BatchView.from_raw(item) for item in data]
             last_id = data[-1].get("id") if data else None
             if has_more is False or not isinstance(last_id, str) or not last_id:
                 return
-            after = last_id
+            query["after"] = last_id
 
     async def list_batches(
         self, *, page_size: int = 100, max_items: int | None = None, retries: int | None = None

@@ -199,6 +199,7 @@ class BatchesScreen(Screen[None]):
                         self._announce(change.new)
             self._first_poll_done = True
         self.batches = result.batches
+        self._by_id = {b.id: b for b in result.batches}
         self._records = None  # a submission from here shows up with the next poll
         self.render_table()
         self._update_poll_status()
@@ -331,7 +332,6 @@ class BatchesScreen(Screen[None]):
         now = self.clock()
         visible = self._visible()
         self._shown = len(visible)
-        self._by_id = {b.id: b for b in self.batches}
         same_layout = columns == self._columns
         rows = {
             b.id: self._row(b, columns, now, self._rows.get(b.id) if same_layout else None)

@@ -75,7 +75,7 @@ class BatchTable(ScrollView, can_focus=True):
             return isinstance(message, BatchTable.Highlighted) and message.table is self.table
 
     class Selected(Message):
-        """Enter (or a click on the cursor row) on batch ``key``."""
+        """Enter (or a double click) on batch ``key``."""
 
         def __init__(self, table: BatchTable, key: str) -> None:
             super().__init__()
@@ -98,10 +98,6 @@ class BatchTable(ScrollView, can_focus=True):
     @property
     def row_count(self) -> int:
         return len(self._keys)
-
-    @property
-    def keys(self) -> Sequence[str]:
-        return self._keys
 
     @property
     def cursor_key(self) -> str | None:
@@ -223,7 +219,7 @@ class BatchTable(ScrollView, can_focus=True):
     # -- rendering ---------------------------------------------------------------------
 
     def on_resize(self) -> None:
-        self._clear_cache()
+        # render_line drops the cached lines when the content width changes.
         self.virtual_size = Size(self.size.width, len(self._keys) + 1)
 
     def notify_style_update(self) -> None:
