@@ -30,16 +30,6 @@ from batchtui.errors import UserError
 
 Progress = Callable[[int, "int | None"], None]  # (bytes done, total bytes or None)
 
-BATCH_ENDPOINTS = (
-    "/v1/responses",
-    "/v1/chat/completions",
-    "/v1/embeddings",
-    "/v1/completions",
-    "/v1/moderations",
-    "/v1/images/generations",
-    "/v1/images/edits",
-    "/v1/videos",
-)
 _PROGRESS_STEP = 512 * 1024  # report download progress at most every this many bytes
 
 
