@@ -14,8 +14,10 @@ Refresh it after upgrading ``openai``::
 
     python -m batchtui.validation.sdk_snapshot --write
 
-``tests/validation/test_sdk_snapshot.py`` regenerates it from the installed SDK and fails when
-the shipped file has drifted.
+``tests/validation/test_sdk_snapshot.py`` regenerates it from the installed SDK and compares
+*shapes*, never version strings: a release that only bumps its version is not drift. What
+changed is named by :func:`diff` (endpoint, parameter, what); additions (a new optional
+parameter, a new enum value) are reported as a warning, removals and changed types fail.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import sys
 import types
 import typing
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -263,6 +266,85 @@ def build() -> dict[str, Any]:
     }
 
 
+# Keys that record where a snapshot came from rather than what the API looks like.
+_PROVENANCE = ("openai_version",)
+
+
+@dataclass(frozen=True, slots=True)
+class Drift:
+    """One difference between two snapshots' shapes."""
+
+    where: str  # e.g. "bodies /v1/chat/completions: parameter 'foo'"
+    what: str  # "added", "removed", or "changed: <old> -> <new>"
+    additive: bool  # True when the new SDK only accepts more than the old one
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.what}"
+
+
+def _label(path: tuple[str, ...]) -> str:
+    """A readable place for a snapshot path: ``bodies /v1/responses: parameter 'x'``."""
+    parts: list[str] = []
+    i = 0
+    while i < len(path):
+        key = path[i]
+        if key == "keys" and i + 1 < len(path):
+            parts.append(f"parameter {path[i + 1]!r}")
+            i += 2
+            continue
+        if key == "variants" and i + 2 < len(path):
+            parts.append(f"{path[i + 1]}={path[i + 2]!r}")
+            i += 3
+            continue
+        parts.append(key)
+        i += 1
+    head, *rest = parts or ["snapshot"]
+    return head + (": " + " ".join(rest) if rest else "")
+
+
+def diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Drift]:
+    """Every shape difference from ``old`` to ``new`` (provenance keys ignored)."""
+    out: list[Drift] = []
+    _diff(
+        {k: v for k, v in old.items() if k not in _PROVENANCE},
+        {k: v for k, v in new.items() if k not in _PROVENANCE},
+        (),
+        out,
+    )
+    return out
+
+
+def _diff(old: Any, new: Any, path: tuple[str, ...], out: list[Drift]) -> None:
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in sorted(set(old) | set(new), key=str):
+            sub = (*path, str(key))
+            if key not in new:
+                out.append(Drift(_label(sub), "removed", additive=False))
+            elif key not in old:
+                # A new parameter or variant; a new *required* one shows up in "required".
+                out.append(Drift(_label(sub), "added", additive=True))
+            else:
+                _diff(old[key], new[key], sub, out)
+        return
+    scalars = (str, int, float, bool)
+    if (
+        isinstance(old, list)
+        and isinstance(new, list)
+        and old != new
+        and all(isinstance(v, scalars) for v in (*old, *new))
+    ):
+        gone = [v for v in old if v not in new]
+        came = [v for v in new if v not in old]
+        # More enum values, kinds or endpoints accept more; for "required" it is the other
+        # way round: a newly required parameter rejects what passed before.
+        additive = not came if path[-1:] == ("required",) else not gone
+        what = ", ".join([f"added {v!r}" for v in came] + [f"removed {v!r}" for v in gone])
+        out.append(Drift(_label(path), what, additive=additive))
+        return
+    if old != new:
+        out.append(Drift(_label(path), f"changed: {old!r} -> {new!r}", additive=False))
+
+
 def dumps(snapshot: dict[str, Any]) -> str:
     return json.dumps(snapshot, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
@@ -294,8 +376,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"wrote {SNAPSHOT_PATH}")
         return 0
     if args.check:
-        current = SNAPSHOT_PATH.read_text(encoding="utf-8") if SNAPSHOT_PATH.exists() else ""
-        if current != text:
+        drift = diff(load(), json.loads(text))
+        for change in drift:
+            print(f"{SNAPSHOT_PATH.name}: {change}", file=sys.stderr)
+        if drift:
             print(f"{SNAPSHOT_PATH} is out of date; run with --write", file=sys.stderr)
             return 1
         return 0

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import gzip
-from collections.abc import Callable
+import inspect
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -437,9 +438,34 @@ def test_big_integers_and_deep_nesting_parse_like_json(tmp_path: Path) -> None:
     assert (3, "invalid_json_line") in codes
 
 
-def test_every_rule_is_planted_somewhere() -> None:
-    # Runs last in this module (pytest keeps file order) and counts what the tests above
-    # planted; a new rule without a planted defect fails here.
-    if len(COVERED) < 10:
-        pytest.skip("needs the planted tests above in the same session")
+def _planting_tests() -> Iterator[tuple[str, Callable[..., None], dict[str, object]]]:
+    """Every other test of this module with each of its parametrized cases."""
+    for name, fn in list(globals().items()):
+        if not name.startswith("test_") or name == "test_every_rule_is_planted_somewhere":
+            continue
+        cases: list[dict[str, object]] = [{}]
+        for mark in getattr(fn, "pytestmark", []):
+            if mark.name == "parametrize":
+                names = mark.args[0]
+                names = names.split(",") if isinstance(names, str) else list(names)
+                cases = [dict(zip(names, values, strict=True)) for values in mark.args[1]]
+        for case in cases:
+            yield name, fn, case
+
+
+def test_every_rule_is_planted_somewhere(tmp_path: Path) -> None:
+    # Stands alone (with -k, or run by itself): runs every planting test of this module here,
+    # with fresh fixtures, and counts what they planted; a rule nobody plants fails here.
+    COVERED.clear()
+    for i, (name, fn, case) in enumerate(_planting_tests()):
+        params = inspect.signature(fn).parameters
+        with pytest.MonkeyPatch.context() as mp:
+            kwargs: dict[str, object] = dict(case)
+            if "tmp_path" in params:
+                kwargs["tmp_path"] = tmp_path / f"{i}-{name}"
+                kwargs["tmp_path"].mkdir()  # type: ignore[attr-defined]
+            if "monkeypatch" in params:
+                kwargs["monkeypatch"] = mp
+            fn(**kwargs)
+    assert len(COVERED) >= 10
     assert set(RULES) - COVERED == set()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 from batchtui.validation import sdk_snapshot
@@ -12,13 +14,46 @@ EXAMPLE = Path(__file__).parents[2] / "batchtui" / "examples" / "chat_mistakes.j
 
 
 def test_snapshot_matches_the_installed_sdk() -> None:
-    fresh = sdk_snapshot.dumps(sdk_snapshot.build())
-    shipped = sdk_snapshot.SNAPSHOT_PATH.read_text(encoding="utf-8")
-    assert fresh == shipped, (
-        "batchtui/validation/sdk_snapshot.json is out of date with the installed openai "
-        f"{sdk_snapshot.build()['openai_version']}; refresh it with "
-        "`python -m batchtui.validation.sdk_snapshot --write` and review the diff"
+    # Shapes, not versions: a release that only bumps openai's version must stay green, an
+    # additive change (new optional parameter, new enum value) is a warning to refresh, and
+    # anything that would make the validator wrong fails with the endpoint and parameter.
+    fresh = sdk_snapshot.build()
+    drift = sdk_snapshot.diff(sdk_snapshot.load(), fresh)
+    breaking = [str(d) for d in drift if not d.additive]
+    hint = (
+        f"sdk_snapshot.json differs from the installed openai {fresh['openai_version']}; "
+        "refresh it with `python -m batchtui.validation.sdk_snapshot --write`"
     )
+    assert not breaking, hint + ":\n" + "\n".join(breaking)
+    if drift:
+        warnings.warn(hint + ": " + "; ".join(map(str, drift)), stacklevel=1)
+
+
+def test_a_version_bump_alone_is_not_drift() -> None:
+    shipped = sdk_snapshot.load()
+    bumped = copy.deepcopy(shipped) | {"openai_version": "99.0.0"}
+    assert sdk_snapshot.diff(shipped, bumped) == []
+
+
+def test_drift_names_the_endpoint_and_parameter() -> None:
+    shipped = sdk_snapshot.load()
+    new = copy.deepcopy(shipped)
+    chat = new["bodies"]["/v1/chat/completions"]
+    chat["keys"]["brand_new"] = {"kinds": ["string"]}
+    del chat["keys"]["temperature"]
+    chat["keys"]["n"] = {"kinds": ["null", "string"]}
+    new["bodies"]["/v1/embeddings"]["keys"]["encoding_format"]["enum"].append("int8")
+    new["bodies"]["/v1/embeddings"]["required"].append("dimensions")
+    got = {str(d): d.additive for d in sdk_snapshot.diff(shipped, new)}
+    assert got == {
+        "bodies: /v1/chat/completions parameter 'brand_new': added": True,
+        "bodies: /v1/chat/completions parameter 'temperature': removed": False,
+        "bodies: /v1/chat/completions parameter 'n' kinds: added 'string', removed 'integer'": (
+            False
+        ),
+        "bodies: /v1/embeddings parameter 'encoding_format' enum: added 'int8'": True,
+        "bodies: /v1/embeddings required: added 'dimensions'": False,
+    }
 
 
 def test_snapshot_has_what_the_rules_need() -> None:
