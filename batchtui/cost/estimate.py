@@ -227,57 +227,74 @@ def saving_line(cost: Cost) -> str:
 
 
 def to_text(est: Estimate) -> str:
-    """A readable summary of one file's estimate (control characters escaped)."""
+    """A readable summary of one file's estimate (control characters escaped), made to fit
+    80 columns: the totals, the saving line, a table per model when there are several, then
+    what the figures leave out."""
     t = est.tokens
     e = escape_controls
     lines: list[str] = []
-    what = ", ".join(e(x) for x in sorted(t.endpoints))
-    models = ", ".join(e(m.totals.model) for m in est.models)
     head = f"{e(t.path)}: {_plural(t.requests, 'request')}"
-    if what or models:
-        head += f" ({', '.join(x for x in (what, models) if x)})"
+    if t.endpoints:
+        head += " to " + ", ".join(e(x) for x in sorted(t.endpoints))
+    if len(est.models) == 1:
+        head += f", {e(est.models[0].totals.model)}"
     if t.approximate:
-        head += f", estimated from {_plural(est.sampled_lines, 'sampled line')}"
+        head += f" (estimated from {_plural(est.sampled_lines, 'sampled line')})"
     if not t.complete:
         head += " [stopped before the end]"
     lines.append(head)
+    about = "≈ " if t.approximate else ""
     images = sum(m.totals.images for m in est.models)
     image_tokens = sum(m.totals.image_tokens for m in est.models)
-    approx_prefix = "≈ " if t.approximate else ""
-    input_line = f"  input:  {approx_prefix}{t.input_tokens:,} tokens"
+    input_line = f"  input:  {about}{t.input_tokens:,} tokens"
     if images:
-        input_line += f" (with {_plural(images, 'image')}: {image_tokens:,} tokens)"
+        input_line += f", of which {_plural(images, 'image')}: {image_tokens:,}"
     lines.append(input_line)
-    out_line = f"  output: at most {approx_prefix}{t.output_max:,} tokens"
     if t.output_max == 0 and t.without_ceiling == 0:
-        out_line = "  output: none (embeddings and moderations produce no output tokens)"
-    elif t.without_ceiling:
-        out_line += (
-            f"; {_plural(t.without_ceiling, 'request')} without a ceiling "
-            "(max_tokens / max_completion_tokens / max_output_tokens) not included"
-        )
-    lines.append(out_line)
-    if len(est.models) > 1:
-        for m in est.models:
-            tot = m.totals
-            row = (
-                f"    {e(tot.model)}: {_plural(tot.requests, 'request')}, "
-                f"{tot.input_tokens:,} in, at most {tot.output_max:,} out"
-            )
-            if m.cost is not None:
-                row += f", {usd(m.cost.batch_max)} batch / {usd(m.cost.standard_max)} standard"
-            else:
-                row += ", no known price"
-            lines.append(row)
-    if est.models and len(est.unpriced) < len(est.models):
+        lines.append("  output: none (embeddings and moderations)")
+    else:
+        out_line = f"  output: at most {about}{t.output_max:,} tokens"
+        if t.without_ceiling:
+            out_line += f", and {_plural(t.without_ceiling, 'request')} without an output limit"
+        lines.append(out_line)
+    priced = [m for m in est.models if m.cost is not None]
+    if priced:
         line = "  " + saving_line(est.cost)
         if est.unpriced:
             line += " (priced models only)"
         lines.append(line)
     elif est.models:
         lines.append("  cost: no known price for " + ", ".join(e(m) for m in est.unpriced))
+    if len(est.models) > 1:
+        lines.extend("  " + row for row in _model_table(est))
     lines.extend("  " + note for note in notes(est))
     return "\n".join(lines) + "\n"
+
+
+def _model_table(est: Estimate) -> list[str]:
+    header = ("model", "requests", "input", "output ≤", "batch", "standard")
+    rows = [header]
+    for m in est.models:
+        tot = m.totals
+        batch = usd(m.cost.batch_max) if m.cost else "no price"
+        standard = usd(m.cost.standard_max) if m.cost else ""
+        rows.append(
+            (
+                escape_controls(tot.model),
+                f"{tot.requests:,}",
+                f"{tot.input_tokens:,}",
+                f"{tot.output_max:,}",
+                batch,
+                standard,
+            )
+        )
+    widths = [max(len(row[c]) for row in rows) for c in range(len(header))]
+    out = []
+    for row in rows:
+        cells = [row[0].ljust(widths[0])]
+        cells += [cell.rjust(width) for cell, width in zip(row[1:], widths[1:], strict=True)]
+        out.append("  ".join(cells).rstrip())
+    return out
 
 
 def notes(est: Estimate) -> list[str]:

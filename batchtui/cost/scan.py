@@ -35,7 +35,7 @@ from batchtui.cost.encodings import EncodingChoice
 from batchtui.errors import UserError
 from batchtui.jsonl.index import open_error_message
 
-BLOCK_BYTES = 4 * 1024 * 1024
+BLOCK_BYTES = 1024 * 1024
 SKIP_EXAMPLES = 20
 BOM = b"\xef\xbb\xbf"
 SAMPLE_LINES = 600

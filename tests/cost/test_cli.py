@@ -82,9 +82,12 @@ def test_text_shows_the_saving_and_what_is_left_out(
 ) -> None:
     code, out, _ = run(capsys, str(batch_file))
     assert code == 0
-    assert f"{batch_file}: 10 requests (/v1/chat/completions, gpt-4o-mini, gpt-4o)" in out
+    assert out.startswith(f"{batch_file}: 10 requests to /v1/chat/completions\n")
     assert "at batch price" in out and "standard, you save $" in out
-    assert "2 requests without a ceiling" in out
+    assert "output: at most 800 tokens, and 2 requests without an output limit" in out
+    table = [row.split() for row in out.splitlines() if row.startswith("  gpt-4o")]
+    assert [row[:2] for row in table] == [["gpt-4o-mini", "9"], ["gpt-4o", "1"]]
+    assert "of which 1 image: 25,501" in out
     assert "not counted: 1 image at a remote URL" in out
     assert "skipped 1 line: not valid JSON (1); first at line 11" in out
     assert "prices: genai-prices" in out
