@@ -96,6 +96,7 @@ def _estimate(args: argparse.Namespace) -> int:
     import json
     import sys
 
+    from batchtui.cost.encodings import OfflineError
     from batchtui.cost.estimate import estimate, to_json, to_text
     from batchtui.cost.prices import PriceBook
     from batchtui.cost.scan import count_file, sample_file
@@ -116,6 +117,8 @@ def _estimate(args: argparse.Namespace) -> int:
                 tokens = sample_file(path, threads=args.jobs)
             else:
                 tokens = count_file(path, threads=args.jobs)
+        except OfflineError as exc:  # the tokenizer data is missing: no file can be counted
+            raise UserError(str(exc)) from None
         except UserError as exc:
             if not several:
                 raise

@@ -244,7 +244,7 @@ def parse_line(data: bytes) -> tuple[str, dict[str, Any]] | str:
 
         try:  # lone surrogate escapes (orjson refuses them, the API may not)
             obj = json.loads(data)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             return "not valid JSON"
     if not isinstance(obj, dict):
         return "not a JSON object"
@@ -268,7 +268,7 @@ def count_lines(
         part.bytes += len(data) + 1
         if data.endswith(b"\r"):
             data = data[:-1]
-        if number == 1 and data.startswith(BOM):
+        if data.startswith(BOM):  # line 1 of a file saved with a BOM (validate flags it)
             data = data[len(BOM) :]
         parsed = parse_line(data)
         result: RequestCount | str

@@ -116,6 +116,20 @@ def test_missing_file_alone_is_a_one_line_error(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
 
 
+def test_missing_tokenizer_data_is_a_clear_error(
+    batch_file: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from batchtui.cost import count, encodings
+
+    def missing(name: str) -> None:
+        raise encodings.OfflineError("the o200k_base tokenizer data is not installed")
+
+    monkeypatch.setattr(count.encodings, "get_encoding", missing)
+    code, out, err = run(capsys, str(batch_file))
+    assert code == 2 and out == ""
+    assert err == "batchtui: the o200k_base tokenizer data is not installed\n"
+
+
 def test_missing_file_among_several_continues(
     batch_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -95,11 +95,12 @@ def test_bad_lines_are_skipped_with_their_line_numbers(tmp_path: Path) -> None:
         line({"messages": []}),
         line({"model": "dall-e"}, url="/v1/images/generations"),
         good,
+        "[" * 100_000 + "]" * 100_000,  # deeper than any JSON parser recurses
     ]
     path = write_lines(tmp_path / "bad.jsonl", content)
     result = count_file(path)
-    assert result.requests == 2 and result.lines == 8
-    assert result.skipped_lines == 6
+    assert result.requests == 2 and result.lines == 9
+    assert result.skipped_lines == 7
     assert dict(result.skip_examples) == {
         2: "not valid JSON",
         3: "blank line",
@@ -107,8 +108,9 @@ def test_bad_lines_are_skipped_with_their_line_numbers(tmp_path: Path) -> None:
         5: "no body",
         6: "no body.model",
         7: "/v1/images/generations: cost not estimated for this endpoint",
+        9: "not valid JSON",
     }
-    assert list(result.line_model).count(SKIPPED) == 6
+    assert list(result.line_model).count(SKIPPED) == 7
 
 
 def test_crlf_bom_and_no_final_newline(tmp_path: Path) -> None:
