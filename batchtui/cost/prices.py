@@ -20,6 +20,7 @@ prices all of that request's tokens at the tier's rate.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -191,7 +192,7 @@ class PriceBook:
         self._cache: dict[str, ModelPrice] = {}
         self._lock = threading.Lock()
 
-    @property
+    @functools.cached_property
     def source(self) -> str:
         from importlib.metadata import PackageNotFoundError, version
 

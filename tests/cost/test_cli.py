@@ -202,3 +202,14 @@ def test_money_formatting() -> None:
     assert usd(Decimal(0)) == "$0.00"
     cost = Cost(Decimal("3"), Decimal("1.12"), Decimal("6"), Decimal("2.24"))
     assert saving_line(cost) == "≈ $4.12 at batch price, $8.24 standard, you save $4.12"
+
+
+def test_help_does_not_load_the_tokenizer_or_prices() -> None:
+    code = (
+        "import sys, batchtui.cli as c\n"
+        "c._subcommand_parser()\n"
+        "import batchtui.cost\n"
+        "print(sorted(m for m in ('tiktoken', 'genai_prices', 'numpy') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
