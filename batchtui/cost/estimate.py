@@ -205,10 +205,10 @@ def to_json(est: Estimate) -> dict[str, Any]:
 
 
 def usd(value: Decimal) -> str:
-    """``$4.12``; small amounts keep two significant digits (``$0.0031``)."""
+    """``$4.12``; amounts under 10 cents keep two significant digits (``$0.014``)."""
     if value == 0:
         return "$0.00"
-    if abs(value) >= Decimal("0.01"):
+    if abs(value) >= Decimal("0.1"):
         return f"${value:,.2f}"
     digits = max(2, -value.adjusted() + 1)
     return f"${value:.{digits}f}"
@@ -317,10 +317,8 @@ def notes(est: Estimate) -> list[str]:
         ]
         out.append("not counted: " + ", ".join(parts))
     if approx:
-        out.append(
-            f"approximated on {_plural(approx_lines, 'request')}: "
-            + "; ".join(_approx_list(approx))
-        )
+        out.append(f"approximated on {_plural(approx_lines, 'request')}:")
+        out.extend("  " + text for text in _approx_list(approx))
     if t.skipped:
         reasons = ", ".join(
             f"{e(reason)} ({n:,})" for reason, n in sorted(t.skipped.items(), key=lambda kv: -kv[1])

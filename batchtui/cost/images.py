@@ -152,7 +152,7 @@ def patch_tokens(width: int, height: int, detail: str, rule: PatchRule) -> int:
         patches = patch_count(width, height, rule.original_budget, rule.original_max_dim)
     else:
         patches = patch_count(width, height, rule.budget, rule.max_dim)
-    return round(patches * rule.multiplier)
+    return math.floor(patches * rule.multiplier + 0.5)  # half up (round() is half-even)
 
 
 def image_tokens(width: int, height: int, detail: str, rule: ImageRule) -> int:

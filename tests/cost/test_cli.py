@@ -198,6 +198,8 @@ def test_money_formatting() -> None:
     assert usd(Decimal("4.12")) == "$4.12"
     assert usd(Decimal("12345.678")) == "$12,345.68"
     assert usd(Decimal("0.0031234")) == "$0.0031"
+    assert usd(Decimal("0.0135")) == "$0.014"
+    assert usd(Decimal("0.2834")) == "$0.28"
     assert usd(Decimal("0.000000941")) == "$0.00000094"
     assert usd(Decimal(0)) == "$0.00"
     cost = Cost(Decimal("3"), Decimal("1.12"), Decimal("6"), Decimal("2.24"))
@@ -213,3 +215,19 @@ def test_help_does_not_load_the_tokenizer_or_prices() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_approximations_are_listed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tool = {"type": "function", "function": {"name": "f", "description": "d", "parameters": {}}}
+    path = write_lines(
+        tmp_path / "tools.jsonl",
+        [line(chat("hi", tools=[tool], max_tokens=5)), line(chat("plain", max_tokens=5), n=2)],
+    )
+    _, text, _ = run(capsys, str(path))
+    assert "  approximated on 1 request:\n    tool and function definitions" in text
+    _, out, _ = run(capsys, str(path), "--format", "json")
+    data = json.loads(out)
+    assert data["approximated_lines"] == 1
+    assert data["approximations"] == [
+        "tool and function definitions (the cookbook's approximation)"
+    ]
