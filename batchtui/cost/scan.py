@@ -314,9 +314,9 @@ def _open(path: str) -> Any:
     return f
 
 
-def _blocks(f: Any, block_bytes: int) -> Iterator[tuple[int, list[tuple[int, bytes]], int]]:
-    """``(first line number, [(number, line)], bytes read so far)`` per block of whole lines."""
-    carry = b""
+def _blocks(f: Any, block_bytes: int) -> Iterator[tuple[list[tuple[int, bytes]], int]]:
+    """``([(line number, line bytes)], bytes read so far)`` per block of whole lines."""
+    carry: list[bytes] = []  # the start of a line that continues in the next block
     number = 1
     done = 0
     while True:
@@ -324,17 +324,19 @@ def _blocks(f: Any, block_bytes: int) -> Iterator[tuple[int, list[tuple[int, byt
         if not data:
             break
         done += len(data)
-        data = carry + data
         cut = data.rfind(b"\n")
         if cut < 0:
-            carry = data  # one very long line: keep reading
+            carry.append(data)  # a line longer than a block: joined once, when it ends
             continue
-        carry = data[cut + 1 :]
-        lines = data[:cut].split(b"\n")
-        yield number, list(enumerate(lines, number)), done
+        head = data[:cut]
+        if carry:
+            head = b"".join(carry) + head
+        carry = [data[cut + 1 :]] if cut + 1 < len(data) else []
+        lines = head.split(b"\n")
+        yield list(enumerate(lines, number)), done
         number += len(lines)
     if carry:
-        yield number, [(number, carry)], done
+        yield [(number, b"".join(carry))], done
 
 
 def count_file(
@@ -359,7 +361,7 @@ def count_file(
         pending: deque[tuple[Future[_Part], int]] = deque()
         with ThreadPoolExecutor(max_workers=n, thread_name_prefix="batchtui-count") as pool:
             try:
-                for _first, lines, done in _blocks(f, block_bytes):
+                for lines, done in _blocks(f, block_bytes):
                     if cancelled is not None and cancelled():
                         result.complete = False
                         break
