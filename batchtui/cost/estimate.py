@@ -243,6 +243,10 @@ def to_text(est: Estimate) -> str:
     if not t.complete:
         head += " [stopped before the end]"
     lines.append(head)
+    if not est.models:
+        lines.append("  nothing to estimate")
+        lines.extend("  " + note for note in notes(est)[:-1])  # no prices line
+        return "\n".join(lines) + "\n"
     about = "≈ " if t.approximate else ""
     images = sum(m.totals.images for m in est.models)
     image_tokens = sum(m.totals.image_tokens for m in est.models)

@@ -242,9 +242,13 @@ def parse_line(data: bytes) -> tuple[str, dict[str, Any]] | str:
     except orjson.JSONDecodeError:
         import json
 
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return "not valid UTF-8"
         try:  # lone surrogate escapes (orjson refuses them, the API may not)
-            obj = json.loads(data)
-        except (ValueError, UnicodeDecodeError, RecursionError):
+            obj = json.loads(text)
+        except (ValueError, RecursionError):
             return "not valid JSON"
     if not isinstance(obj, dict):
         return "not a JSON object"

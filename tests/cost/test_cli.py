@@ -175,6 +175,22 @@ def test_control_characters_in_data_never_reach_the_terminal(
     assert "\x1b" not in out and json.loads(out)["models"] == ["gpt\x1b[31m-evil\x07"]
 
 
+def test_a_file_with_nothing_to_estimate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    binary = tmp_path / "binary.jsonl"
+    binary.write_bytes(bytes(range(256)) * 20)
+    code, out, _ = run(capsys, str(empty), str(binary))
+    assert code == 0
+    assert out == (
+        f"{empty}: 0 requests\n  nothing to estimate\n"
+        f"{binary}: 0 requests\n  nothing to estimate\n"
+        "  skipped 21 lines: not valid UTF-8 (20), not valid JSON (1); first at line 1, 2, 3, 4, 5\n"
+    )
+
+
 def test_sample_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = write_lines(tmp_path / "small.jsonl", [line(chat("hi", max_tokens=5))])
     _, out, _ = run(capsys, str(path), "--sample", "--format", "json")

@@ -98,9 +98,11 @@ def test_bad_lines_are_skipped_with_their_line_numbers(tmp_path: Path) -> None:
         "[" * 100_000 + "]" * 100_000,  # deeper than any JSON parser recurses
     ]
     path = write_lines(tmp_path / "bad.jsonl", content)
+    with path.open("ab") as f:
+        f.write(b'{"url": "\xff\xfe broken bytes"}\n')
     result = count_file(path)
-    assert result.requests == 2 and result.lines == 9
-    assert result.skipped_lines == 7
+    assert result.requests == 2 and result.lines == 10
+    assert result.skipped_lines == 8
     assert dict(result.skip_examples) == {
         2: "not valid JSON",
         3: "blank line",
@@ -109,8 +111,9 @@ def test_bad_lines_are_skipped_with_their_line_numbers(tmp_path: Path) -> None:
         6: "no body.model",
         7: "/v1/images/generations: cost not estimated for this endpoint",
         9: "not valid JSON",
+        10: "not valid UTF-8",
     }
-    assert list(result.line_model).count(SKIPPED) == 7
+    assert list(result.line_model).count(SKIPPED) == 8
 
 
 def test_crlf_bom_and_no_final_newline(tmp_path: Path) -> None:
