@@ -10,6 +10,9 @@ gpt-4o and gpt-4o-mini (129 and 124 tokens on its worked example):
   name, ...), plus 1 when it has a ``name``;
 * every reply is primed with 3 more tokens.
 
+OpenAI notes that the framing "may change from model to model"; for models newer than those it
+verified, expect the count to differ by a few tokens per request, not per token of text.
+
 Per endpoint:
 
 * ``/v1/chat/completions``: ``messages``; content as a string or an array of parts: ``text``
@@ -17,7 +20,8 @@ Per endpoint:
   (:mod:`batchtui.cost.images`), ``input_audio`` and ``file`` are reported as not counted.
 * ``/v1/responses``: ``instructions`` as a developer message, ``input`` as a user message
   (a string) or items (messages as above; ``input_image`` parts as images; tool calls and
-  their outputs approximately, see below).
+  their outputs approximately, see below), framed like chat messages (the cookbook covers
+  chat only; OpenAI publishes no separate rule for Responses).
 * ``/v1/embeddings`` and ``/v1/completions``: ``input`` / ``prompt`` as a string, strings,
   token ids or arrays of token ids (ids count one each), with no framing.
 * ``/v1/moderations``: the text of ``input`` (moderations are free).
