@@ -24,6 +24,7 @@ from batchtui.errors import UserError
 # Modules that contribute subcommands, in the order they appear in --help.
 SUBCOMMAND_MODULES = (
     "batchtui.validation.cli",
+    "batchtui.cost.cli",
     "batchtui.results.cli",
     "batchtui.api.cli",
     "batchtui.emulator.cli",
@@ -31,7 +32,7 @@ SUBCOMMAND_MODULES = (
 )
 # The subcommand names, known without importing their modules: browsing a file must not pay
 # for loading every layer's CLI (a test checks this list against the registered parsers).
-COMMANDS = ("validate", "rules", "split", "results", "batches", "emulator", "demo")
+COMMANDS = ("validate", "rules", "split", "estimate", "results", "batches", "emulator", "demo")
 
 
 def _subcommand_parser() -> argparse.ArgumentParser:

@@ -10,7 +10,7 @@ import pytest
 
 import batchtui
 
-DOMAIN_PACKAGES = ("jsonl", "validation", "api", "results", "emulator")
+DOMAIN_PACKAGES = ("jsonl", "validation", "api", "results", "emulator", "cost")
 
 
 def domain_modules() -> list[str]:

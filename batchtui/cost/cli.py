@@ -1,0 +1,138 @@
+"""The ``estimate`` subcommand: what a batch file will cost, offline.
+
+Only ``argparse`` at module level: ``batchtui --help`` must stay fast; the handler imports
+tiktoken and genai-prices when it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "estimate",
+        help="count a batch file's tokens and price it (batch vs standard), offline",
+        description=(
+            "Count the input tokens of every request with OpenAI's tokenizer (tiktoken, "
+            "installed locally: no network), read each line's output ceiling, and price both at "
+            "batch and at standard rates (genai-prices). The maximum is the input plus every "
+            "output ceiling. Exit status: 0 done, 2 usage or I/O error."
+        ),
+    )
+    p.add_argument("files", nargs="+", metavar="FILE", help="a JSONL batch input file")
+    p.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text: a readable summary (default); json: one object per file (a list for "
+        "several files)",
+    )
+    p.add_argument(
+        "--sample",
+        action="store_true",
+        help="a quick estimate from evenly spaced lines instead of counting every line",
+    )
+    p.add_argument(
+        "--price",
+        action="append",
+        default=[],
+        metavar="MODEL=IN,OUT[,BATCH_IN,BATCH_OUT]",
+        help="price MODEL at these US dollars per million tokens (batch defaults to half), or "
+        "MODEL=OTHER to price it as OTHER (e.g. an Azure deployment name); repeatable",
+    )
+    p.add_argument(
+        "-j",
+        "--jobs",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="threads for counting (default: one per CPU, at most 4)",
+    )
+    p.set_defaults(handler=_estimate)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
+    return value
+
+
+def parse_price_options(options: list[str]) -> dict[str, dict[str, object]]:
+    """``["m=0.15,0.6", "dep=gpt-4o"]`` -> price overrides (see batchtui.cost.prices)."""
+    from batchtui.errors import UserError
+
+    out: dict[str, dict[str, object]] = {}
+    for option in options:
+        model, sep, value = option.partition("=")
+        model, value = model.strip(), value.strip()
+        if not sep or not model or not value:
+            raise UserError(f"--price {option!r}: expected MODEL=IN,OUT or MODEL=OTHER_MODEL")
+        parts = [v.strip() for v in value.split(",")]
+        try:
+            numbers = [float(v) for v in parts]
+        except ValueError:
+            if len(parts) != 1:
+                raise UserError(
+                    f"--price {option!r}: prices are numbers (US dollars per million tokens)"
+                ) from None
+            out[model] = {"same_as": value}
+            continue
+        if len(numbers) not in (2, 4):
+            raise UserError(
+                f"--price {option!r}: give IN,OUT or IN,OUT,BATCH_IN,BATCH_OUT "
+                "(US dollars per million tokens)"
+            )
+        keys = ("input", "output", "batch_input", "batch_output")
+        out[model] = dict(zip(keys, numbers, strict=False))
+    return out
+
+
+def _estimate(args: argparse.Namespace) -> int:
+    import json
+    import sys
+
+    from batchtui.cost.encodings import OfflineError
+    from batchtui.cost.estimate import estimate, to_json, to_text
+    from batchtui.cost.prices import PriceBook
+    from batchtui.cost.scan import count_file, sample_file
+    from batchtui.errors import UserError
+
+    overrides = parse_price_options(args.price)
+    try:
+        book = PriceBook(overrides)
+    except ValueError as exc:
+        raise UserError(f"--price: {exc}") from None
+    out = sys.stdout
+    several = len(args.files) > 1
+    status = 0
+    results: list[dict[str, object]] = []
+    for path in args.files:
+        try:
+            if args.sample:
+                tokens = sample_file(path, threads=args.jobs)
+            else:
+                tokens = count_file(path, threads=args.jobs)
+        except OfflineError as exc:  # the tokenizer data is missing: no file can be counted
+            raise UserError(str(exc)) from None
+        except UserError as exc:
+            if not several:
+                raise
+            print(f"batchtui: {exc.message}", file=sys.stderr)
+            status = 2
+            continue
+        est = estimate(tokens, book)
+        if args.format == "json":
+            results.append(to_json(est))
+        else:
+            out.write(to_text(est))
+            out.flush()
+    if args.format == "json":
+        payload: object = results if several else (results[0] if results else None)
+        if payload is not None:
+            out.write(json.dumps(payload) + "\n")
+    return status
