@@ -24,6 +24,8 @@ from batchtui.ui.screens.help import HelpScreen, key_label
 class BatchTUI(App[int]):
     """``batchtui``: browse a batch file, watch batches, understand results."""
 
+    help_title = "Everywhere"
+
     CSS_PATH = ["app.tcss", "results.tcss"]
     TITLE = "batchtui"
     ENABLE_COMMAND_PALETTE = True
@@ -158,9 +160,7 @@ class BatchTUI(App[int]):
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Every key of the current screen as an "Area: action" command, then Textual's own."""
-        area = {"FileScreen": "File", "BatchesScreen": "Batches", "ResultsScreen": "Results"}.get(
-            type(screen).__name__, "View"
-        )
+        area = help_title(screen) or "View"
         seen: set[str] = set()
         for node, title in ((screen, area), (self, "App")):
             for binding in _own_bindings(node):
@@ -181,10 +181,10 @@ class BatchTUI(App[int]):
             return
         sections = []
         focused = self.focused
-        if focused is not None:
-            sections.append((type(focused).__name__, list(_own_bindings(focused))))
-        sections.append(("This screen", list(_own_bindings(self.screen))))
-        sections.append(("Everywhere", list(_own_bindings(self))))
+        if focused is not None and help_title(focused):
+            sections.append((help_title(focused), help_rows(focused)))
+        sections.append((help_title(self.screen) or "This screen", help_rows(self.screen)))
+        sections.append(("Everywhere", help_rows(self)))
         self.push_screen(HelpScreen(sections))
 
 
@@ -193,6 +193,23 @@ def _own_bindings(node: object) -> list[Binding]:
     for b in getattr(node, "BINDINGS", []):
         if isinstance(b, Binding):
             out.append(b)
+    return out
+
+
+def help_title(node: object) -> str:
+    """The area a user knows ("File", "Line errors"), never a class name; "" for a widget
+    whose keys are not worth listing (an input box, a button)."""
+    return str(getattr(node, "help_title", "") or "")
+
+
+def help_rows(node: object) -> list[tuple[str, str]]:
+    """``(keys, what they do)`` for the help dialog: a widget's own list, else its bindings."""
+    rows = getattr(node, "help_rows", None)
+    if callable(rows):
+        return list(rows())
+    out = [(b.key, b.description) for b in _own_bindings(node) if b.description]
+    if isinstance(node, App):
+        out.append((node.COMMAND_PALETTE_BINDING, "Command palette (every action by name)"))
     return out
 
 

@@ -62,6 +62,8 @@ COPY_CAP = 1024 * 1024
 class FileScreen(Screen[None]):
     """Browse one JSONL file of any size."""
 
+    help_title = "File"
+
     BINDINGS = [
         Binding("colon", "prompt('goto')", "Go to line", id="file.goto"),
         Binding("slash", "prompt('search')", "Search", id="file.search"),

@@ -31,6 +31,7 @@ from batchtui.jsonl.text import escape_controls
 from batchtui.results.model import SOFT_FLAGS, Flag, RequestClass
 from batchtui.ui.transcript import human_size
 from batchtui.ui.widgets.bars import ModeBar, StatusBar
+from batchtui.ui.widgets.key_list import KeyList
 from batchtui.ui.widgets.prompt import PromptBar
 from batchtui.ui.widgets.results_detail import ResultDetail
 from batchtui.ui.widgets.results_list import ResultList
@@ -98,6 +99,8 @@ def default_export_path(input_path: str, suffix: str) -> str:
 
 class ResultsScreen(Screen[None]):
     """Step through a batch's failures, next to the requests that caused them."""
+
+    help_title = "Results"
 
     BINDINGS = [
         Binding(
@@ -215,7 +218,11 @@ class ResultsScreen(Screen[None]):
         with Vertical(id="results-main"):
             with Vertical(id="results-top"):
                 yield ResultsSummary(id="results-summary")
-                yield OptionList(id="histogram")
+                yield KeyList(
+                    help_title="Failure groups",
+                    enter_help="Show only this group (Enter again: all requests)",
+                    id="histogram",
+                )
             yield ResultList(id="results-list")
             yield ResultDetail(id="results-detail")
         yield StatusBar(id="results-status")
@@ -840,7 +847,13 @@ class ProblemsScreen(ModalScreen[tuple[str, int] | None]):
                 if not p.skipped:
                     label.append(" (used)", style="dim")
                 options.append(Option(label, id=str(i)))
-            yield OptionList(*options, id="problems-list")
+            problems = KeyList(
+                help_title="Broken lines",
+                enter_help="Open the line in the browser",
+                id="problems-list",
+            )
+            problems.add_options(options)
+            yield problems
             shown = len(result.problems)
             if n > shown:
                 yield Static(Text(f"… and {n - shown:,} more", style="dim"))

@@ -30,6 +30,8 @@ class LineList(ScrollView, can_focus=True):
     """Rows are file lines; before the index is complete, the rows past the indexed part are
     an estimate, and the last rows come from reading the file's tail backwards."""
 
+    help_title = "Lines"
+
     COMPONENT_CLASSES = {
         "line-list--gutter",
         "line-list--cursor",

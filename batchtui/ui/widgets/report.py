@@ -84,6 +84,7 @@ class ReportView(Vertical, can_focus=False):
         yield Static(summary_text(None, False), id="report-summary", markup=False)
         tree: Tree[Any] = Tree("findings", id="report-tree")
         tree.show_root = False
+        tree.help_title = "Report"  # type: ignore[attr-defined]
         tree.guide_depth = 2
         yield tree
 

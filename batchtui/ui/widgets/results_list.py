@@ -154,6 +154,8 @@ def _tags(tags: list[str]) -> str:
 class ResultList(ScrollView, can_focus=True):
     """The requests of the current filter. ``cursor`` is a position in :attr:`rows`."""
 
+    help_title = "Requests"
+
     COMPONENT_CLASSES = {
         "results-list--cursor",
         "results-list--id",
