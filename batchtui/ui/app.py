@@ -103,9 +103,10 @@ class BatchTUI(App[int]):
         await self._reset_mode("results")
         await self.switch_mode("results")
 
-    def announce_batch(self, batch: Any, message: str) -> None:
+    def announce_batch(self, batch: Any, message: str, ring: bool = True) -> None:
         """A batch reached a terminal state: bell, and the optional desktop/command hooks."""
-        self.bell()
+        if ring:
+            self.bell()
         if self.notify_desktop:
             # OSC 9 (iTerm2, WezTerm, kitty, Windows Terminal) and OSC 777 (urxvt, foot, VTE).
             safe = escape_controls(message).replace(";", ",")[:200]
@@ -137,9 +138,12 @@ class BatchTUI(App[int]):
             service = module.BatchService.from_env()
             self.services["service"] = service
         if not service.settings.api_key:
+            # No "press r": the environment of a running process does not change, and r
+            # means "raw" on the File screen, where a submit meets this message too.
             raise UserError(
                 "No API key. Set OPENAI_API_KEY (and OPENAI_BASE_URL for another provider or "
-                "a proxy), then press r. To look around without a key, run `batchtui demo`."
+                "a proxy) and start batchtui again. To look around without a key, run "
+                "`batchtui demo`."
             )
         return service
 

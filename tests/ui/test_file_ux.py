@@ -1,0 +1,32 @@
+"""The File screen as a user meets it: prompts, panes, splitting, the status line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from batchtui.api.config import ClientSettings
+from batchtui.api.service import BatchService
+from batchtui.jsonl import LineIndex
+from batchtui.ui.app import BatchTUI
+from batchtui.ui.screens.dialogs import SubmitDialog
+from tests.ui.conftest import REPO, settle, wait_for
+
+EXAMPLES = REPO / "batchtui" / "examples"
+
+
+def notes(app: BatchTUI) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+async def test_no_api_key_on_the_file_screen_does_not_say_press_r(tmp_path: Path) -> None:
+    svc = BatchService(ClientSettings(api_key=None, base_url="http://127.0.0.1:9/v1"))
+    app = BatchTUI(LineIndex(EXAMPLES / "chat.jsonl"), service=svc, validate=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("u")
+        await wait_for(pilot, lambda: isinstance(app.screen, SubmitDialog), "the submit dialog")
+        await pilot.press("enter")
+        await settle(pilot)
+        said = " ".join(notes(app))
+        assert "OPENAI_API_KEY" in said
+        assert "press r" not in said  # r is "raw" here; and a new key needs a restart anyway
