@@ -808,7 +808,9 @@ class BatchesScreen(Screen[None]):
             bar.display = False
         paths = {kind: str(r.path) for kind, r in results.items()}
         if not open_after:
-            self.notify("Downloaded " + ", ".join(_safe(p) for p in paths.values()), timeout=8)
+            names = ", ".join(_safe(Path(p).name) for p in paths.values())
+            where = _safe(directory.resolve())
+            self.notify(f"Saved {names} in {where}", title="Downloaded", timeout=10)
             return
         app: Any = self.app
         await app.open_results(
