@@ -30,3 +30,20 @@ async def test_no_api_key_on_the_file_screen_does_not_say_press_r(tmp_path: Path
         said = " ".join(notes(app))
         assert "OPENAI_API_KEY" in said
         assert "press r" not in said  # r is "raw" here; and a new key needs a restart anyway
+
+
+async def test_search_prompt_reopens_with_the_old_query_selected(make_app) -> None:  # type: ignore[no-untyped-def]
+    from batchtui.ui.widgets.prompt import PromptBar
+
+    app = make_app(EXAMPLES / "chat.jsonl")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"sentiment", "enter")
+        await settle(pilot)
+        await pilot.press("slash")
+        prompt = app.screen.query_one(PromptBar)
+        assert prompt.value == "sentiment"
+        await pilot.press(*"korean")  # typing replaces the old query, never prepends
+        assert prompt.value == "korean"
+        await pilot.press("escape", "slash", "end", *" day")  # End keeps it and appends
+        assert prompt.value == "sentiment day"

@@ -641,8 +641,7 @@ class ResultsScreen(Screen[None]):
     def _ask(self, kind: str, what: str, default: str) -> None:
         self._pending["what"] = what
         prompt = self.query_one(PromptBar)
-        prompt.ask(kind, what, default)
-        prompt.cursor_position = len(default)
+        prompt.ask(kind, what, default, select=False)  # a path: edited, not retyped
         self.update_status()
 
     @on(PromptBar.Submitted)
