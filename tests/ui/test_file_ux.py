@@ -47,3 +47,35 @@ async def test_search_prompt_reopens_with_the_old_query_selected(make_app) -> No
         assert prompt.value == "korean"
         await pilot.press("escape", "slash", "end", *" day")  # End keeps it and appends
         assert prompt.value == "sentiment day"
+
+
+async def test_tab_cycles_list_and_whichever_pane_is_shown(make_app) -> None:  # type: ignore[no-untyped-def]
+    from textual.widgets import Tree
+
+    from batchtui.ui.widgets.detail import DetailView
+    from batchtui.ui.widgets.line_list import LineList
+
+    app = make_app(EXAMPLES / "chat_mistakes.jsonl", validate=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("tab")
+        assert isinstance(app.focused, DetailView)
+        await pilot.press("tab")
+        assert isinstance(app.focused, LineList)
+        await pilot.press("v")  # the report replaces the detail pane
+        assert isinstance(app.focused, Tree)
+        await pilot.press("tab")
+        assert isinstance(app.focused, LineList)
+        await pilot.press("tab")
+        assert isinstance(app.focused, Tree), app.focused
+
+
+async def test_an_empty_file_says_so_in_the_detail_pane(make_app) -> None:  # type: ignore[no-untyped-def]
+    from tests.ui.conftest import screen_text
+
+    app = make_app(REPO / "tests" / "ui" / "fixtures" / "empty.jsonl")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+        assert "Indexing" not in text
+        assert "The file is empty" in text

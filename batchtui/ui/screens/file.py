@@ -261,6 +261,12 @@ class FileScreen(Screen[None]):
         lines = self.line_list
         row = lines.cursor
         line = lines.row_line(row)
+        if lines.row_count == 0 and lines.index.complete:
+            self.detail.clear(
+                "The file is empty: there is no line to show. A batch file needs one request "
+                "per line."
+            )
+            return
         self.detail.show_line(
             lines.index, lines.row_span(row), line, force=force, findings=self.findings_at(line)
         )
@@ -591,10 +597,13 @@ class FileScreen(Screen[None]):
         self.update_status()
 
     def action_switch_pane(self) -> None:
-        if self.focused is self.line_list:
-            self.detail.focus()
-        else:
+        """Tab: between the list and the pane below it (the detail or the report)."""
+        if self.focused is not self.line_list:
             self.line_list.focus()
+        elif self.query_one("#bottom", ContentSwitcher).current == "report":
+            self.query_one(ReportView).tree.focus()
+        else:
+            self.detail.focus()
 
     # -- status ------------------------------------------------------------------------
 
