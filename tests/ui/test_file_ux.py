@@ -79,3 +79,50 @@ async def test_an_empty_file_says_so_in_the_detail_pane(make_app) -> None:  # ty
         text = screen_text(app)
         assert "Indexing" not in text
         assert "The file is empty" in text
+
+
+def _snapshot(done: bool, errors: int = 0, checked: int = 420, total: int = 1000):  # type: ignore[no-untyped-def]
+    from batchtui.validation.report import ReportSnapshot
+
+    return ReportSnapshot(
+        path="x.jsonl",
+        lines_checked=12_345,
+        bytes_checked=checked,
+        total_bytes=total,
+        done=done,
+        endpoint=None,
+        model=None,
+        errors=errors,
+        warnings=0,
+        infos=0,
+        groups=(),
+    )
+
+
+def test_status_never_says_no_errors_before_validation_is_done() -> None:
+    from batchtui.ui.widgets.report import summary_text
+
+    running = summary_text(_snapshot(False), True).plain
+    assert "no errors" not in running and "✔" not in running
+    assert "validating 42%" in running
+    assert "✖ 3 errors so far" in summary_text(_snapshot(False, errors=3), True).plain
+    done = summary_text(_snapshot(True, checked=1000), False).plain
+    assert "✔ no errors" in done and "validating" not in done
+
+
+async def test_file_limits_are_shown_as_soon_as_size_and_lines_are_known(
+    make_app, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    import batchtui.limits
+    from tests.ui.conftest import screen_text
+
+    path = tmp_path / "many.jsonl"
+    path.write_bytes(b"{}\n" * 50_001)
+    monkeypatch.setattr(batchtui.limits, "MAX_FILE_BYTES", 100_000)  # 150 KB stands in for 200 MB
+    app = make_app(path)  # validation off: nothing but the index knows the numbers
+    async with app.run_test(size=(120, 24)) as pilot:
+        await settle(pilot)
+        status = screen_text(app).splitlines()[-2]
+        assert "over 200 MB" in status and "over 50,000 requests" in status, status
+        said = " ".join(notes(app))
+        assert "file_too_large" in said and "too_many_tasks" in said and "p splits" in said

@@ -23,6 +23,7 @@ from batchtui.errors import UserError
 from batchtui.jsonl import Change, LineIndex
 from batchtui.jsonl.search import Searcher, compile_needle, custom_id_pattern
 from batchtui.jsonl.text import escape_controls
+from batchtui.limits import LimitNote, file_limits
 from batchtui.ui import messages as msg
 from batchtui.ui.debounce import Debouncer
 from batchtui.ui.transcript import human_size
@@ -30,7 +31,13 @@ from batchtui.ui.widgets.bars import KeyHints, ModeBar, StatusBar
 from batchtui.ui.widgets.detail import DetailView
 from batchtui.ui.widgets.line_list import LineList
 from batchtui.ui.widgets.prompt import PromptBar
-from batchtui.ui.widgets.report import ReportView, plural, severity_name, summary_text
+from batchtui.ui.widgets.report import (
+    ReportView,
+    limits_text,
+    plural,
+    severity_name,
+    summary_text,
+)
 
 # Bytes indexed synchronously before the first frame (a few screenfuls of typical lines).
 HEAD_BYTES = 256 * 1024
@@ -107,6 +114,7 @@ class FileScreen(Screen[None]):
         self.validation_snapshot: Any = None
         self.validation_running = False
         self.validation_status: Any = None
+        self.limits: list[LimitNote] = []  # file-level limits known from size and line count
 
     # -- layout ------------------------------------------------------------------------
 
@@ -616,6 +624,7 @@ class FileScreen(Screen[None]):
         left = Text(" ")
         left.append(escape_controls(Path(index.path).name), style="bold")
         left.append(f"  {human_size(index.size)}  ")
+        self.check_limits()
         if self._scan_done.is_set() or index.complete:
             left.append(plural(index.line_count, "line"))
         else:
@@ -637,9 +646,35 @@ class FileScreen(Screen[None]):
         status.set(left, right)
 
     def status_extra(self) -> Text | None:
-        if self.validation_snapshot is None:
-            return None
-        return summary_text(self.validation_snapshot, self.validation_running)
+        snap = self.validation_snapshot
+        text = Text()
+        if self.limits and (snap is None or not snap.done):
+            text.append_text(limits_text(self.limits, short=True))
+        if snap is not None:
+            text.append_text(summary_text(snap, self.validation_running))
+        return text if text else None
+
+    def check_limits(self) -> None:
+        """File-level limits the size and the line count so far already break: said at
+        once (a toast the first time), not when validation reaches the end of the file."""
+        index = self.index
+        if index is None:
+            return
+        lines_final = self._scan_done.is_set() or index.complete
+        notes = file_limits(index.size, index.line_count, lines_final=lines_final)
+        if notes == self.limits:
+            return  # the common case: called with every status update
+        told = {n.code for n in self.limits}
+        new = [n for n in notes if n.code not in told]
+        if new:
+            self.notify(
+                "; ".join(f"{n.code}: {n.message}" for n in new)
+                + ". The Batch API will refuse this file; p splits it into parts that fit.",
+                severity="error",
+                timeout=12,
+            )
+        self.limits = notes
+        self.query_one(ReportView).set_limits(notes)
 
     def on_unmount(self) -> None:
         if self.index is not None:
