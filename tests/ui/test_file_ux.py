@@ -126,3 +126,38 @@ async def test_file_limits_are_shown_as_soon_as_size_and_lines_are_known(
         assert "over 200 MB" in status and "over 50,000 requests" in status, status
         said = " ".join(notes(app))
         assert "file_too_large" in said and "too_many_tasks" in said and "p splits" in said
+
+
+async def test_split_asks_first_and_refuses_a_file_that_fits(
+    make_app, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    import batchtui.limits
+    from batchtui.ui.screens.dialogs import ConfirmDialog
+
+    path = tmp_path / "chat.jsonl"
+    shutil.copyfile(EXAMPLES / "chat.jsonl", path)
+    app = make_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        assert not isinstance(app.screen, ConfirmDialog)
+        assert any("already fits" in n for n in notes(app)), notes(app)
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["chat.jsonl"]
+
+        monkeypatch.setattr(batchtui.limits, "MAX_REQUESTS", 5)  # 12 requests: 3 parts
+        await pilot.press("p")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the question")
+        assert "3 parts" in str(app.screen.title_text)  # type: ignore[attr-defined]
+        await pilot.press("n")
+        await settle(pilot)
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["chat.jsonl"]
+        await pilot.press("p")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the question")
+        await pilot.press("y")
+        await settle(pilot)
+        names = sorted(p.name for p in tmp_path.iterdir())
+        assert names == ["chat.jsonl", *(f"chat.part00{i}.jsonl" for i in (1, 2, 3))]
+        assert any("Wrote 3 parts" in n for n in notes(app)), notes(app)

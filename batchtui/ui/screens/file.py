@@ -412,23 +412,74 @@ class FileScreen(Screen[None]):
         self.check_file()
 
     def action_split(self) -> None:
+        """p: work out the parts first; a file that fits is left alone, otherwise ask."""
         if self.index is None:
             return
-        self._split(self.index.path)
+        self._plan_split(self.index.path)
 
-    @work(thread=True, group="split", exit_on_error=False)
-    def _split(self, path: str) -> None:
+    @work(thread=True, exclusive=True, group="split", exit_on_error=False)
+    def _plan_split(self, path: str) -> None:
+        import batchtui.limits as limits
+        from batchtui.validation.split import part_paths, plan
+
+        max_requests, max_bytes = limits.MAX_REQUESTS, limits.MAX_FILE_BYTES
+        try:
+            with LineIndex(path) as index:
+                index.scan()
+                ranges = plan(index, max_requests, max_bytes)
+                lines, size = index.line_count, index.size
+        except UserError as exc:
+            self.app.call_from_thread(self.notify, escape_controls(exc.message), severity="error")
+            return
+        if len(ranges) <= 1:
+            self.app.call_from_thread(
+                self.notify,
+                f"This file already fits in one batch ({plural(lines, 'request')}, "
+                f"{human_size(size)}): nothing to split.",
+            )
+            return
+        paths = part_paths(Path(path), len(ranges), Path(path).parent)
+        self.app.call_from_thread(
+            self._ask_split, path, len(ranges), paths, max_requests, max_bytes
+        )
+
+    def _ask_split(
+        self, path: str, count: int, paths: list[Path], max_requests: int, max_bytes: int
+    ) -> None:
+        from batchtui.ui.screens.dialogs import ConfirmDialog
+
+        existing = [p for p in paths if p.exists()]
+        body = (
+            f"Writes {escape_controls(paths[0].name)} … {escape_controls(paths[-1].name)} in "
+            f"{escape_controls(str(paths[0].parent))}, each at most {max_requests:,} requests "
+            f"and {human_size(max_bytes)}. This file is not changed."
+        )
+        if existing:
+            body += f" {plural(len(existing), 'part')} from an earlier split will be replaced."
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self._split(path, max_requests, max_bytes, overwrite=bool(existing))
+
+        self.app.push_screen(
+            ConfirmDialog(f"Split into {count:,} parts?", body, confirm="Split"), answer
+        )
+
+    @work(thread=True, exclusive=True, group="split", exit_on_error=False)
+    def _split(self, path: str, max_requests: int, max_bytes: int, overwrite: bool) -> None:
         from batchtui.validation.split import split_file
 
         try:
-            parts = split_file(path)
+            parts = split_file(
+                path, max_requests=max_requests, max_bytes=max_bytes, overwrite=overwrite
+            )
         except UserError as exc:
             self.app.call_from_thread(self.notify, escape_controls(exc.message), severity="error")
             return
         names = ", ".join(Path(p.path).name for p in parts[:3]) + (" …" if len(parts) > 3 else "")
         self.app.call_from_thread(
             self.notify,
-            f"Wrote {len(parts)} part(s) that fit the limits: {escape_controls(names)}",
+            f"Wrote {plural(len(parts), 'part')} that fit the limits: {escape_controls(names)}",
             timeout=10,
         )
 
