@@ -145,8 +145,9 @@ async def test_next_failure_steps_in_order_and_detail_matches() -> None:
         screen = await opened(pilot)
         result = screen.result
         assert result is not None
-        expected = list(result.problem_rows())
-        assert expected == [3, 4, 5, 6, 7, 8, 9, 10, 11, 13]
+        # Failures only: truncated, refused and filtered answers are successes (f shows them).
+        expected = list(result.problem_rows(soft=False))
+        assert expected == [5, 6, 7, 8, 9, 10, 11]
         lst = screen.query_one(ResultList)
         seen = []
         for _ in expected:
@@ -184,11 +185,11 @@ async def test_failure_keys_work_from_the_histogram_and_detail() -> None:
         screen.query_one("#histogram").focus()
         await pilot.press("right_square_bracket")
         await pilot.pause()
-        assert screen.query_one(ResultList).current_row == 3
+        assert screen.query_one(ResultList).current_row == 5
         screen.query_one(ResultDetail).focus()
         await pilot.press("right_square_bracket")
         await pilot.pause()
-        assert screen.query_one(ResultList).current_row == 4
+        assert screen.query_one(ResultList).current_row == 6
 
 
 async def test_error_detail_shows_request_and_error() -> None:
@@ -283,11 +284,15 @@ async def test_selecting_a_histogram_group_filters() -> None:
         assert lst.current_row == 6
         assert "▶" in plain(hist.get_option_at_index(0).prompt)
         assert "rate_limit_exceeded" in str(lst.border_title)
-        # Another group replaces it; the same one again clears it.
+        assert app.focused is lst  # Enter hands the filtered list over
+        # Another group replaces it (h goes back to the histogram); the same one again
+        # clears it.
+        await pilot.press("h")
+        assert hist.highlighted == 0  # on the group in use
         await pilot.press("down", "enter")
         await pilot.pause()
         assert list(lst.rows) == [9, 10]
-        await pilot.press("enter")
+        await pilot.press("h", "enter")
         await pilot.pause()
         assert screen.group_id is None and len(lst.rows) == 16
 
@@ -481,7 +486,7 @@ async def test_open_request_at_its_line() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await opened(pilot)
         lst = screen.query_one(ResultList)
-        for _ in range(4):  # 3, 4, 5, 6: ticket-007
+        for _ in range(2):  # 5, 6: ticket-007
             await pilot.press("right_square_bracket")
         await pilot.pause()
         assert lst.current_row == 6
@@ -692,3 +697,42 @@ def test_launch_results_starts_the_results_mode(monkeypatch: Any) -> None:
             "batch_id": "batch_abc",
         },
     }
+
+
+async def test_next_failure_skips_truncated_successes_except_in_their_filter() -> None:
+    app = results_app(**SAMPLE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await opened(pilot)
+        lst = screen.query_one(ResultList)
+        await pilot.press("right_square_bracket")
+        assert lst.current_row == 5  # not 3 (truncated) or 4 (refused): they succeeded
+        screen.set_filter("truncated")
+        await pilot.pause()
+        await pilot.press("home", "right_square_bracket")
+        assert lst.current_row == 3  # a filter the user chose: ] walks its rows
+
+
+async def test_histogram_enter_filters_and_hands_focus_to_the_list() -> None:
+    app = results_app(**SAMPLE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await opened(pilot)
+        hist = screen.query_one("#histogram", OptionList)
+        await pilot.press("h")
+        assert app.focused is hist and hist.highlighted == 0
+        await pilot.press("j", "j", "k")  # j/k move in the histogram too
+        assert hist.highlighted == 1
+        await pilot.press("enter")
+        await pilot.pause()
+        lst = screen.query_one(ResultList)
+        assert app.focused is lst  # the filtered list, ready for j/k and Enter
+        group = screen.group_id
+        assert group is not None and list(lst.rows) == [9, 10]
+        opened_at: list[int] = []
+
+        async def open_request() -> None:
+            opened_at.append(lst.current_row or -1)
+
+        screen.action_open_request = open_request  # type: ignore[method-assign]
+        await pilot.press("enter")  # opens the request; the filter stays
+        await pilot.pause()
+        assert opened_at == [9] and screen.group_id == group

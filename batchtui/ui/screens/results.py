@@ -499,6 +499,9 @@ class ResultsScreen(Screen[None]):
             return
         gid = int(event.option.id)
         self.select_group(None if gid == self.group_id else gid)
+        # The filtered list is what comes next (j/k, Enter opens a request); leaving focus
+        # here made a second Enter clear the filter again.
+        self.results_list.focus()
 
     def select_group(self, gid: int | None) -> None:
         """Filter the list to one failure group (None: back to all requests)."""
@@ -512,7 +515,17 @@ class ResultsScreen(Screen[None]):
             self.notify("No failures to group.")
             return
         hist.focus()
-        if hist.highlighted is None:
+        active = next(
+            (
+                i
+                for i in range(hist.option_count)
+                if hist.get_option_at_index(i).id == str(self.group_id)
+            ),
+            None,
+        )
+        if active is not None:
+            hist.highlighted = active
+        elif hist.highlighted is None:
             hist.highlighted = 0
 
     def action_cycle_filter(self, direction: int) -> None:
@@ -542,6 +555,11 @@ class ResultsScreen(Screen[None]):
 
     # -- stepping through failures -------------------------------------------------------
 
+    def _stops_on_flagged(self) -> bool:
+        """Whether ``]`` stops on flagged successes (truncated, refused, filtered, empty):
+        only in a view the user chose. In the whole list it stops on failures alone."""
+        return self.group_id is not None or self.filter_key != "all"
+
     def _view_problems(self) -> array | None:
         """Problem rows in the current view (None: the view is everything)."""
         assert self.result is not None
@@ -563,22 +581,34 @@ class ResultsScreen(Screen[None]):
         current = lst.current_row
         within = self._view_problems()
         if within is not None and not within:
-            if not result.problem_rows():
-                self.notify("No failures: every request got a clean answer.")
+            if not result.problem_rows(soft=False):
+                self.notify(self._no_failures())
                 return
             self.notify(f"No failures among {self.view_label()}: showing all requests.")
             self.filter_key, self.group_id = "all", None
             self._apply_view()
             within = None
-        target = result.next_failure(current, backward=direction < 0, within=within)
+        target = result.next_failure(
+            current, backward=direction < 0, within=within, soft=self._stops_on_flagged()
+        )
         if target is None:
-            self.notify("No failures: every request got a clean answer.")
+            self.notify(self._no_failures())
             return
         if current is not None and (
             (direction > 0 and target <= current) or (direction < 0 and target >= current)
         ):
             self.notify("Wrapped around." if target != current else "This is the only failure.")
         lst.select_row(target)
+
+    def _no_failures(self) -> str:
+        assert self.result is not None
+        flagged = len(self.result.problem_rows()) - len(self.result.problem_rows(soft=False))
+        if not flagged:
+            return "No failures: every request got a clean answer."
+        return (
+            f"No failures. {flagged:,} answer(s) are flagged (truncated, refused, filtered or "
+            "empty): f shows them, and ] walks them there."
+        )
 
     # -- opening the request in the browser ----------------------------------------------
 
@@ -846,13 +876,12 @@ class ProblemsScreen(ModalScreen[tuple[str, int] | None]):
                 if not p.skipped:
                     label.append(" (used)", style="dim")
                 options.append(Option(label, id=str(i)))
-            problems = KeyList(
+            yield KeyList(
+                *options,
                 help_title="Broken lines",
                 enter_help="Open the line in the browser",
                 id="problems-list",
             )
-            problems.add_options(options)
-            yield problems
             shown = len(result.problems)
             if n > shown:
                 yield Static(Text(f"… and {n - shown:,} more", style="dim"))

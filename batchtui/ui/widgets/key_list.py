@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 from textual.widgets import OptionList
+from textual.widgets.option_list import Option
 
 
 class KeyList(OptionList):
@@ -23,9 +24,13 @@ class KeyList(OptionList):
     ]
 
     def __init__(
-        self, *, help_title: str, enter_help: str = "Select", id: str | None = None
+        self,
+        *content: Option,
+        help_title: str,
+        enter_help: str = "Select",
+        id: str | None = None,
     ) -> None:
-        super().__init__(id=id)
+        super().__init__(*content, id=id)
         self.help_title = help_title
         self.enter_help = enter_help
 
