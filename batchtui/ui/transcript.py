@@ -17,6 +17,7 @@ from rich.highlighter import JSONHighlighter
 from rich.text import Text
 
 from batchtui.jsonl.text import escape_controls, safe_text
+from batchtui.ui.cells import drawable
 
 # Lines longer than this are not parsed or pretty-printed in the detail pane; the raw view
 # shows the first DETAIL_RAW_CAP bytes and says how many more there are.
@@ -47,12 +48,12 @@ def human_size(n: float) -> str:
 
 def _safe(value: object) -> str:
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return escape_controls(text)
+    return drawable(escape_controls(text))
 
 
 def _multiline(text: str, style: str = "") -> Text:
     """User text with its own newlines kept (each line escaped separately)."""
-    return Text("\n".join(escape_controls(part) for part in text.split("\n")), style=style)
+    return Text(escape_controls_keep_newlines(text), style=style)
 
 
 def _content_parts(content: Any) -> list[Text]:
@@ -242,7 +243,8 @@ def pretty_json(obj: Any, cap: int = DETAIL_TEXT_CAP) -> Text:
 
 
 def escape_controls_keep_newlines(text: str) -> str:
-    return "\n".join(escape_controls(line) for line in text.split("\n"))
+    """Controls escaped line by line (newlines kept), drawn as ui/cells.py says."""
+    return drawable("\n".join(escape_controls(line) for line in text.split("\n")))
 
 
 def render_line_detail(
@@ -253,6 +255,7 @@ def render_line_detail(
     if not pretty or more > 0:
         shown = data[:DETAIL_RAW_CAP]
         text, bad = safe_text(shown)
+        text = drawable(text)
         parts: list[RenderableType] = []
         if more > 0 and pretty:
             parts.append(
@@ -274,7 +277,7 @@ def render_line_detail(
     except orjson.JSONDecodeError as exc:
         text, bad = safe_text(data[:DETAIL_RAW_CAP])
         head = Text(f"Not valid JSON: {exc}", style="bold red")
-        return Group(head, Text(text))
+        return Group(head, Text(drawable(text)))
     turns = transcript(obj)
     parts = []
     if turns:

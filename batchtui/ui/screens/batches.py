@@ -22,6 +22,7 @@ from batchtui.api.eta import ThroughputTracker
 from batchtui.api.models import BatchView
 from batchtui.errors import UserError
 from batchtui.jsonl.text import escape_controls
+from batchtui.ui.cells import drawable
 from batchtui.ui.debounce import Debouncer
 from batchtui.ui.format import duration, local_time, progress_bar, relative, status_text
 from batchtui.ui.widgets.bars import ModeBar
@@ -463,11 +464,11 @@ class BatchesScreen(Screen[None]):
         if col == "endpoint":
             return Text(_safe(short_endpoint(b.endpoint)))
         if col == "model":
-            return Text(_safe(b.model or "—"))
+            return Text(drawable(_safe(b.model or "—")))
         if col == "progress":
             return progress_bar(counts.completed or 0, counts.failed or 0, counts.total)
         if col == "description":
-            return Text(_safe(b.description or ""), style="italic")
+            return Text(drawable(_safe(b.description or "")), style="italic")
         return Text("")
 
     def _eta(self, b: BatchView) -> tuple[str, str]:

@@ -17,6 +17,7 @@ from textual.strip import Strip
 
 from batchtui.jsonl import LineIndex, Span
 from batchtui.jsonl.text import safe_text
+from batchtui.ui.cells import drawable, fit_middle
 from batchtui.ui.summary import SUMMARY_PARSE_CAP, summarize
 
 # Bytes read for one row of the list. A row shows at most a screen width of cells, so a few KB
@@ -285,6 +286,7 @@ class LineList(ScrollView, can_focus=True):
                 return Strip(segments + self._summary_segments(parts, avail, style), width)
         data = self.index.read(span, ROW_READ_CAP)
         text, _bad = safe_text(data)
+        text = drawable(text)
         text, cut = text[: avail + 1], span.length > len(data) or len(text) > avail
         cut = cut or cell_len(text) > avail
         body_width = avail - 1 if cut else avail
@@ -300,9 +302,10 @@ class LineList(ScrollView, can_focus=True):
     def _summary_segments(
         self, parts: tuple[str, str, str], avail: int, style: Style
     ) -> list[Segment]:
-        cid, model, text = parts
+        cid, model, text = (drawable(p) for p in parts)
         id_width = min(max(12, cell_len(cid)), max(8, avail // 3))
-        cid_cell = set_cell_size(cid, id_width - 1) + ("…" if cell_len(cid) > id_width - 1 else " ")
+        # Cut in the middle: ids that differ only at the end must not look the same.
+        cid_cell = fit_middle(cid, id_width - 1) + " "
         segments = [Segment(cid_cell, style + self._component("line-list--id"))]
         rest = avail - id_width
         if model and rest > 20:

@@ -26,6 +26,7 @@ from textual.strip import Strip
 
 from batchtui.jsonl.text import escape_controls
 from batchtui.results.model import SOFT_FLAGS, Flag, RequestClass
+from batchtui.ui.cells import drawable, fit_middle
 
 if TYPE_CHECKING:
     from batchtui.results.engine import JoinResult
@@ -66,8 +67,9 @@ def row_kind(klass: RequestClass, flags: int) -> str:
 
 
 def one_line(text: str, cap: int = BRIEF_CAP) -> str:
-    """User text squeezed onto one line: whitespace runs become one space, controls escaped."""
-    return escape_controls(" ".join(text[: cap * 2].split()))[:cap]
+    """User text squeezed onto one line: whitespace runs become one space, controls escaped,
+    drawn without emoji-presentation selectors (see ui/cells.py)."""
+    return drawable(escape_controls(" ".join(text[: cap * 2].split())))[:cap]
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,12 +347,10 @@ class ResultList(ScrollView, can_focus=True):
         mark = MARKS[b.kind][0]
         segments = [Segment(f" {mark} ", style + self._component(b.kind))]
         avail = width - 3
-        cid = escape_controls(self.result.custom_id(row))
+        cid = drawable(escape_controls(self.result.custom_id(row)))
         id_width = min(self._id_width, max(6, avail // 3))
-        if cell_len(cid) > id_width:
-            cid_cell = set_cell_size(cid, id_width - 1) + CUT_MARK
-        else:
-            cid_cell = set_cell_size(cid, id_width)
+        # Cut in the middle: ids that differ only at the end must not look the same.
+        cid_cell = fit_middle(cid, id_width)
         segments.append(Segment(cid_cell + " ", style + self._component("id")))
         avail -= id_width + 1
         if avail >= 24:
