@@ -138,3 +138,19 @@ async def test_no_vs16_reaches_the_screen_in_any_pane(make_app, tmp_path) -> Non
         await pilot.press("r")  # the raw line too
         await settle(pilot)
         assert "\ufe0f" not in screen_text(app)
+
+
+async def test_file_rows_keep_one_id_column_for_ids_of_any_length(make_app, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from batchtui.ui.widgets.line_list import LineList
+    from tests.ui.conftest import settle
+
+    ids = ["a-1", "chat-tool-call", "chat-parallel-calls-x"]  # 14 cells fit a 14-cell id
+    path = _write(tmp_path / "ids.jsonl", [_request(i) for i in ids])
+    app = make_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        lines = app.screen.query_one(LineList)
+        rows = _rows_drawn(lines, lines.scrollable_content_region.width)[:3]
+        assert {row.index("gpt-4o-mini") for row in rows} == {rows[0].index("gpt-4o-mini")}
+        for cid, row in zip(ids, rows, strict=True):
+            assert cid in row  # whole: the column is as wide as the widest id

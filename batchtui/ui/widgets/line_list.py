@@ -25,6 +25,9 @@ from batchtui.ui.summary import SUMMARY_PARSE_CAP, summarize
 ROW_READ_CAP = 4096
 CUT_MARK = "…"
 STRIP_CACHE_SIZE = 512
+# The custom_id column: as wide as the widest id drawn so far (plus a space), within bounds.
+ID_COLUMN_MIN = 12
+ID_COLUMN_MAX = 40
 
 
 class LineList(ScrollView, can_focus=True):
@@ -84,6 +87,8 @@ class LineList(ScrollView, can_focus=True):
         self._anchor_end = False  # the cursor is on the (estimated) last row: keep it there
         self._rows = 0
         self._base_style: Style | None = None
+        self._id_cells = ID_COLUMN_MIN  # grows to the widest id seen, so columns line up
+        self._widened = False
         self._recount()
 
     # -- data model --------------------------------------------------------------------
@@ -131,6 +136,7 @@ class LineList(ScrollView, can_focus=True):
         """Swap in a re-opened file (after a rewrite or replacement)."""
         self.index = index
         self._tail = []
+        self._id_cells = ID_COLUMN_MIN
         self.index_changed()
 
     def set_mark_source(self, marks: Callable[[int], str | None]) -> None:
@@ -303,7 +309,14 @@ class LineList(ScrollView, can_focus=True):
         self, parts: tuple[str, str, str], avail: int, style: Style
     ) -> list[Segment]:
         cid, model, text = (drawable(p) for p in parts)
-        id_width = min(max(12, cell_len(cid)), max(8, avail // 3))
+        need = min(cell_len(cid) + 1, ID_COLUMN_MAX)
+        if need > self._id_cells:
+            # A wider id than any so far: every row redraws with the wider column (once).
+            self._id_cells = need
+            if not self._widened:
+                self._widened = True
+                self.call_later(self._after_widening)
+        id_width = min(self._id_cells, max(8, avail // 3))
         # Cut in the middle: ids that differ only at the end must not look the same.
         cid_cell = fit_middle(cid, id_width - 1) + " "
         segments = [Segment(cid_cell, style + self._component("line-list--id"))]
@@ -323,6 +336,11 @@ class LineList(ScrollView, can_focus=True):
         if cut and rest > 0:
             segments.append(Segment(CUT_MARK, style + self._component("line-list--cut")))
         return segments
+
+    def _after_widening(self) -> None:
+        self._widened = False
+        self.clear_cache()
+        self.refresh()
 
     def _component(self, name: str) -> Style:
         # Partial: only what the class sets, so a cursor row's background shows through.
