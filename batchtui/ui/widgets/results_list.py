@@ -11,7 +11,7 @@ from array import array
 from bisect import bisect_left
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -86,19 +86,37 @@ class Brief:
 
 def read_outcome(result: JoinResult, row: int, cap: int = LIST_PARSE_CAP) -> Outcome | None:
     """The parsed answer of ``row``, or None (no answer, too long, or unreadable now)."""
+    return read_answer(result, row, cap)[1]
+
+
+def read_answer(
+    result: JoinResult, row: int, cap: int = LIST_PARSE_CAP
+) -> tuple[dict[str, Any] | None, Outcome | None]:
+    """The result line of ``row`` parsed, and its outcome; (None, None) when there is none
+    (no answer, too long to parse for a row, or unreadable now)."""
     from batchtui.results import parse
 
     answer = result.result_answer(row)
     if answer is None:
-        return None
+        return None, None
     data = result.answer_bytes(answer, cap + 1)
     if data is None or len(data) > cap:
-        return None
+        return None, None
     try:
         obj, _ = parse.loads(data)
     except parse.LineError:
-        return None
-    return parse.outcome(obj) if isinstance(obj, dict) else None
+        return None, None
+    return (obj, parse.outcome(obj)) if isinstance(obj, dict) else (None, None)
+
+
+def answer_preview(obj: dict[str, Any] | None) -> str:
+    """What a successful answer holds on one line: its text, and its calls, refusals, tools
+    and audio (a function call alone used to show as "finish_reason completed")."""
+    from batchtui.results.answers import answer_parts, preview
+
+    response = obj.get("response") if obj is not None else None
+    body = response.get("body") if isinstance(response, dict) else None
+    return preview(answer_parts(body))
 
 
 def brief(result: JoinResult, row: int) -> Brief:
@@ -117,7 +135,7 @@ def brief(result: JoinResult, row: int) -> Brief:
         tags.append("not in the input")
     if klass == RequestClass.MISSING:
         return Brief(kind, status, _tags(tags), "no answer in the output or error file", True)
-    out = read_outcome(result, row)
+    obj, out = read_answer(result, row)
     if out is None:
         gid = result.group_id(row)
         if gid is not None:
@@ -137,8 +155,11 @@ def brief(result: JoinResult, row: int) -> Brief:
     if flags & Flag.EMPTY:
         tags.append("empty")
     tag = _tags(list(dict.fromkeys(tags)))
-    if out.content:
-        return Brief(kind, status, tag, one_line(out.content))
+    said = answer_preview(obj) if klass in (RequestClass.SUCCEEDED, RequestClass.UNEXPECTED) else ""
+    if flags & Flag.REFUSAL:
+        said = said.removeprefix("refusal: ")  # the tag says it already
+    if said or out.content:
+        return Brief(kind, status, tag, one_line(said or out.content or ""))
     if out.embedding_dims is not None:
         count = out.embedding_count or 1
         return Brief(kind, status, tag, f"{count} embedding(s) of {out.embedding_dims} dims")
