@@ -17,6 +17,7 @@ from batchtui.results import JoinCancelled, RequestClass, export_retry, join, re
 from batchtui.ui.app import BatchTUI
 from batchtui.ui.screens.file import FileScreen
 from batchtui.ui.screens.results import ProblemsScreen, ResultsScreen, default_export_path
+from batchtui.ui.widgets.prompt import PromptBar
 from batchtui.ui.widgets.results_detail import ResultDetail
 from batchtui.ui.widgets.results_list import ResultList
 from batchtui.ui.widgets.results_summary import ResultsSummary
@@ -736,3 +737,78 @@ async def test_histogram_enter_filters_and_hands_focus_to_the_list() -> None:
         await pilot.press("enter")  # opens the request; the filter stays
         await pilot.pause()
         assert opened_at == [9] and screen.group_id == group
+
+
+# -- finding a request: / n N, i, : --------------------------------------------------------
+
+
+async def test_i_jumps_to_a_custom_id_exact_then_prefix() -> None:
+    app = results_app(**SAMPLE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await opened(pilot)
+        lst = screen.query_one(ResultList)
+        await pilot.press("i", *"ticket-007", "enter")  # the id and two keys
+        await settle(pilot)
+        assert lst.current_row == 6
+        assert "rate_limit_exceeded" in detail_text(screen)
+        await pilot.press("i", *"ticket-01", "enter")  # ticket-010 … ticket-016 begin so
+        await settle(pilot)
+        assert lst.current_row == 9
+        assert any("7 custom_ids begin with" in n for n in notes(app)), notes(app)
+        await pilot.press("i", *"nope", "enter")
+        await settle(pilot)
+        assert lst.current_row == 9 and any("No custom_id" in n for n in notes(app))
+
+
+async def test_i_leaves_a_filter_that_hides_the_request() -> None:
+    app = results_app(**SAMPLE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await opened(pilot)
+        screen.set_filter("failed")
+        await pilot.pause()
+        await pilot.press("i", *"ticket-001", "enter")
+        await settle(pilot)
+        assert screen.filter_key == "all" and screen.query_one(ResultList).current_row == 0
+
+
+async def test_slash_searches_ids_errors_and_answers_with_n_and_shift_n() -> None:
+    app = results_app(**SAMPLE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await opened(pilot)
+        lst = screen.query_one(ResultList)
+        await pilot.press("slash", *"rate_limit", "enter")
+        await settle(pilot)
+        assert lst.current_row == 6
+        await pilot.press("n")
+        await settle(pilot)
+        assert lst.current_row == 7
+        await pilot.press("N")
+        await settle(pilot)
+        assert lst.current_row == 6
+        await pilot.press("slash")
+        assert screen.query_one(PromptBar).value == "rate_limit"  # selected, like the File view
+        await pilot.press(*"[/x] zzz", "enter")  # markup-like text is only text
+        await settle(pilot)
+        assert lst.current_row == 6 and any("Not found" in n for n in notes(app))
+        await pilot.press("slash", *"Forgot password", "enter")  # answer text
+        await settle(pilot)
+        assert screen.result is not None
+        assert screen.result.custom_id(lst.current_row or 0) == "ticket-003"
+
+
+async def test_colon_goes_to_an_input_line_or_a_row_of_the_list() -> None:
+    app = results_app(**SAMPLE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await opened(pilot)
+        lst = screen.query_one(ResultList)
+        await pilot.press("colon", *"7", "enter")
+        await settle(pilot)
+        assert lst.current_row == 6  # input line 7
+        screen.set_filter("failed")
+        await pilot.pause()
+        await pilot.press("colon", *"#3", "enter")
+        await settle(pilot)
+        assert lst.cursor == 2 and lst.current_row == 7  # the third failed request
+        await pilot.press("colon", *"99", "enter")
+        await settle(pilot)
+        assert any("no request on input line 99" in n for n in notes(app)), notes(app)
