@@ -74,6 +74,9 @@ async def test_line_error_cursor_survives_refreshes_and_shows_whole_message(serv
         # The selected error's whole message is on screen, even at 80x24.
         text = " ".join(screen_text(app).split())
         assert "See line 2 (the end of this message)." in text
+        await pilot.press("question_mark")  # the keys of this list, under its own name
+        assert "Line errors" in screen_text(app) and "KeyList" not in screen_text(app)
+        await pilot.press("escape")
         opened: list[int | None] = []
         screen.open_input = lambda batch, line: opened.append(line)  # type: ignore[method-assign]
         await pilot.press("enter")

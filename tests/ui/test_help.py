@@ -43,7 +43,7 @@ async def test_file_help_has_area_headings_and_lists_the_palette(make_app) -> No
         assert "Report" in text and "Tree" not in text
 
 
-async def test_results_and_batches_help_headings(tmp_path: Path) -> None:
+async def test_results_help_headings(tmp_path: Path) -> None:
     app = BatchTUI(None, initial_mode="results", validate=False)
     app.results_args = {
         "input_path": str(EXAMPLES / "results_input.jsonl"),
