@@ -703,6 +703,8 @@ class FileScreen(Screen[None]):
             text.append_text(limits_text(self.limits, short=True))
         if snap is not None:
             text.append_text(summary_text(snap, self.validation_running))
+        elif self.validation_running:
+            text.append(" validating…", style="italic")  # before its first progress report
         return text if text else None
 
     def check_limits(self) -> None:
