@@ -13,6 +13,7 @@ Exit codes: 0 success, 1 "the check found problems" (validate), 2 usage or I/O e
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import os
 import sys
@@ -97,12 +98,30 @@ def _subcommand_names(parser: argparse.ArgumentParser) -> list[str]:
     return []
 
 
+def mistyped_command(word: str) -> str | None:
+    """The subcommand ``word`` was probably meant to be (``validat`` -> ``validate``), or None.
+
+    Only for a word that is not an existing path and does not look like a file name, so
+    ``batchtui validat`` still opens a file of that name and ``batchtui x.jsonl`` still says
+    "no such file".
+    """
+    if word.startswith("-") or "." in word or os.sep in word or os.path.lexists(word):
+        return None
+    close = difflib.get_close_matches(word, COMMANDS, n=1, cutoff=0.7)
+    return close[0] if close else None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     try:
         if args_list and args_list[0] in COMMANDS:
             args = _subcommand_parser().parse_args(args_list)
             return int(args.handler(args) or 0)
+        if args_list and (meant := mistyped_command(args_list[0])) is not None:
+            from batchtui.jsonl.text import escape_controls
+
+            word = escape_controls(args_list[0])
+            raise UserError(f"unknown command '{word}'; did you mean '{meant}'?")
         args = _browse_parser(COMMANDS).parse_args(args_list)
         from batchtui.ui.launch import launch  # lazy: keeps subcommands free of Textual
 

@@ -79,3 +79,44 @@ def test_help_lists_subcommands() -> None:
     assert proc.returncode == 0
     for word in ("validate", "results", "batches", "demo", "emulator"):
         assert word in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("argv", "suggestion"),
+    [
+        (["validat", "f.jsonl"], "validate"),
+        (["validat"], "validate"),
+        (["batchs", "list"], "batches"),
+    ],
+)
+def test_a_mistyped_command_suggests_the_right_one(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    suggestion: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err == f"batchtui: unknown command '{argv[0]}'; did you mean '{suggestion}'?\n"
+
+
+def test_a_file_named_like_a_command_typo_still_opens(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "validat").write_text("")
+    opened: list[str] = []
+    monkeypatch.setattr("batchtui.ui.launch.launch", lambda args: opened.append(args.file) or 0)
+    assert main(["validat"]) == 0
+    assert opened == ["validat"]
+
+
+def test_a_missing_file_is_not_taken_for_a_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("batchtui.ui.launch.launch", lambda args: 0)
+    main(["results.jsonl"])
+    assert "did you mean" not in capsys.readouterr().err

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import os
+import textwrap
 
+from batchtui.jsonl.text import escape_controls
 from batchtui.results.engine import JoinResult
 from batchtui.results.model import RETRY_CLASSES, Source
 
 MAX_GROUPS = 20
 MAX_PROBLEMS = 20
 _PATTERN_WIDTH = 90
+
+
+def _cut(text: str) -> str:
+    text = escape_controls(text)
+    return text if len(text) <= _PATTERN_WIDTH else text[: _PATTERN_WIDTH - 1] + "…"
 
 
 def _pct(n: int, total: int) -> str:
@@ -64,10 +71,22 @@ def format_text(result: JoinResult) -> str:
         lines += ["", "failures by code and message:"]
         width = max(len(g["code"]) for g in groups)
         for g in groups:
-            pattern = g["pattern"]
-            if len(pattern) > _PATTERN_WIDTH:
-                pattern = pattern[: _PATTERN_WIDTH - 1] + "…"
-            lines.append(f"  {g['count']:>8,}  {g['code']:<{width}}  {pattern}")
+            pattern = _cut(g["pattern"])
+            lines.append(f"  {g['count']:>8,}  {escape_controls(g['code']):<{width}}  {pattern}")
+            example = " ".join(g["example"].split())
+            if example and example != g["pattern"]:
+                # The pattern hides the numbers and ids that vary ("#", "<id>"); one real
+                # message beside it says what they were.
+                who = f"{g['first_custom_id']}: " if g["first_custom_id"] else ""
+                indent = " " * (width + 14)
+                wrapped = textwrap.wrap(
+                    escape_controls(f"e.g. {who}{example}"),
+                    _PATTERN_WIDTH,
+                    max_lines=3,
+                    placeholder=" …",
+                    subsequent_indent="     ",
+                )
+                lines.extend(indent + part for part in wrapped)
         shown = sum(g["count"] for g in groups)
         rest = sum(summary["failures_by_code"].values()) - shown
         if rest > 0:

@@ -24,6 +24,8 @@ from batchtui.ui.screens.help import HelpScreen, key_label
 class BatchTUI(App[int]):
     """``batchtui``: browse a batch file, watch batches, understand results."""
 
+    help_title = "Everywhere"
+
     CSS_PATH = ["app.tcss", "results.tcss"]
     TITLE = "batchtui"
     ENABLE_COMMAND_PALETTE = True
@@ -101,9 +103,10 @@ class BatchTUI(App[int]):
         await self._reset_mode("results")
         await self.switch_mode("results")
 
-    def announce_batch(self, batch: Any, message: str) -> None:
+    def announce_batch(self, batch: Any, message: str, ring: bool = True) -> None:
         """A batch reached a terminal state: bell, and the optional desktop/command hooks."""
-        self.bell()
+        if ring:
+            self.bell()
         if self.notify_desktop:
             # OSC 9 (iTerm2, WezTerm, kitty, Windows Terminal) and OSC 777 (urxvt, foot, VTE).
             safe = escape_controls(message).replace(";", ",")[:200]
@@ -135,9 +138,12 @@ class BatchTUI(App[int]):
             service = module.BatchService.from_env()
             self.services["service"] = service
         if not service.settings.api_key:
+            # No "press r": the environment of a running process does not change, and r
+            # means "raw" on the File screen, where a submit meets this message too.
             raise UserError(
                 "No API key. Set OPENAI_API_KEY (and OPENAI_BASE_URL for another provider or "
-                "a proxy), then press r. To look around without a key, run `batchtui demo`."
+                "a proxy) and start batchtui again. To look around without a key, run "
+                "`batchtui demo`."
             )
         return service
 
@@ -158,9 +164,7 @@ class BatchTUI(App[int]):
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Every key of the current screen as an "Area: action" command, then Textual's own."""
-        area = {"FileScreen": "File", "BatchesScreen": "Batches", "ResultsScreen": "Results"}.get(
-            type(screen).__name__, "View"
-        )
+        area = help_title(screen) or "View"
         seen: set[str] = set()
         for node, title in ((screen, area), (self, "App")):
             for binding in _own_bindings(node):
@@ -181,10 +185,10 @@ class BatchTUI(App[int]):
             return
         sections = []
         focused = self.focused
-        if focused is not None:
-            sections.append((type(focused).__name__, list(_own_bindings(focused))))
-        sections.append(("This screen", list(_own_bindings(self.screen))))
-        sections.append(("Everywhere", list(_own_bindings(self))))
+        if focused is not None and help_title(focused):
+            sections.append((help_title(focused), help_rows(focused)))
+        sections.append((help_title(self.screen) or "This screen", help_rows(self.screen)))
+        sections.append(("Everywhere", help_rows(self)))
         self.push_screen(HelpScreen(sections))
 
 
@@ -193,6 +197,23 @@ def _own_bindings(node: object) -> list[Binding]:
     for b in getattr(node, "BINDINGS", []):
         if isinstance(b, Binding):
             out.append(b)
+    return out
+
+
+def help_title(node: object) -> str:
+    """The area a user knows ("File", "Line errors"), never a class name; "" for a widget
+    whose keys are not worth listing (an input box, a button)."""
+    return str(getattr(node, "help_title", "") or "")
+
+
+def help_rows(node: object) -> list[tuple[str, str]]:
+    """``(keys, what they do)`` for the help dialog: a widget's own list, else its bindings."""
+    rows = getattr(node, "help_rows", None)
+    if callable(rows):
+        return list(rows())
+    out = [(b.key, b.description) for b in _own_bindings(node) if b.description]
+    if isinstance(node, App):
+        out.append((node.COMMAND_PALETTE_BINDING, "Command palette (every action by name)"))
     return out
 
 

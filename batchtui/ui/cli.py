@@ -24,6 +24,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="emulated seconds per real second (default 60: batches visibly progress)",
     )
     p.add_argument("--seed", type=int, default=7, help="seed for the demo batches")
+    p.add_argument(
+        "--download-dir",
+        metavar="DIR",
+        help="where `d` saves result files (default: here; they outlive the demo)",
+    )
     p.add_argument("file", nargs="?", help="also open this file (to try submitting it)")
     p.set_defaults(handler=_run)
 
@@ -31,16 +36,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def _run(args: argparse.Namespace) -> int:
     import asyncio
 
-    return asyncio.run(run_demo(args.file, speed=args.speed, seed=args.seed))
+    return asyncio.run(
+        run_demo(args.file, speed=args.speed, seed=args.seed, download_dir=args.download_dir)
+    )
 
 
-async def run_demo(file: str | None, *, speed: float, seed: int) -> int:
+async def run_demo(
+    file: str | None, *, speed: float, seed: int, download_dir: str | None = None
+) -> int:
+    import os
     import tempfile
     from pathlib import Path
 
+    from batchtui.errors import UserError
     from batchtui.jsonl import LineIndex
 
     index = LineIndex(file) if file else None  # fail fast on a bad path
+    # Downloads go where the user can find them after the demo: the temporary directory
+    # below (the emulator's records) is deleted at exit.
+    downloads = os.path.abspath(download_dir or os.getcwd())
+    try:
+        os.makedirs(downloads, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"cannot use {downloads} for downloads: {exc.strerror or exc}") from exc
     from batchtui.api.config import ClientSettings
     from batchtui.api.records import RecordStore
     from batchtui.api.service import BatchService
@@ -59,7 +77,7 @@ async def run_demo(file: str | None, *, speed: float, seed: int) -> int:
                 index,
                 initial_mode="batches",
                 service=service,
-                download_dir=tmp,
+                download_dir=downloads,
                 clock=emulator.state.now,  # the demo runs on the emulator's faster clock
             )
             app.title = "batchtui demo"

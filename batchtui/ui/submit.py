@@ -87,4 +87,5 @@ async def submit_flow(app: Any) -> None:
     await app.action_mode("batches")
     batches = app.screen
     if hasattr(batches, "poll_now"):
+        batches.select_batch(batch.id)
         batches.poll_now()

@@ -7,6 +7,7 @@ from typing import Any
 import orjson
 
 from batchtui.jsonl.text import escape_controls
+from batchtui.results.answers import answer_parts, preview
 
 # Lines longer than this are shown raw in the list rather than parsed for a summary.
 SUMMARY_PARSE_CAP = 256 * 1024
@@ -52,9 +53,9 @@ def _result_text(obj: dict[str, Any]) -> str | None:
         if isinstance(body, dict):
             if isinstance(body.get("error"), dict):
                 return f"{status} {body['error'].get('code') or ''}: {body['error'].get('message', '')}"
-            for choice in body.get("choices") or []:
-                if isinstance(choice, dict) and isinstance(choice.get("message"), dict):
-                    return f"{status} {_first_text(choice['message'].get('content')) or ''}"
+            said = preview(answer_parts(body))  # text, calls, refusals, tools, audio
+            if said:
+                return f"{status} {said}"
             if "data" in body:
                 return f"{status} embeddings"
         return f"{status}"

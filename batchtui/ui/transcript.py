@@ -16,7 +16,9 @@ from rich.console import Group, RenderableType
 from rich.highlighter import JSONHighlighter
 from rich.text import Text
 
+import batchtui.results.answers as answers
 from batchtui.jsonl.text import escape_controls, safe_text
+from batchtui.ui.cells import drawable
 
 # Lines longer than this are not parsed or pretty-printed in the detail pane; the raw view
 # shows the first DETAIL_RAW_CAP bytes and says how many more there are.
@@ -47,12 +49,12 @@ def human_size(n: float) -> str:
 
 def _safe(value: object) -> str:
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return escape_controls(text)
+    return drawable(escape_controls(text))
 
 
 def _multiline(text: str, style: str = "") -> Text:
     """User text with its own newlines kept (each line escaped separately)."""
-    return Text("\n".join(escape_controls(part) for part in text.split("\n")), style=style)
+    return Text(escape_controls_keep_newlines(text), style=style)
 
 
 def _content_parts(content: Any) -> list[Text]:
@@ -107,15 +109,67 @@ def _chat_turns(messages: Any) -> list[Text]:
             turns.append(Text(_safe(msg), style="red"))
             continue
         role = msg.get("role") if isinstance(msg.get("role"), str) else "?"
+        if role == "assistant":
+            # An assistant turn may hold calls, a refusal, reasoning or audio, not only text.
+            parts = answers.chat_message_parts(msg)
+            turns.extend(part_turns(parts) if parts else [_turn(role, [])])
+            continue
         parts = _content_parts(msg.get("content"))
-        for call in msg.get("tool_calls") or []:
-            if isinstance(call, dict):
-                fn = call.get("function") or {}
-                name = fn.get("name", "?") if isinstance(fn, dict) else "?"
-                args = fn.get("arguments", "") if isinstance(fn, dict) else ""
-                parts.append(Text(f"→ {_safe(name)}({_safe(args)})", style="yellow"))
+        if role == "tool" and isinstance(msg.get("tool_call_id"), str):
+            role = f"tool {msg['tool_call_id']}"
         turns.append(_turn(role, parts))
     return turns
+
+
+# How each kind of answer part looks (see batchtui/results/answers.py).
+PART_STYLES = {
+    "text": "bold green",
+    "refusal": "bold red",
+    "reasoning": "bold magenta",
+    "call": "bold yellow",
+    "tool": "bold cyan",
+    "audio": "bold green",
+    "note": "dim",
+}
+
+
+def part_turns(parts: Sequence[answers.Part]) -> list[Text]:
+    """Answer parts as transcript turns: text under its role, calls with their name,
+    status and pretty-printed arguments, reasoning summaries dimmed, tools with what they did."""
+    out: list[Text] = []
+    for p in parts:
+        style = PART_STYLES.get(p.kind, "bold")
+        if p.kind == "text":
+            head = Text(f"{_safe(p.label)}: ", style=ROLE_STYLES.get(p.label, style))
+        elif p.kind == "call":
+            head = Text(f"→ {_safe(p.label)}", style=style)
+        elif p.kind == "tool":
+            head = Text(f"⚙ {_safe(p.label)}", style=style)
+        else:
+            head = Text(f"{_safe(p.label)}: ", style=style)
+        facts = [x for x in (p.status, p.detail) if x]
+        if facts:
+            head.append(("  " if p.kind in ("call", "tool") else "") + " · ".join(facts), "dim")
+            if p.kind not in ("call", "tool"):
+                head.append(" ")
+        if p.kind in ("call", "tool"):
+            if p.text:
+                body = _multiline(p.text)
+                if p.text.lstrip().startswith(("{", "[")):
+                    body = _json_highlighter(body)
+                head.append("\n")
+                head.append_text(_indent(body))
+        elif p.text:
+            head.append_text(_multiline(p.text, "dim italic" if p.kind == "reasoning" else ""))
+        elif p.kind == "text":
+            head.append("(empty)", style="dim italic")
+        out.append(head)
+    return out
+
+
+def _indent(text: Text, prefix: str = "  ") -> Text:
+    lines = text.split("\n", allow_blank=True)
+    return Text("\n").join(Text(prefix) + line for line in lines)
 
 
 def _responses_turns(body: dict[str, Any]) -> list[Text]:
@@ -127,11 +181,17 @@ def _responses_turns(body: dict[str, Any]) -> list[Text]:
         turns.append(_turn("user", [_multiline(items)]))
     elif isinstance(items, list):
         for item in items:
-            if isinstance(item, dict) and "role" in item:
+            if isinstance(item, dict) and "role" in item and item.get("type") in (None, "message"):
                 role = item["role"] if isinstance(item["role"], str) else "?"
-                turns.append(_turn(role, _content_parts(item.get("content"))))
+                if role == "assistant":
+                    turns.extend(part_turns(answers.output_item_parts(item)))
+                else:
+                    turns.append(_turn(role, _content_parts(item.get("content"))))
             elif isinstance(item, dict):
-                turns.append(Text(_safe(item.get("type", item)), style="dim"))
+                # Earlier turns of a conversation: calls, their outputs, reasoning, …
+                turns.extend(part_turns(answers.output_item_parts(item)))
+            else:
+                turns.append(Text(_safe(item), style="dim"))
     return turns
 
 
@@ -199,17 +259,16 @@ def _response_turns(response: dict[str, Any]) -> list[Text]:
     if isinstance(body.get("error"), dict):
         err = body["error"]
         out.append(Text.assemble(("error: ", "bold red"), (_safe(err.get("message", err)), "red")))
-    for choice in body.get("choices") or []:
-        if isinstance(choice, dict) and isinstance(choice.get("message"), dict):
-            msg = choice["message"]
-            out.extend(_chat_turns([msg]))
-            if choice.get("finish_reason") not in (None, "stop"):
-                out.append(Text(f"finish_reason: {_safe(choice['finish_reason'])}", style="yellow"))
-    for item in body.get("output") or []:
-        if isinstance(item, dict) and item.get("type") == "message":
-            out.append(
-                _turn(str(item.get("role", "assistant")), _content_parts(item.get("content")))
-            )
+    out.extend(part_turns(answers.answer_parts(body)))
+    choices = body.get("choices")
+    for choice in choices if isinstance(choices, list) else ():
+        if isinstance(choice, dict) and choice.get("finish_reason") not in (None, "stop"):
+            out.append(Text(f"finish_reason: {_safe(choice['finish_reason'])}", style="yellow"))
+            break
+    if body.get("status") == "incomplete":
+        details = body.get("incomplete_details")
+        reason = details.get("reason") if isinstance(details, dict) else None
+        out.append(Text(f"finish_reason: incomplete ({_safe(reason or '?')})", style="yellow"))
     data = body.get("data")
     if isinstance(data, list) and data and isinstance(data[0], dict) and "embedding" in data[0]:
         emb = data[0]["embedding"]
@@ -242,7 +301,8 @@ def pretty_json(obj: Any, cap: int = DETAIL_TEXT_CAP) -> Text:
 
 
 def escape_controls_keep_newlines(text: str) -> str:
-    return "\n".join(escape_controls(line) for line in text.split("\n"))
+    """Controls escaped line by line (newlines kept), drawn as ui/cells.py says."""
+    return drawable("\n".join(escape_controls(line) for line in text.split("\n")))
 
 
 def render_line_detail(
@@ -253,6 +313,7 @@ def render_line_detail(
     if not pretty or more > 0:
         shown = data[:DETAIL_RAW_CAP]
         text, bad = safe_text(shown)
+        text = drawable(text)
         parts: list[RenderableType] = []
         if more > 0 and pretty:
             parts.append(
@@ -274,7 +335,7 @@ def render_line_detail(
     except orjson.JSONDecodeError as exc:
         text, bad = safe_text(data[:DETAIL_RAW_CAP])
         head = Text(f"Not valid JSON: {exc}", style="bold red")
-        return Group(head, Text(text))
+        return Group(head, Text(drawable(text)))
     turns = transcript(obj)
     parts = []
     if turns:

@@ -568,7 +568,7 @@ class Validator:
             likely = second[:1] in (b" ", b"\t") or second.strip()[:1] in (b'"', b"}", b"]")
         if not likely:
             return
-        what = "a JSON value spread over several lines"
+        what = "a JSON value"
         hint = "Convert it to one request per line, e.g. jq -c . FILE > FILE.jsonl"
         size = self.index.size
         if size <= PRETTY_PARSE_LIMIT:
@@ -588,7 +588,7 @@ class Validator:
             1,
             RULES["multiline_json"].severity,
             "multiline_json",
-            f"The file is {what}, pretty-printed over several lines; a batch file needs one "
+            f"The file is {what} pretty-printed over several lines; a batch file needs one "
             "request object per line (JSONL). Its other lines are not reported one by one.",
             None,
             hint,

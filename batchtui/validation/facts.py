@@ -14,11 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from batchtui.limits import MAX_FILE_BYTES as MAX_FILE_BYTES
+from batchtui.limits import MAX_REQUESTS as MAX_REQUESTS
 from batchtui.validation import sdk_snapshot
 
 # -- limits (SDK batch_create_params docstring; GUIDE "Rate limits") ---------------------------
-MAX_REQUESTS = 50_000
-MAX_FILE_BYTES = 200 * 1024 * 1024  # the quoted error text says 209,715,200 bytes
+# MAX_REQUESTS and MAX_FILE_BYTES live in batchtui.limits (the browser checks them at open).
 MAX_EMBEDDING_INPUTS = 50_000
 # SPEC CreateEmbeddingRequest: an input array holds 1-2048 items.
 MAX_EMBEDDING_ARRAY = 2048

@@ -131,3 +131,19 @@ def test_cli_module_imports_only_the_standard_library() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.split()
     assert "orjson" not in out and "openai" not in out and "textual" not in out
+
+
+def test_text_summary_shows_a_real_example_beside_each_pattern(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run(capsys, *SAMPLE, "--summary")
+    assert code == 0
+    lines = out.splitlines()
+    at = next(i for i, line in enumerate(lines) if "context_length_exceeded" in line)
+    assert "maximum context length is # tokens" in lines[at]  # the pattern groups them
+    example = lines[at + 1].strip()
+    assert example.startswith("e.g. ticket-006: ")
+    assert "maximum context length is 128000 tokens" in example  # the real numbers
+    # A message without anything normalised is not repeated.
+    at = next(i for i, line in enumerate(lines) if "batch_expired" in line)
+    assert not lines[at + 1].strip().startswith("e.g.")

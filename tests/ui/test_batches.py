@@ -159,6 +159,8 @@ async def test_download_and_filters(service, emu, tmp_path) -> None:  # type: ig
         await settle(pilot)
         downloads = sorted(p.name for p in (tmp_path / "downloads").iterdir())
         assert downloads == [f"{done}_error.jsonl", f"{done}_output.jsonl"]
+        saved = [n.message for n in app._notifications if n.title == "Downloaded"]
+        assert saved and str((tmp_path / "downloads").resolve()) in saved[-1]  # says where
 
 
 async def test_enter_on_line_error_opens_input_at_that_line(service, emu, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -17,6 +17,7 @@ from batchtui.results import JoinCancelled, RequestClass, export_retry, join, re
 from batchtui.ui.app import BatchTUI
 from batchtui.ui.screens.file import FileScreen
 from batchtui.ui.screens.results import ProblemsScreen, ResultsScreen, default_export_path
+from batchtui.ui.widgets.prompt import PromptBar
 from batchtui.ui.widgets.results_detail import ResultDetail
 from batchtui.ui.widgets.results_list import ResultList
 from batchtui.ui.widgets.results_summary import ResultsSummary
@@ -145,8 +146,9 @@ async def test_next_failure_steps_in_order_and_detail_matches() -> None:
         screen = await opened(pilot)
         result = screen.result
         assert result is not None
-        expected = list(result.problem_rows())
-        assert expected == [3, 4, 5, 6, 7, 8, 9, 10, 11, 13]
+        # Failures only: truncated, refused and filtered answers are successes (f shows them).
+        expected = list(result.problem_rows(soft=False))
+        assert expected == [5, 6, 7, 8, 9, 10, 11]
         lst = screen.query_one(ResultList)
         seen = []
         for _ in expected:
@@ -184,11 +186,11 @@ async def test_failure_keys_work_from_the_histogram_and_detail() -> None:
         screen.query_one("#histogram").focus()
         await pilot.press("right_square_bracket")
         await pilot.pause()
-        assert screen.query_one(ResultList).current_row == 3
+        assert screen.query_one(ResultList).current_row == 5
         screen.query_one(ResultDetail).focus()
         await pilot.press("right_square_bracket")
         await pilot.pause()
-        assert screen.query_one(ResultList).current_row == 4
+        assert screen.query_one(ResultList).current_row == 6
 
 
 async def test_error_detail_shows_request_and_error() -> None:
@@ -283,11 +285,15 @@ async def test_selecting_a_histogram_group_filters() -> None:
         assert lst.current_row == 6
         assert "▶" in plain(hist.get_option_at_index(0).prompt)
         assert "rate_limit_exceeded" in str(lst.border_title)
-        # Another group replaces it; the same one again clears it.
+        assert app.focused is lst  # Enter hands the filtered list over
+        # Another group replaces it (h goes back to the histogram); the same one again
+        # clears it.
+        await pilot.press("h")
+        assert hist.highlighted == 0  # on the group in use
         await pilot.press("down", "enter")
         await pilot.pause()
         assert list(lst.rows) == [9, 10]
-        await pilot.press("enter")
+        await pilot.press("h", "enter")
         await pilot.pause()
         assert screen.group_id is None and len(lst.rows) == 16
 
@@ -481,7 +487,7 @@ async def test_open_request_at_its_line() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await opened(pilot)
         lst = screen.query_one(ResultList)
-        for _ in range(4):  # 3, 4, 5, 6: ticket-007
+        for _ in range(2):  # 5, 6: ticket-007
             await pilot.press("right_square_bracket")
         await pilot.pause()
         assert lst.current_row == 6
@@ -692,3 +698,117 @@ def test_launch_results_starts_the_results_mode(monkeypatch: Any) -> None:
             "batch_id": "batch_abc",
         },
     }
+
+
+async def test_next_failure_skips_truncated_successes_except_in_their_filter() -> None:
+    app = results_app(**SAMPLE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await opened(pilot)
+        lst = screen.query_one(ResultList)
+        await pilot.press("right_square_bracket")
+        assert lst.current_row == 5  # not 3 (truncated) or 4 (refused): they succeeded
+        screen.set_filter("truncated")
+        await pilot.pause()
+        await pilot.press("home", "right_square_bracket")
+        assert lst.current_row == 3  # a filter the user chose: ] walks its rows
+
+
+async def test_histogram_enter_filters_and_hands_focus_to_the_list() -> None:
+    app = results_app(**SAMPLE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await opened(pilot)
+        hist = screen.query_one("#histogram", OptionList)
+        await pilot.press("h")
+        assert app.focused is hist and hist.highlighted == 0
+        await pilot.press("j", "j", "k")  # j/k move in the histogram too
+        assert hist.highlighted == 1
+        await pilot.press("enter")
+        await pilot.pause()
+        lst = screen.query_one(ResultList)
+        assert app.focused is lst  # the filtered list, ready for j/k and Enter
+        group = screen.group_id
+        assert group is not None and list(lst.rows) == [9, 10]
+        opened_at: list[int] = []
+
+        async def open_request() -> None:
+            opened_at.append(lst.current_row or -1)
+
+        screen.action_open_request = open_request  # type: ignore[method-assign]
+        await pilot.press("enter")  # opens the request; the filter stays
+        await pilot.pause()
+        assert opened_at == [9] and screen.group_id == group
+
+
+# -- finding a request: / n N, i, : --------------------------------------------------------
+
+
+async def test_i_jumps_to_a_custom_id_exact_then_prefix() -> None:
+    app = results_app(**SAMPLE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await opened(pilot)
+        lst = screen.query_one(ResultList)
+        await pilot.press("i", *"ticket-007", "enter")  # the id and two keys
+        await settle(pilot)
+        assert lst.current_row == 6
+        assert "rate_limit_exceeded" in detail_text(screen)
+        await pilot.press("i", *"ticket-01", "enter")  # ticket-010 … ticket-016 begin so
+        await settle(pilot)
+        assert lst.current_row == 9
+        assert any("7 custom_ids begin with" in n for n in notes(app)), notes(app)
+        await pilot.press("i", *"nope", "enter")
+        await settle(pilot)
+        assert lst.current_row == 9 and any("No custom_id" in n for n in notes(app))
+
+
+async def test_i_leaves_a_filter_that_hides_the_request() -> None:
+    app = results_app(**SAMPLE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await opened(pilot)
+        screen.set_filter("failed")
+        await pilot.pause()
+        await pilot.press("i", *"ticket-001", "enter")
+        await settle(pilot)
+        assert screen.filter_key == "all" and screen.query_one(ResultList).current_row == 0
+
+
+async def test_slash_searches_ids_errors_and_answers_with_n_and_shift_n() -> None:
+    app = results_app(**SAMPLE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await opened(pilot)
+        lst = screen.query_one(ResultList)
+        await pilot.press("slash", *"rate_limit", "enter")
+        await settle(pilot)
+        assert lst.current_row == 6
+        await pilot.press("n")
+        await settle(pilot)
+        assert lst.current_row == 7
+        await pilot.press("N")
+        await settle(pilot)
+        assert lst.current_row == 6
+        await pilot.press("slash")
+        assert screen.query_one(PromptBar).value == "rate_limit"  # selected, like the File view
+        await pilot.press(*"[/x] zzz", "enter")  # markup-like text is only text
+        await settle(pilot)
+        assert lst.current_row == 6 and any("Not found" in n for n in notes(app))
+        await pilot.press("slash", *"Forgot password", "enter")  # answer text
+        await settle(pilot)
+        assert screen.result is not None
+        assert screen.result.custom_id(lst.current_row or 0) == "ticket-003"
+
+
+async def test_colon_goes_to_an_input_line_or_a_row_of_the_list() -> None:
+    app = results_app(**SAMPLE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await opened(pilot)
+        lst = screen.query_one(ResultList)
+        await pilot.press("colon", *"7", "enter")
+        await settle(pilot)
+        assert lst.current_row == 6  # input line 7
+        screen.set_filter("failed")
+        await pilot.pause()
+        await pilot.press("colon", *"#3", "enter")
+        await settle(pilot)
+        assert lst.cursor == 2 and lst.current_row == 7  # the third failed request
+        await pilot.press("colon", *"99", "enter")
+        await settle(pilot)
+        assert any("no request on input line 99" in n for n in notes(app)), notes(app)

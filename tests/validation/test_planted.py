@@ -385,7 +385,9 @@ def test_pretty_printed_json_is_reported_once(tmp_path: Path, text: str, what: s
     path.write_text(text)
     run = validate(path)
     assert run.codes() == {(1, "multiline_json")}
-    assert what in run.findings[0].message
+    message = run.findings[0].message
+    assert what in message
+    assert message.count("several lines") == 1, message  # said once, not twice
     assert run.validator.findings_at(1)[0].code == "multiline_json"
     assert run.validator.findings_at(2) == []
     COVERED.add("multiline_json")

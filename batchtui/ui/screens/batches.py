@@ -22,10 +22,12 @@ from batchtui.api.eta import ThroughputTracker
 from batchtui.api.models import BatchView
 from batchtui.errors import UserError
 from batchtui.jsonl.text import escape_controls
+from batchtui.ui.cells import drawable
 from batchtui.ui.debounce import Debouncer
 from batchtui.ui.format import duration, local_time, progress_bar, relative, status_text
 from batchtui.ui.widgets.bars import ModeBar
 from batchtui.ui.widgets.batch_table import BatchTable
+from batchtui.ui.widgets.key_list import KeyList
 
 if TYPE_CHECKING:
     from batchtui.api.poller import BatchPoller, PollResult
@@ -51,6 +53,14 @@ def _safe(value: object) -> str:
     return escape_controls(str(value))
 
 
+def _finish_message(batch: BatchView) -> str:
+    counts = batch.request_counts
+    detail = ""
+    if counts.total:
+        detail = f" ({counts.completed or 0:,} done, {counts.failed or 0:,} failed)"
+    return f"Batch {batch.id} {batch.display_status}{detail}"
+
+
 def short_id(batch_id: str) -> str:
     """Batch ids share a ``batch_`` prefix; the tail is what tells them apart."""
     return batch_id if len(batch_id) <= 13 else "…" + batch_id[-12:]
@@ -64,6 +74,8 @@ def short_endpoint(endpoint: str | None) -> str:
 
 class BatchesScreen(Screen[None]):
     """Live table of batches; the network never blocks it (polls run in a worker)."""
+
+    help_title = "Batches"
 
     BINDINGS = [
         Binding("r", "refresh", "Refresh", id="batches.refresh"),
@@ -98,6 +110,12 @@ class BatchesScreen(Screen[None]):
         self._rows: dict[str, _Row] = {}
         self._by_id: dict[str, BatchView] = {}
         self._detail_shown: tuple[BatchView | None, int] | None = None  # (batch, minute)
+        # The batch id and errors the line-error list shows: a poll that brings the same
+        # errors again must not rebuild the list (that lost its cursor, and Enter with it).
+        self._errors_shown: tuple[str, tuple[Any, ...]] | None = None
+        self._select_next: str | None = None  # a batch to select once a poll shows it
+        self._finish_toast: Any = None  # the toast announcing finished batches, while up
+        self._finished_shown: dict[str, BatchView] = {}  # the batches it counts
         self._records: dict[str, Any] | None = None  # this machine's submissions, per poll
         self._detail = Debouncer(self, lambda: self._show_detail(self.selected_batch()))
         self._first_poll_done = False
@@ -118,7 +136,12 @@ class BatchesScreen(Screen[None]):
             with Vertical(id="batch-side"):
                 with VerticalScroll(id="batch-detail"):
                     yield Static("", id="batch-detail-text", markup=False)
-                yield OptionList(id="batch-errors")
+                yield KeyList(
+                    help_title="Line errors",
+                    enter_help="Open the input file at this line",
+                    id="batch-errors",
+                )
+                yield Static("", id="batch-error-message", markup=False)
         yield ProgressBar(id="download-progress", show_eta=False)
         yield Footer()
 
@@ -128,6 +151,7 @@ class BatchesScreen(Screen[None]):
         self.wall_clock = app.services.get("wall_clock", time.time)
         self.query_one("#batch-filter").display = False
         self.query_one("#batch-errors").display = False
+        self.query_one("#batch-error-message").display = False
         self.query_one("#download-progress").display = False
         self.query_one("#batch-side").border_title = "Batch"
         self.set_interval(1.0, self._update_poll_status, name="poll-status")
@@ -194,9 +218,9 @@ class BatchesScreen(Screen[None]):
                     self.tracker.observe(b.id, now, b.request_counts.done)
             self.tracker.forget({b.id for b in result.batches if b.is_active})
             if self._first_poll_done:
-                for change in result.changes:
-                    if change.finished and change.old is not None:
-                        self._announce(change.new)
+                finished = [c.new for c in result.changes if c.finished and c.old is not None]
+                if finished:
+                    self._announce(finished)
             self._first_poll_done = True
         self.batches = result.batches
         self._by_id = {b.id: b for b in result.batches}
@@ -204,16 +228,43 @@ class BatchesScreen(Screen[None]):
         self.render_table()
         self._update_poll_status()
 
-    def _announce(self, batch: BatchView) -> None:
-        counts = batch.request_counts
-        detail = ""
-        if counts.total:
-            detail = f" ({counts.completed or 0:,} done, {counts.failed or 0:,} failed)"
-        severity = "information" if batch.status == "completed" and not counts.failed else "warning"
-        message = f"Batch {batch.id} {batch.display_status}{detail}"
-        self.notify(_safe(message), title="Batch finished", severity=severity, timeout=10)
+    def _announce(self, batches: list[BatchView]) -> None:
+        """One toast for every batch that finished while the last one is still up: three
+        toasts stacked up covered half the dashboard at 80x24."""
+        from textual.notifications import Notification, Notify
+
         app: Any = self.app
-        app.announce_batch(batch, message)
+        for i, batch in enumerate(batches):
+            app.announce_batch(batch, _finish_message(batch), ring=i == 0)
+        toast = self._finish_toast
+        if toast is not None and not toast.has_expired and toast in app._notifications:
+            # Textual has no public way to replace a toast; _unnotify is how it drops one.
+            app._unnotify(toast)
+            recent = {**self._finished_shown, **{b.id: b for b in batches}}
+        else:
+            recent = {b.id: b for b in batches}
+        self._finished_shown = recent
+        shown = list(recent.values())
+        clean = all(b.status == "completed" and not b.request_counts.failed for b in shown)
+        if len(shown) == 1:
+            title, message = "Batch finished", _finish_message(shown[0])
+        else:
+            by_status: dict[str, int] = {}
+            for b in shown:
+                by_status[b.display_status] = by_status.get(b.display_status, 0) + 1
+            title = "Batches finished"
+            message = f"{len(shown)} batches finished: " + ", ".join(
+                f"{n} {status}" for status, n in by_status.items()
+            )
+        toast = Notification(
+            _safe(message),
+            title,
+            "information" if clean else "warning",
+            10,
+            markup=False,
+        )
+        self._finish_toast = toast
+        app.post_message(Notify(toast))
 
     def _show_setup_error(self) -> None:
         self._status_text = None
@@ -346,13 +397,13 @@ class BatchesScreen(Screen[None]):
             self._refresh_detail(now)
             return
         selected = self.selected_batch()
+        keep = selected.id if selected else None
+        if self._select_next is not None and self._select_next in rows:
+            keep, self._select_next = self._select_next, None
         if not same_layout:
             table.set_columns([(col, COLUMN_LABELS.get(col, col.capitalize())) for col in columns])
             self._columns = columns
-        table.set_rows(
-            [(batch_id, row.cells) for batch_id, row in rows.items()],
-            keep=selected.id if selected else None,
-        )
+        table.set_rows([(batch_id, row.cells) for batch_id, row in rows.items()], keep=keep)
         self._rows = rows
         self._order = order
         self._show_detail(self.selected_batch())
@@ -413,11 +464,11 @@ class BatchesScreen(Screen[None]):
         if col == "endpoint":
             return Text(_safe(short_endpoint(b.endpoint)))
         if col == "model":
-            return Text(_safe(b.model or "—"))
+            return Text(drawable(_safe(b.model or "—")))
         if col == "progress":
             return progress_bar(counts.completed or 0, counts.failed or 0, counts.total)
         if col == "description":
-            return Text(_safe(b.description or ""), style="italic")
+            return Text(drawable(_safe(b.description or "")), style="italic")
         return Text("")
 
     def _eta(self, b: BatchView) -> tuple[str, str]:
@@ -440,6 +491,13 @@ class BatchesScreen(Screen[None]):
         if left <= 0:
             return "overdue", "bold red"
         return duration(left), "bold red" if left < EXPIRY_WARNING_SECONDS else ""
+
+    def select_batch(self, batch_id: str) -> None:
+        """Put the cursor on ``batch_id`` now, or as soon as a poll brings it (a batch just
+        submitted is not in the list until the next poll)."""
+        self._select_next = batch_id
+        self._order = []  # the next render sets the rows (and the cursor) afresh
+        self.render_table()
 
     def selected_batch(self) -> BatchView | None:
         key = self.query_one(BatchTable).cursor_key
@@ -467,33 +525,82 @@ class BatchesScreen(Screen[None]):
     def _show_detail(self, b: BatchView | None) -> None:
         self._detail_shown = (b, int(self.clock() // 60))
         text = self.query_one("#batch-detail-text", Static)
-        errors = self.query_one("#batch-errors", OptionList)
         side = self.query_one("#batch-side")
         if b is None:
             side.border_title = "Batch"
             if not self.setup_error:
                 empty = "No batches yet." if not self.batches else "No batch matches the filter."
                 text.update(Text(empty if self.result else "", style="dim"))
-            errors.display = False
+            self._show_errors(None)
             return
         side.border_title = _safe(b.id)
         text.update(self._detail_table(b))
-        errors.clear_options()
-        if b.errors:
+        self._show_errors(b)
+
+    def _show_errors(self, b: BatchView | None) -> None:
+        """The batch's line errors, one line each, and the selected one's whole message.
+
+        Rebuilt only when the batch or its errors change, so the cursor stays where it is
+        through every refresh."""
+        errors = self.query_one("#batch-errors", OptionList)
+        message = self.query_one("#batch-error-message", Static)
+        if b is None or not b.errors:
+            self._errors_shown = None
+            errors.clear_options()
+            errors.display = message.display = False
+            if self.focused is errors:
+                self.query_one(BatchTable).focus()
+            return
+        key = (b.id, b.errors)
+        if key != self._errors_shown:
+            same_batch = self._errors_shown is not None and self._errors_shown[0] == b.id
+            keep = errors.highlighted if same_batch else None
+            self._errors_shown = key
+            errors.clear_options()
             errors.add_options(
                 Option(self._error_label(e), id=str(i)) for i, e in enumerate(b.errors[:500])
             )
-            errors.display = True
-        else:
-            errors.display = False
+            errors.highlighted = min(keep or 0, errors.option_count - 1)
+        errors.display = message.display = True
+        self._show_error_message()
+
+    def _show_error_message(self) -> None:
+        errors = self.query_one("#batch-errors", OptionList)
+        batch = self.selected_batch()
+        i = errors.highlighted
+        if batch is None or i is None or i >= len(batch.errors):
+            return
+        e = batch.errors[i]
+        text = Text()
+        text.append(f"line {e.line:,}" if e.line is not None else "whole file", style="bold")
+        text.append(f" · {_safe(e.code or 'error')}", style="bold red")
+        if e.param:
+            text.append(f" · {_safe(e.param)}", style="cyan")
+        text.append(f" · {i + 1:,} of {len(batch.errors):,}\n", style="dim")
+        text.append(_safe(e.message or "(no message)"))
+        self.query_one("#batch-error-message", Static).update(text)
+
+    def on_descendant_focus(self) -> None:
+        self._errors_mode()
+
+    def on_descendant_blur(self) -> None:
+        self.call_after_refresh(self._errors_mode)  # focus may be moving within the screen
+
+    def _errors_mode(self) -> None:
+        errors = self.query_one("#batch-errors", OptionList)
+        self.set_class(self.focused is errors, "-errors")
+
+    @on(OptionList.OptionHighlighted, "#batch-errors")
+    def _on_error_highlighted(self) -> None:
+        self._show_error_message()
 
     @staticmethod
     def _error_label(e: Any) -> Text:
         line = f"line {e.line:,}" if e.line is not None else "file"
-        text = Text(f"{line}: ", style="bold")
+        text = Text(f"{line}: ", style="bold", no_wrap=True, overflow="ellipsis")
         text.append(_safe(e.code or "error"), style="red")
         if e.message:
-            text.append(f" {_safe(e.message)}")
+            text.append(f" {_safe(' '.join(e.message.split()))}")
         return text
 
     def _detail_table(self, b: BatchView) -> Table:
@@ -702,7 +809,9 @@ class BatchesScreen(Screen[None]):
             bar.display = False
         paths = {kind: str(r.path) for kind, r in results.items()}
         if not open_after:
-            self.notify("Downloaded " + ", ".join(_safe(p) for p in paths.values()), timeout=8)
+            names = ", ".join(_safe(Path(p).name) for p in paths.values())
+            where = _safe(directory.resolve())
+            self.notify(f"Saved {names} in {where}", title="Downloaded", timeout=10)
             return
         app: Any = self.app
         await app.open_results(

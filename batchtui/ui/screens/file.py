@@ -23,6 +23,7 @@ from batchtui.errors import UserError
 from batchtui.jsonl import Change, LineIndex
 from batchtui.jsonl.search import Searcher, compile_needle, custom_id_pattern
 from batchtui.jsonl.text import escape_controls
+from batchtui.limits import LimitNote, file_limits
 from batchtui.ui import messages as msg
 from batchtui.ui.debounce import Debouncer
 from batchtui.ui.transcript import human_size
@@ -30,7 +31,13 @@ from batchtui.ui.widgets.bars import KeyHints, ModeBar, StatusBar
 from batchtui.ui.widgets.detail import DetailView
 from batchtui.ui.widgets.line_list import LineList
 from batchtui.ui.widgets.prompt import PromptBar
-from batchtui.ui.widgets.report import ReportView, plural, severity_name, summary_text
+from batchtui.ui.widgets.report import (
+    ReportView,
+    limits_text,
+    plural,
+    severity_name,
+    summary_text,
+)
 
 # Bytes indexed synchronously before the first frame (a few screenfuls of typical lines).
 HEAD_BYTES = 256 * 1024
@@ -61,6 +68,8 @@ COPY_CAP = 1024 * 1024
 
 class FileScreen(Screen[None]):
     """Browse one JSONL file of any size."""
+
+    help_title = "File"
 
     BINDINGS = [
         Binding("colon", "prompt('goto')", "Go to line", id="file.goto"),
@@ -105,6 +114,7 @@ class FileScreen(Screen[None]):
         self.validation_snapshot: Any = None
         self.validation_running = False
         self.validation_status: Any = None
+        self.limits: list[LimitNote] = []  # file-level limits known from size and line count
 
     # -- layout ------------------------------------------------------------------------
 
@@ -259,6 +269,12 @@ class FileScreen(Screen[None]):
         lines = self.line_list
         row = lines.cursor
         line = lines.row_line(row)
+        if lines.row_count == 0 and lines.index.complete:
+            self.detail.clear(
+                "The file is empty: there is no line to show. A batch file needs one request "
+                "per line."
+            )
+            return
         self.detail.show_line(
             lines.index, lines.row_span(row), line, force=force, findings=self.findings_at(line)
         )
@@ -396,23 +412,74 @@ class FileScreen(Screen[None]):
         self.check_file()
 
     def action_split(self) -> None:
+        """p: work out the parts first; a file that fits is left alone, otherwise ask."""
         if self.index is None:
             return
-        self._split(self.index.path)
+        self._plan_split(self.index.path)
 
-    @work(thread=True, group="split", exit_on_error=False)
-    def _split(self, path: str) -> None:
+    @work(thread=True, exclusive=True, group="split", exit_on_error=False)
+    def _plan_split(self, path: str) -> None:
+        import batchtui.limits as limits
+        from batchtui.validation.split import part_paths, plan
+
+        max_requests, max_bytes = limits.MAX_REQUESTS, limits.MAX_FILE_BYTES
+        try:
+            with LineIndex(path) as index:
+                index.scan()
+                ranges = plan(index, max_requests, max_bytes)
+                lines, size = index.line_count, index.size
+        except UserError as exc:
+            self.app.call_from_thread(self.notify, escape_controls(exc.message), severity="error")
+            return
+        if len(ranges) <= 1:
+            self.app.call_from_thread(
+                self.notify,
+                f"This file already fits in one batch ({plural(lines, 'request')}, "
+                f"{human_size(size)}): nothing to split.",
+            )
+            return
+        paths = part_paths(Path(path), len(ranges), Path(path).parent)
+        self.app.call_from_thread(
+            self._ask_split, path, len(ranges), paths, max_requests, max_bytes
+        )
+
+    def _ask_split(
+        self, path: str, count: int, paths: list[Path], max_requests: int, max_bytes: int
+    ) -> None:
+        from batchtui.ui.screens.dialogs import ConfirmDialog
+
+        existing = [p for p in paths if p.exists()]
+        body = (
+            f"Writes {escape_controls(paths[0].name)} … {escape_controls(paths[-1].name)} in "
+            f"{escape_controls(str(paths[0].parent))}, each at most {max_requests:,} requests "
+            f"and {human_size(max_bytes)}. This file is not changed."
+        )
+        if existing:
+            body += f" {plural(len(existing), 'part')} from an earlier split will be replaced."
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self._split(path, max_requests, max_bytes, overwrite=bool(existing))
+
+        self.app.push_screen(
+            ConfirmDialog(f"Split into {count:,} parts?", body, confirm="Split"), answer
+        )
+
+    @work(thread=True, exclusive=True, group="split", exit_on_error=False)
+    def _split(self, path: str, max_requests: int, max_bytes: int, overwrite: bool) -> None:
         from batchtui.validation.split import split_file
 
         try:
-            parts = split_file(path)
+            parts = split_file(
+                path, max_requests=max_requests, max_bytes=max_bytes, overwrite=overwrite
+            )
         except UserError as exc:
             self.app.call_from_thread(self.notify, escape_controls(exc.message), severity="error")
             return
         names = ", ".join(Path(p.path).name for p in parts[:3]) + (" …" if len(parts) > 3 else "")
         self.app.call_from_thread(
             self.notify,
-            f"Wrote {len(parts)} part(s) that fit the limits: {escape_controls(names)}",
+            f"Wrote {plural(len(parts), 'part')} that fit the limits: {escape_controls(names)}",
             timeout=10,
         )
 
@@ -589,10 +656,13 @@ class FileScreen(Screen[None]):
         self.update_status()
 
     def action_switch_pane(self) -> None:
-        if self.focused is self.line_list:
-            self.detail.focus()
-        else:
+        """Tab: between the list and the pane below it (the detail or the report)."""
+        if self.focused is not self.line_list:
             self.line_list.focus()
+        elif self.query_one("#bottom", ContentSwitcher).current == "report":
+            self.query_one(ReportView).tree.focus()
+        else:
+            self.detail.focus()
 
     # -- status ------------------------------------------------------------------------
 
@@ -605,6 +675,7 @@ class FileScreen(Screen[None]):
         left = Text(" ")
         left.append(escape_controls(Path(index.path).name), style="bold")
         left.append(f"  {human_size(index.size)}  ")
+        self.check_limits()
         if self._scan_done.is_set() or index.complete:
             left.append(plural(index.line_count, "line"))
         else:
@@ -626,9 +697,37 @@ class FileScreen(Screen[None]):
         status.set(left, right)
 
     def status_extra(self) -> Text | None:
-        if self.validation_snapshot is None:
-            return None
-        return summary_text(self.validation_snapshot, self.validation_running)
+        snap = self.validation_snapshot
+        text = Text()
+        if self.limits and (snap is None or not snap.done):
+            text.append_text(limits_text(self.limits, short=True))
+        if snap is not None:
+            text.append_text(summary_text(snap, self.validation_running))
+        elif self.validation_running:
+            text.append(" validating…", style="italic")  # before its first progress report
+        return text if text else None
+
+    def check_limits(self) -> None:
+        """File-level limits the size and the line count so far already break: said at
+        once (a toast the first time), not when validation reaches the end of the file."""
+        index = self.index
+        if index is None:
+            return
+        lines_final = self._scan_done.is_set() or index.complete
+        notes = file_limits(index.size, index.line_count, lines_final=lines_final)
+        if notes == self.limits:
+            return  # the common case: called with every status update
+        told = {n.code for n in self.limits}
+        new = [n for n in notes if n.code not in told]
+        if new:
+            self.notify(
+                "; ".join(f"{n.code}: {n.message}" for n in new)
+                + ". The Batch API will refuse this file; p splits it into parts that fit.",
+                severity="error",
+                timeout=12,
+            )
+        self.limits = notes
+        self.query_one(ReportView).set_limits(notes)
 
     def on_unmount(self) -> None:
         if self.index is not None:

@@ -40,21 +40,25 @@ def key_label(keys: str) -> str:
         name = _KEY_NAMES.get(key, key)
         if name.startswith("ctrl+"):
             name = "Ctrl+" + name[5:].upper()
+        elif name.startswith("shift+"):
+            name = "Shift+" + _KEY_NAMES.get(name[6:], name[6:])
         out.append(name)
     return " ".join(out)
 
 
-def bindings_table(sections: list[tuple[str, list[Binding]]]) -> Table:
+Section = tuple[str, list[tuple[str, str]]]  # heading, then (keys, what they do)
+
+
+def bindings_table(sections: list[Section]) -> Table:
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold cyan", no_wrap=True)
     table.add_column()
-    for title, bindings in sections:
-        if not bindings:
+    for title, rows in sections:
+        if not rows:
             continue
         table.add_row(Text(title, style="bold underline"), "")
-        for b in bindings:
-            if b.description:
-                table.add_row(key_label(b.key), b.description)
+        for keys, description in rows:
+            table.add_row(key_label(keys), description)
         table.add_row("", "")
     return table
 
@@ -64,7 +68,7 @@ class HelpScreen(ModalScreen[None]):
 
     BINDINGS = [Binding("escape,q,question_mark,f1", "dismiss", "Close", id="help.close")]
 
-    def __init__(self, sections: list[tuple[str, list[Binding]]]) -> None:
+    def __init__(self, sections: list[Section]) -> None:
         super().__init__()
         self.sections = sections
 

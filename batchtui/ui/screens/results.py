@@ -31,6 +31,7 @@ from batchtui.jsonl.text import escape_controls
 from batchtui.results.model import SOFT_FLAGS, Flag, RequestClass
 from batchtui.ui.transcript import human_size
 from batchtui.ui.widgets.bars import ModeBar, StatusBar
+from batchtui.ui.widgets.key_list import KeyList
 from batchtui.ui.widgets.prompt import PromptBar
 from batchtui.ui.widgets.results_detail import ResultDetail
 from batchtui.ui.widgets.results_list import ResultList
@@ -99,6 +100,8 @@ def default_export_path(input_path: str, suffix: str) -> str:
 class ResultsScreen(Screen[None]):
     """Step through a batch's failures, next to the requests that caused them."""
 
+    help_title = "Results"
+
     BINDINGS = [
         Binding(
             "right_square_bracket", "step_failure(1)", "Next failure", id="results.next_failure"
@@ -112,6 +115,11 @@ class ResultsScreen(Screen[None]):
         Binding("f", "cycle_filter(1)", "Filter", id="results.filter"),
         Binding("F", "cycle_filter(-1)", "Filter (back)", show=False, id="results.filter_back"),
         Binding("h", "focus_histogram", "Failure groups", show=False, id="results.histogram"),
+        Binding("slash", "find('search')", "Search", id="results.search"),
+        Binding("n", "search_next(1)", "Next match", show=False, id="results.search_next"),
+        Binding("N", "search_next(-1)", "Previous match", show=False, id="results.search_previous"),
+        Binding("i", "find('custom_id')", "custom_id", id="results.custom_id"),
+        Binding("colon", "find('goto')", "Go to line", id="results.goto"),
         Binding("enter,l", "open_request", "Open line", id="results.open_line"),
         Binding("x", "export_retry", "Retry file", id="results.export_retry"),
         Binding("S", "submit_retry", "Submit retry", id="results.submit_retry"),
@@ -136,8 +144,12 @@ class ResultsScreen(Screen[None]):
             "toggle_json",
             "show_problems",
             "copy_id",
+            "find",
+            "search_next",
         }
     )
+    # Prompt kinds that find a request (the others ask for a file name to write).
+    FIND_KINDS = frozenset({"search", "custom_id", "goto"})
 
     # -- messages from the workers -----------------------------------------------------
 
@@ -165,6 +177,22 @@ class ResultsScreen(Screen[None]):
             self.result = result
             self.error = error
             self.cancelled = cancelled
+
+    class SearchDone(Message):
+        def __init__(self, generation: int, text: str, position: int | None) -> None:
+            super().__init__()
+            self.generation = generation
+            self.text = text
+            self.position = position
+
+    class SearchProgress(Message):
+        def __init__(self, done: int, total: int) -> None:
+            super().__init__()
+            self.done = done
+            self.total = total
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, ResultsScreen.SearchProgress)
 
     class ExportFinished(Message):
         def __init__(
@@ -204,6 +232,8 @@ class ResultsScreen(Screen[None]):
         self._generation = 0
         self._pending: dict[str, Any] = {}
         self._problem_views: dict[tuple[str, int | None], array] = {}
+        self._search_text = ""  # the last search, for n and N
+        self._search_status = ""
 
     def compose(self) -> ComposeResult:
         yield ModeBar("results", self._title(), id="mode-bar")
@@ -215,7 +245,11 @@ class ResultsScreen(Screen[None]):
         with Vertical(id="results-main"):
             with Vertical(id="results-top"):
                 yield ResultsSummary(id="results-summary")
-                yield OptionList(id="histogram")
+                yield KeyList(
+                    help_title="Failure groups",
+                    enter_help="Show only this group (Enter again: all requests)",
+                    id="histogram",
+                )
             yield ResultList(id="results-list")
             yield ResultDetail(id="results-detail")
         yield StatusBar(id="results-status")
@@ -416,7 +450,12 @@ class ResultsScreen(Screen[None]):
         self.start_join()
 
     def action_escape(self) -> None:
-        if self.joining:
+        if self._search_status:
+            self.workers.cancel_group(self, "search")
+            self._search_status = ""
+            self.notify("Search cancelled.")
+            self.update_status()
+        elif self.joining:
             self.workers.cancel_group(self, "join")
             self.notify("Cancelling the join…")
         elif self.group_id is not None or self.filter_key != "all":
@@ -492,6 +531,9 @@ class ResultsScreen(Screen[None]):
             return
         gid = int(event.option.id)
         self.select_group(None if gid == self.group_id else gid)
+        # The filtered list is what comes next (j/k, Enter opens a request); leaving focus
+        # here made a second Enter clear the filter again.
+        self.results_list.focus()
 
     def select_group(self, gid: int | None) -> None:
         """Filter the list to one failure group (None: back to all requests)."""
@@ -505,7 +547,17 @@ class ResultsScreen(Screen[None]):
             self.notify("No failures to group.")
             return
         hist.focus()
-        if hist.highlighted is None:
+        active = next(
+            (
+                i
+                for i in range(hist.option_count)
+                if hist.get_option_at_index(i).id == str(self.group_id)
+            ),
+            None,
+        )
+        if active is not None:
+            hist.highlighted = active
+        elif hist.highlighted is None:
             hist.highlighted = 0
 
     def action_cycle_filter(self, direction: int) -> None:
@@ -535,6 +587,11 @@ class ResultsScreen(Screen[None]):
 
     # -- stepping through failures -------------------------------------------------------
 
+    def _stops_on_flagged(self) -> bool:
+        """Whether ``]`` stops on flagged successes (truncated, refused, filtered, empty):
+        only in a view the user chose. In the whole list it stops on failures alone."""
+        return self.group_id is not None or self.filter_key != "all"
+
     def _view_problems(self) -> array | None:
         """Problem rows in the current view (None: the view is everything)."""
         assert self.result is not None
@@ -556,22 +613,34 @@ class ResultsScreen(Screen[None]):
         current = lst.current_row
         within = self._view_problems()
         if within is not None and not within:
-            if not result.problem_rows():
-                self.notify("No failures: every request got a clean answer.")
+            if not result.problem_rows(soft=False):
+                self.notify(self._no_failures())
                 return
             self.notify(f"No failures among {self.view_label()}: showing all requests.")
             self.filter_key, self.group_id = "all", None
             self._apply_view()
             within = None
-        target = result.next_failure(current, backward=direction < 0, within=within)
+        target = result.next_failure(
+            current, backward=direction < 0, within=within, soft=self._stops_on_flagged()
+        )
         if target is None:
-            self.notify("No failures: every request got a clean answer.")
+            self.notify(self._no_failures())
             return
         if current is not None and (
             (direction > 0 and target <= current) or (direction < 0 and target >= current)
         ):
             self.notify("Wrapped around." if target != current else "This is the only failure.")
         lst.select_row(target)
+
+    def _no_failures(self) -> str:
+        assert self.result is not None
+        flagged = len(self.result.problem_rows()) - len(self.result.problem_rows(soft=False))
+        if not flagged:
+            return "No failures: every request got a clean answer."
+        return (
+            f"No failures. {flagged:,} answer(s) are flagged (truncated, refused, filtered or "
+            "empty): f shows them, and ] walks them there."
+        )
 
     # -- opening the request in the browser ----------------------------------------------
 
@@ -590,6 +659,144 @@ class ResultsScreen(Screen[None]):
             line = answer.line
         app: Any = self.app
         await app.open_file(path, line + 1)
+
+    # -- finding a request: / n N, i, : (the File view's prompt and keys) ---------------
+
+    def action_find(self, kind: str) -> None:
+        if self.result is None:
+            return
+        placeholder = {
+            "search": "Search ids, errors and answers (smart case; n/N next/previous)",
+            "custom_id": "Jump to custom_id (exact, else the first that begins so)",
+            "goto": "Go to input line N (#N: the Nth request of this list)",
+        }[kind]
+        self._pending = {}
+        value = self._search_text if kind == "search" else ""
+        self.query_one(PromptBar).ask(kind, placeholder, value)
+
+    def _find(self, kind: str, value: str) -> None:
+        if kind == "search":
+            self._search_text = value
+            self._start_search(value, 1)
+        elif kind == "custom_id":
+            self._jump_to_custom_id(value)
+        else:
+            self._go_to(value)
+
+    def action_search_next(self, direction: int) -> None:
+        if self.result is None:
+            return
+        if not self._search_text:
+            self.action_find("search")
+            return
+        self._start_search(self._search_text, direction)
+
+    def _start_search(self, text: str, direction: int) -> None:
+        lst = self.results_list
+        start = lst.cursor if lst.rows else -1
+        self._search_status = f"searching “{_safe(text)[:40]}”…"
+        self.update_status()
+        self._search(self._generation, lst.rows, text, start, direction)
+
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    def _search(self, generation: int, rows: array, text: str, start: int, direction: int) -> None:
+        from batchtui.results.search import find_text
+
+        worker = get_current_worker()
+        assert self.result is not None
+        position = find_text(
+            self.result,
+            rows,
+            text,
+            start,
+            direction,
+            progress=lambda done, total: self.post_message(self.SearchProgress(done, total)),
+            cancelled=lambda: worker.is_cancelled,
+        )
+        if not worker.is_cancelled:
+            self.post_message(self.SearchDone(generation, text, position))
+
+    @on(SearchProgress)
+    def _on_search_progress(self, event: SearchProgress) -> None:
+        if self._search_status:
+            pct = 100 * event.done // max(1, event.total)
+            self._search_status = f"searching {pct}% (Esc cancels)"
+            self.update_status()
+
+    @on(SearchDone)
+    def _on_search_done(self, event: SearchDone) -> None:
+        self._search_status = ""
+        self.update_status()
+        if event.generation != self._generation or self.result is None:
+            return
+        lst = self.results_list
+        if event.position is None:
+            where = "" if self.filter_key == "all" and self.group_id is None else " in this view"
+            self.notify(
+                f"Not found{where}: “{_safe(event.text)[:60]}”", severity="warning", markup=False
+            )
+            return
+        if event.position == lst.cursor:
+            self.notify("This is the only match.")
+        lst.cursor = event.position
+
+    def _show_row(self, row: int) -> None:
+        """Select result ``row``, leaving a filter that hides it (and saying so)."""
+        lst = self.results_list
+        if not lst.select_row(row):
+            self.notify(f"Not among {self.view_label()}: showing all requests.")
+            self.filter_key, self.group_id = "all", None
+            self._apply_view()
+            lst.select_row(row)
+        lst.focus()
+
+    def _jump_to_custom_id(self, text: str) -> None:
+        from batchtui.results.search import find_custom_id
+
+        assert self.result is not None
+        row, count = find_custom_id(self.result, text)
+        if row is None:
+            self.notify(
+                f"No custom_id is or begins with “{_safe(text)[:60]}”.",
+                severity="warning",
+                markup=False,
+            )
+            return
+        if count > 1:
+            self.notify(
+                f"{count:,} custom_ids begin with “{_safe(text)[:40]}”: showing the first.",
+                markup=False,
+            )
+        self._show_row(row)
+
+    def _go_to(self, value: str) -> None:
+        from batchtui.results.search import row_at_input_line
+
+        assert self.result is not None
+        text = value.strip().replace(",", "").replace("_", "")
+        by_position = text.startswith("#")
+        try:
+            number = int(text.lstrip("#"))
+        except ValueError:
+            self.notify(f"Not a line number: {_safe(value)[:40]}", severity="error", markup=False)
+            return
+        lst = self.results_list
+        if by_position:
+            if not lst.rows:
+                return
+            if not 1 <= number <= len(lst.rows):
+                self.notify(f"This list has {len(lst.rows):,} requests.", severity="warning")
+            lst.cursor = max(0, min(number, len(lst.rows)) - 1)
+            return
+        row = row_at_input_line(self.result, number - 1)
+        if row is None:
+            self.notify(
+                f"There is no request on input line {number:,} (blank, unreadable, or past "
+                "the end).",
+                severity="warning",
+            )
+            return
+        self._show_row(row)
 
     # -- exports -------------------------------------------------------------------------
 
@@ -634,8 +841,7 @@ class ResultsScreen(Screen[None]):
     def _ask(self, kind: str, what: str, default: str) -> None:
         self._pending["what"] = what
         prompt = self.query_one(PromptBar)
-        prompt.ask(kind, what, default)
-        prompt.cursor_position = len(default)
+        prompt.ask(kind, what, default, select=False)  # a path: edited, not retyped
         self.update_status()
 
     @on(PromptBar.Submitted)
@@ -644,6 +850,9 @@ class ResultsScreen(Screen[None]):
         self.results_list.focus()
         self.update_status()
         if not event.value or self.result is None:
+            return
+        if event.kind in self.FIND_KINDS:
+            self._find(event.kind, event.value)
             return
         path = os.path.expanduser(event.value)
         if event.kind == "results":
@@ -808,6 +1017,8 @@ class ResultsScreen(Screen[None]):
         if self.retry_path:
             left.append(" · retry file ", style="dim")
             left.append(escape_controls(Path(self.retry_path).name), style="cyan")
+        if self._search_status:
+            left.append(f" · {self._search_status}", style="cyan")
         row = lst.current_row
         right = Text("")
         if row is not None:
@@ -840,7 +1051,12 @@ class ProblemsScreen(ModalScreen[tuple[str, int] | None]):
                 if not p.skipped:
                     label.append(" (used)", style="dim")
                 options.append(Option(label, id=str(i)))
-            yield OptionList(*options, id="problems-list")
+            yield KeyList(
+                *options,
+                help_title="Broken lines",
+                enter_help="Open the line in the browser",
+                id="problems-list",
+            )
             shown = len(result.problems)
             if n > shown:
                 yield Static(Text(f"… and {n - shown:,} more", style="dim"))

@@ -32,6 +32,8 @@ class BatchTable(ScrollView, can_focus=True):
     as wide as their widest cell. ``cursor`` is a row position; :attr:`cursor_key` its key.
     """
 
+    help_title = "Batch list"
+
     COMPONENT_CLASSES = {
         "batch-table--header",
         "batch-table--cursor",

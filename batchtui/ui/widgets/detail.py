@@ -20,6 +20,8 @@ from batchtui.ui.widgets.report import SEVERITY_LOOK, severity_name
 class DetailView(VerticalScroll, can_focus=True):
     """Shows one line. Reads at most DETAIL_PARSE_CAP bytes of it, whatever its size."""
 
+    help_title = "Detail"
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.pretty = True

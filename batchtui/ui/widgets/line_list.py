@@ -17,6 +17,7 @@ from textual.strip import Strip
 
 from batchtui.jsonl import LineIndex, Span
 from batchtui.jsonl.text import safe_text
+from batchtui.ui.cells import drawable, fit_middle
 from batchtui.ui.summary import SUMMARY_PARSE_CAP, summarize
 
 # Bytes read for one row of the list. A row shows at most a screen width of cells, so a few KB
@@ -24,11 +25,16 @@ from batchtui.ui.summary import SUMMARY_PARSE_CAP, summarize
 ROW_READ_CAP = 4096
 CUT_MARK = "…"
 STRIP_CACHE_SIZE = 512
+# The custom_id column: as wide as the widest id drawn so far (plus a space), within bounds.
+ID_COLUMN_MIN = 12
+ID_COLUMN_MAX = 40
 
 
 class LineList(ScrollView, can_focus=True):
     """Rows are file lines; before the index is complete, the rows past the indexed part are
     an estimate, and the last rows come from reading the file's tail backwards."""
+
+    help_title = "Lines"
 
     COMPONENT_CLASSES = {
         "line-list--gutter",
@@ -81,6 +87,8 @@ class LineList(ScrollView, can_focus=True):
         self._anchor_end = False  # the cursor is on the (estimated) last row: keep it there
         self._rows = 0
         self._base_style: Style | None = None
+        self._id_cells = ID_COLUMN_MIN  # grows to the widest id seen, so columns line up
+        self._widened = False
         self._recount()
 
     # -- data model --------------------------------------------------------------------
@@ -128,6 +136,7 @@ class LineList(ScrollView, can_focus=True):
         """Swap in a re-opened file (after a rewrite or replacement)."""
         self.index = index
         self._tail = []
+        self._id_cells = ID_COLUMN_MIN
         self.index_changed()
 
     def set_mark_source(self, marks: Callable[[int], str | None]) -> None:
@@ -283,6 +292,7 @@ class LineList(ScrollView, can_focus=True):
                 return Strip(segments + self._summary_segments(parts, avail, style), width)
         data = self.index.read(span, ROW_READ_CAP)
         text, _bad = safe_text(data)
+        text = drawable(text)
         text, cut = text[: avail + 1], span.length > len(data) or len(text) > avail
         cut = cut or cell_len(text) > avail
         body_width = avail - 1 if cut else avail
@@ -298,9 +308,17 @@ class LineList(ScrollView, can_focus=True):
     def _summary_segments(
         self, parts: tuple[str, str, str], avail: int, style: Style
     ) -> list[Segment]:
-        cid, model, text = parts
-        id_width = min(max(12, cell_len(cid)), max(8, avail // 3))
-        cid_cell = set_cell_size(cid, id_width - 1) + ("…" if cell_len(cid) > id_width - 1 else " ")
+        cid, model, text = (drawable(p) for p in parts)
+        need = min(cell_len(cid) + 1, ID_COLUMN_MAX)
+        if need > self._id_cells:
+            # A wider id than any so far: every row redraws with the wider column (once).
+            self._id_cells = need
+            if not self._widened:
+                self._widened = True
+                self.call_later(self._after_widening)
+        id_width = min(self._id_cells, max(8, avail // 3))
+        # Cut in the middle: ids that differ only at the end must not look the same.
+        cid_cell = fit_middle(cid, id_width - 1) + " "
         segments = [Segment(cid_cell, style + self._component("line-list--id"))]
         rest = avail - id_width
         if model and rest > 20:
@@ -318,6 +336,11 @@ class LineList(ScrollView, can_focus=True):
         if cut and rest > 0:
             segments.append(Segment(CUT_MARK, style + self._component("line-list--cut")))
         return segments
+
+    def _after_widening(self) -> None:
+        self._widened = False
+        self.clear_cache()
+        self.refresh()
 
     def _component(self, name: str) -> Style:
         # Partial: only what the class sets, so a cursor row's background shows through.

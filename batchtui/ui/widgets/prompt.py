@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Input
+from textual.widgets.input import Selection
 
 
 class PromptBar(Input):
@@ -26,10 +27,13 @@ class PromptBar(Input):
         self.kind = ""
         self.display = False
 
-    def ask(self, kind: str, placeholder: str, value: str = "") -> None:
+    def ask(self, kind: str, placeholder: str, value: str = "", select: bool = True) -> None:
+        """Show the prompt holding ``value``: selected (typing replaces it, End keeps it),
+        or with the cursor at its end when ``select`` is False (a path to edit)."""
         self.kind = kind
         self.placeholder = placeholder
         self.value = value
+        self.selection = Selection(0, len(value)) if select else Selection.cursor(len(value))
         self.display = True
         self.focus()
 

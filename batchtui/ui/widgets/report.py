@@ -15,6 +15,9 @@ from textual.widgets.tree import TreeNode
 from batchtui.jsonl.text import escape_controls
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from batchtui.limits import LimitNote
     from batchtui.validation.engine import Validator
     from batchtui.validation.findings import Finding
     from batchtui.validation.report import Group, ReportSnapshot
@@ -45,9 +48,20 @@ def plural(n: int, word: str) -> str:
 
 
 def summary_text(snap: ReportSnapshot | None, running: bool) -> Text:
+    """Counts once validation is done; until then its progress and what it found so far
+    (never "no errors" for a file not read to the end)."""
     if snap is None:
         return Text(" validation not started", style="dim")
     text = Text(" ")
+    if not snap.done:
+        pct = 100 * snap.bytes_checked // max(1, snap.total_bytes)
+        state = "validating" if running else "validation paused at"
+        text.append(f"{state} {pct}% ({snap.lines_checked:,} lines)", style="italic")
+        if snap.errors:
+            text.append(f"  ✖ {plural(snap.errors, 'error')} so far", style="bold red")
+        if snap.warnings:
+            text.append(f"  ⚠ {plural(snap.warnings, 'warning')} so far", style="yellow")
+        return text
     if snap.errors:
         text.append(f"✖ {plural(snap.errors, 'error')}", style="bold red")
     else:
@@ -56,10 +70,22 @@ def summary_text(snap: ReportSnapshot | None, running: bool) -> Text:
         f"  ⚠ {plural(snap.warnings, 'warning')}", style="yellow" if snap.warnings else "dim"
     )
     text.append(f"  ℹ {snap.infos:,}", style="cyan" if snap.infos else "dim")
-    if not snap.done:
-        pct = 100 * snap.bytes_checked // max(1, snap.total_bytes)
-        state = "validating" if running else "paused"
-        text.append(f"  {state} {pct}% ({snap.lines_checked:,} lines)", style="italic")
+    return text
+
+
+# How the status line names a limit the file breaks (the report says it in full).
+LIMIT_SHORT = {"file_too_large": "over 200 MB", "too_many_tasks": "over 50,000 requests"}
+
+
+def limits_text(notes: Sequence[LimitNote], short: bool) -> Text:
+    text = Text()
+    for note in notes:
+        text.append("  ✖ ", style="bold red")
+        if short:
+            text.append(LIMIT_SHORT.get(note.code, note.code), style="bold red")
+        else:
+            text.append(note.code, style="bold red")
+            text.append(f" {note.message}")
     return text
 
 
@@ -79,11 +105,13 @@ class ReportView(Vertical, can_focus=False):
         self._groups: dict[str, TreeNode[Any]] = {}
         self._shown: dict[str, int] = {}  # findings listed per code
         self.pending: tuple[ReportSnapshot, bool] | None = None  # not drawn while hidden
+        self.limits: list[LimitNote] = []
 
     def compose(self) -> ComposeResult:
         yield Static(summary_text(None, False), id="report-summary", markup=False)
         tree: Tree[Any] = Tree("findings", id="report-tree")
         tree.show_root = False
+        tree.help_title = "Report"  # type: ignore[attr-defined]
         tree.guide_depth = 2
         yield tree
 
@@ -98,7 +126,7 @@ class ReportView(Vertical, can_focus=False):
         self._groups.clear()
         self._shown.clear()
         self.tree.clear()
-        self.query_one("#report-summary", Static).update(summary_text(None, False))
+        self.set_limits(self.limits)
 
     def update_snapshot(self, snap: ReportSnapshot, running: bool) -> None:
         self.pending = None
@@ -123,8 +151,20 @@ class ReportView(Vertical, can_focus=False):
                 self._groups.pop(code).remove()
                 self._shown.pop(code, None)
 
+    def set_limits(self, notes: Sequence[LimitNote]) -> None:
+        """File-level limits known before validation ends (shown until its own findings)."""
+        self.limits = list(notes)
+        snap = self.snapshot
+        summary = self._header(snap, self.running) if snap else summary_text(None, False)
+        if snap is None and self.limits:
+            summary = Text.assemble(summary, "\n", limits_text(self.limits, short=False))
+        self.query_one("#report-summary", Static).update(summary)
+
     def _header(self, snap: ReportSnapshot, running: bool) -> Text:
         text = summary_text(snap, running)
+        if not snap.done and self.limits:
+            text.append("\n")
+            text.append_text(limits_text(self.limits, short=False))
         if snap.endpoint or snap.model:
             text.append(
                 f"\n {escape_controls(snap.endpoint or '?')} · {escape_controls(snap.model or '?')}",

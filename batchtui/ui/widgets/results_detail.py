@@ -18,6 +18,7 @@ from textual.widgets import Static
 
 from batchtui.jsonl.text import escape_controls, safe_text
 from batchtui.results.model import Flag, RequestClass, Source, flag_names
+from batchtui.ui.cells import drawable
 from batchtui.ui.transcript import (
     DETAIL_PARSE_CAP,
     DETAIL_RAW_CAP,
@@ -52,7 +53,7 @@ def _parse(data: bytes | None, full_length: int) -> tuple[Any, RenderableType | 
     if data is None:
         return None, None
     if full_length > len(data):
-        shown, _ = safe_text(data[:DETAIL_RAW_CAP])
+        shown = drawable(safe_text(data[:DETAIL_RAW_CAP])[0])
         return None, Group(
             Text(f"Line is {human_size(full_length)}: too long to show parsed.", style="yellow"),
             Text(shown),
@@ -64,7 +65,7 @@ def _parse(data: bytes | None, full_length: int) -> tuple[Any, RenderableType | 
     try:
         return orjson.loads(data.removeprefix(b"\xef\xbb\xbf")), None
     except orjson.JSONDecodeError as exc:
-        shown, _ = safe_text(data[:DETAIL_RAW_CAP])
+        shown = drawable(safe_text(data[:DETAIL_RAW_CAP])[0])
         return None, Group(Text(f"Not valid JSON: {exc}", style="bold red"), Text(shown))
 
 
@@ -188,7 +189,7 @@ class ResultDetail(ScrollableContainer, can_focus=False):
         obj, fallback = _parse(detail.input_bytes, full)
         parts: list[RenderableType] = []
         cid = Text("custom_id ", style="dim")
-        cid.append(escape_controls(detail.custom_id), style="bold")
+        cid.append(drawable(escape_controls(detail.custom_id)), style="bold")
         if detail.flags & Flag.DUPLICATE_INPUT:
             cid.append("  (repeated in the input)", style="yellow")
         parts.append(cid)

@@ -11,7 +11,7 @@ from array import array
 from bisect import bisect_left
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -26,6 +26,7 @@ from textual.strip import Strip
 
 from batchtui.jsonl.text import escape_controls
 from batchtui.results.model import SOFT_FLAGS, Flag, RequestClass
+from batchtui.ui.cells import drawable, fit_middle
 
 if TYPE_CHECKING:
     from batchtui.results.engine import JoinResult
@@ -66,8 +67,9 @@ def row_kind(klass: RequestClass, flags: int) -> str:
 
 
 def one_line(text: str, cap: int = BRIEF_CAP) -> str:
-    """User text squeezed onto one line: whitespace runs become one space, controls escaped."""
-    return escape_controls(" ".join(text[: cap * 2].split()))[:cap]
+    """User text squeezed onto one line: whitespace runs become one space, controls escaped,
+    drawn without emoji-presentation selectors (see ui/cells.py)."""
+    return drawable(escape_controls(" ".join(text[: cap * 2].split())))[:cap]
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,19 +86,37 @@ class Brief:
 
 def read_outcome(result: JoinResult, row: int, cap: int = LIST_PARSE_CAP) -> Outcome | None:
     """The parsed answer of ``row``, or None (no answer, too long, or unreadable now)."""
+    return read_answer(result, row, cap)[1]
+
+
+def read_answer(
+    result: JoinResult, row: int, cap: int = LIST_PARSE_CAP
+) -> tuple[dict[str, Any] | None, Outcome | None]:
+    """The result line of ``row`` parsed, and its outcome; (None, None) when there is none
+    (no answer, too long to parse for a row, or unreadable now)."""
     from batchtui.results import parse
 
     answer = result.result_answer(row)
     if answer is None:
-        return None
+        return None, None
     data = result.answer_bytes(answer, cap + 1)
     if data is None or len(data) > cap:
-        return None
+        return None, None
     try:
         obj, _ = parse.loads(data)
     except parse.LineError:
-        return None
-    return parse.outcome(obj) if isinstance(obj, dict) else None
+        return None, None
+    return (obj, parse.outcome(obj)) if isinstance(obj, dict) else (None, None)
+
+
+def answer_preview(obj: dict[str, Any] | None) -> str:
+    """What a successful answer holds on one line: its text, and its calls, refusals, tools
+    and audio (a function call alone used to show as "finish_reason completed")."""
+    from batchtui.results.answers import answer_parts, preview
+
+    response = obj.get("response") if obj is not None else None
+    body = response.get("body") if isinstance(response, dict) else None
+    return preview(answer_parts(body))
 
 
 def brief(result: JoinResult, row: int) -> Brief:
@@ -115,7 +135,7 @@ def brief(result: JoinResult, row: int) -> Brief:
         tags.append("not in the input")
     if klass == RequestClass.MISSING:
         return Brief(kind, status, _tags(tags), "no answer in the output or error file", True)
-    out = read_outcome(result, row)
+    obj, out = read_answer(result, row)
     if out is None:
         gid = result.group_id(row)
         if gid is not None:
@@ -135,8 +155,11 @@ def brief(result: JoinResult, row: int) -> Brief:
     if flags & Flag.EMPTY:
         tags.append("empty")
     tag = _tags(list(dict.fromkeys(tags)))
-    if out.content:
-        return Brief(kind, status, tag, one_line(out.content))
+    said = answer_preview(obj) if klass in (RequestClass.SUCCEEDED, RequestClass.UNEXPECTED) else ""
+    if flags & Flag.REFUSAL:
+        said = said.removeprefix("refusal: ")  # the tag says it already
+    if said or out.content:
+        return Brief(kind, status, tag, one_line(said or out.content or ""))
     if out.embedding_dims is not None:
         count = out.embedding_count or 1
         return Brief(kind, status, tag, f"{count} embedding(s) of {out.embedding_dims} dims")
@@ -153,6 +176,8 @@ def _tags(tags: list[str]) -> str:
 
 class ResultList(ScrollView, can_focus=True):
     """The requests of the current filter. ``cursor`` is a position in :attr:`rows`."""
+
+    help_title = "Requests"
 
     COMPONENT_CLASSES = {
         "results-list--cursor",
@@ -343,12 +368,10 @@ class ResultList(ScrollView, can_focus=True):
         mark = MARKS[b.kind][0]
         segments = [Segment(f" {mark} ", style + self._component(b.kind))]
         avail = width - 3
-        cid = escape_controls(self.result.custom_id(row))
+        cid = drawable(escape_controls(self.result.custom_id(row)))
         id_width = min(self._id_width, max(6, avail // 3))
-        if cell_len(cid) > id_width:
-            cid_cell = set_cell_size(cid, id_width - 1) + CUT_MARK
-        else:
-            cid_cell = set_cell_size(cid, id_width)
+        # Cut in the middle: ids that differ only at the end must not look the same.
+        cid_cell = fit_middle(cid, id_width)
         segments.append(Segment(cid_cell + " ", style + self._component("id")))
         avail -= id_width + 1
         if avail >= 24:
