@@ -20,6 +20,7 @@ import sys
 from collections.abc import Sequence
 
 from batchtui import __version__
+from batchtui.core.console import echo
 from batchtui.errors import UserError
 
 # Modules that contribute subcommands, in the order they appear in --help.
@@ -127,7 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return launch(args)
     except UserError as exc:
-        print(f"batchtui: {exc.message}", file=sys.stderr)
+        echo(f"batchtui: {exc.message}", err=True)  # messages name files: data
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
