@@ -119,10 +119,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             args = _subcommand_parser().parse_args(args_list)
             return int(args.handler(args) or 0)
         if args_list and (meant := mistyped_command(args_list[0])) is not None:
-            from batchtui.jsonl.text import escape_controls
-
-            word = escape_controls(args_list[0])
-            raise UserError(f"unknown command '{word}'; did you mean '{meant}'?")
+            # The word is shown through the sanitiser when the error is printed.
+            raise UserError(f"unknown command '{args_list[0]}'; did you mean '{meant}'?")
         args = _browse_parser(COMMANDS).parse_args(args_list)
         from batchtui.ui.launch import launch  # lazy: keeps subcommands free of Textual
 
