@@ -82,6 +82,17 @@ FILTERS = (
 FILTER_BY_KEY = {f.key: f for f in FILTERS}
 
 
+def _unusable_name(path: str) -> str | None:
+    """Why the OS cannot take a typed file name (os.path calls would raise), else None."""
+    if "\x00" in path:
+        return "a file name cannot hold a NUL character"
+    try:
+        os.fsencode(path)
+    except UnicodeEncodeError:
+        return "a lone surrogate has no spelling in a file name"
+    return None
+
+
 def default_export_path(input_path: str, suffix: str) -> str:
     """``<input stem><suffix>`` next to the input, or in the working directory when the
     input's directory is not writable (a package's example files, a read-only mount)."""
@@ -852,6 +863,10 @@ class ResultsScreen(Screen[None]):
             self._find(event.kind, event.value)
             return
         path = os.path.expanduser(event.value)
+        problem = _unusable_name(path)
+        if problem is not None:
+            self.notify(f"{path}: {problem}", severity="error")
+            return
         if event.kind == "results":
             from batchtui.results.export import format_for
 
