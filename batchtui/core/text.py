@@ -78,6 +78,20 @@ def safe(value: object, *, keep_newlines: bool = False) -> str:
     return pattern.sub(_escape, text)
 
 
+def _picture(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code < 0x20:
+        return chr(0x2400 + code)  # the Control Pictures block: ␛ for ESC, ␇ for BEL
+    return "\u2421" if code == 0x7F else REPLACEMENT
+
+
+def mask(text: str) -> str:
+    """The same characters as :func:`safe` (newlines too), each shown as one visible
+    character instead of an escape, so character positions still line up: for text being
+    edited, where a cursor and a selection point into the real value."""
+    return _UNSAFE_LINE.sub(_picture, text)
+
+
 def decode(data: bytes) -> tuple[str, bool]:
     """Decode UTF-8, replacing bad bytes with U+FFFD. Returns ``(text, had_invalid_bytes)``."""
     try:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from batchtui.core.text import decode, safe, safe_json
+from batchtui.core.text import decode, mask, safe, safe_json
 
 # Every kind of character the rule is about, plus the ones it must leave alone.
 DANGEROUS = [
@@ -139,3 +139,15 @@ def safe_json_reference(obj: object) -> str:
 def test_safe_json_keeps_cjk_readable_and_escapes_c1_and_bidi() -> None:
     assert safe_json({"d": "한국어\x85\u202e"}) == '{"d": "한국어\\u0085\\u202e"}'
     assert safe_json(["a\ud800b"]) == '["a\\\\ud800b"]'
+
+
+@given(hostile_text)
+def test_mask_keeps_positions_and_hides_the_same_characters(text: str) -> None:
+    out = mask(text)
+    assert len(out) == len(text) and is_display_safe(out) and "\n" not in out
+    out.encode("utf-8")
+    assert [a == b for a, b in zip(out, text, strict=True)] == [safe(c) == c for c in text]
+
+
+def test_mask_shows_control_pictures() -> None:
+    assert mask("a\x1b\x07\x7f\u202e\ud800\n") == "a␛␇\u2421\ufffd\ufffd␊"

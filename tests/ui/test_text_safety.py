@@ -140,3 +140,37 @@ async def test_server_values_on_the_dashboard_are_not_markup(service, emu, tmp_p
         await settle(pilot)
         assert app.is_running
         assert any("batch_[/x]" in m and not markup for m, markup in toasts(app))
+
+
+async def test_a_pasted_control_sequence_is_drawn_visibly_and_searched_as_is(make_app) -> None:  # type: ignore[no-untyped-def]
+    from textual import events
+
+    app = make_app(CHAT)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        prompt = app.screen.query_one("#prompt")
+        prompt.post_message(events.Paste("a\x1b]0;pwned\x07b\u202ec"))
+        await pilot.pause()
+        assert prompt.value == "a\x1b]0;pwned\x07b\u202ec"  # the value is what was given
+        drawn = screen_text(app)
+        assert "a␛]0;pwned␇b\ufffdc" in drawn
+        assert not any(c in drawn for c in "\x1b\x07\u202e")
+
+
+async def test_an_export_name_the_os_cannot_take_is_refused(tmp_path: Path) -> None:
+    inp = write_lines(tmp_path / "in.jsonl", [request("a"), request("b")])
+    err = write_lines(tmp_path / "err.jsonl", [http_error("b", 400, "bad", "no")])
+    app = BatchTUI(None, initial_mode="results", validate=False)
+    app.results_args = {"input_path": str(inp), "error_path": str(err)}
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        for name, why in (("r\x00.jsonl", "NUL"), ("r\ud800.jsonl", "lone surrogate")):
+            await pilot.press("x")
+            prompt = app.screen.query_one("#results-prompt")
+            prompt.value = f"{tmp_path}/{name}"
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.is_running
+            assert any(why in m for m, _ in toasts(app)), toasts(app)
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["err.jsonl", "in.jsonl"]

@@ -28,6 +28,7 @@ from batchtui.ui.format import duration, local_time, progress_bar, relative, sta
 from batchtui.ui.widgets.bars import ModeBar
 from batchtui.ui.widgets.batch_table import BatchTable
 from batchtui.ui.widgets.key_list import KeyList
+from batchtui.ui.widgets.safe_input import SafeInput
 
 if TYPE_CHECKING:
     from batchtui.api.poller import BatchPoller, PollResult
@@ -126,7 +127,7 @@ class BatchesScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield ModeBar("batches", id="mode-bar")
         yield Static("", id="poll-status", markup=False)
-        yield Input(placeholder="Filter by id, status, model, description…", id="batch-filter")
+        yield SafeInput(placeholder="Filter by id, status, model, description…", id="batch-filter")
         with Horizontal(id="batches-body"):
             yield BatchTable(id="batch-table")
             with Vertical(id="batch-side"):

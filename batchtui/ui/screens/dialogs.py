@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from batchtui.core.text import safe
+from batchtui.ui.widgets.safe_input import SafeInput
 
 
 class ConfirmDialog(ModalScreen[bool]):
@@ -69,7 +70,7 @@ class SubmitDialog(ModalScreen[str | None]):
             yield Static(table, classes="dialog-body")
             if self.warning:
                 yield Static(Text(safe(self.warning), style="bold yellow"), classes="dialog-body")
-            yield Input(placeholder="Description (metadata, optional)", id="description")
+            yield SafeInput(placeholder="Description (metadata, optional)", id="description")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Submit (Enter)", variant="primary", id="submit")
                 yield Button("Back (Esc)", id="back")
