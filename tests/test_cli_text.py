@@ -4,6 +4,7 @@ makes a command crash: file names, custom_ids, server codes and messages are dat
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -11,6 +12,8 @@ from pathlib import Path
 
 import orjson
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from batchtui.cli import main
 from tests.results.builders import http_error, ok, plain_error
@@ -147,3 +150,102 @@ def test_results_summary_escapes_codes_and_messages(
     summary = orjson.loads(out)  # strict parsers take it
     codes = {g["code"] for g in summary["histogram"]}
     assert f"code{HOSTILE}" in codes and "\x1b[31mred" in codes  # same values, escaped text
+
+
+# -- property: random hostile strings through every output format ------------------------
+
+PIECES = [
+    "[/x]",
+    "[b]",
+    "\\",
+    "\\e",
+    "\x1b]0;pwned\x07",
+    "\x1b[2J",
+    "\x00",
+    "\x9b",
+    "\x85",
+    "\u202e",
+    "\u2066",
+    "\u200f",
+    "\ufeff",
+    "\ud800",
+    "\udfff",
+    "\udc80",  # a file name byte that is not UTF-8, as Python spells it
+    "\n",
+    "\r",
+    "\t",
+    "한국어",
+    "😀",
+    '"',
+    ",",
+    ":",
+]
+hostile = st.lists(
+    st.one_of(st.sampled_from(PIECES), st.text(max_size=3)), min_size=1, max_size=8
+).map("".join)
+
+
+def file_name(text: str) -> str:
+    """``text`` as a name the file system takes: no "/" or NUL, nothing unencodable."""
+
+    def usable(c: str) -> bool:
+        try:
+            os.fsencode(c)
+        except UnicodeEncodeError:
+            return False
+        return c not in "/\x00"
+
+    return "f-" + "".join(c if usable(c) else "_" for c in text)[:100]
+
+
+def strict_json(out: str) -> object:
+    return orjson.loads(out)  # strict: refuses lone surrogate escapes and invalid UTF-8
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(ids=st.lists(hostile, min_size=3, max_size=3), name=hostile)
+def test_every_output_format_takes_anything(
+    ids: list[str], name: str, tmp_path_factory: pytest.TempPathFactory, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path_factory.mktemp("p") / file_name(name)
+    folder.mkdir()
+    lines = [json.dumps(request(cid)).encode() for cid in ids] + [b"\x1b]0;x\x07 not json"]
+    path = write_lines(folder / "in.jsonl", [*lines, *lines])  # duplicates quote the ids
+    for fmt in ("text", "github", "json"):
+        code, out, err = run(capsys, "validate", "--format", fmt, str(path))
+        assert code == 1 and err == "", (fmt, err)
+        assert_clean(out)
+        if fmt == "json":
+            strict_json(out)
+    code, out, err = run(capsys, "split", str(path), "--max-requests", "4", "--force")
+    assert code == 0 and out.count("wrote ") == 2
+    assert_clean(out, err)
+
+    def ascii_json(objs: list[dict[str, object]]) -> list[bytes]:
+        return [json.dumps(o).encode() for o in objs]  # lone halves as \udXXX escapes
+
+    inp = write_result_lines(folder / "r_in.jsonl", ascii_json([result_request(c) for c in ids]))
+    errs = write_result_lines(
+        folder / "r_err.jsonl",
+        ascii_json([http_error(ids[0], 400, ids[1], ids[2])] + [plain_error(c, c, c) for c in ids]),
+    )
+    for fmt in ("text", "json"):
+        code, out, err = run(
+            capsys,
+            "results",
+            "--input",
+            str(inp),
+            "--errors",
+            str(errs),
+            "--summary",
+            "--format",
+            fmt,
+        )
+        assert code == 0, err
+        assert_clean(out, err)
+        if fmt == "json":
+            strict_json(out)

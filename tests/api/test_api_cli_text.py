@@ -10,6 +10,8 @@ from pathlib import Path
 import orjson
 import pytest
 from api_helpers import API_KEY, make_options
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from test_api_cli import run
 
 from batchtui.emulator import samples
@@ -106,3 +108,61 @@ def test_upload_progress_names_the_file_safely(
     assert "\\e]0;pwned\\a" in err
     # Only the meter's own sequences remain: carriage returns and erase-line.
     assert_clean(err.replace("\r", "").replace("\x1b[K", ""))
+
+
+PIECES = [
+    "[/x]",
+    "\\e",
+    "\x1b]0;pwned\x07",
+    "\x9b",
+    "\x85",
+    "\u202e",
+    "\u2066",
+    "\n",
+    "\r",
+    "한",
+    "😀",
+    '"',
+]
+# No lone surrogates: a server's JSON cannot carry them to the client (orjson, like the
+# emulator, refuses to write them); the validator and results tests cover them.
+hostile = st.lists(
+    st.one_of(
+        st.sampled_from(PIECES),
+        st.text(st.characters(exclude_categories=("Cs",)), max_size=3),
+    ),
+    min_size=1,
+    max_size=6,
+).map("".join)
+
+
+@settings(
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(key=hostile, value=hostile, description=hostile)
+def test_list_and_show_take_any_metadata(
+    key: str,
+    value: str,
+    description: str,
+    threaded: EmulatorThread,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    metadata = {"description": description, f"k{key}"[:64]: value}
+    batch_id = plant(threaded, metadata)
+    code, out, err = run(capsys, "batches", "list")
+    assert code == 0, err
+    assert_clean(out, err)
+    rows = out.splitlines()[1:]
+    assert len(rows) == len(threaded.server.state.list_batches())  # one row per batch
+    code, out, err = run(capsys, "batches", "show", batch_id)
+    assert code == 0, err
+    assert_clean(out, err)
+    for argv in (["list"], ["show", batch_id]):
+        code, out, err = run(capsys, "batches", *argv, "--format", "json")
+        assert code == 0, err
+        assert_clean(out, err)
+        data = orjson.loads(out)
+        entry = next(b for b in data if b["id"] == batch_id) if argv == ["list"] else data
+        assert entry["metadata"] == metadata
