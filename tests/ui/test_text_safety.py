@@ -174,3 +174,25 @@ async def test_an_export_name_the_os_cannot_take_is_refused(tmp_path: Path) -> N
             assert app.is_running
             assert any(why in m for m, _ in toasts(app)), toasts(app)
         assert sorted(p.name for p in tmp_path.iterdir()) == ["err.jsonl", "in.jsonl"]
+
+
+async def test_a_lone_surrogate_line_is_invalid_in_the_browser_too(make_app, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from batchtui.ui.widgets.detail import DetailView
+
+    good = json.dumps(request("ok-1"))
+    bad = json.dumps(request("a\ud800b"))  # ASCII JSON: a \ud800 escape with no low half
+    path = tmp_path / "s.jsonl"
+    path.write_text(f"{good}\n{bad}\n")
+    app = make_app(path, validate=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await wait_for(pilot, lambda: not app.screen.validation_running, "validation")
+        await pilot.press("j", "s")  # the bad line, and rows as summaries
+        await settle(pilot)
+        detail = plain(app.screen.query_one(DetailView).query_one(Static).content)
+        assert "Not valid JSON" in detail
+        assert "invalid_json_line at custom_id" in detail and "\\ud800" in detail
+        text = screen_text(app)
+        assert "1 error" in text and "\ud800" not in text

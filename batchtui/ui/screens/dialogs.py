@@ -33,7 +33,7 @@ class ConfirmDialog(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog") as box:
             box.border_title = Text(safe(self.title_text))  # a str would be markup
-            yield Static(Text(safe(self.body)), classes="dialog-body")
+            yield Static(Text(safe(self.body, keep_newlines=True)), classes="dialog-body")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self.confirm} (y)", variant="error", id="yes")
                 yield Button(f"{self.cancel} (n)", id="no")
