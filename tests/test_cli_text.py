@@ -19,7 +19,7 @@ from batchtui.cli import main
 from tests.results.builders import http_error, ok, plain_error
 from tests.results.builders import request as result_request
 from tests.results.builders import write_lines as write_result_lines
-from tests.validation.helpers import request, write_lines
+from tests.validation.helpers import chat_body, request, write_lines
 
 # What must never reach the terminal raw: C0 (but newline), DEL, C1, bidi, lone surrogates.
 RAW = re.compile(
@@ -213,12 +213,19 @@ def test_every_output_format_takes_anything(
 ) -> None:  # type: ignore[no-untyped-def]
     folder = tmp_path_factory.mktemp("p") / file_name(name)
     folder.mkdir()
-    lines = [json.dumps(request(cid)).encode() for cid in ids] + [b"\x1b]0;x\x07 not json"]
+    lines = [json.dumps(request(cid, chat_body(model=cid))).encode() for cid in ids]
+    lines.append(b"\x1b]0;x\x07 not json")
     path = write_lines(folder / "in.jsonl", [*lines, *lines])  # duplicates quote the ids
     for fmt in ("text", "github", "json"):
         code, out, err = run(capsys, "validate", "--format", fmt, str(path))
         assert code == 1 and err == "", (fmt, err)
         assert_clean(out)
+        if fmt == "json":
+            strict_json(out)
+    for fmt in ("text", "json"):
+        code, out, err = run(capsys, "estimate", "--format", fmt, str(path))
+        assert code == 0, err
+        assert_clean(out, err)
         if fmt == "json":
             strict_json(out)
     code, out, err = run(capsys, "split", str(path), "--max-requests", "4", "--force")
