@@ -254,7 +254,7 @@ def _response_turns(response: dict[str, Any]) -> list[Text]:
     status = response.get("status_code")
     body = response.get("body")
     style = "bold green" if status == 200 else "bold red"
-    out.append(Text(f"status {status}", style=style))
+    out.append(Text(f"status {_value(status)}", style=style))
     if not isinstance(body, dict):
         return out
     if isinstance(body.get("error"), dict):

@@ -196,3 +196,42 @@ async def test_a_lone_surrogate_line_is_invalid_in_the_browser_too(make_app, tmp
         assert "invalid_json_line at custom_id" in detail and "\\ud800" in detail
         text = screen_text(app)
         assert "1 error" in text and "\ud800" not in text
+
+
+def test_a_status_code_that_is_not_a_number_is_data() -> None:
+    from batchtui.ui.transcript import transcript
+
+    turns = transcript({"custom_id": "a", "response": {"status_code": "\x1b]0;x\x07[/b]"}})
+    shown = "\n".join(t.plain for t in turns)
+    assert "\\e]0;x\\a[/b]" in shown and "\x1b" not in shown
+
+
+async def test_a_failure_code_in_the_export_prompt_status(tmp_path: Path) -> None:
+    inp = write_lines(tmp_path / "in.jsonl", [request("a"), request("b")])
+    err = write_lines(tmp_path / "err.jsonl", [http_error("b", 400, "X\x1b[2J\u202e", "no")])
+    app = BatchTUI(None, initial_mode="results", validate=False)
+    app.results_args = {"input_path": str(inp), "error_path": str(err)}
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        screen.select_group(screen.result.histogram()[0].id)  # type: ignore[attr-defined]
+        await pilot.press("x")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "failure group X\\e[2J\\u202e" in text
+        assert "\x1b" not in text and "\u202e" not in text
+
+
+async def test_a_file_that_cannot_be_reopened_is_named_safely(make_app, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "d\x1b]0;pwned\x07\u202e"
+    folder.mkdir()
+    path = folder / "f.jsonl"
+    path.write_text('{"custom_id": "a"}\n')
+    app = make_app(path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        path.unlink()
+        app.screen.reopen("File changed on disk: reloaded.")
+        await settle(pilot)
+        text = screen_text(app)  # the status bar cuts the long name short
+        assert "d\\e]" in text and "\x1b" not in text and "\u202e" not in text

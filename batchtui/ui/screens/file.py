@@ -686,7 +686,7 @@ class FileScreen(Screen[None]):
         if self._search_status:
             left.append(f"  {self._search_status}", style="cyan")
         if self._notice:
-            left.append(f"  {self._notice}", style="bold red")
+            left.append(f"  {safe(self._notice)}", style="bold red")  # it may name the file
         lines = self.line_list
         line = lines.row_line(lines.cursor)
         total = f"{index.line_count:,}" if self._scan_done.is_set() else f"~{lines.row_count:,}"

@@ -1014,7 +1014,7 @@ class ResultsScreen(Screen[None]):
         status = self.query_one(StatusBar)
         what = self._pending.get("what")
         if what:
-            status.set(Text(f" {what}", style="bold"), Text(""))
+            status.set(Text(f" {safe(what)}", style="bold"), Text(""))  # a group code is data
             return
         result = self.result
         if result is None:
