@@ -220,6 +220,11 @@ async def test_a_failure_code_in_the_export_prompt_status(tmp_path: Path) -> Non
         text = screen_text(app)
         assert "failure group X\\e[2J\\u202e" in text
         assert "\x1b" not in text and "\u202e" not in text
+        await pilot.press("escape")  # the prompt closes: the status line names the view
+        await settle(pilot)
+        text = screen_text(app)
+        assert "failure group X\\e[2J\\u202e" in text
+        assert "\x1b" not in text and "\u202e" not in text
 
 
 async def test_a_file_that_cannot_be_reopened_is_named_safely(make_app, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -266,10 +266,10 @@ class BatchesScreen(Screen[None]):
     def _show_setup_error(self) -> None:
         self._status_text = None
         self.query_one("#poll-status", Static).update(
-            Text(self.setup_error or "", style="bold yellow")
+            Text(safe(self.setup_error or ""), style="bold yellow")
         )
         self.query_one("#batch-detail-text", Static).update(
-            Text(self.setup_error or "", style="yellow")
+            Text(safe(self.setup_error or "", keep_newlines=True), style="yellow")
         )
 
     def _update_poll_status(self) -> None:

@@ -1022,7 +1022,7 @@ class ResultsScreen(Screen[None]):
             return
         lst = self.results_list
         left = Text(" ")
-        left.append(self.view_label(), style="bold")
+        left.append(safe(self.view_label()), style="bold")
         left.append(f" · {len(lst.rows):,} of {result.row_count:,}")
         if self.filter_key != "all" or self.group_id is not None:
             left.append(" · Esc shows all", style="dim")
