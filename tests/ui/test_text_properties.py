@@ -8,6 +8,7 @@ One app per example, many strings per app: a Pilot session costs far more than a
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -68,7 +69,8 @@ RAW = re.compile(
 )
 CHAT = REPO / "batchtui" / "examples" / "chat.jsonl"
 # Every piece at least once, whatever the generator draws (explicit examples always run).
-ALL_PIECES = ["".join(PIECES[:14]), "".join(PIECES[14:]), "".join(reversed(PIECES))]
+# Controls first in one, markup first in another: status lines and titles cut long text.
+ALL_PIECES = ["".join(PIECES[9:] + PIECES[:9]), "".join(PIECES), "".join(reversed(PIECES))]
 # No shrinking: each example is a whole Pilot session; a failure prints its strings anyway.
 # One or two generated examples (plus the explicit one) keep the suite fast.
 PROPERTY = settings(
@@ -146,12 +148,18 @@ def test_results_prompts_take_anything(strings: list[str], tmp_path_factory: Any
     tmp: Path = tmp_path_factory.mktemp("results")
     inp = write_lines(tmp / "in.jsonl", [request("a"), request("b")])
     out = write_lines(tmp / "out.jsonl", [ok("a")])
-    err = write_lines(tmp / "err.jsonl", [http_error("b", 400, "bad", "no")])
+    # The strings are the failure's code and message too (ASCII JSON: lone halves escaped).
+    failure = http_error("b", 400, strings[0], strings[1])
+    err = write_lines(tmp / "err.jsonl", [json.dumps(failure).encode()])
     app = BatchTUI(None, initial_mode="results", validate=False)
     app.results_args = {"input_path": str(inp), "output_path": str(out), "error_path": str(err)}
 
     async def drive(pilot: Any) -> None:
         screen = app.screen
+        check_screen(app, "joining")
+        screen.select_group(screen.result.histogram()[0].id)  # its code titles the list
+        await settle(pilot)
+        check_screen(app, "filtering by the failure group")
         for typed in strings:
             # x asks where to write the retry file, E where to export: the typed text is a
             # file name (kept inside the test's folder).
