@@ -124,7 +124,7 @@ def run_app(app: BatchTUI, drive: Callable[[Any], Awaitable[None]], size=(80, 24
 
 @PROPERTY
 @example(strings=ALL_PIECES)
-@given(strings=st.lists(hostile, min_size=3, max_size=3))
+@given(strings=st.lists(hostile, min_size=2, max_size=2))
 def test_file_prompts_take_anything(strings: list[str]) -> None:
     app = BatchTUI(LineIndex(CHAT), validate=False)
 
@@ -181,7 +181,7 @@ def test_results_prompts_take_anything(strings: list[str], tmp_path_factory: Any
 
 @settings(PROPERTY, max_examples=1)
 @example(strings=ALL_PIECES)
-@given(strings=st.lists(hostile, min_size=3, max_size=3))
+@given(strings=st.lists(hostile, min_size=2, max_size=2))
 def test_batches_filter_takes_anything(strings: list[str], tmp_path_factory: Any) -> None:
     tmp: Path = tmp_path_factory.mktemp("batches")
 
