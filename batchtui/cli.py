@@ -20,6 +20,7 @@ import sys
 from collections.abc import Sequence
 
 from batchtui import __version__
+from batchtui.core.console import echo
 from batchtui.errors import UserError
 
 # Modules that contribute subcommands, in the order they appear in --help.
@@ -118,16 +119,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             args = _subcommand_parser().parse_args(args_list)
             return int(args.handler(args) or 0)
         if args_list and (meant := mistyped_command(args_list[0])) is not None:
-            from batchtui.jsonl.text import escape_controls
-
-            word = escape_controls(args_list[0])
-            raise UserError(f"unknown command '{word}'; did you mean '{meant}'?")
+            # The word is shown through the sanitiser when the error is printed.
+            raise UserError(f"unknown command '{args_list[0]}'; did you mean '{meant}'?")
         args = _browse_parser(COMMANDS).parse_args(args_list)
         from batchtui.ui.launch import launch  # lazy: keeps subcommands free of Textual
 
         return launch(args)
     except UserError as exc:
-        print(f"batchtui: {exc.message}", file=sys.stderr)
+        echo(f"batchtui: {exc.message}", err=True)  # messages name files: data
         return exc.exit_code
     except KeyboardInterrupt:
         return 130

@@ -10,7 +10,7 @@ import pytest
 
 import batchtui
 
-DOMAIN_PACKAGES = ("jsonl", "validation", "api", "results", "emulator", "cost")
+DOMAIN_PACKAGES = ("core", "jsonl", "validation", "api", "results", "emulator", "cost")
 
 
 def domain_modules() -> list[str]:
@@ -45,3 +45,13 @@ def test_cli_help_and_browsing_path_do_not_import_openai() -> None:
         "c._subcommand_parser()"
     )
     assert "openai" not in imported_after(code)
+
+
+@pytest.mark.parametrize("module", [m for m in domain_modules() if m.startswith("batchtui.core")])
+def test_core_imports_nothing_else_of_batchtui(module: str) -> None:
+    code = f"import {module}\nimport sys; print('\\n'.join(sys.modules))"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    others = {m for m in out if m.startswith("batchtui.") and not m.startswith("batchtui.core")}
+    assert not others, f"{module} imports {sorted(others)}"

@@ -1,22 +1,20 @@
 """``batchtui batches list|show|submit|cancel|download``: the Batch API without the TUI.
 
-Only ``argparse`` and the standard library at module level: ``openai`` is imported inside the
-handlers, so ``batchtui --help`` and browsing a file stay fast.
+Only ``argparse``, the standard library and ``batchtui.core`` (the one way to print data) at
+module level: ``openai`` is imported inside the handlers, so ``batchtui --help`` and browsing a file stay fast.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import re
 import sys
 import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from batchtui.core.console import echo, echo_json
+from batchtui.core.text import safe
 from batchtui.errors import UserError
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -89,11 +87,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 # --------------------------------------------------------------------- helpers
 
 
-def _clean(text: object) -> str:
-    """User data is data: no terminal control sequences on the way out."""
-    return _CONTROL.sub("?", str(text))
-
-
 def _settings(args: argparse.Namespace) -> Any:
     from batchtui.api.config import ClientSettings
 
@@ -118,7 +111,7 @@ def _run(args: argparse.Namespace, work: Callable[[Any], Coroutine[Any, Any, Any
 
 
 def _warn(message: str) -> None:
-    print(f"batchtui: warning: {message}", file=sys.stderr)
+    echo(f"batchtui: warning: {message}", err=True)
 
 
 def _when(ts: int | None) -> str:
@@ -140,9 +133,11 @@ def _progress_text(view: Any) -> str:
 
 
 def _print_table(rows: list[list[str]]) -> None:
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    # Each cell is made one-line first: a newline in a description must not start a row.
+    cells = [[safe(cell) for cell in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(cells[0]))]
+    for row in cells:
+        echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
 
 
 def _records() -> Any:
@@ -170,10 +165,10 @@ def _list(args: argparse.Namespace) -> int:
             rec = records.get(b.id)
             entry["local_input"] = rec.input_path if rec else None
             out.append(entry)
-        print(json.dumps(out, ensure_ascii=False, indent=2))
+        echo_json(out)
         return 0
     if not batches:
-        print("no batches")
+        echo("no batches")
         return 0
     rows = [["ID", "STATUS", "PROGRESS", "ENDPOINT", "MODEL", "CREATED", "DESCRIPTION"]]
     for b in batches:
@@ -189,10 +184,10 @@ def _list(args: argparse.Namespace) -> int:
                 b.endpoint or "-",
                 b.model or "-",
                 _when(b.created_at),
-                _clean(description),
+                description,
             ]
         )
-    _print_table([[_clean(c) for c in row] for row in rows])
+    _print_table(rows)
     return 0
 
 
@@ -202,7 +197,7 @@ def _show(args: argparse.Namespace) -> int:
     if args.format == "json":
         entry = view.to_dict()
         entry["local_input"] = rec.input_path if rec else None
-        print(json.dumps(entry, ensure_ascii=False, indent=2))
+        echo_json(entry)
         return 0
     fields = [
         ("id", view.id),
@@ -239,13 +234,13 @@ def _show(args: argparse.Namespace) -> int:
             )
         )
     for key, value in view.metadata.items():
-        fields.append((f"metadata {key}", value))
+        fields.append((f"metadata {safe(key)}", value))
     width = max(len(name) for name, _ in fields)
     for name, value in fields:
-        print(f"{name.ljust(width)}  {_clean(value)}")
+        echo(f"{name.ljust(width)}  {value}")
     for e in view.errors:
         where = f"line {e.line}" if e.line is not None else "file"
-        print(_clean(f"error  {where}: {e.code or '-'}: {e.message or ''}"))
+        echo(f"error  {where}: {e.code or '-'}: {e.message or ''}")
     return 0
 
 
@@ -285,7 +280,8 @@ class _Meter:
         self._last = now
         mb = done / 1e6
         text = f"{mb:,.1f} MB" if total is None else f"{mb:,.1f} / {total / 1e6:,.1f} MB"
-        print(f"\r{self.label}: {text}\x1b[K", end="", file=sys.stderr, flush=True)
+        label = safe(self.label)  # it names a file; only our own escapes reach the terminal
+        print(f"\r{label}: {text}\x1b[K", end="", file=sys.stderr, flush=True)
 
     def finish(self) -> None:
         if self.enabled:
@@ -313,20 +309,18 @@ def _submit(args: argparse.Namespace) -> int:
     if args.format == "json":
         entry = result.batch.to_dict()
         entry["local_input"] = result.record.input_path
-        print(json.dumps(entry, ensure_ascii=False, indent=2))
+        echo_json(entry)
         return 0
-    print(
-        _clean(
-            f"submitted {result.batch.id} ({result.batch.display_status}): {args.file} "
-            f"as {result.file.id}, endpoint {result.batch.endpoint or args.endpoint}"
-        )
+    echo(
+        f"submitted {result.batch.id} ({result.batch.display_status}): {args.file} "
+        f"as {result.file.id}, endpoint {result.batch.endpoint or args.endpoint}"
     )
     return 0
 
 
 def _cancel(args: argparse.Namespace) -> int:
     view = _run(args, lambda s: s.cancel(args.batch_id))
-    print(f"{view.id}: {view.display_status}")
+    echo(f"{view.id}: {view.display_status}")
     return 0
 
 
@@ -349,5 +343,5 @@ def _download(args: argparse.Namespace) -> int:
         for meter in meters.values():
             meter.finish()
     for kind, result in results.items():
-        print(f"{kind}: {result.path} ({result.bytes:,} bytes)")
+        echo(f"{kind}: {result.path} ({result.bytes:,} bytes)")
     return 0

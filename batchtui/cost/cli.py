@@ -93,9 +93,10 @@ def parse_price_options(options: list[str]) -> dict[str, dict[str, object]]:
 
 
 def _estimate(args: argparse.Namespace) -> int:
-    import json
     import sys
 
+    from batchtui.core.console import echo
+    from batchtui.core.text import safe_json
     from batchtui.cost.encodings import OfflineError
     from batchtui.cost.estimate import estimate, to_json, to_text
     from batchtui.cost.prices import PriceBook
@@ -122,7 +123,7 @@ def _estimate(args: argparse.Namespace) -> int:
         except UserError as exc:
             if not several:
                 raise
-            print(f"batchtui: {exc.message}", file=sys.stderr)
+            echo(f"batchtui: {exc.message}", err=True)
             status = 2
             continue
         est = estimate(tokens, book)
@@ -134,5 +135,5 @@ def _estimate(args: argparse.Namespace) -> int:
     if args.format == "json":
         payload: object = results if several else (results[0] if results else None)
         if payload is not None:
-            out.write(json.dumps(payload) + "\n")
+            out.write(safe_json(payload) + "\n")
     return status

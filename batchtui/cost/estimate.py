@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from batchtui.core.text import safe
 from batchtui.cost.count import APPROX_TEXT, IMAGE_REASONS, NOT_COUNTED_TEXT, Approx
 from batchtui.cost.prices import Cost, ModelPrice, PriceBook, cost_of_requests, cost_of_totals
 from batchtui.cost.scan import FileTokens, ModelTotals
-from batchtui.jsonl.text import escape_controls
 
 
 @dataclass
@@ -231,7 +231,7 @@ def to_text(est: Estimate) -> str:
     80 columns: the totals, the saving line, a table per model when there are several, then
     what the figures leave out."""
     t = est.tokens
-    e = escape_controls
+    e = safe
     lines: list[str] = []
     head = f"{e(t.path)}: {_plural(t.requests, 'request')}"
     if t.endpoints:
@@ -284,7 +284,7 @@ def _model_table(est: Estimate) -> list[str]:
         standard = usd(m.cost.standard_max) if m.cost else ""
         rows.append(
             (
-                escape_controls(tot.model),
+                safe(tot.model),
                 f"{tot.requests:,}",
                 f"{tot.input_tokens:,}",
                 f"{tot.output_max:,}",
@@ -304,7 +304,7 @@ def _model_table(est: Estimate) -> list[str]:
 def notes(est: Estimate) -> list[str]:
     """What the figures leave out or approximate, one line each."""
     t = est.tokens
-    e = escape_controls
+    e = safe
     out: list[str] = []
     not_counted: dict[str, int] = {}
     approx = Approx.NONE

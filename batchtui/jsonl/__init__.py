@@ -1,6 +1,6 @@
-"""Memory-mapped JSONL access: the line index, safe decoding, and file watching (no Textual)."""
+"""Memory-mapped JSONL access: the line index and file watching (no Textual). Making its
+text safe to show is :mod:`batchtui.core.text`'s job."""
 
 from batchtui.jsonl.index import Change, LineIndex, Span
-from batchtui.jsonl.text import decode, escape_controls, safe_text
 
-__all__ = ["Change", "LineIndex", "Span", "decode", "escape_controls", "safe_text"]
+__all__ = ["Change", "LineIndex", "Span"]

@@ -20,9 +20,11 @@ MAX_NEEDLE_BYTES = 4096
 
 
 def _variants(text: str) -> list[bytes]:
-    raw = text.encode("utf-8")
+    # A lone surrogate (pasted into a prompt) has no UTF-8 spelling: "surrogatepass" keeps
+    # the search from raising, and its JSON-escaped variant finds the line holding "\ud800".
+    raw = text.encode("utf-8", "surrogatepass")
     escaped = json.dumps(text)[1:-1].encode("ascii")
-    unescaped_json = json.dumps(text, ensure_ascii=False)[1:-1].encode("utf-8")
+    unescaped_json = json.dumps(text, ensure_ascii=False)[1:-1].encode("utf-8", "surrogatepass")
     out: list[bytes] = []
     for v in (raw, unescaped_json, escaped):
         if v and v not in out:

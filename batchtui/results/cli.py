@@ -1,17 +1,17 @@
 """``batchtui results``: join a batch's input with its output and error files.
 
-Only the standard library is imported here; the engine (orjson), the API layer (openai) and
+Only the standard library and ``batchtui.core`` (the one way to print data) are imported here; the engine (orjson), the API layer (openai) and
 the UI (textual) are imported inside the handler, when they are needed.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from typing import Any
 
+from batchtui.core.console import echo, echo_json
 from batchtui.errors import UserError
 
 DESCRIPTION = """\
@@ -168,16 +168,17 @@ def run(args: argparse.Namespace) -> int:
 
 def _note(message: str) -> None:
     # Notes go to stderr so `--summary --format json > file` stays pure JSON.
-    print(f"batchtui: {message}", file=sys.stderr)
+    echo(f"batchtui: {message}", err=True)
 
 
 def _print_summary(result: Any, fmt: str) -> None:
     if fmt == "json":
-        sys.stdout.write(json.dumps(result.summary(), ensure_ascii=False, indent=2) + "\n")
+        echo_json(result.summary())
     else:
         from batchtui.results.report import format_text
 
-        sys.stdout.write(format_text(result))
+        # Its data fields are one-line already; this keeps the block's own line breaks.
+        echo(format_text(result).removesuffix("\n"), keep_newlines=True)
     sys.stdout.flush()
 
 

@@ -1,11 +1,15 @@
-"""The plain-text summary of a join (``batchtui results --summary``)."""
+"""The plain-text summary of a join (``batchtui results --summary``).
+
+File names, error codes and messages are data (an error file may hold ESC, BEL, OSC title
+changes or U+202E): each is made one line of visible text with :func:`safe` before it is
+laid out, so no data starts a line or acts on the terminal."""
 
 from __future__ import annotations
 
 import os
 import textwrap
 
-from batchtui.jsonl.text import escape_controls
+from batchtui.core.text import safe
 from batchtui.results.engine import JoinResult
 from batchtui.results.model import RETRY_CLASSES, Source
 
@@ -15,7 +19,7 @@ _PATTERN_WIDTH = 90
 
 
 def _cut(text: str) -> str:
-    text = escape_controls(text)
+    text = safe(text)
     return text if len(text) <= _PATTERN_WIDTH else text[: _PATTERN_WIDTH - 1] + "…"
 
 
@@ -36,8 +40,8 @@ def format_text(result: JoinResult) -> str:
     c = summary["counts"]
     total = c["total"]
     names = {s: result.path(s) for s in (Source.INPUT, Source.OUTPUT, Source.ERRORS)}
-    lines = [f"{total:,} requests in {names[Source.INPUT]}"]
-    results = [os.fspath(p) for s, p in names.items() if p and s != Source.INPUT]
+    lines = [f"{total:,} requests in {safe(os.fspath(names[Source.INPUT]))}"]
+    results = [safe(os.fspath(p)) for s, p in names.items() if p and s != Source.INPUT]
     lines.append(
         "results: " + (", ".join(results) if results else "none (no output or error file)")
     )
@@ -69,10 +73,11 @@ def format_text(result: JoinResult) -> str:
     groups = summary["histogram"]
     if groups:
         lines += ["", "failures by code and message:"]
-        width = max(len(g["code"]) for g in groups)
-        for g in groups:
+        codes = [safe(g["code"]) for g in groups]
+        width = max(len(code) for code in codes)
+        for g, code in zip(groups, codes, strict=True):
             pattern = _cut(g["pattern"])
-            lines.append(f"  {g['count']:>8,}  {escape_controls(g['code']):<{width}}  {pattern}")
+            lines.append(f"  {g['count']:>8,}  {code:<{width}}  {pattern}")
             example = " ".join(g["example"].split())
             if example and example != g["pattern"]:
                 # The pattern hides the numbers and ids that vary ("#", "<id>"); one real
@@ -80,7 +85,7 @@ def format_text(result: JoinResult) -> str:
                 who = f"{g['first_custom_id']}: " if g["first_custom_id"] else ""
                 indent = " " * (width + 14)
                 wrapped = textwrap.wrap(
-                    escape_controls(f"e.g. {who}{example}"),
+                    safe(f"e.g. {who}{example}"),
                     _PATTERN_WIDTH,
                     max_lines=3,
                     placeholder=" …",
@@ -105,7 +110,7 @@ def format_text(result: JoinResult) -> str:
         for p in problems["lines"]:
             path = names[Source[p["file"].upper()]] or p["file"]
             note = "" if p["skipped"] else " (used)"
-            lines.append(f"  {path}:{p['line']}: {p['message']}{note}")
+            lines.append(f"  {safe(os.fspath(path))}:{p['line']}: {safe(p['message'])}{note}")
         if problems["count"] > len(problems["lines"]):
             lines.append(f"  ... and {problems['count'] - len(problems['lines']):,} more")
     retry = sum(result.count(k) for k in RETRY_CLASSES)

@@ -12,11 +12,12 @@ from typing import Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
+from batchtui.core.text import safe
 from batchtui.errors import UserError
 from batchtui.jsonl import LineIndex
-from batchtui.jsonl.text import escape_controls
 from batchtui.ui.screens.file import FileScreen
 from batchtui.ui.screens.help import HelpScreen, key_label
 
@@ -90,7 +91,7 @@ class BatchTUI(App[int]):
         try:
             index = LineIndex(path)
         except UserError as exc:
-            self.notify(escape_controls(exc.message), severity="error")
+            self.notify(safe(exc.message), severity="error")
             return
         self.index = index
         self.start_line = line
@@ -109,10 +110,10 @@ class BatchTUI(App[int]):
             self.bell()
         if self.notify_desktop:
             # OSC 9 (iTerm2, WezTerm, kitty, Windows Terminal) and OSC 777 (urxvt, foot, VTE).
-            safe = escape_controls(message).replace(";", ",")[:200]
+            note = safe(message).replace(";", ",")[:200]
             driver = self._driver
             if driver is not None:
-                driver.write(f"\x1b]9;{safe}\x07\x1b]777;notify;batchtui;{safe}\x07")
+                driver.write(f"\x1b]9;{note}\x07\x1b]777;notify;batchtui;{note}\x07")
         if self.notify_cmd:
             env = dict(
                 os.environ, BATCHTUI_BATCH_ID=batch.id, BATCHTUI_BATCH_STATUS=batch.display_status
@@ -120,6 +121,27 @@ class BatchTUI(App[int]):
             self.run_worker(
                 _run_notify_cmd(self.notify_cmd, env), group="notify", exit_on_error=False
             )
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every toast shows its text as it is. Messages carry typed text, file names and
+        server values: as markup, a stray ``[/x]`` ended the app and ``[@click=…]`` made a
+        live action. So ``markup`` is ignored (always off), and the text passes the one
+        sanitiser. Screens and widgets reach this through ``Widget.notify``."""
+        super().notify(
+            safe(message, keep_newlines=True),
+            title=safe(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     def action_submit_file(self) -> None:
         from batchtui.ui.submit import submit_flow

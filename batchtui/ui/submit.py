@@ -10,8 +10,8 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+from batchtui.core.text import safe
 from batchtui.errors import UserError
-from batchtui.jsonl.text import escape_controls
 from batchtui.ui.screens.dialogs import ConfirmDialog, SubmitDialog
 from batchtui.ui.transcript import human_size
 
@@ -78,12 +78,12 @@ async def submit_flow(app: Any) -> None:
             metadata={"description": description} if description else None,
         )
     except UserError as exc:
-        app.notify(escape_controls(exc.message), severity="error", timeout=10)
+        app.notify(safe(exc.message), severity="error", timeout=10)
         return
     batch = submission.batch
-    app.notify(f"Submitted {escape_controls(batch.id)} ({batch.display_status}).", timeout=8)
+    app.notify(f"Submitted {safe(batch.id)} ({batch.display_status}).", timeout=8)
     if submission.warning:
-        app.notify(escape_controls(submission.warning), severity="warning", timeout=10)
+        app.notify(safe(submission.warning), severity="warning", timeout=10)
     await app.action_mode("batches")
     batches = app.screen
     if hasattr(batches, "poll_now"):

@@ -6,7 +6,7 @@ from typing import Any
 
 import orjson
 
-from batchtui.jsonl.text import escape_controls
+from batchtui.core.text import safe
 from batchtui.results.answers import answer_parts, preview
 
 # Lines longer than this are shown raw in the list rather than parsed for a summary.
@@ -82,7 +82,7 @@ def summarize(data: bytes) -> tuple[str, str, str] | None:
         text = _result_text(obj)
     flat = " ".join((text or "")[:2000].split())  # a row shows a screen width at most
     return (
-        escape_controls(str(cid)),
-        escape_controls(str(model)) if model is not None else "",
-        escape_controls(flat),
+        safe(str(cid)),
+        safe(str(model)) if model is not None else "",
+        safe(flat),
     )

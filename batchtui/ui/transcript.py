@@ -1,7 +1,7 @@
 """Readable renderings of one JSONL line: a transcript of the request, and highlighted JSON.
 
 Everything that comes from the file is put into ``rich.text.Text`` objects as plain text,
-never parsed as markup, and passed through :func:`escape_controls` first.
+never parsed as markup, and passed through :func:`batchtui.core.text.safe` first.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from rich.highlighter import JSONHighlighter
 from rich.text import Text
 
 import batchtui.results.answers as answers
-from batchtui.jsonl.text import escape_controls, safe_text
+from batchtui.core.text import decode, safe
 from batchtui.ui.cells import drawable
 
 # Lines longer than this are not parsed or pretty-printed in the detail pane; the raw view
@@ -47,14 +47,15 @@ def human_size(n: float) -> str:
     return f"{n:.1f} GB"  # pragma: no cover
 
 
-def _safe(value: object) -> str:
+def _value(value: object) -> str:
+    """A value from the line as one line of text: strings as they are, the rest as JSON."""
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return drawable(escape_controls(text))
+    return drawable(safe(text))
 
 
 def _multiline(text: str, style: str = "") -> Text:
-    """User text with its own newlines kept (each line escaped separately)."""
-    return Text(escape_controls_keep_newlines(text), style=style)
+    """User text with its own newlines kept."""
+    return Text(multiline(text), style=style)
 
 
 def _content_parts(content: Any) -> list[Text]:
@@ -64,11 +65,11 @@ def _content_parts(content: Any) -> list[Text]:
     if isinstance(content, str):
         return [_multiline(content)]
     if not isinstance(content, list):
-        return [Text(_safe(content), style="dim")]
+        return [Text(_value(content), style="dim")]
     out: list[Text] = []
     for part in content:
         if not isinstance(part, dict):
-            out.append(Text(_safe(part), style="dim"))
+            out.append(Text(_value(part), style="dim"))
             continue
         kind = part.get("type")
         if kind in ("text", "input_text", "output_text") and isinstance(part.get("text"), str):
@@ -80,7 +81,7 @@ def _content_parts(content: Any) -> list[Text]:
             url = url or part.get("file_id") or "?"
             if isinstance(url, str) and url.startswith("data:"):
                 url = url[:40] + "…"
-            out.append(Text(f"[image: {_safe(url)}]", style="italic dim"))
+            out.append(Text(f"[image: {_value(url)}]", style="italic dim"))
         elif kind == "input_audio":
             out.append(Text("[audio]", style="italic dim"))
         elif kind in ("file", "input_file"):
@@ -88,14 +89,14 @@ def _content_parts(content: Any) -> list[Text]:
             name = (
                 (f.get("filename") or f.get("file_id") or "file") if isinstance(f, dict) else "file"
             )
-            out.append(Text(f"[file: {_safe(name)}]", style="italic dim"))
+            out.append(Text(f"[file: {_value(name)}]", style="italic dim"))
         else:
-            out.append(Text(_safe(part), style="dim"))
+            out.append(Text(_value(part), style="dim"))
     return out
 
 
 def _turn(role: str, parts: list[Text]) -> Text:
-    label = Text(f"{escape_controls(role)}: ", style=ROLE_STYLES.get(role, "bold"))
+    label = Text(f"{safe(role)}: ", style=ROLE_STYLES.get(role, "bold"))
     body = Text("\n").join(parts) if parts else Text("(empty)", style="dim italic")
     return Text.assemble(label, body)
 
@@ -106,7 +107,7 @@ def _chat_turns(messages: Any) -> list[Text]:
     turns: list[Text] = []
     for msg in messages:
         if not isinstance(msg, dict):
-            turns.append(Text(_safe(msg), style="red"))
+            turns.append(Text(_value(msg), style="red"))
             continue
         role = msg.get("role") if isinstance(msg.get("role"), str) else "?"
         if role == "assistant":
@@ -140,13 +141,13 @@ def part_turns(parts: Sequence[answers.Part]) -> list[Text]:
     for p in parts:
         style = PART_STYLES.get(p.kind, "bold")
         if p.kind == "text":
-            head = Text(f"{_safe(p.label)}: ", style=ROLE_STYLES.get(p.label, style))
+            head = Text(f"{_value(p.label)}: ", style=ROLE_STYLES.get(p.label, style))
         elif p.kind == "call":
-            head = Text(f"→ {_safe(p.label)}", style=style)
+            head = Text(f"→ {_value(p.label)}", style=style)
         elif p.kind == "tool":
-            head = Text(f"⚙ {_safe(p.label)}", style=style)
+            head = Text(f"⚙ {_value(p.label)}", style=style)
         else:
-            head = Text(f"{_safe(p.label)}: ", style=style)
+            head = Text(f"{_value(p.label)}: ", style=style)
         facts = [x for x in (p.status, p.detail) if x]
         if facts:
             head.append(("  " if p.kind in ("call", "tool") else "") + " · ".join(facts), "dim")
@@ -191,13 +192,13 @@ def _responses_turns(body: dict[str, Any]) -> list[Text]:
                 # Earlier turns of a conversation: calls, their outputs, reasoning, …
                 turns.extend(part_turns(answers.output_item_parts(item)))
             else:
-                turns.append(Text(_safe(item), style="dim"))
+                turns.append(Text(_value(item), style="dim"))
     return turns
 
 
 def _params_line(body: dict[str, Any], skip: set[str]) -> Text | None:
     params = [
-        f"{k}={_safe(v)}"
+        f"{k}={_value(v)}"
         for k, v in body.items()
         if k not in skip and isinstance(v, (str, int, float, bool)) and k != "model"
     ]
@@ -230,7 +231,7 @@ def transcript(obj: Any) -> list[Text]:
             label = "input" if "input" in body else "prompt"
             for i, v in enumerate(values[:20]):
                 out.append(
-                    _turn(f"{label}[{i}]" if len(values) > 1 else label, [_multiline(_safe(v))])
+                    _turn(f"{label}[{i}]" if len(values) > 1 else label, [_multiline(_value(v))])
                 )
             if len(values) > 20:
                 out.append(Text(f"… {len(values) - 20:,} more inputs", style="dim"))
@@ -244,7 +245,7 @@ def transcript(obj: Any) -> list[Text]:
         out.extend(_response_turns(response))
     error = obj.get("error")
     if error:
-        out.append(Text.assemble(("error: ", "bold red"), (_safe(error), "red")))
+        out.append(Text.assemble(("error: ", "bold red"), (_value(error), "red")))
     return out
 
 
@@ -253,22 +254,22 @@ def _response_turns(response: dict[str, Any]) -> list[Text]:
     status = response.get("status_code")
     body = response.get("body")
     style = "bold green" if status == 200 else "bold red"
-    out.append(Text(f"status {status}", style=style))
+    out.append(Text(f"status {_value(status)}", style=style))
     if not isinstance(body, dict):
         return out
     if isinstance(body.get("error"), dict):
         err = body["error"]
-        out.append(Text.assemble(("error: ", "bold red"), (_safe(err.get("message", err)), "red")))
+        out.append(Text.assemble(("error: ", "bold red"), (_value(err.get("message", err)), "red")))
     out.extend(part_turns(answers.answer_parts(body)))
     choices = body.get("choices")
     for choice in choices if isinstance(choices, list) else ():
         if isinstance(choice, dict) and choice.get("finish_reason") not in (None, "stop"):
-            out.append(Text(f"finish_reason: {_safe(choice['finish_reason'])}", style="yellow"))
+            out.append(Text(f"finish_reason: {_value(choice['finish_reason'])}", style="yellow"))
             break
     if body.get("status") == "incomplete":
         details = body.get("incomplete_details")
         reason = details.get("reason") if isinstance(details, dict) else None
-        out.append(Text(f"finish_reason: incomplete ({_safe(reason or '?')})", style="yellow"))
+        out.append(Text(f"finish_reason: incomplete ({_value(reason or '?')})", style="yellow"))
     data = body.get("data")
     if isinstance(data, list) and data and isinstance(data[0], dict) and "embedding" in data[0]:
         emb = data[0]["embedding"]
@@ -279,7 +280,9 @@ def _response_turns(response: dict[str, Any]) -> list[Text]:
         out.append(
             Text(
                 "usage: "
-                + ", ".join(f"{k}={_safe(v)}" for k, v in usage.items() if not isinstance(v, dict)),
+                + ", ".join(
+                    f"{k}={_value(v)}" for k, v in usage.items() if not isinstance(v, dict)
+                ),
                 style="dim",
             )
         )
@@ -288,7 +291,7 @@ def _response_turns(response: dict[str, Any]) -> list[Text]:
 
 def pretty_json(obj: Any, cap: int = DETAIL_TEXT_CAP) -> Text:
     """Indented, highlighted JSON; non-ASCII kept readable, controls escaped, long output cut."""
-    text = escape_controls_keep_newlines(json.dumps(obj, indent=2, ensure_ascii=False))
+    text = multiline(json.dumps(obj, indent=2, ensure_ascii=False))
     more = len(text) - cap
     if more > 0:
         text = text[:cap]
@@ -300,9 +303,10 @@ def pretty_json(obj: Any, cap: int = DETAIL_TEXT_CAP) -> Text:
     return result
 
 
-def escape_controls_keep_newlines(text: str) -> str:
-    """Controls escaped line by line (newlines kept), drawn as ui/cells.py says."""
-    return drawable("\n".join(escape_controls(line) for line in text.split("\n")))
+def multiline(text: str) -> str:
+    """Data for a multi-line view: made safe with its newlines kept, drawn as ui/cells.py
+    says."""
+    return drawable(safe(text, keep_newlines=True))
 
 
 def render_line_detail(
@@ -312,8 +316,8 @@ def render_line_detail(
     more = full_length - len(data)
     if not pretty or more > 0:
         shown = data[:DETAIL_RAW_CAP]
-        text, bad = safe_text(shown)
-        text = drawable(text)
+        text, bad = decode(shown)
+        text = drawable(safe(text))
         parts: list[RenderableType] = []
         if more > 0 and pretty:
             parts.append(
@@ -333,9 +337,8 @@ def render_line_detail(
     try:
         obj = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        text, bad = safe_text(data[:DETAIL_RAW_CAP])
         head = Text(f"Not valid JSON: {exc}", style="bold red")
-        return Group(head, Text(drawable(text)))
+        return Group(head, Text(drawable(safe(data[:DETAIL_RAW_CAP]))))
     turns = transcript(obj)
     parts = []
     if turns:

@@ -9,9 +9,10 @@ url and model, counts) lives in :mod:`batchtui.validation.engine`.
 from __future__ import annotations
 
 import difflib
+import re
 from typing import Any
 
-from batchtui.jsonl.text import escape_controls
+from batchtui.core.text import safe
 from batchtui.validation import facts as F
 from batchtui.validation.findings import Finding
 from batchtui.validation.rules import RULES
@@ -25,7 +26,7 @@ def quote(value: object, limit: int = 60) -> str:
     """A short, terminal-safe rendering of user data for a message."""
     if isinstance(value, str):
         text = value if len(value) <= limit else value[:limit] + "…"
-        return "'" + escape_controls(text) + "'"
+        return "'" + safe(text) + "'"
     if isinstance(value, bool) or value is None:
         return "true" if value is True else "false" if value is False else "null"
     if isinstance(value, (int, float)):
@@ -39,6 +40,34 @@ def join(path: str, key: str | int) -> str:
     if not key.isidentifier():
         key = quote(key, 40)
     return f"{path}.{key}" if path else key
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def lone_surrogate(value: object) -> tuple[str, str] | None:
+    """The first string (or key) holding half of a surrogate pair: ``(path, character)``.
+
+    Only Python's own JSON parser lets one through (``"\ud800"`` with no low half after it);
+    orjson, the emulator and strict servers refuse such a line, and the string cannot be
+    encoded as UTF-8. Walked without recursion: the parser already bounded the depth.
+    """
+    stack: list[tuple[str, object]] = [("", value)]
+    while stack:
+        path, v = stack.pop()
+        if isinstance(v, str):
+            m = _SURROGATE.search(v)
+            if m is not None:
+                return path, m.group()
+        elif isinstance(v, dict):
+            for k, x in reversed(v.items()):
+                m = _SURROGATE.search(k)
+                if m is not None:
+                    return join(path, k), m.group()
+                stack.append((join(path, k), x))
+        elif isinstance(v, list):
+            stack.extend((join(path, i), x) for i, x in reversed(list(enumerate(v))))
+    return None
 
 
 def add(

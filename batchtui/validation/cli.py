@@ -108,6 +108,7 @@ def _size(text: str) -> int:
 def _validate(args: argparse.Namespace) -> int:
     import sys
 
+    from batchtui.core.console import echo
     from batchtui.errors import UserError
     from batchtui.jsonl.index import LineIndex
     from batchtui.validation.output import GithubWriter, JsonWriter, TextWriter, Writer
@@ -129,7 +130,7 @@ def _validate(args: argparse.Namespace) -> int:
             except UserError as exc:
                 if len(args.files) == 1:
                     raise
-                print(f"batchtui: {exc.message}", file=sys.stderr)
+                echo(f"batchtui: {exc.message}", err=True)
                 status = 2
                 continue
             writer.begin(path)
@@ -158,6 +159,7 @@ def _rules(args: argparse.Namespace) -> int:
 
 
 def _split(args: argparse.Namespace) -> int:
+    from batchtui.core.console import echo
     from batchtui.validation.split import split_file
 
     parts = split_file(
@@ -168,7 +170,7 @@ def _split(args: argparse.Namespace) -> int:
         overwrite=args.force,
     )
     for part in parts:
-        print(
+        echo(
             f"wrote {part.path}: lines {part.first_line:,}-{part.last_line:,} "
             f"({part.requests:,} requests, {part.bytes:,} bytes)"
         )

@@ -52,7 +52,7 @@ import orjson
 
 from batchtui.jsonl.index import LineIndex, Span
 from batchtui.validation import facts as F
-from batchtui.validation.checks import RequestChecker, add, kind, quote
+from batchtui.validation.checks import RequestChecker, add, kind, lone_surrogate, quote
 from batchtui.validation.findings import Finding
 from batchtui.validation.report import DEFAULT_MAX_EXAMPLES, Report
 from batchtui.validation.rules import RULES
@@ -528,9 +528,28 @@ class Validator:
             )
             text = data.decode("utf-8", errors="replace")
         try:
-            return json.loads(text, parse_constant=_reject_constant)
+            obj = json.loads(text, parse_constant=_reject_constant)
         except (ValueError, RecursionError):
             pass
+        else:
+            half = lone_surrogate(obj)
+            if half is None:
+                return obj
+            # One rule everywhere: orjson (the fast path, the TUI), the emulator and strict
+            # servers refuse such a line, so the slower parser must not accept it either.
+            path, char = half
+            add(
+                out,
+                line,
+                "invalid_json_line",
+                f"This line is not parseable as valid JSON: {path or 'a string'} holds "
+                f"\\u{ord(char):04x}, half of a surrogate pair without its other half.",
+                path or None,
+                "A lone \\ud800-\\udfff escape cannot be encoded as UTF-8, and strict JSON "
+                'parsers reject the line ("no low surrogate in string"). Remove it, or write '
+                "the character itself (as escapes, an emoji needs both halves: \\ud83d\\ude00).",
+            )
+            return _BAD
         add(
             out,
             line,

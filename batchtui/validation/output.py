@@ -3,17 +3,17 @@
 Writers receive findings as the validator streams them, so text and GitHub output appear while
 a large file is still being checked, and memory stays bounded: the JSON writer spools its
 findings to a temporary file (in memory up to a few MB) until the summary is known.
-Control characters from the file's data never reach the terminal: every string is passed
-through :func:`batchtui.jsonl.text.escape_controls` (JSON escapes them itself).
+Control characters from the file's data never reach the terminal: every line of text is
+passed through :func:`batchtui.core.text.safe`, and JSON is written by
+:func:`batchtui.core.text.safe_json` (C1, bidi and lone surrogates escaped too).
 """
 
 from __future__ import annotations
 
-import json
 import tempfile
 from typing import IO, Any
 
-from batchtui.jsonl.text import escape_controls
+from batchtui.core.text import safe, safe_json
 from batchtui.validation.findings import Finding, Severity
 from batchtui.validation.report import ReportSnapshot
 
@@ -28,9 +28,9 @@ def _plural(n: int, word: str) -> str:
 def summary_line(snap: ReportSnapshot, shown: int, total: int) -> str:
     """``a.jsonl: 1,204 lines (/v1/chat/completions, gpt-4o-mini): 3 errors, 1 warning``."""
     what = ", ".join(x for x in (snap.endpoint, snap.model) if x)
-    head = f"{escape_controls(snap.path)}: {_plural(snap.lines_checked, 'line')}"
+    head = f"{safe(snap.path)}: {_plural(snap.lines_checked, 'line')}"
     if what:
-        head += f" ({escape_controls(what)})"
+        head += f" ({safe(what)})"
     if snap.total == 0:
         return head + ": no problems found"
     counts = (
@@ -74,13 +74,13 @@ class Writer:
 
 class TextWriter(Writer):
     def write_finding(self, finding: Finding) -> None:
-        where = escape_controls(self.path)
+        where = safe(self.path)
         if finding.line is not None:
             where += f":{finding.line}"
         text = f"{where}: {finding.severity.value}[{finding.code}]: {finding.message}"
         if finding.hint:
             text += f" (hint: {finding.hint})"
-        self.out.write(escape_controls(text) + "\n")
+        self.out.write(safe(text) + "\n")
 
     def end(self, snap: ReportSnapshot) -> None:
         self.out.write(summary_line(snap, self.shown, self.total) + "\n")
@@ -99,13 +99,13 @@ class GithubWriter(Writer):
     """``::error file=a.jsonl,line=3,title=invalid_url::message`` (GitHub Actions)."""
 
     def write_finding(self, finding: Finding) -> None:
-        props = f"file={_gh_property(escape_controls(self.path))}"
+        props = f"file={_gh_property(safe(self.path))}"
         if finding.line is not None:
             props += f",line={finding.line}"
         props += f",title={_gh_property(finding.code)}"
         message = finding.message + (f" Hint: {finding.hint}" if finding.hint else "")
         level = _GITHUB_LEVEL[finding.severity]
-        self.out.write(f"::{level} {props}::{_gh_data(escape_controls(message))}\n")
+        self.out.write(f"::{level} {props}::{_gh_data(safe(message))}\n")
 
     def end(self, snap: ReportSnapshot) -> None:
         self.out.write(summary_line(snap, self.shown, self.total) + "\n")
@@ -139,7 +139,7 @@ class JsonWriter(Writer):
         }
         if self.shown > 1:
             self._spool.write(",")
-        self._spool.write(json.dumps(item))
+        self._spool.write(safe_json(item))
 
     def end(self, snap: ReportSnapshot) -> None:
         head = {
@@ -152,7 +152,7 @@ class JsonWriter(Writer):
             "findings_total": self.total,
             "truncated": self.shown < self.total,
         }
-        text = json.dumps(head)
+        text = safe_json(head)
         out = self.out
         if self.several and self.count:
             out.write(",")

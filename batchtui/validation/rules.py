@@ -46,9 +46,14 @@ _RULES: list[Rule] = [
         ERROR,
         "line",
         "Line is not a JSON object",
-        what="The line does not parse as JSON, or parses to something other than an object.",
-        why='OpenAI fails the whole batch: "This line is not parseable as valid JSON."',
-        source="LS (OpenAI reply quoted in test_batches_errors.py); AZ error codes",
+        what="The line does not parse as JSON, or parses to something other than an object. A "
+        "\\ud800-\\udfff escape without its other half counts as not parsing (strict parsers "
+        "such as orjson refuse it; Python's json alone accepts it).",
+        why='OpenAI fails the whole batch: "This line is not parseable as valid JSON." A lone '
+        'surrogate cannot be encoded as UTF-8; strict JSON servers reject it with 400 "no low '
+        "surrogate in string\" (observed for Anthropic's API and DeepSeek; for OpenAI unverified).",
+        source="LS (OpenAI reply quoted in test_batches_errors.py); AZ error codes; "
+        "anthropics/claude-code#6508, JohnnyZ93/oai-compatible-copilot#206 (lone surrogates)",
     ),
     Rule(
         "multiline_json",

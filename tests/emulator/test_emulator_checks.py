@@ -255,3 +255,35 @@ async def test_auth_is_required(tmp_path: Path) -> None:
         assert (await right.batches.list()).data == []
         await wrong.close()
         await right.close()
+
+
+async def test_a_lone_surrogate_line_is_invalid_here_as_in_the_validator(
+    emu: EmulatorServer, client: AsyncOpenAI, tmp_path: Path
+) -> None:
+    import json
+
+    from batchtui.jsonl.index import LineIndex
+    from batchtui.validation.engine import Validator
+
+    # (A first line like that is refused at upload: "The first line is not a valid JSON
+    # object", which says the same.)
+    lines = [
+        orjson.dumps(chat(0)),
+        json.dumps(chat(1, custom_id="a\ud800b")).encode(),  # a \ud800 escape, no low half
+        orjson.dumps(chat(2, custom_id="pair \U0001f600")),
+        json.dumps(chat(3, custom_id="c\udfff")).encode(),
+    ]
+    data = b"\n".join(lines) + b"\n"
+    batch_id = await submit(client, data)
+    assert await failed_errors(emu, client, batch_id) == [
+        ("invalid_json_line", 2, None),
+        ("invalid_json_line", 4, None),
+    ]
+    path = tmp_path / "s.jsonl"
+    path.write_bytes(data)
+    validator = Validator(LineIndex(path))
+    validator.run()
+    assert sorted((f.line, f.code) for f in validator.iter_findings()) == [
+        (2, "invalid_json_line"),
+        (4, "invalid_json_line"),
+    ]

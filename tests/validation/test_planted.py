@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import inspect
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -438,6 +439,35 @@ def test_big_integers_and_deep_nesting_parse_like_json(tmp_path: Path) -> None:
     assert (1, "invalid_json_line") not in codes
     assert (2, "invalid_json_line") in codes
     assert (3, "invalid_json_line") in codes
+
+
+def test_lone_surrogates_make_a_line_invalid(tmp_path: Path) -> None:
+    # One rule for the fast path (orjson refuses the line), the fallback parser (Python's
+    # json would accept it), the TUI and the emulator: a \ud800-\udfff escape without its
+    # other half is invalid JSON. A pair, or an escaped backslash before "ud800", is fine.
+    def ascii_line(obj: object) -> bytes:
+        return json.dumps(obj).encode()  # lone halves come out as \udXXX escapes
+
+    lines = [
+        ascii_line(request("a\ud800b")),  # 1: line 1 goes through the fallback parser
+        ascii_line(request("ok-2", chat_body(seed=2**70))),  # 2: fallback (seed too big)
+        ascii_line(request("c", chat_body("x\udfff"))),  # 3: a lone low half, in a message
+        ascii_line(request("d", chat_body(seed=2**70, user="\ud83d"))),  # 4: after a big int
+        ascii_line(request("e") | {"k\udc80": 1}),  # 5: in a key
+        ascii_line(request("ok-6", chat_body("😀 \ud83d\ude00"))),  # 6: a pair
+        line(request("ok-7", chat_body("\\ud800 is text"))),  # 7: a backslash, then text
+        ascii_line(request("a\ud800b")),  # 8: same id as line 1, but never a duplicate
+    ]
+    run = validate(write_lines(tmp_path / "s.jsonl", lines))
+    lone = {(n, "invalid_json_line") for n in (1, 3, 4, 5, 8)}
+    check(run.codes(), lone | {(2, "invalid_type")})
+    by_line = {f.line: f for f in run.findings}
+    assert by_line[1].path == "custom_id" and "\\ud800" in by_line[1].message
+    assert by_line[3].path == "body.messages[1].content" and "\\udfff" in by_line[3].message
+    assert by_line[4].path == "body.user" and by_line[5].path == "'k\\udc80'"
+    assert "both halves" in (by_line[1].hint or "")
+    for f in run.findings:
+        f.message.encode("utf-8"), (f.hint or "").encode("utf-8"), (f.path or "").encode()
 
 
 def _planting_tests() -> Iterator[tuple[str, Callable[..., None], dict[str, object]]]:

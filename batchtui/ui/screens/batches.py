@@ -20,14 +20,15 @@ from textual.widgets.option_list import Option
 
 from batchtui.api.eta import ThroughputTracker
 from batchtui.api.models import BatchView
+from batchtui.core.text import safe
 from batchtui.errors import UserError
-from batchtui.jsonl.text import escape_controls
 from batchtui.ui.cells import drawable
 from batchtui.ui.debounce import Debouncer
 from batchtui.ui.format import duration, local_time, progress_bar, relative, status_text
 from batchtui.ui.widgets.bars import ModeBar
 from batchtui.ui.widgets.batch_table import BatchTable
 from batchtui.ui.widgets.key_list import KeyList
+from batchtui.ui.widgets.safe_input import SafeInput
 
 if TYPE_CHECKING:
     from batchtui.api.poller import BatchPoller, PollResult
@@ -47,10 +48,6 @@ class _Row:
     timed: tuple[tuple[str, str] | None, ...]  # text and style of the clock-driven cells
     cells: tuple[Text, ...]
     changed: bool  # a cell differs from the previous poll's
-
-
-def _safe(value: object) -> str:
-    return escape_controls(str(value))
 
 
 def _finish_message(batch: BatchView) -> str:
@@ -130,7 +127,7 @@ class BatchesScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield ModeBar("batches", id="mode-bar")
         yield Static("", id="poll-status", markup=False)
-        yield Input(placeholder="Filter by id, status, model, description…", id="batch-filter")
+        yield SafeInput(placeholder="Filter by id, status, model, description…", id="batch-filter")
         with Horizontal(id="batches-body"):
             yield BatchTable(id="batch-table")
             with Vertical(id="batch-side"):
@@ -257,7 +254,7 @@ class BatchesScreen(Screen[None]):
                 f"{n} {status}" for status, n in by_status.items()
             )
         toast = Notification(
-            _safe(message),
+            safe(message),
             title,
             "information" if clean else "warning",
             10,
@@ -269,10 +266,10 @@ class BatchesScreen(Screen[None]):
     def _show_setup_error(self) -> None:
         self._status_text = None
         self.query_one("#poll-status", Static).update(
-            Text(self.setup_error or "", style="bold yellow")
+            Text(safe(self.setup_error or ""), style="bold yellow")
         )
         self.query_one("#batch-detail-text", Static).update(
-            Text(self.setup_error or "", style="yellow")
+            Text(safe(self.setup_error or "", keep_newlines=True), style="yellow")
         )
 
     def _update_poll_status(self) -> None:
@@ -287,7 +284,7 @@ class BatchesScreen(Screen[None]):
             if result.error is not None and result.stale_since is not None:
                 text.append(
                     f"⚠ stale since {local_time(result.stale_since)[11:]}: "
-                    f"{_safe(result.error.message)[:120]}",
+                    f"{safe(result.error.message)[:120]}",
                     style="bold on dark_red",
                 )
                 text.append("  ")
@@ -303,7 +300,7 @@ class BatchesScreen(Screen[None]):
             shown = self._shown
             text.append(f" · {shown} of {len(self.batches)} batches · filter: {self.state_filter}")
             if self.text_filter:
-                text.append(f" “{_safe(self.text_filter)}”", style="cyan")
+                text.append(f" “{safe(self.text_filter)}”", style="cyan")
         if text != self._status_text:  # it ticks every second; most ticks change nothing
             self._status_text = text
             status.update(text, layout=False)  # one line, fixed height
@@ -458,17 +455,17 @@ class BatchesScreen(Screen[None]):
             return Text(timed[0], style=timed[1])
         counts = b.request_counts
         if col == "id":
-            return Text(short_id(b.id), style="bold")
+            return Text(safe(short_id(b.id)), style="bold")
         if col == "status":
-            return status_text(b.status, _safe(b.display_status))
+            return status_text(b.status, safe(b.display_status))
         if col == "endpoint":
-            return Text(_safe(short_endpoint(b.endpoint)))
+            return Text(safe(short_endpoint(b.endpoint)))
         if col == "model":
-            return Text(drawable(_safe(b.model or "—")))
+            return Text(drawable(safe(b.model or "—")))
         if col == "progress":
             return progress_bar(counts.completed or 0, counts.failed or 0, counts.total)
         if col == "description":
-            return Text(drawable(_safe(b.description or "")), style="italic")
+            return Text(drawable(safe(b.description or "")), style="italic")
         return Text("")
 
     def _eta(self, b: BatchView) -> tuple[str, str]:
@@ -508,7 +505,8 @@ class BatchesScreen(Screen[None]):
         # The pane's title follows the cursor at once (a border repaint); its body waits
         # until the cursor rests.
         if event.key is not None:
-            self.query_one("#batch-side").border_title = _safe(event.key)
+            # A str title would be parsed as markup: data goes in as Text.
+            self.query_one("#batch-side").border_title = Text(safe(event.key))
         self._schedule_detail()
 
     @on(BatchTable.Selected)
@@ -533,7 +531,7 @@ class BatchesScreen(Screen[None]):
                 text.update(Text(empty if self.result else "", style="dim"))
             self._show_errors(None)
             return
-        side.border_title = _safe(b.id)
+        side.border_title = Text(safe(b.id))
         text.update(self._detail_table(b))
         self._show_errors(b)
 
@@ -573,11 +571,11 @@ class BatchesScreen(Screen[None]):
         e = batch.errors[i]
         text = Text()
         text.append(f"line {e.line:,}" if e.line is not None else "whole file", style="bold")
-        text.append(f" · {_safe(e.code or 'error')}", style="bold red")
+        text.append(f" · {safe(e.code or 'error')}", style="bold red")
         if e.param:
-            text.append(f" · {_safe(e.param)}", style="cyan")
+            text.append(f" · {safe(e.param)}", style="cyan")
         text.append(f" · {i + 1:,} of {len(batch.errors):,}\n", style="dim")
-        text.append(_safe(e.message or "(no message)"))
+        text.append(safe(e.message or "(no message)"))
         self.query_one("#batch-error-message", Static).update(text)
 
     def on_descendant_focus(self) -> None:
@@ -598,9 +596,9 @@ class BatchesScreen(Screen[None]):
     def _error_label(e: Any) -> Text:
         line = f"line {e.line:,}" if e.line is not None else "file"
         text = Text(f"{line}: ", style="bold", no_wrap=True, overflow="ellipsis")
-        text.append(_safe(e.code or "error"), style="red")
+        text.append(safe(e.code or "error"), style="red")
         if e.message:
-            text.append(f" {_safe(' '.join(e.message.split()))}")
+            text.append(f" {safe(' '.join(e.message.split()))}")
         return text
 
     def _detail_table(self, b: BatchView) -> Table:
@@ -612,9 +610,12 @@ class BatchesScreen(Screen[None]):
 
         def row(label: str, value: Text | str | None) -> None:
             if value not in (None, ""):
-                t.add_row(label, value if isinstance(value, Text) else _safe(value))
+                # Rich parses str cells as markup; labels and values hold server data.
+                t.add_row(
+                    Text(safe(label)), value if isinstance(value, Text) else Text(safe(value))
+                )
 
-        row("status", status_text(b.status, _safe(b.display_status)))
+        row("status", status_text(b.status, safe(b.display_status)))
         row("endpoint", b.endpoint or "—")
         row("model", b.model)
         counts = b.request_counts
@@ -652,9 +653,9 @@ class BatchesScreen(Screen[None]):
         row("error file", b.error_file_id or "—")
         local = self._local_record(b.id)
         if local is not None:
-            row("local file", Text(_safe(local.input_path), style="cyan"))
+            row("local file", Text(safe(local.input_path), style="cyan"))
         for key, value in sorted(b.metadata.items()):
-            row(f"meta {_safe(key)}", value)
+            row(f"meta {key}", value)
         if b.errors:
             row("line errors", Text(f"{len(b.errors):,} (Enter or e to browse)", style="red"))
         return t
@@ -724,7 +725,7 @@ class BatchesScreen(Screen[None]):
         batch = self.selected_batch()
         if batch is not None:
             self.app.copy_to_clipboard(batch.id)
-            self.notify(f"Copied {_safe(batch.id)}")
+            self.notify(f"Copied {safe(batch.id)}")
 
     def action_cancel_batch(self) -> None:
         batch = self.selected_batch()
@@ -732,7 +733,7 @@ class BatchesScreen(Screen[None]):
             return
         if batch.is_terminal:
             self.notify(
-                f"{_safe(batch.id)} is {batch.display_status}: nothing to cancel.",
+                f"{safe(batch.id)} is {batch.display_status}: nothing to cancel.",
                 severity="warning",
             )
             return
@@ -758,9 +759,9 @@ class BatchesScreen(Screen[None]):
         try:
             view = await self.service.cancel(batch_id)
         except UserError as exc:
-            self.notify(_safe(exc.message), severity="error", timeout=8)
+            self.notify(safe(exc.message), severity="error", timeout=8)
             return
-        self.notify(f"{_safe(batch_id)}: {view.display_status}")
+        self.notify(f"{safe(batch_id)}: {view.display_status}")
         self.poll_now()
 
     def action_download(self) -> None:
@@ -768,7 +769,7 @@ class BatchesScreen(Screen[None]):
         if batch is None or self.service is None:
             return
         if not batch.result_file_ids:
-            self.notify(f"{_safe(batch.id)} has no output or error file yet.", severity="warning")
+            self.notify(f"{safe(batch.id)} has no output or error file yet.", severity="warning")
             return
         app: Any = self.app
         self._download(batch, Path(app.download_dir), open_after=False)
@@ -779,7 +780,7 @@ class BatchesScreen(Screen[None]):
             return
         if not batch.result_file_ids:
             self.notify(
-                f"{_safe(batch.id)} has no results yet ({batch.display_status}).",
+                f"{safe(batch.id)} has no results yet ({batch.display_status}).",
                 severity="warning",
             )
             return
@@ -803,14 +804,14 @@ class BatchesScreen(Screen[None]):
             if open_after:
                 input_path = await self._input_path(batch)
         except UserError as exc:
-            self.notify(_safe(exc.message), severity="error", timeout=8)
+            self.notify(safe(exc.message), severity="error", timeout=8)
             return
         finally:
             bar.display = False
         paths = {kind: str(r.path) for kind, r in results.items()}
         if not open_after:
-            names = ", ".join(_safe(Path(p).name) for p in paths.values())
-            where = _safe(directory.resolve())
+            names = ", ".join(safe(Path(p).name) for p in paths.values())
+            where = safe(directory.resolve())
             self.notify(f"Saved {names} in {where}", title="Downloaded", timeout=10)
             return
         app: Any = self.app
@@ -840,7 +841,7 @@ class BatchesScreen(Screen[None]):
         try:
             path = await self._input_path(batch)
         except UserError as exc:
-            self.notify(_safe(exc.message), severity="error", timeout=8)
+            self.notify(safe(exc.message), severity="error", timeout=8)
             return
         if path is None:
             self.notify("The batch's input file is not available.", severity="warning")

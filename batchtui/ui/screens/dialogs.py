@@ -11,7 +11,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
-from batchtui.jsonl.text import escape_controls
+from batchtui.core.text import safe
+from batchtui.ui.widgets.safe_input import SafeInput
 
 
 class ConfirmDialog(ModalScreen[bool]):
@@ -31,8 +32,8 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog") as box:
-            box.border_title = escape_controls(self.title_text)
-            yield Static(Text(escape_controls(self.body)), classes="dialog-body")
+            box.border_title = Text(safe(self.title_text))  # a str would be markup
+            yield Static(Text(safe(self.body, keep_newlines=True)), classes="dialog-body")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self.confirm} (y)", variant="error", id="yes")
                 yield Button(f"{self.cancel} (n)", id="no")
@@ -63,15 +64,13 @@ class SubmitDialog(ModalScreen[str | None]):
         table.add_column(style="dim")
         table.add_column()
         for label, value in self.facts:
-            table.add_row(label, escape_controls(value))
+            table.add_row(label, Text(safe(value)))  # a str cell would be markup
         with Vertical(classes="dialog") as box:
             box.border_title = "Submit this file as a batch?"
             yield Static(table, classes="dialog-body")
             if self.warning:
-                yield Static(
-                    Text(escape_controls(self.warning), style="bold yellow"), classes="dialog-body"
-                )
-            yield Input(placeholder="Description (metadata, optional)", id="description")
+                yield Static(Text(safe(self.warning), style="bold yellow"), classes="dialog-body")
+            yield SafeInput(placeholder="Description (metadata, optional)", id="description")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Submit (Enter)", variant="primary", id="submit")
                 yield Button("Back (Esc)", id="back")

@@ -19,10 +19,10 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from batchtui.core.text import safe
 from batchtui.errors import UserError
 from batchtui.jsonl import Change, LineIndex
 from batchtui.jsonl.search import Searcher, compile_needle, custom_id_pattern
-from batchtui.jsonl.text import escape_controls
 from batchtui.limits import LimitNote, file_limits
 from batchtui.ui import messages as msg
 from batchtui.ui.debounce import Debouncer
@@ -120,7 +120,7 @@ class FileScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         title = self.index.path if self.index else "no file open"
-        yield ModeBar("file", escape_controls(title), id="mode-bar")
+        yield ModeBar("file", safe(title), id="mode-bar")
         with Vertical(id="file-body"):
             if self.index is not None:
                 yield LineList(self.index, id="lines")
@@ -361,7 +361,7 @@ class FileScreen(Screen[None]):
     @on(ReportView.JumpTo)
     def _on_jump(self, event: ReportView.JumpTo) -> None:
         if event.finding.line is None:
-            self.notify(escape_controls(event.finding.message), title=event.finding.code)
+            self.notify(safe(event.finding.message), title=event.finding.code)
             return
         self.query_one("#bottom", ContentSwitcher).current = "detail"
         self.go_to_line(event.finding.line)
@@ -405,9 +405,7 @@ class FileScreen(Screen[None]):
             with self.app.suspend():
                 subprocess.run(command, check=False)
         except Exception as exc:
-            self.notify(
-                f"Could not run the editor {escape_controls(command[0])}: {exc}", severity="error"
-            )
+            self.notify(f"Could not run the editor {safe(command[0])}: {exc}", severity="error")
             return
         self.check_file()
 
@@ -429,7 +427,7 @@ class FileScreen(Screen[None]):
                 ranges = plan(index, max_requests, max_bytes)
                 lines, size = index.line_count, index.size
         except UserError as exc:
-            self.app.call_from_thread(self.notify, escape_controls(exc.message), severity="error")
+            self.app.call_from_thread(self.notify, safe(exc.message), severity="error")
             return
         if len(ranges) <= 1:
             self.app.call_from_thread(
@@ -450,8 +448,8 @@ class FileScreen(Screen[None]):
 
         existing = [p for p in paths if p.exists()]
         body = (
-            f"Writes {escape_controls(paths[0].name)} … {escape_controls(paths[-1].name)} in "
-            f"{escape_controls(str(paths[0].parent))}, each at most {max_requests:,} requests "
+            f"Writes {safe(paths[0].name)} … {safe(paths[-1].name)} in "
+            f"{safe(str(paths[0].parent))}, each at most {max_requests:,} requests "
             f"and {human_size(max_bytes)}. This file is not changed."
         )
         if existing:
@@ -474,12 +472,12 @@ class FileScreen(Screen[None]):
                 path, max_requests=max_requests, max_bytes=max_bytes, overwrite=overwrite
             )
         except UserError as exc:
-            self.app.call_from_thread(self.notify, escape_controls(exc.message), severity="error")
+            self.app.call_from_thread(self.notify, safe(exc.message), severity="error")
             return
         names = ", ".join(Path(p.path).name for p in parts[:3]) + (" …" if len(parts) > 3 else "")
         self.app.call_from_thread(
             self.notify,
-            f"Wrote {plural(len(parts), 'part')} that fit the limits: {escape_controls(names)}",
+            f"Wrote {plural(len(parts), 'part')} that fit the limits: {safe(names)}",
             timeout=10,
         )
 
@@ -530,7 +528,7 @@ class FileScreen(Screen[None]):
         try:
             number = int(value.replace(",", "").replace("_", ""))
         except ValueError:
-            self.notify(f"Not a line number: {escape_controls(value)[:40]}", severity="error")
+            self.notify(f"Not a line number: {safe(value)[:40]}", severity="error")
             return
         lines = self.line_list
         if number < 0:
@@ -559,7 +557,7 @@ class FileScreen(Screen[None]):
         lines = self.line_list
         row = lines.cursor
         start = -1 if from_top else (lines.row_line(row) if lines.row_line(row) is not None else -1)
-        self._search_status = f"searching {escape_controls(label)[:40]}…"
+        self._search_status = f"searching {safe(label)[:40]}…"
         self.update_status()
         self._search(lines.index, pattern, label, start, direction)
 
@@ -592,7 +590,7 @@ class FileScreen(Screen[None]):
         if event.index is not self.index:
             return
         if event.line is None:
-            self.notify(f"Not found: {escape_controls(event.label)[:60]}", severity="warning")
+            self.notify(f"Not found: {safe(event.label)[:60]}", severity="warning")
         else:
             if event.start >= 0 and event.line <= event.start and event.line != event.start:
                 self.notify("Search wrapped around.")
@@ -673,7 +671,7 @@ class FileScreen(Screen[None]):
             status.set(Text(" no file"), Text(""))
             return
         left = Text(" ")
-        left.append(escape_controls(Path(index.path).name), style="bold")
+        left.append(safe(Path(index.path).name), style="bold")
         left.append(f"  {human_size(index.size)}  ")
         self.check_limits()
         if self._scan_done.is_set() or index.complete:
@@ -688,7 +686,7 @@ class FileScreen(Screen[None]):
         if self._search_status:
             left.append(f"  {self._search_status}", style="cyan")
         if self._notice:
-            left.append(f"  {self._notice}", style="bold red")
+            left.append(f"  {safe(self._notice)}", style="bold red")  # it may name the file
         lines = self.line_list
         line = lines.row_line(lines.cursor)
         total = f"{index.line_count:,}" if self._scan_done.is_set() else f"~{lines.row_count:,}"

@@ -26,8 +26,8 @@ from textual.widgets import Footer, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from batchtui.core.text import safe
 from batchtui.errors import UserError
-from batchtui.jsonl.text import escape_controls
 from batchtui.results.model import SOFT_FLAGS, Flag, RequestClass
 from batchtui.ui.transcript import human_size
 from batchtui.ui.widgets.bars import ModeBar, StatusBar
@@ -82,8 +82,15 @@ FILTERS = (
 FILTER_BY_KEY = {f.key: f for f in FILTERS}
 
 
-def _safe(value: object) -> str:
-    return escape_controls(str(value))
+def _unusable_name(path: str) -> str | None:
+    """Why the OS cannot take a typed file name (os.path calls would raise), else None."""
+    if "\x00" in path:
+        return "a file name cannot hold a NUL character"
+    try:
+        os.fsencode(path)
+    except UnicodeEncodeError:
+        return "a lone surrogate has no spelling in a file name"
+    return None
 
 
 def default_export_path(input_path: str, suffix: str) -> str:
@@ -262,7 +269,7 @@ class ResultsScreen(Screen[None]):
             parts.append(self.batch_id)
         if self.input_path:
             parts.append(self.input_path)
-        return escape_controls(" · ".join(parts))
+        return safe(" · ".join(parts))
 
     @property
     def results_list(self) -> ResultList:
@@ -375,9 +382,9 @@ class ResultsScreen(Screen[None]):
     def _set_wait_message(self, phase: str, done: int, total: int) -> None:
         names = [Path(p).name for p in (self.input_path, self.output_path, self.error_path) if p]
         text = Text("Joining ", style="bold")
-        text.append(escape_controls(", ".join(names)))
+        text.append(safe(", ".join(names)))
         text.append(" by custom_id\n")
-        text.append(escape_controls(phase), style="cyan")
+        text.append(safe(phase), style="cyan")
         if total:
             text.append(f" · {human_size(done)} of {human_size(total)}")
         text.append("   Esc cancels", style="dim")
@@ -404,7 +411,7 @@ class ResultsScreen(Screen[None]):
                 self._show_empty("Join cancelled. Press R to run it again.")
             else:
                 self._show_empty(
-                    f"Could not join the files:\n\n{_safe(event.error)}\n\nPress R to try again."
+                    f"Could not join the files:\n\n{safe(event.error)}\n\nPress R to try again."
                 )
             return
         if self.result is not None:
@@ -436,10 +443,10 @@ class ResultsScreen(Screen[None]):
         if event.worker.group == "join":
             self.joining = False
             self._show_empty(
-                f"Could not join the files:\n\n{_safe(message)}\n\nPress R to try again."
+                f"Could not join the files:\n\n{safe(message)}\n\nPress R to try again."
             )
         else:
-            self.notify(_safe(message), severity="error", timeout=8)
+            self.notify(safe(message), severity="error", timeout=8)
 
     def action_rejoin(self) -> None:
         if self.input_path is None:
@@ -482,7 +489,8 @@ class ResultsScreen(Screen[None]):
         lst = self.results_list
         keep = None if first else lst.current_row
         lst.set_rows(self.current_rows(), keep)
-        lst.border_title = f"Requests · {self.view_label()} · {len(lst.rows):,}"
+        # The label may hold an error code from the error file: Text, never markup.
+        lst.border_title = Text(f"Requests · {safe(self.view_label())} · {len(lst.rows):,}")
         self.query_one(ResultsSummary).show(
             self.result, self.filter_key if self.group_id is None else ""
         )
@@ -694,7 +702,7 @@ class ResultsScreen(Screen[None]):
     def _start_search(self, text: str, direction: int) -> None:
         lst = self.results_list
         start = lst.cursor if lst.rows else -1
-        self._search_status = f"searching “{_safe(text)[:40]}”…"
+        self._search_status = f"searching “{safe(text)[:40]}”…"
         self.update_status()
         self._search(self._generation, lst.rows, text, start, direction)
 
@@ -733,7 +741,7 @@ class ResultsScreen(Screen[None]):
         if event.position is None:
             where = "" if self.filter_key == "all" and self.group_id is None else " in this view"
             self.notify(
-                f"Not found{where}: “{_safe(event.text)[:60]}”", severity="warning", markup=False
+                f"Not found{where}: “{safe(event.text)[:60]}”", severity="warning", markup=False
             )
             return
         if event.position == lst.cursor:
@@ -757,14 +765,14 @@ class ResultsScreen(Screen[None]):
         row, count = find_custom_id(self.result, text)
         if row is None:
             self.notify(
-                f"No custom_id is or begins with “{_safe(text)[:60]}”.",
+                f"No custom_id is or begins with “{safe(text)[:60]}”.",
                 severity="warning",
                 markup=False,
             )
             return
         if count > 1:
             self.notify(
-                f"{count:,} custom_ids begin with “{_safe(text)[:40]}”: showing the first.",
+                f"{count:,} custom_ids begin with “{safe(text)[:40]}”: showing the first.",
                 markup=False,
             )
         self._show_row(row)
@@ -778,7 +786,7 @@ class ResultsScreen(Screen[None]):
         try:
             number = int(text.lstrip("#"))
         except ValueError:
-            self.notify(f"Not a line number: {_safe(value)[:40]}", severity="error", markup=False)
+            self.notify(f"Not a line number: {safe(value)[:40]}", severity="error", markup=False)
             return
         lst = self.results_list
         if by_position:
@@ -855,17 +863,21 @@ class ResultsScreen(Screen[None]):
             self._find(event.kind, event.value)
             return
         path = os.path.expanduser(event.value)
+        problem = _unusable_name(path)
+        if problem is not None:
+            self.notify(f"{path}: {problem}", severity="error")
+            return
         if event.kind == "results":
             from batchtui.results.export import format_for
 
             try:
                 format_for(path)
             except UserError as exc:
-                self.notify(_safe(exc.message), severity="error")
+                self.notify(safe(exc.message), severity="error")
                 return
         if self._reads(path):
             self.notify(
-                f"{_safe(path)} is a file these results were read from; choose another name.",
+                f"{safe(path)} is a file these results were read from; choose another name.",
                 severity="error",
             )
             return
@@ -902,7 +914,7 @@ class ResultsScreen(Screen[None]):
         return False
 
     def _start_export(self, kind: str, path: str, pending: dict[str, Any]) -> None:
-        self.notify(f"Writing {_safe(path)}…", timeout=2)
+        self.notify(f"Writing {safe(path)}…", timeout=2)
         self._export(kind, path, pending.get("rows"), bool(pending.get("then_submit")))
 
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
@@ -931,13 +943,13 @@ class ResultsScreen(Screen[None]):
     @on(ExportFinished)
     async def _on_export_finished(self, event: ExportFinished) -> None:
         if event.report is None:
-            self.notify(_safe(event.error), severity="error", timeout=8)
+            self.notify(safe(event.error), severity="error", timeout=8)
             return
         report = event.report
         if event.kind == "retry":
             self.retry_path = report.path
             self.notify(
-                f"Wrote {report.rows:,} request(s) to retry to {_safe(report.path)} "
+                f"Wrote {report.rows:,} request(s) to retry to {safe(report.path)} "
                 f"({human_size(report.bytes)}). S submits it.",
                 timeout=8,
             )
@@ -945,7 +957,7 @@ class ResultsScreen(Screen[None]):
                 await self.submit_file(report.path)
         else:
             self.notify(
-                f"Wrote {report.rows:,} result record(s) to {_safe(report.path)} "
+                f"Wrote {report.rows:,} result record(s) to {safe(report.path)} "
                 f"({human_size(report.bytes)}).",
                 timeout=8,
             )
@@ -979,7 +991,7 @@ class ResultsScreen(Screen[None]):
             return
         cid = self.result.custom_id(row)
         self.app.copy_to_clipboard(cid)
-        self.notify(f"Copied {_safe(cid)[:80]}")
+        self.notify(f"Copied {safe(cid)[:80]}")
 
     def action_show_problems(self) -> None:
         result = self.result
@@ -1002,7 +1014,7 @@ class ResultsScreen(Screen[None]):
         status = self.query_one(StatusBar)
         what = self._pending.get("what")
         if what:
-            status.set(Text(f" {what}", style="bold"), Text(""))
+            status.set(Text(f" {safe(what)}", style="bold"), Text(""))  # a group code is data
             return
         result = self.result
         if result is None:
@@ -1010,13 +1022,13 @@ class ResultsScreen(Screen[None]):
             return
         lst = self.results_list
         left = Text(" ")
-        left.append(self.view_label(), style="bold")
+        left.append(safe(self.view_label()), style="bold")
         left.append(f" · {len(lst.rows):,} of {result.row_count:,}")
         if self.filter_key != "all" or self.group_id is not None:
             left.append(" · Esc shows all", style="dim")
         if self.retry_path:
             left.append(" · retry file ", style="dim")
-            left.append(escape_controls(Path(self.retry_path).name), style="cyan")
+            left.append(safe(Path(self.retry_path).name), style="cyan")
         if self._search_status:
             left.append(f" · {self._search_status}", style="cyan")
         row = lst.current_row
@@ -1047,7 +1059,7 @@ class ProblemsScreen(ModalScreen[tuple[str, int] | None]):
             for i, p in enumerate(result.problems):
                 path = result.path(p.source) or p.source.label
                 label = Text(f"{Path(path).name}:{p.line + 1:,} ", style="bold")
-                label.append(_safe(p.message), style="red" if p.skipped else "yellow")
+                label.append(safe(p.message), style="red" if p.skipped else "yellow")
                 if not p.skipped:
                     label.append(" (used)", style="dim")
                 options.append(Option(label, id=str(i)))

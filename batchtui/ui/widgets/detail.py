@@ -11,8 +11,8 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from batchtui.core.text import safe
 from batchtui.jsonl import LineIndex, Span
-from batchtui.jsonl.text import escape_controls
 from batchtui.ui.transcript import DETAIL_PARSE_CAP, render_line_detail
 from batchtui.ui.widgets.report import SEVERITY_LOOK, severity_name
 
@@ -86,8 +86,8 @@ def findings_block(findings: Sequence[Any]) -> Text:
         symbol, style = SEVERITY_LOOK.get(severity_name(f.severity), ("•", ""))
         text.append(f"{symbol} {f.code}", style=style)
         if f.path:
-            text.append(f" at {escape_controls(f.path)}", style="cyan")
-        text.append(f": {escape_controls(f.message)}\n")
+            text.append(f" at {safe(f.path)}", style="cyan")
+        text.append(f": {safe(f.message)}\n")
         if f.hint:
-            text.append(f"  hint: {escape_controls(f.hint)}\n", style="dim")
+            text.append(f"  hint: {safe(f.hint)}\n", style="dim")
     return text

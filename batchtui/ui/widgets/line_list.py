@@ -15,8 +15,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from batchtui.core.text import safe
 from batchtui.jsonl import LineIndex, Span
-from batchtui.jsonl.text import safe_text
 from batchtui.ui.cells import drawable, fit_middle
 from batchtui.ui.summary import SUMMARY_PARSE_CAP, summarize
 
@@ -291,7 +291,7 @@ class LineList(ScrollView, can_focus=True):
             if parts is not None:
                 return Strip(segments + self._summary_segments(parts, avail, style), width)
         data = self.index.read(span, ROW_READ_CAP)
-        text, _bad = safe_text(data)
+        text = safe(data)
         text = drawable(text)
         text, cut = text[: avail + 1], span.length > len(data) or len(text) > avail
         cut = cut or cell_len(text) > avail

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import Input
 from textual.widgets.input import Selection
 
+from batchtui.ui.widgets.safe_input import SafeInput
 
-class PromptBar(Input):
+
+class PromptBar(SafeInput):
     """Hidden until asked for; Enter submits, Escape cancels and hands focus back."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]

@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
-from batchtui.jsonl.text import escape_controls
+from batchtui.core.text import safe
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -38,8 +38,8 @@ def finding_label(f: Finding, with_code: bool = False) -> Text:
     if with_code:
         text.append(f"{symbol} {f.code}  ", style=style)
     if f.path:
-        text.append(escape_controls(f.path) + "  ", style="cyan")
-    text.append(escape_controls(f.message))
+        text.append(safe(f.path) + "  ", style="cyan")
+    text.append(safe(f.message))
     return text
 
 
@@ -167,7 +167,7 @@ class ReportView(Vertical, can_focus=False):
             text.append_text(limits_text(self.limits, short=False))
         if snap.endpoint or snap.model:
             text.append(
-                f"\n {escape_controls(snap.endpoint or '?')} · {escape_controls(snap.model or '?')}",
+                f"\n {safe(snap.endpoint or '?')} · {safe(snap.model or '?')}",
                 style="dim",
             )
         return text
@@ -180,7 +180,7 @@ class ReportView(Vertical, can_focus=False):
         text.append(f"  {group.count:,}", style="bold")
         if group.lines and group.lines != group.count:
             text.append(f" on {group.lines:,} lines", style="dim")
-        text.append(f"  {escape_controls(group.title)}", style="dim")
+        text.append(f"  {safe(group.title)}", style="dim")
         return text
 
     def _fill(self, node: TreeNode[Any], group: Group) -> None:

@@ -16,14 +16,14 @@ from textual.app import ComposeResult
 from textual.containers import ScrollableContainer, VerticalScroll
 from textual.widgets import Static
 
-from batchtui.jsonl.text import escape_controls, safe_text
+from batchtui.core.text import safe
 from batchtui.results.model import Flag, RequestClass, Source, flag_names
 from batchtui.ui.cells import drawable
 from batchtui.ui.transcript import (
     DETAIL_PARSE_CAP,
     DETAIL_RAW_CAP,
-    escape_controls_keep_newlines,
     human_size,
+    multiline,
     pretty_json,
     transcript,
 )
@@ -45,7 +45,7 @@ def _index_of(result: JoinResult, source: Source) -> LineIndex | None:
 
 
 def _multiline(text: str, style: str = "") -> Text:
-    return Text(escape_controls_keep_newlines(text), style=style)
+    return Text(multiline(text), style=style)
 
 
 def _parse(data: bytes | None, full_length: int) -> tuple[Any, RenderableType | None]:
@@ -53,7 +53,7 @@ def _parse(data: bytes | None, full_length: int) -> tuple[Any, RenderableType | 
     if data is None:
         return None, None
     if full_length > len(data):
-        shown = drawable(safe_text(data[:DETAIL_RAW_CAP])[0])
+        shown = drawable(safe(data[:DETAIL_RAW_CAP]))
         return None, Group(
             Text(f"Line is {human_size(full_length)}: too long to show parsed.", style="yellow"),
             Text(shown),
@@ -65,7 +65,7 @@ def _parse(data: bytes | None, full_length: int) -> tuple[Any, RenderableType | 
     try:
         return orjson.loads(data.removeprefix(b"\xef\xbb\xbf")), None
     except orjson.JSONDecodeError as exc:
-        shown = drawable(safe_text(data[:DETAIL_RAW_CAP])[0])
+        shown = drawable(safe(data[:DETAIL_RAW_CAP]))
         return None, Group(Text(f"Not valid JSON: {exc}", style="bold red"), Text(shown))
 
 
@@ -85,16 +85,16 @@ def outcome_table(detail: RowDetail, outcome: Outcome | None) -> Table:
         t.add_row("flags", Text(", ".join(flags), style="yellow"))
     error = outcome.error if outcome is not None else None
     if error is not None:
-        t.add_row("code", Text(escape_controls(error.code), style="bold red"))
+        t.add_row("code", Text(safe(error.code), style="bold red"))
         if error.type:
-            t.add_row("type", Text(escape_controls(error.type)))
+            t.add_row("type", Text(safe(error.type)))
         if error.param:
-            t.add_row("param", Text(escape_controls(error.param)))
+            t.add_row("param", Text(safe(error.param)))
         t.add_row("message", _multiline(error.message, "red"))
     if outcome is not None:
         if outcome.finish_reason:
             style = "yellow" if detail.flags & (Flag.TRUNCATED | Flag.CONTENT_FILTER) else ""
-            t.add_row("finish", Text(escape_controls(outcome.finish_reason), style=style))
+            t.add_row("finish", Text(safe(outcome.finish_reason), style=style))
         u = outcome.usage
         if u.total_tokens:
             usage = f"{u.input_tokens:,} in"
@@ -189,7 +189,7 @@ class ResultDetail(ScrollableContainer, can_focus=False):
         obj, fallback = _parse(detail.input_bytes, full)
         parts: list[RenderableType] = []
         cid = Text("custom_id ", style="dim")
-        cid.append(drawable(escape_controls(detail.custom_id)), style="bold")
+        cid.append(drawable(safe(detail.custom_id)), style="bold")
         if detail.flags & Flag.DUPLICATE_INPUT:
             cid.append("  (repeated in the input)", style="yellow")
         parts.append(cid)
@@ -199,14 +199,12 @@ class ResultDetail(ScrollableContainer, can_focus=False):
             parts.append(pretty_json(obj))
         else:
             if isinstance(obj, dict):
-                target = " ".join(
-                    escape_controls(str(obj[k])) for k in ("method", "url") if obj.get(k)
-                )
+                target = " ".join(safe(str(obj[k])) for k in ("method", "url") if obj.get(k))
                 model = (
                     obj.get("body", {}).get("model") if isinstance(obj.get("body"), dict) else None
                 )
                 if model:
-                    target += f" · {escape_controls(str(model))}"
+                    target += f" · {safe(str(model))}"
                 if target:
                     parts.append(Text(target, style="dim"))
             turns = transcript(obj)

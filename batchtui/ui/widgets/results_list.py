@@ -24,7 +24,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from batchtui.jsonl.text import escape_controls
+from batchtui.core.text import safe
 from batchtui.results.model import SOFT_FLAGS, Flag, RequestClass
 from batchtui.ui.cells import drawable, fit_middle
 
@@ -69,7 +69,7 @@ def row_kind(klass: RequestClass, flags: int) -> str:
 def one_line(text: str, cap: int = BRIEF_CAP) -> str:
     """User text squeezed onto one line: whitespace runs become one space, controls escaped,
     drawn without emoji-presentation selectors (see ui/cells.py)."""
-    return drawable(escape_controls(" ".join(text[: cap * 2].split())))[:cap]
+    return drawable(safe(" ".join(text[: cap * 2].split())))[:cap]
 
 
 @dataclass(frozen=True, slots=True)
@@ -368,7 +368,7 @@ class ResultList(ScrollView, can_focus=True):
         mark = MARKS[b.kind][0]
         segments = [Segment(f" {mark} ", style + self._component(b.kind))]
         avail = width - 3
-        cid = drawable(escape_controls(self.result.custom_id(row)))
+        cid = drawable(safe(self.result.custom_id(row)))
         id_width = min(self._id_width, max(6, avail // 3))
         # Cut in the middle: ids that differ only at the end must not look the same.
         cid_cell = fit_middle(cid, id_width)

@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from batchtui.jsonl.text import escape_controls
+from batchtui.core.text import safe
 from batchtui.ui.widgets.results_list import MARKS, one_line
 
 if TYPE_CHECKING:
@@ -212,7 +212,7 @@ def group_label(
     text.append(f"{group.count:>6,} ", style="bold")
     text.append_text(_bar(group.count, biggest, bar, KIND_STYLES[kind]))
     text.append(" ")
-    text.append(escape_controls(group.code), style=f"bold {KIND_STYLES[kind]}")
+    text.append(safe(group.code), style=f"bold {KIND_STYLES[kind]}")
     text.append("  ")
     text.append(one_line(group.pattern, 200), style="dim")
     text.truncate(max(10, width), overflow="ellipsis")
