@@ -1,0 +1,126 @@
+"""The content digest: ranges of SHA-256 that prove a file still holds the validated bytes."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import os
+import pickle
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from batchtui.validation.digest import ContentDigest, DigestBuilder, DigestRange
+
+
+def digest_of(data: bytes, cuts: list[int]) -> ContentDigest:
+    builder = DigestBuilder()
+    edges = [0, *sorted({c for c in cuts if 0 < c < len(data)}), len(data)]
+    for a, b in itertools.pairwise(edges):
+        builder.add(a, data[a:b])
+    digest = builder.build(len(data))
+    assert digest is not None
+    return digest
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    data=st.binary(max_size=3000),
+    cuts=st.lists(st.integers(0, 3000), max_size=6),
+    feed=st.integers(1, 700),
+)
+def test_checker_accepts_the_same_bytes_in_any_chunking(
+    data: bytes, cuts: list[int], feed: int
+) -> None:
+    digest = digest_of(data, cuts)
+    check = digest.checker()
+    for i in range(0, len(data), feed):
+        check.update(data[i : i + feed])
+    assert check.matches()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    data=st.binary(min_size=1, max_size=3000),
+    cuts=st.lists(st.integers(0, 3000), max_size=6),
+    where=st.integers(0, 2999),
+)
+def test_any_changed_byte_is_caught(data: bytes, cuts: list[int], where: int) -> None:
+    digest = digest_of(data, cuts)
+    where %= len(data)
+    changed = bytearray(data)
+    changed[where] ^= 0x20
+    check = digest.checker()
+    check.update(bytes(changed))
+    assert not check.matches()
+    assert "changed" in (check.difference() or "")
+
+
+def test_shorter_or_longer_input_does_not_match() -> None:
+    data = b'{"a":1}\n{"b":2}\n'
+    digest = digest_of(data, [8])
+    for other in (data[:-1], data + b"x", b""):
+        check = digest.checker()
+        check.update(other)
+        assert not check.matches()
+
+
+def test_same_size_rewrite_of_a_file_is_caught(tmp_path: Path) -> None:
+    path = tmp_path / "f.jsonl"
+    data = b"".join(b'{"custom_id":"r%d"}\n' % i for i in range(1000))
+    path.write_bytes(data)
+    digest = digest_of(data, [4096, 9000])
+    assert digest.matches(path)
+    with path.open("r+b") as f:  # what nano and `dd conv=notrunc` do: same size, same inode
+        f.seek(5000)
+        f.write(b"X")
+    assert path.stat().st_size == digest.size
+    reason = digest.difference(path)
+    assert reason is not None and "4,096-9,000 changed" in reason
+    path.write_bytes(data + b"\n")
+    assert "size changed" in (digest.difference(path) or "")
+
+
+def test_missing_or_unusual_paths_do_not_match(tmp_path: Path) -> None:
+    digest = digest_of(b"x\n", [])
+    assert "no such file" in (digest.difference(tmp_path / "gone") or "")
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    assert "FIFO" in (digest.difference(fifo) or "")  # refused at once, not a hang
+
+
+def test_empty_file_digest(tmp_path: Path) -> None:
+    path = tmp_path / "e.jsonl"
+    path.write_bytes(b"")
+    digest = DigestBuilder().build(0)
+    assert digest is not None and digest.ranges == ()
+    assert digest.matches(path)
+    path.write_bytes(b"\n")
+    assert not digest.matches(path)
+
+
+def test_builder_refuses_gaps_and_drops_a_re_checked_tail() -> None:
+    builder = DigestBuilder()
+    builder.add(0, b"abc\n")
+    builder.add(4, b"de")
+    assert builder.build(6) is not None
+    assert builder.build(7) is None  # a byte not covered
+    builder.drop_from(4)  # the last line grew: its range goes, to be hashed again
+    assert builder.end == 4 and builder.build(6) is None
+    builder.add(4, b"def\n")
+    assert builder.build(8) is not None
+    gap = DigestBuilder()
+    gap.add(0, b"ab")
+    gap.add(3, b"d")
+    assert gap.build(4) is None
+
+
+def test_round_trips_through_json_and_pickle() -> None:
+    digest = digest_of(b"hello\nworld\n", [6])
+    assert ContentDigest.from_dict(digest.to_dict()) == digest
+    assert pickle.loads(pickle.dumps(digest)) == digest
+    assert digest.ranges[0] == DigestRange(0, 6, hashlib.sha256(b"hello\n").hexdigest())
+    with pytest.raises(ValueError):
+        ContentDigest(5, (DigestRange(0, 4, "x"),))
