@@ -2,7 +2,8 @@
 
 The file is cut at line boundaries into byte ranges. The calling process checks the first
 range itself, streaming its findings as usual, while worker processes check the others, each
-with its own :class:`~batchtui.jsonl.LineIndex` (its own mmap); a worker spools its findings
+with its own :class:`~batchtui.jsonl.LineIndex` (its own descriptor, reading with ``pread``,
+so a file truncated meanwhile is "the file changed", never a SIGBUS); a worker spools its findings
 to a temporary file instead of holding them, so memory stays flat however many findings there
 are. The parts are then merged in order (:meth:`Validator._absorb`): duplicate ids across
 parts, the majority url and model, the limits and the first CRLF are settled as if one
@@ -133,7 +134,7 @@ def validate_parallel(
 
 def _check(validator: Validator, status: RunStatus) -> Validator:
     if status is RunStatus.FILE_CHANGED:
-        raise UserError(f"{validator.index.path}: the file changed while it was being checked")
+        raise UserError(f"{validator.index.name}: the file changed while it was being checked")
     return validator
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from batchtui.errors import UserError
-from batchtui.jsonl.index import LineIndex, Span
+from batchtui.jsonl.index import MAX_LINE_BYTES, FileChanged, LineIndex, Span
 from batchtui.validation.facts import BOM, MAX_FILE_BYTES, MAX_REQUESTS
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)\s*$", re.IGNORECASE)
@@ -103,7 +103,8 @@ def split_file(
     """
     src = Path(path)
     with LineIndex(src) as index:
-        index.scan()
+        if not index.scan():
+            raise FileChanged(index.name)  # shrank while indexed: parts would miss lines
         if index.line_count == 0:
             raise UserError(f"{src}: the file is empty; nothing to split")
         ranges = plan(index, max_requests, max_bytes)
@@ -132,10 +133,17 @@ def _write_part(index: LineIndex, start: int, stop: int, out_path: Path) -> None
     fd, tmp = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp", dir=out_path.parent)
     try:
         with os.fdopen(fd, "wb", buffering=WRITE_BUFFER) as out:
-            for i, data in index.iter_lines(start, stop):
-                if i == 0 and data.startswith(BOM):
-                    data = data[3:]
-                out.write(data)
+            for i, data in index.iter_lines(start, stop, max_line=MAX_LINE_BYTES):
+                if data is None:
+                    # Too long to hold in memory: copied in blocks.
+                    span = index.span(i)
+                    skip = 3 if i == 0 and index.read(Span(0, 3)) == BOM else 0
+                    for _, block in index.read_blocks(span.start + skip, span.end):
+                        out.write(block)
+                elif i == 0 and data.startswith(BOM):
+                    out.write(data[3:])
+                else:
+                    out.write(data)
                 out.write(b"\n")
             out.flush()
             os.fsync(out.fileno())

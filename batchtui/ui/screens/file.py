@@ -22,6 +22,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from batchtui.core.text import safe
 from batchtui.errors import UserError
 from batchtui.jsonl import Change, LineIndex
+from batchtui.jsonl.index import FileChanged
 from batchtui.jsonl.search import Searcher, compile_needle, custom_id_pattern
 from batchtui.limits import LimitNote, file_limits
 from batchtui.ui import messages as msg
@@ -119,7 +120,7 @@ class FileScreen(Screen[None]):
     # -- layout ------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        title = self.index.path if self.index else "no file open"
+        title = self.index.name if self.index else "no file open"
         yield ModeBar("file", safe(title), id="mode-bar")
         with Vertical(id="file-body"):
             if self.index is not None:
@@ -154,7 +155,7 @@ class FileScreen(Screen[None]):
         lines.focus()
         # The first screenful comes from a tiny synchronous scan of the head and a backwards
         # read of the tail; the full scan starts once that first frame is on screen.
-        self.index.scan(until=HEAD_BYTES, release_pages=False)
+        self.index.scan(until=HEAD_BYTES)
         lines.load_tail(max(self.size.height, 40) * 2)
         lines.index_changed()
         self.call_after_refresh(self._after_first_paint)
@@ -183,6 +184,8 @@ class FileScreen(Screen[None]):
         )
         if done:
             self.post_message(msg.ScanFinished(index))
+        elif index.changed_on_disk and not worker.is_cancelled:
+            self.app.call_from_thread(self.check_file)  # shrank mid-scan: re-open it now
 
     @on(msg.ScanProgress)
     def _on_scan_progress(self, event: msg.ScanProgress) -> None:
@@ -204,9 +207,10 @@ class FileScreen(Screen[None]):
         self.update_status()
 
     def check_file(self) -> None:
-        """Poll the file: continue the index after appends, re-open after rewrites."""
+        """Poll the file: continue the index after appends, re-open after rewrites (also
+        while the first scan runs: a file truncated or rewritten then is re-opened at once)."""
         index = self.index
-        if index is None or not self._scan_done.is_set():
+        if index is None:
             return
         change = index.check()
         if change is Change.APPENDED:
@@ -227,7 +231,7 @@ class FileScreen(Screen[None]):
     def reopen(self, notice: str) -> None:
         assert self.index is not None
         try:
-            fresh = LineIndex(self.index.path)
+            fresh = LineIndex(self.index.path, copy_of=self.index.copy_of)
         except UserError as exc:
             self._notice = exc.message
             self.notify(exc.message, severity="error")
@@ -333,6 +337,8 @@ class FileScreen(Screen[None]):
         if event.final:
             self.validation_running = False
             self.validation_status = event.status
+            if getattr(event.status, "value", None) == "file_changed":
+                self.check_file()  # re-open (and re-validate) the file as it is now
         report = self.query_one(ReportView)
         if event.final or self.query_one("#bottom", ContentSwitcher).current == "report":
             report.update_snapshot(event.snapshot, not event.final)
@@ -398,6 +404,12 @@ class FileScreen(Screen[None]):
     def action_edit(self) -> None:
         """Open $EDITOR at the current line; the watcher picks up the change on return."""
         if self.index is None:
+            return
+        if self.index.copy_of is not None:
+            self.notify(
+                f"{safe(self.index.name)} was read into a private copy; there is no file to edit.",
+                severity="warning",
+            )
             return
         line = (self.line_list.row_line(self.line_list.cursor) or 0) + 1
         command = editor_command(self.index.path, line)
@@ -574,7 +586,12 @@ class FileScreen(Screen[None]):
             progress=lambda done, total: self.post_message(msg.SearchProgress(done, total)),
             cancelled=lambda: worker.is_cancelled,
         )
-        found = searcher.next(start) if direction > 0 else searcher.previous(max(0, start))
+        try:
+            found = searcher.next(start) if direction > 0 else searcher.previous(max(0, start))
+        except FileChanged:
+            # Shrank or rewritten under the search: re-open it; this result is for the old file.
+            self.app.call_from_thread(self.check_file)
+            found = None
         if not worker.is_cancelled:
             self.post_message(msg.SearchDone(index, label, found, start))
 
@@ -671,7 +688,7 @@ class FileScreen(Screen[None]):
             status.set(Text(" no file"), Text(""))
             return
         left = Text(" ")
-        left.append(safe(Path(index.path).name), style="bold")
+        left.append(safe(Path(index.name).name), style="bold")  # <stdin> stays
         left.append(f"  {human_size(index.size)}  ")
         self.check_limits()
         if self._scan_done.is_set() or index.complete:
