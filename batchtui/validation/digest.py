@@ -30,7 +30,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections import deque
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -166,31 +168,82 @@ class DigestChecker:
 
 
 class DigestBuilder:
-    """Collects the ranges a validator hashes, in file order (see :mod:`~batchtui.validation.
-    engine`). Not thread-safe: the validator's thread adds, others read a built digest."""
+    """Collects the ranges a validator hashes, in file order (see
+    :mod:`batchtui.validation.engine`).
+
+    Hashing runs on a helper thread (``hashlib`` releases the GIL), so it overlaps with the
+    parsing instead of adding to it; :meth:`settle` waits for it and stops the thread, which
+    the validator does at the end of every run (no thread outlives a run, so a later fork of
+    worker processes stays safe). Used by the validator's thread only; others read a built
+    digest.
+    """
+
+    # Blocks handed to the helper thread and not hashed yet, at most (bounds the memory held).
+    MAX_PENDING = 4
 
     def __init__(self) -> None:
-        self.ranges: list[DigestRange] = []
+        self._items: list[DigestRange | tuple[int, int, Future[str]]] = []
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: deque[Future[str]] = deque()
+
+    @property
+    def ranges(self) -> list[DigestRange]:
+        """The ranges so far, in order (waits for the hashing in flight). Safe to call from
+        another thread: it only reads."""
+        return [
+            item
+            if isinstance(item, DigestRange)
+            else DigestRange(item[0], item[1], item[2].result())
+            for item in list(self._items)
+        ]
 
     @property
     def end(self) -> int:
-        """Where the contiguous ranges from 0 end (0 if they do not start at 0)."""
-        return self.ranges[-1].end if self.ranges and self.ranges[0].start == 0 else 0
+        """Where the ranges end (0 if there are none)."""
+        if not self._items:
+            return 0
+        last = self._items[-1]
+        return last.end if isinstance(last, DigestRange) else last[1]
 
-    def add(self, start: int, data: bytes | bytearray | memoryview) -> None:
-        """Hash ``data``, the bytes at ``start`` (hashlib releases the GIL for big blocks)."""
-        if len(data):
-            self.ranges.append(
-                DigestRange(start, start + len(data), hashlib.sha256(data).hexdigest())
-            )
+    def add(self, start: int, data: bytes) -> None:
+        """Hash ``data``, the bytes at ``start`` (kept alive until hashed: pass bytes)."""
+        if not len(data):
+            return
+        if len(data) < 64 * 1024:  # not worth a thread hop
+            self._items.append(DigestRange(start, start + len(data), _sha256(data)))
+            return
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="batchtui-digest")
+        while len(self._pending) >= self.MAX_PENDING:
+            self._pending.popleft().result()
+        future = self._pool.submit(_sha256, data)
+        self._pending.append(future)
+        self._items.append((start, start + len(data), future))
 
     def extend(self, ranges: Iterable[DigestRange]) -> None:
-        self.ranges.extend(ranges)
+        self._items.extend(ranges)
 
     def drop_from(self, offset: int) -> None:
         """Forget the ranges that reach past ``offset`` (bytes to be checked again)."""
-        while self.ranges and self.ranges[-1].end > offset:
-            self.ranges.pop()
+        while (
+            self._items
+            and (
+                self._items[-1].end
+                if isinstance(self._items[-1], DigestRange)
+                else self._items[-1][1]
+            )
+            > offset
+        ):
+            self._items.pop()
+
+    def settle(self) -> None:
+        """Wait for the hashing in flight and stop the helper thread (a later :meth:`add`
+        starts a new one)."""
+        while self._pending:
+            self._pending.popleft().result()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
 
     def build(self, size: int) -> ContentDigest | None:
         """The digest of a file of ``size`` bytes, or None if the ranges do not cover it
@@ -199,3 +252,7 @@ class DigestBuilder:
             return ContentDigest(size, tuple(self.ranges))
         except ValueError:
             return None
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

@@ -53,6 +53,7 @@ import orjson
 from batchtui.jsonl.index import MAX_LINE_BYTES, FileChanged, LineIndex, Span
 from batchtui.validation import facts as F
 from batchtui.validation.checks import RequestChecker, add, kind, lone_surrogate, quote
+from batchtui.validation.digest import ContentDigest, DigestBuilder, DigestRange
 from batchtui.validation.findings import Finding
 from batchtui.validation.report import DEFAULT_MAX_EXAMPLES, Report
 from batchtui.validation.rules import RULES
@@ -164,6 +165,7 @@ class PartState:
     inputs: int
     inputs_log: bytes  # array('I') of embedding inputs per line
     crlf: int | None
+    digest: list[DigestRange]  # hashes of the bytes the part was checked from, in order
 
 
 _BLANK: Any = object()  # a blank line (not a request)
@@ -245,6 +247,8 @@ class Validator:
         # Only when checking one part of a file in a worker process, for the merge:
         self._dup_log: list[tuple[int, str]] | None = None  # (line, custom_id) of duplicates
         self._inputs_log: array | None = None  # embedding inputs per line
+        # SHA-256 of every block of bytes the lines were checked from (see digest.py).
+        self._digest = DigestBuilder()
 
     # -- running -----------------------------------------------------------------------------
 
@@ -264,7 +268,10 @@ class Validator:
         Scans the index first if it is incomplete. Thread-safe: concurrent calls queue.
         """
         with self._run_lock:
-            return self._run(on_findings, on_progress, cancelled, stop, finish)
+            try:
+                return self._run(on_findings, on_progress, cancelled, stop, finish)
+            finally:
+                self._digest.settle()  # no hashing thread outlives a run
 
     def _run(
         self,
@@ -369,7 +376,7 @@ class Validator:
         size = index.size
         expected = start
         content = 0  # bytes yielded, to tell whether the index stripped any CR
-        lines = index.iter_lines(start, end, max_line=self.max_line)
+        lines = index.iter_lines(start, end, max_line=self.max_line, on_block=self._digest.add)
         try:
             for i, data in lines:
                 if data is None:  # too long to read: reported by _process, never parsed
@@ -426,6 +433,7 @@ class Validator:
                 expected = i + 1
         except FileChanged:
             self.next_line = expected
+            self._digest.drop_from(self._line_start(expected))  # not checked after all
             return False
         self.next_line = expected
         if expected != end:
@@ -705,6 +713,7 @@ class Validator:
             return
         self._tail = None
         line0 = tail.line0
+        self._digest.drop_from(self._line_start(line0))  # its bytes are read and hashed again
         self.report.remove_line(line0 + 1, tail.findings)
         if tail.new_id is not None and self._ids.get(tail.new_id) == line0:
             del self._ids[tail.new_id]
@@ -745,6 +754,7 @@ class Validator:
             inputs=self._inputs,
             inputs_log=self._inputs_log.tobytes() if self._inputs_log is not None else b"",
             crlf=self._crlf,
+            digest=self._digest.ranges,
         )
 
     def _absorb(
@@ -833,8 +843,17 @@ class Validator:
             self.report.add(rest)
             if on_findings is not None:
                 on_findings(rest, False)
+        self._digest.extend(part.digest)
         self.next_line = part.end
         self._publish(done=False)
+
+    def digest(self) -> ContentDigest | None:
+        """SHA-256 ranges of exactly the bytes the report is about, read as they were checked
+        (see :mod:`batchtui.validation.digest`); None until every line is checked."""
+        index = self.index
+        if self._base or not index.complete or self.next_line < index.line_count:
+            return None
+        return self._digest.build(index.size)
 
     # -- the whole file ----------------------------------------------------------------------
 
@@ -860,6 +879,7 @@ class Validator:
                 yield finding
 
         self.report.set_file_findings(tee())
+        self.report.digest = self.digest()
         self._publish(done=True)
         if on_findings is not None:
             on_findings(batch, True)

@@ -6,6 +6,7 @@ import hashlib
 import itertools
 import os
 import pickle
+import threading
 from pathlib import Path
 
 import pytest
@@ -124,3 +125,89 @@ def test_round_trips_through_json_and_pickle() -> None:
     assert digest.ranges[0] == DigestRange(0, 6, hashlib.sha256(b"hello\n").hexdigest())
     with pytest.raises(ValueError):
         ContentDigest(5, (DigestRange(0, 4, "x"),))
+
+
+# -- recorded by the validator -------------------------------------------------------------
+
+
+def _validator(path: Path, **kwargs: object):  # type: ignore[no-untyped-def]
+    from batchtui.jsonl.index import LineIndex
+    from batchtui.validation.engine import Validator
+
+    return Validator(LineIndex(path), **kwargs)  # type: ignore[arg-type]
+
+
+def _requests(n: int, start: int = 0) -> bytes:
+    from tests.validation.helpers import line, request
+
+    return b"".join(line(request(f"r{i}")) + b"\n" for i in range(start, start + n))
+
+
+def test_validator_digest_is_of_exactly_the_validated_bytes(tmp_path: Path) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(_requests(3000))
+    v = _validator(path, chunk_lines=200)
+    v.index.block_bytes = 4096  # several blocks, so several ranges
+    assert v.digest() is None  # nothing checked yet
+    calls = 0
+
+    def cancel() -> bool:
+        nonlocal calls
+        calls += 1
+        return calls == 3
+
+    v.run(cancelled=cancel)  # stops part-way: no digest of a partial check
+    assert v.digest() is None and v.report.snapshot().digest is None
+    threads = threading.active_count()
+    v.run()  # resumes
+    # Hashing ran on a helper thread, which is gone after the run (so forking workers later
+    # stays safe).
+    assert threading.active_count() == threads
+    digest = v.digest()
+    assert digest is not None and len(digest.ranges) > 10
+    assert digest.matches(path)
+    assert v.report.snapshot().digest == digest
+
+
+def test_digest_follows_appends_and_a_re_checked_last_line(tmp_path: Path) -> None:
+    from batchtui.jsonl.index import Change
+
+    path = tmp_path / "a.jsonl"
+    data = _requests(50)
+    path.write_bytes(data[:-40])  # the last line is cut short, without a newline
+    v = _validator(path)
+    v.run()
+    first = v.digest()
+    assert first is not None and first.matches(path)
+    with path.open("ab") as f:
+        f.write(data[-40:] + _requests(10, start=50))
+    assert v.index.check() is Change.APPENDED
+    v.run()
+    second = v.digest()
+    assert second is not None and second.matches(path) and not first.matches(path)
+    assert v.report.snapshot().errors == 0  # the completed line was checked again, whole
+
+
+def test_same_size_rewrite_after_validation_is_caught_by_the_digest(tmp_path: Path) -> None:
+    # The scenario: validated clean, then three lines broken in place (same size);
+    # the report still says 0 errors, the digest says the file is not what it was about.
+    path = tmp_path / "a.jsonl"
+    data = bytearray(_requests(100))
+    path.write_bytes(data)
+    v = _validator(path)
+    v.run()
+    snapshot = v.report.snapshot()
+    assert snapshot.errors == 0 and snapshot.digest is not None
+    for k in (10, 40, 70):
+        at = data.index(b'"r%d"' % k)
+        data[at] = ord("x")  # the string's opening quote: invalid JSON, same length
+    with path.open("r+b") as f:
+        f.write(data)
+    assert not snapshot.digest.matches(path)
+    assert _validator_errors(path) == 3
+
+
+def _validator_errors(path: Path) -> int:
+    v = _validator(path)
+    v.run()
+    return v.report.snapshot().errors

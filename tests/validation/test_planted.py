@@ -478,6 +478,10 @@ def test_a_line_over_the_cap_is_reported_without_being_read(tmp_path: Path) -> N
     assert run.codes() == {(2, "line_too_long")}  # not judged as JSON: it was never parsed
     assert "5,030 bytes" in run.findings[0].message
     assert [f.code for f in run.validator.findings_at(2)] == ["line_too_long"]
+    # Its bytes are still covered by the digest of what was validated.
+    digest = run.validator.digest()
+    assert digest is not None and digest.matches(path)
+    assert run.validator.report.snapshot().digest == digest
     COVERED.add("line_too_long")
 
 
