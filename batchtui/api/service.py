@@ -27,6 +27,7 @@ from batchtui.api.errors import NO_KEY_MESSAGE, ApiError, translate
 from batchtui.api.models import BatchView, FileView, sort_newest_first
 from batchtui.api.records import RecordStore, SubmissionRecord, hash_file
 from batchtui.errors import UserError
+from batchtui.jsonl.files import check_regular
 
 Progress = Callable[[int, "int | None"], None]  # (bytes done, total bytes or None)
 
@@ -242,6 +243,7 @@ class BatchService:
         batch fails, the uploaded file is deleted again (best effort).
         """
         path = Path(path)
+        check_regular(path)  # a FIFO would block open() below forever; refuse it at once
         try:
             if path.is_dir():
                 raise UserError(f"{path} is a directory, not a batch file")

@@ -25,15 +25,16 @@ def open_error_message(path: str, exc: OSError) -> str:
     return f"{path}: cannot open ({exc.strerror or exc})"
 
 
-def _kind(mode: int) -> str:
+def _kind(mode: int, name: str) -> str:
+    stream = f"; read a stream with -, as in: batchtui - < {name}"
     if stat.S_ISDIR(mode):
         return "is a directory, not a JSONL file"
     if stat.S_ISFIFO(mode):
-        return "is a pipe (FIFO), not a regular file; to read a stream, use - : batchtui - < FILE"
+        return "is a pipe (FIFO), not a regular file" + stream
     if stat.S_ISSOCK(mode):
         return "is a socket, not a regular file"
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "is a device, not a regular file; to read a stream, use - : batchtui - < FILE"
+        return "is a device, not a regular file" + stream
     return "is not a regular file"
 
 
@@ -53,7 +54,7 @@ def open_regular(path: str | os.PathLike[str]) -> tuple[int, os.stat_result]:
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise UserError(f"{name}: {_kind(st.st_mode)}")
+            raise UserError(f"{name}: {_kind(st.st_mode, name)}")
         if st.st_size == 0 and _has_hidden_content(fd):
             raise UserError(
                 f"{name}: reports a size of 0 but has content (a /proc or /sys file?); "

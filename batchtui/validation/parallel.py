@@ -59,13 +59,15 @@ def validate_parallel(
     on_progress: Callable[[Progress], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
     min_bytes: int = MIN_PARALLEL_BYTES,
+    copy_of: str | None = None,
 ) -> Validator:
     """Validate the file at ``path`` with up to ``processes`` processes (default: the CPU
     count, at most 4) and return the validator (its report is complete unless cancelled).
+    ``copy_of`` names what ``path`` is a private copy of (see :class:`LineIndex`).
 
     Raises UserError if the file cannot be opened or changes while it is being checked.
     """
-    index = LineIndex(path)
+    index = LineIndex(path, copy_of=copy_of)
     validator = Validator(index)
     n = processes or default_processes()
     if (

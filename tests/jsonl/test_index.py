@@ -309,7 +309,7 @@ def test_a_fifo_is_refused_at_once(tmp_path: Path) -> None:
     opener.start()
     opener.join(timeout=10)  # a regression would block in open() forever, waiting for a writer
     assert not opener.is_alive()
-    assert errors and "pipe (FIFO)" in errors[0] and "batchtui -" in errors[0]
+    assert errors and "pipe (FIFO)" in errors[0] and "batchtui - <" in errors[0]
 
 
 @pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs Linux /proc")

@@ -425,17 +425,18 @@ class FileScreen(Screen[None]):
         """p: work out the parts first; a file that fits is left alone, otherwise ask."""
         if self.index is None:
             return
-        self._plan_split(self.index.path)
+        self._plan_split(self.index.path, self.index.copy_of)
 
     @work(thread=True, exclusive=True, group="split", exit_on_error=False)
-    def _plan_split(self, path: str) -> None:
+    def _plan_split(self, path: str, copy_of: str | None = None) -> None:
         import batchtui.limits as limits
         from batchtui.validation.split import part_paths, plan
 
         max_requests, max_bytes = limits.MAX_REQUESTS, limits.MAX_FILE_BYTES
         try:
-            with LineIndex(path) as index:
-                index.scan()
+            with LineIndex(path, copy_of=copy_of) as index:
+                if not index.scan():
+                    raise FileChanged(index.name)  # shrank meanwhile: a plan would miss lines
                 ranges = plan(index, max_requests, max_bytes)
                 lines, size = index.line_count, index.size
         except UserError as exc:
@@ -448,13 +449,19 @@ class FileScreen(Screen[None]):
                 f"{human_size(size)}): nothing to split.",
             )
             return
-        paths = part_paths(Path(path), len(ranges), Path(path).parent)
+        paths = part_paths(Path(path), len(ranges), _parts_dir(path, copy_of))
         self.app.call_from_thread(
-            self._ask_split, path, len(ranges), paths, max_requests, max_bytes
+            self._ask_split, path, len(ranges), paths, max_requests, max_bytes, copy_of
         )
 
     def _ask_split(
-        self, path: str, count: int, paths: list[Path], max_requests: int, max_bytes: int
+        self,
+        path: str,
+        count: int,
+        paths: list[Path],
+        max_requests: int,
+        max_bytes: int,
+        copy_of: str | None = None,
     ) -> None:
         from batchtui.ui.screens.dialogs import ConfirmDialog
 
@@ -469,19 +476,33 @@ class FileScreen(Screen[None]):
 
         def answer(yes: bool | None) -> None:
             if yes:
-                self._split(path, max_requests, max_bytes, overwrite=bool(existing))
+                self._split(
+                    path, max_requests, max_bytes, overwrite=bool(existing), copy_of=copy_of
+                )
 
         self.app.push_screen(
             ConfirmDialog(f"Split into {count:,} parts?", body, confirm="Split"), answer
         )
 
     @work(thread=True, exclusive=True, group="split", exit_on_error=False)
-    def _split(self, path: str, max_requests: int, max_bytes: int, overwrite: bool) -> None:
+    def _split(
+        self,
+        path: str,
+        max_requests: int,
+        max_bytes: int,
+        overwrite: bool,
+        copy_of: str | None = None,
+    ) -> None:
         from batchtui.validation.split import split_file
 
         try:
             parts = split_file(
-                path, max_requests=max_requests, max_bytes=max_bytes, overwrite=overwrite
+                path,
+                max_requests=max_requests,
+                max_bytes=max_bytes,
+                overwrite=overwrite,
+                out_dir=_parts_dir(path, copy_of),
+                copy_of=copy_of,
             )
         except UserError as exc:
             self.app.call_from_thread(self.notify, safe(exc.message), severity="error")
@@ -747,6 +768,16 @@ class FileScreen(Screen[None]):
     def on_unmount(self) -> None:
         if self.index is not None:
             self.index.close()
+
+
+def _parts_dir(path: str, copy_of: str | None) -> Path:
+    """Where ``p`` writes parts: beside the file; for a private copy (deleted at exit), the
+    current directory (standard input) or beside the compressed file."""
+    from batchtui.jsonl.spool import STDIN_NAME
+
+    if copy_of is None:
+        return Path(path).parent
+    return Path.cwd() if copy_of == STDIN_NAME else Path(copy_of).parent
 
 
 def _mark(validator: Any, line: int) -> str | None:
