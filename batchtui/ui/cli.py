@@ -53,6 +53,10 @@ async def run_demo(
 
     # Fail fast on a bad path; `-` and gzip files are read into a private spool.
     index = open_input(file, note=note_to_stderr).index() if file else None
+    if file == "-":
+        from batchtui.ui.launch import reattach_terminal
+
+        reattach_terminal()  # standard input was the data: keys come from the terminal
     # Downloads go where the user can find them after the demo: the temporary directory
     # below (the emulator's records) is deleted at exit.
     downloads = os.path.abspath(download_dir or os.getcwd())
