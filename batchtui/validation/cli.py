@@ -147,6 +147,7 @@ def _validate(args: argparse.Namespace) -> int:
             validator = validate_parallel(
                 inp.path,
                 copy_of=inp.copy_of,
+                digest=False,  # nothing is submitted here: no hashing to pay for
                 processes=args.jobs,
                 on_findings=lambda batch, _file_level: writer.findings(batch),
             )

@@ -214,10 +214,13 @@ class Validator:
         chunk_bytes: int = CHUNK_BYTES,
         first_line: int = 0,
         max_line: int = MAX_LINE_BYTES,
+        digest: bool = True,
     ) -> None:
         """``first_line`` (0-based) > 0 makes a validator for the lines from there on only: one
         part of a file checked in another process (see :mod:`batchtui.validation.parallel`).
-        A line longer than ``max_line`` bytes is reported (``line_too_long``), not read."""
+        A line longer than ``max_line`` bytes is reported (``line_too_long``), not read.
+        ``digest=False`` skips hashing what is checked (:meth:`digest` is then None): for a
+        check that will not be followed by a submit, such as ``batchtui validate``."""
         self.index = index
         self.max_line = max_line
         self.report = Report(index.name, index.size, max_examples)
@@ -248,7 +251,7 @@ class Validator:
         self._dup_log: list[tuple[int, str]] | None = None  # (line, custom_id) of duplicates
         self._inputs_log: array | None = None  # embedding inputs per line
         # SHA-256 of every block of bytes the lines were checked from (see digest.py).
-        self._digest = DigestBuilder()
+        self._digest = DigestBuilder() if digest else None
 
     # -- running -----------------------------------------------------------------------------
 
@@ -271,7 +274,8 @@ class Validator:
             try:
                 return self._run(on_findings, on_progress, cancelled, stop, finish)
             finally:
-                self._digest.settle()  # no hashing thread outlives a run
+                if self._digest is not None:
+                    self._digest.settle()  # no hashing thread outlives a run
 
     def _run(
         self,
@@ -376,7 +380,8 @@ class Validator:
         size = index.size
         expected = start
         content = 0  # bytes yielded, to tell whether the index stripped any CR
-        lines = index.iter_lines(start, end, max_line=self.max_line, on_block=self._digest.add)
+        on_block = self._digest.add if self._digest is not None else None
+        lines = index.iter_lines(start, end, max_line=self.max_line, on_block=on_block)
         try:
             for i, data in lines:
                 if data is None:  # too long to read: reported by _process, never parsed
@@ -433,7 +438,8 @@ class Validator:
                 expected = i + 1
         except FileChanged:
             self.next_line = expected
-            self._digest.drop_from(self._line_start(expected))  # not checked after all
+            if self._digest is not None:
+                self._digest.drop_from(self._line_start(expected))  # not checked after all
             return False
         self.next_line = expected
         if expected != end:
@@ -713,7 +719,8 @@ class Validator:
             return
         self._tail = None
         line0 = tail.line0
-        self._digest.drop_from(self._line_start(line0))  # its bytes are read and hashed again
+        if self._digest is not None:
+            self._digest.drop_from(self._line_start(line0))  # read and hashed again
         self.report.remove_line(line0 + 1, tail.findings)
         if tail.new_id is not None and self._ids.get(tail.new_id) == line0:
             del self._ids[tail.new_id]
@@ -754,7 +761,7 @@ class Validator:
             inputs=self._inputs,
             inputs_log=self._inputs_log.tobytes() if self._inputs_log is not None else b"",
             crlf=self._crlf,
-            digest=self._digest.ranges,
+            digest=self._digest.ranges if self._digest is not None else [],
         )
 
     def _absorb(
@@ -843,7 +850,8 @@ class Validator:
             self.report.add(rest)
             if on_findings is not None:
                 on_findings(rest, False)
-        self._digest.extend(part.digest)
+        if self._digest is not None:
+            self._digest.extend(part.digest)
         self.next_line = part.end
         self._publish(done=False)
 
@@ -851,7 +859,9 @@ class Validator:
         """SHA-256 ranges of exactly the bytes the report is about, read as they were checked
         (see :mod:`batchtui.validation.digest`); None until every line is checked."""
         index = self.index
-        if self._base or not index.complete or self.next_line < index.line_count:
+        if self._digest is None or self._base or not index.complete:
+            return None
+        if self.next_line < index.line_count:
             return None
         return self._digest.build(index.size)
 

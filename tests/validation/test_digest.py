@@ -211,3 +211,18 @@ def _validator_errors(path: Path) -> int:
     v = _validator(path)
     v.run()
     return v.report.snapshot().errors
+
+
+def test_no_digest_when_not_asked_for(tmp_path: Path) -> None:
+    # `batchtui validate` submits nothing, so it does not pay for hashing.
+    from batchtui.validation.parallel import validate_parallel
+
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(_requests(2000))
+    v = _validator(path, digest=False)
+    v.run()
+    assert v.digest() is None and v.report.snapshot().digest is None
+    for processes in (1, 2):
+        p = validate_parallel(path, processes=processes, min_bytes=0, digest=False)
+        assert p.digest() is None
+        assert validate_parallel(path, processes=processes, min_bytes=0).digest() is not None
