@@ -68,7 +68,12 @@ def _browse_parser(commands: Sequence[str]) -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--version", action="version", version=f"batchtui {__version__}")
-    parser.add_argument("file", nargs="?", help="a JSONL batch input, output or error file")
+    parser.add_argument(
+        "file",
+        nargs="?",
+        help="a JSONL batch input, output or error file (gzip is decompressed); - or a pipe "
+        "on standard input reads standard input",
+    )
     parser.add_argument(
         "--line", type=int, default=None, metavar="N", help="start with line N (1-based) selected"
     )

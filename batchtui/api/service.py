@@ -27,6 +27,7 @@ from batchtui.api.errors import NO_KEY_MESSAGE, ApiError, translate
 from batchtui.api.models import BatchView, FileView, sort_newest_first
 from batchtui.api.records import RecordStore, SubmissionRecord, hash_file
 from batchtui.errors import UserError
+from batchtui.jsonl.files import check_regular
 
 Progress = Callable[[int, "int | None"], None]  # (bytes done, total bytes or None)
 
@@ -86,12 +87,16 @@ def sniff_endpoint(path: Path) -> str | None:
     """The ``url`` of the first request line, which is the batch endpoint for a valid file."""
     import json
 
+    limit = 4 * 1024 * 1024
     with open(path, "rb") as f:
-        for raw in f:
+        # readline with a limit: a first line of gigabytes is not read into memory whole.
+        for raw in iter(lambda: f.readline(limit), b""):
+            if len(raw) == limit and not raw.endswith(b"\n"):
+                return None  # longer than any request: cannot tell
             if not raw.strip():
                 continue
             try:
-                url = json.loads(raw[: 4 * 1024 * 1024]).get("url")
+                url = json.loads(raw).get("url")
             except (ValueError, AttributeError, UnicodeDecodeError):
                 return None
             return url if isinstance(url, str) else None
@@ -242,6 +247,7 @@ class BatchService:
         batch fails, the uploaded file is deleted again (best effort).
         """
         path = Path(path)
+        check_regular(path)  # a FIFO would block open() below forever; refuse it at once
         try:
             if path.is_dir():
                 raise UserError(f"{path} is a directory, not a batch file")

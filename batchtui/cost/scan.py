@@ -19,7 +19,6 @@ are skipped and counted by reason; the first few are kept with their line number
 from __future__ import annotations
 
 import os
-import stat
 import time
 from array import array
 from collections import Counter, deque
@@ -32,8 +31,8 @@ import orjson
 
 from batchtui.cost.count import Approx, RequestCount, RequestCounter
 from batchtui.cost.encodings import EncodingChoice
-from batchtui.errors import UserError
-from batchtui.jsonl.index import open_error_message
+from batchtui.jsonl.files import open_regular
+from batchtui.jsonl.index import MAX_LINE_BYTES
 
 BLOCK_BYTES = 1024 * 1024
 SKIP_EXAMPLES = 20
@@ -262,19 +261,25 @@ def parse_line(data: bytes) -> tuple[str, dict[str, Any]] | str:
 
 
 def count_lines(
-    counter: RequestCounter, lines: list[tuple[int, bytes]], part: _Part | None = None
+    counter: RequestCounter, lines: list[tuple[int, bytes | int]], part: _Part | None = None
 ) -> _Part:
-    """Count ``(1-based line number, bytes)`` lines into a part."""
+    """Count ``(1-based line number, bytes)`` lines into a part (a line given as an int is
+    that many bytes, too long to read: skipped)."""
     part = part or _Part()
     names: dict[str, int] = {name: i for i, name in enumerate(part.model_names)}
     for number, data in lines:
         part.lines += 1
-        part.bytes += len(data) + 1
-        if data.endswith(b"\r"):
-            data = data[:-1]
-        if data.startswith(BOM):  # line 1 of a file saved with a BOM (validate flags it)
-            data = data[len(BOM) :]
-        parsed = parse_line(data)
+        parsed: tuple[str, dict[str, Any]] | str
+        if isinstance(data, int):  # never read whole: gigabytes to parse
+            part.bytes += data + 1
+            parsed = f"longer than {MAX_LINE_BYTES // 1024**2} MB (not read)"
+        else:
+            part.bytes += len(data) + 1
+            if data.endswith(b"\r"):
+                data = data[:-1]
+            if data.startswith(BOM):  # line 1 of a file saved with a BOM (validate flags it)
+                data = data[len(BOM) :]
+            parsed = parse_line(data)
         result: RequestCount | str
         if isinstance(parsed, str):
             result = parsed
@@ -307,20 +312,17 @@ def count_lines(
 
 
 def _open(path: str) -> Any:
-    try:
-        f = open(path, "rb", buffering=0)  # noqa: SIM115 - closed by the caller
-    except OSError as exc:
-        raise UserError(open_error_message(path, exc)) from exc
-    st = os.fstat(f.fileno())
-    if not stat.S_ISREG(st.st_mode):
-        f.close()
-        raise UserError(f"{path}: not a regular file")
-    return f
+    # Non-blocking open + fstat: a FIFO is refused at once instead of waiting for a writer.
+    fd, _st = open_regular(path)
+    return os.fdopen(fd, "rb", buffering=0)
 
 
-def _blocks(f: Any, block_bytes: int) -> Iterator[tuple[list[tuple[int, bytes]], int]]:
-    """``([(line number, line bytes)], bytes read so far)`` per block of whole lines."""
+def _blocks(f: Any, block_bytes: int) -> Iterator[tuple[list[tuple[int, bytes | int]], int]]:
+    """``([(line number, line bytes)], bytes read so far)`` per block of whole lines. A line
+    longer than :data:`MAX_LINE_BYTES` comes as its length (an int), never held whole."""
     carry: list[bytes] = []  # the start of a line that continues in the next block
+    carried = 0
+    too_long = False
     number = 1
     done = 0
     while True:
@@ -330,16 +332,25 @@ def _blocks(f: Any, block_bytes: int) -> Iterator[tuple[list[tuple[int, bytes]],
         done += len(data)
         cut = data.rfind(b"\n")
         if cut < 0:
-            carry.append(data)  # a line longer than a block: joined once, when it ends
+            carried += len(data)
+            if not too_long:
+                carry.append(data)  # a line longer than a block: joined once, when it ends
+                if carried > MAX_LINE_BYTES:
+                    carry, too_long = [], True
             continue
         head = data[:cut]
         if carry:
             head = b"".join(carry) + head
-        carry = [data[cut + 1 :]] if cut + 1 < len(data) else []
-        lines = head.split(b"\n")
+        lines: list[bytes | int] = list(head.split(b"\n"))
+        if too_long:
+            lines[0] = carried + len(lines[0])  # type: ignore[arg-type]
+        rest = data[cut + 1 :]
+        carry, carried, too_long = ([rest] if rest else []), len(rest), False
         yield list(enumerate(lines, number)), done
         number += len(lines)
-    if carry:
+    if too_long:
+        yield [(number, carried)], done
+    elif carry:
         yield [(number, b"".join(carry))], done
 
 

@@ -1,5 +1,5 @@
-"""Memory-mapped JSONL access: the line index and file watching (no Textual). Making its
-text safe to show is :mod:`batchtui.core.text`'s job."""
+"""JSONL access: the line index (read with pread, never mapped) and file watching (no
+Textual). Making its text safe to show is :mod:`batchtui.core.text`'s job."""
 
 from batchtui.jsonl.index import Change, LineIndex, Span
 

@@ -1,4 +1,4 @@
-"""A memory-mapped line index for JSONL files of any size.
+"""A line index for JSONL files of any size, read with ``pread`` into private buffers.
 
 Line semantics (the oracle in ``tests/jsonl/test_index.py`` states them as code):
 
@@ -8,38 +8,69 @@ Line semantics (the oracle in ``tests/jsonl/test_index.py`` states them as code)
 * an empty (0-byte) file has no lines; a file holding only ``\\n`` has one empty line.
 
 The index stores the offset of every ``\\n`` in an ``array('q')`` (8 bytes a line). The scan
-runs in whatever thread calls :meth:`LineIndex.scan`, publishes offsets in batches, reports
-progress in bytes, can be cancelled, and releases the file pages it has read (``madvise``) so
-the process's resident size stays small on a 1 GB file. Opening is O(1): nothing is read until
-a line is asked for, and :meth:`LineIndex.tail` finds the last lines by reading backwards, so
-the end of the file is reachable before the scan has finished.
+runs in whatever thread calls :meth:`LineIndex.scan`, reads the file in 16 MB blocks into one
+reused buffer (numpy finds the newlines without holding the GIL), publishes offsets in
+batches, reports progress in bytes and can be cancelled. Opening is O(1): nothing is read
+until a line is asked for, and :meth:`LineIndex.tail` finds the last lines by reading
+backwards, so the end of the file is reachable before the scan has finished.
+
+Why no ``mmap``: touching a mapped page past the end of a file that was truncated meanwhile
+kills the process with SIGBUS, which Python cannot catch, and no check before the access can
+close that race (another process can truncate between the check and the read). Every read here
+is a ``pread`` into memory of our own, so a file that shrinks gives a short read, which becomes
+"the file changed" (:class:`FileChanged`, or an empty result for the display reads), never a
+crash. The page cache keeps re-reads fast, and the resident size no longer grows with the
+pages a scan has touched.
+
+A line longer than :data:`MAX_LINE_BYTES` is never read into memory by :meth:`iter_lines` when
+the caller passes ``max_line``: the validator, the results join and ``split`` report or stream
+it instead, so a 2 GB line costs no more memory than a short one.
 
 Appends are picked up by :meth:`LineIndex.check`, which continues from the last scanned
-offset; a file that shrank, was rewritten in place, or replaced (new inode) is reported so the
-caller re-opens it. Reads are guarded by the file's current size: touching a mapped page past
-the end of a truncated file would kill the process with SIGBUS.
+offset; a file that shrank, was rewritten in place (same size but a new modification or
+change time, as ``nano`` or ``dd conv=notrunc`` write), or replaced (new inode) is reported so
+the caller re-opens it.
 """
 
 from __future__ import annotations
 
 import enum
-import mmap
 import os
-import stat
 import threading
 from array import array
+from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from batchtui.errors import UserError
+from batchtui.jsonl.files import open_error_message, open_regular, pread_into
+
+__all__ = [
+    "MAX_LINE_BYTES",
+    "Change",
+    "FileChanged",
+    "LineIndex",
+    "Span",
+    "open_error_message",
+]
 
 NEWLINE = b"\n"
-# How many bytes one scan step covers before it publishes offsets and checks for cancel.
+# How many bytes one scan step reads before it publishes offsets and checks for cancel.
 SCAN_BATCH_BYTES = 16 * 1024 * 1024
+# The scan reads this much at a time (several reads make one batch).
+SCAN_READ_BYTES = 4 * 1024 * 1024
 # Ranges at least this big are searched with numpy (see _find_newlines).
 NUMPY_MIN_BYTES = 1024 * 1024
 # How many bytes at the end of the scanned region are remembered to detect in-place rewrites.
 FINGERPRINT_BYTES = 4096
+# Lines are read by iter_lines in line-aligned blocks of about this many bytes.
+BLOCK_BYTES = 4 * 1024 * 1024
+# The longest line the readers that parse lines take into memory (validate, results, split's
+# line check). A request body may be at most ~50 MB (OpenAI's per-request payload limit for
+# images); 64 MiB leaves room for the envelope while bounding memory at a few times this.
+MAX_LINE_BYTES = 64 * 1024 * 1024
+# One read(2) returns at most this much on Linux; longer reads are done in pieces.
+_MAX_READ = 0x7FFFF000
 
 
 class Change(enum.Enum):
@@ -47,9 +78,17 @@ class Change(enum.Enum):
 
     UNCHANGED = "unchanged"
     APPENDED = "appended"  # more bytes after what was indexed; the index continues
-    REWRITTEN = "rewritten"  # shrank, or earlier bytes changed: re-open the file
+    REWRITTEN = "rewritten"  # shrank, or written in place: re-open the file
     REPLACED = "replaced"  # a different file now has this name (new inode): re-open it
     MISSING = "missing"  # the path no longer exists or cannot be read
+
+
+class FileChanged(UserError):
+    """The file no longer holds what was indexed (it shrank or was rewritten) while it was
+    being read."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"{name}: the file changed while it was being read; open it again")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,15 +103,55 @@ class Span:
         return self.end - self.start
 
 
-def open_error_message(path: str, exc: OSError) -> str:
-    """A one-line explanation of why ``path`` cannot be opened."""
-    if isinstance(exc, FileNotFoundError):
-        return f"{path}: no such file"
-    if isinstance(exc, IsADirectoryError):
-        return f"{path}: is a directory, not a JSONL file"
-    if isinstance(exc, PermissionError):
-        return f"{path}: permission denied"
-    return f"{path}: cannot open ({exc.strerror or exc})"
+class _Handle:
+    """The open file. Readers keep a reference while they read, so :meth:`LineIndex.close`
+    from another thread never closes (and lets the OS reuse) a descriptor mid-read: the
+    descriptor is closed when the last reference goes."""
+
+    __slots__ = ("fd",)
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def __del__(self) -> None:
+        try:
+            os.close(self.fd)
+        except OSError:
+            pass
+
+
+def _pread_exact(fd: int, n: int, offset: int) -> bytes | None:
+    """Exactly ``n`` bytes at ``offset``, or None if the file is shorter now (or unreadable)."""
+    try:
+        data = os.pread(fd, min(n, _MAX_READ), offset)
+        if len(data) == n:
+            return data
+        parts = [data]
+        got = len(data)
+        while got < n:
+            more = os.pread(fd, min(n - got, _MAX_READ), offset + got)
+            if not more:
+                return None
+            parts.append(more)
+            got += len(more)
+    except OSError:
+        return None
+    return b"".join(parts)
+
+
+def _read_full(fd: int, view: memoryview, offset: int) -> bool:
+    """Fill ``view`` from ``offset``; False if the file ended first (it shrank)."""
+    got = 0
+    n = len(view)
+    try:
+        while got < n:
+            k = pread_into(fd, view[got:], offset + got)
+            if k == 0:
+                return False
+            got += k
+    except OSError:
+        return False
+    return True
 
 
 class LineIndex:
@@ -81,51 +160,37 @@ class LineIndex:
     Thread model: one thread runs :meth:`scan` (or :meth:`check`), any thread reads. Readers
     see a consistent prefix of the index: ``line_count`` only grows while the same file is
     open, and a line's span never changes once indexed.
+
+    ``copy_of`` says that ``path`` is a private copy (spool) of something else, standard input
+    (``<stdin>``) or a compressed file (``x.jsonl.gz``): :attr:`name`, what messages and the
+    screen call the file, is then that, not the temporary path.
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    block_bytes = BLOCK_BYTES
+
+    def __init__(self, path: str | os.PathLike[str], *, copy_of: str | None = None) -> None:
         self.path = os.fspath(path)
-        try:
-            fd = os.open(self.path, os.O_RDONLY)
-        except OSError as exc:
-            raise UserError(open_error_message(self.path, exc)) from exc
-        try:
-            st = os.fstat(fd)
-            if stat.S_ISDIR(st.st_mode):
-                raise UserError(f"{self.path}: is a directory, not a JSONL file")
-            if not stat.S_ISREG(st.st_mode):
-                raise UserError(f"{self.path}: not a regular file")
-        except BaseException:
-            os.close(fd)
-            raise
-        self._fd = fd
+        self.copy_of = copy_of
+        self.name = copy_of if copy_of is not None else self.path
+        fd, st = open_regular(self.path)  # never blocks; refuses FIFOs, devices, procfs
+        self._handle: _Handle | None = _Handle(fd)
         self._ino = (st.st_dev, st.st_ino)
-        self._mtime_ns = st.st_mtime_ns
+        self._stamps = (st.st_mtime_ns, st.st_ctime_ns)
         self.size = st.st_size
-        self._mm: mmap.mmap | None = self._map(self.size)
         self._newlines = array("q")  # offset of every '\n' found so far
+        self._crlf = 0  # how many of them follow a '\r'
+        self._last_byte = -1  # the last scanned byte (a CR before the next block's '\n')
         self._scanned = 0  # bytes [0, _scanned) have been scanned
         self._lock = threading.Lock()  # one scanner at a time
-        self._fingerprint = b""
+        self._fingerprint = b""  # the last scanned bytes, as the scan read them
         self._closed = False
-
-    # -- mapping -----------------------------------------------------------------------
-
-    def _map(self, size: int) -> mmap.mmap | None:
-        if size == 0:
-            return None  # mmap cannot map an empty file
-        mm = mmap.mmap(self._fd, size, access=mmap.ACCESS_READ)
-        return mm
+        self.changed_on_disk = False  # a read came up short: the file shrank under us
 
     def close(self) -> None:
-        # The map is not closed explicitly: another thread may still hold a reference to it
-        # mid-read, and closing would make that read fail. The GC frees it with the last ref.
+        # Readers in other threads hold their own reference to the handle: the descriptor is
+        # closed when the last of them is done (at once if none is reading).
         self._closed = True  # a running scan stops at its next batch
-        with self._lock:
-            self._mm = None
-            if self._fd >= 0:
-                os.close(self._fd)
-                self._fd = -1
+        self._handle = None
 
     def __enter__(self) -> LineIndex:
         return self
@@ -141,7 +206,7 @@ class LineIndex:
 
     @property
     def complete(self) -> bool:
-        """True when every byte of the file (as last mapped) has been scanned."""
+        """True when every byte of the file (as last seen) has been scanned."""
         return self._scanned >= self.size
 
     @property
@@ -168,16 +233,21 @@ class LineIndex:
             return max(1, n)
         return max(n + 1, round(n * self.size / self._scanned))
 
-    def buffer(self) -> bytes | mmap.mmap:
-        """The mapped bytes (``b""`` for an empty file), for searching without copies."""
-        return self._mm if self._mm is not None else b""
-
     @property
     def newline_offsets(self) -> array:
         """The raw offsets of the indexed ``\\n`` bytes (read-only use, please)."""
         return self._newlines
 
     # -- reading -----------------------------------------------------------------------
+
+    def _pread(self, offset: int, n: int) -> bytes | None:
+        handle = self._handle
+        if handle is None:
+            return None
+        data = _pread_exact(handle.fd, n, offset)
+        if data is None:
+            self.changed_on_disk = True
+        return data
 
     def span(self, line: int) -> Span:
         """Byte span of indexed ``line`` (0-based), without its line ending."""
@@ -188,87 +258,160 @@ class LineIndex:
         start = nl[line - 1] + 1 if line > 0 else 0
         if line < n:
             end = nl[line]
+            if end > start and self._cr_before(end):
+                end -= 1
         elif line == n and self.complete and start < self.size:
             end = self.size
+            if self._byte_at(end - 1) == 13:
+                end -= 1
         else:
             raise IndexError(line)
-        return self._strip_cr(start, end)
-
-    def _strip_cr(self, start: int, end: int) -> Span:
-        if end > start and self._byte_at(end - 1) == 13:
-            end -= 1
         return Span(start, end)
 
+    def _cr_before(self, newline: int) -> bool:
+        """Is the byte before the indexed ``\\n`` at ``newline`` a ``\\r``? Known without a
+        read unless the file mixes line endings."""
+        crlf = self._crlf
+        if crlf == 0:
+            return False
+        if crlf == len(self._newlines):
+            return True
+        return self._byte_at(newline - 1) == 13
+
     def _byte_at(self, offset: int) -> int:
-        mm = self._mm
-        if mm is None or offset >= len(mm):
-            return -1
-        return mm[offset]
+        data = self._pread(offset, 1) if 0 <= offset < self.size else None
+        return data[0] if data else -1
 
     def read(self, span: Span, cap: int | None = None) -> bytes:
         """The bytes of ``span``, at most ``cap`` of them; b"" if the file shrank under us."""
         end = span.end if cap is None else min(span.end, span.start + cap)
-        mm = self._mm
-        if mm is None or end <= span.start:
+        if end <= span.start:
             return b""
-        try:
-            if os.fstat(self._fd).st_size < end:
-                return b""  # truncated since it was mapped: touching those pages raises SIGBUS
-        except OSError:
-            return b""  # closed by another thread meanwhile
-        return mm[span.start : end]
+        data = self._pread(span.start, end - span.start)
+        return b"" if data is None else data
+
+    def read_exact(self, start: int, end: int) -> bytes:
+        """Bytes ``[start, end)``; raises :class:`FileChanged` if the file is shorter now."""
+        if end <= start:
+            return b""
+        data = self._pread(start, end - start)
+        if data is None:
+            raise FileChanged(self.name)
+        return data
 
     def find(self, needle: bytes, start: int, end: int) -> int:
         """Offset of the first ``needle`` within bytes ``[start, end)``, or -1 (also -1 if the
-        file shrank under us). Lets callers search a range, e.g. for ``\\r\\n``, without
-        copying it."""
-        mm = self._mm
-        if mm is None:
-            return -1
-        end = min(end, len(mm))
-        if end <= start:
-            return -1
-        if self._fd >= 0 and os.fstat(self._fd).st_size < end:
-            return -1
-        return mm.find(needle, start, end)
-
-    def release(self, start: int, end: int) -> None:
-        """Drop the mapped pages of bytes ``[start, end)`` from this process's resident set
-        (they stay in the page cache), after a pass over them such as validation."""
-        mm = self._mm
-        if mm is None or not hasattr(mm, "madvise"):
-            return
-        page = mmap.PAGESIZE
-        start -= start % page
-        end = min(end, len(mm))
-        end -= end % page
-        if end > start:
-            mm.madvise(mmap.MADV_DONTNEED, start, end - start)
+        file shrank under us). Reads a growing block at a time, so finding the end of a short
+        first line reads a few KB, and a long range never costs more than a few MB."""
+        end = min(end, self.size)
+        overlap = max(0, len(needle) - 1)
+        block = 64 * 1024
+        pos = start
+        while pos < end:
+            stop = min(end, pos + block)
+            data = self._pread(pos, stop - pos)
+            if data is None:
+                return -1
+            k = data.find(needle)
+            if k >= 0:
+                return pos + k
+            if stop >= end:
+                break
+            pos = stop - overlap
+            block = min(block * 2, BLOCK_BYTES)
+        return -1
 
     def line(self, line: int, cap: int | None = None) -> bytes:
         """The content of indexed ``line`` (0-based) without its line ending."""
         return self.read(self.span(line), cap)
 
-    def iter_lines(self, start: int = 0, stop: int | None = None) -> Iterator[tuple[int, bytes]]:
-        """Yield ``(line_number, bytes)`` for indexed lines ``[start, stop)``."""
-        stop = self.line_count if stop is None else min(stop, self.line_count)
-        mm = self._mm
-        if mm is None or start >= stop:
+    def iter_lines(
+        self,
+        start: int = 0,
+        stop: int | None = None,
+        *,
+        max_line: int | None = None,
+        on_block: Callable[[int, bytes], None] | None = None,
+    ) -> Iterator[tuple[int, bytes | None]]:
+        """Yield ``(line_number, bytes)`` for indexed lines ``[start, stop)``.
+
+        Lines are cut out of line-aligned blocks of about :data:`BLOCK_BYTES` read into
+        private memory. With ``max_line``, a line longer than that is yielded as
+        ``(line_number, None)`` and never read into memory whole. ``on_block(offset, data)``
+        sees every block read, in order: exactly the bytes the lines came from, line endings
+        included (a line too long to read whole comes in pieces), e.g. to hash them.
+
+        Raises :class:`FileChanged` if the file no longer holds what was indexed.
+        """
+        count = self.line_count
+        stop = count if stop is None else min(stop, count)
+        if start >= stop:
             return
-        if os.fstat(self._fd).st_size < self.size:
-            return  # truncated: the caller's watcher will re-open the file
+        handle = self._handle
+        if handle is None:
+            raise FileChanged(self.name)
+        fd = handle.fd
         nl = self._newlines
         n = len(nl)
         size = self.size
+        block = self.block_bytes if max_line is None else max(1, min(self.block_bytes, max_line))
+        strip_all = self._crlf != 0
         pos = nl[start - 1] + 1 if start > 0 else 0
-        # Hot path for the validator: no per-line stat or Span object.
-        for i in range(start, stop):
-            end = nl[i] if i < n else size
-            data = mm[pos:end]
-            if data[-1:] == b"\r":
-                data = data[:-1]
-            yield i, data
-            pos = end + 1
+        i = start
+        while i < stop:
+            if i < n:
+                j = bisect_left(nl, pos + block, i, min(stop, n))
+                if j == i:
+                    j = i + 1  # one line longer than a block: read (or skip) it alone
+                end = nl[j - 1] + 1
+            else:
+                j = i + 1
+                end = size  # the last line, without a final newline
+            if (
+                j == i + 1
+                and max_line is not None
+                and end - pos > max_line
+                and self.span(i).length > max_line
+            ):
+                if on_block is not None:
+                    for off in range(pos, end, block):
+                        piece = _pread_exact(fd, min(block, end - off), off)
+                        if piece is None:
+                            self.changed_on_disk = True
+                            raise FileChanged(self.name)
+                        on_block(off, piece)
+                yield i, None
+                pos = end
+                i = j
+                continue
+            data = _pread_exact(fd, end - pos, pos)
+            # A short read, or a block that no longer ends where a line did: the file shrank
+            # or was rewritten since it was indexed.
+            if data is None or (i < n and data[-1] != 10):
+                self.changed_on_disk = True
+                raise FileChanged(self.name)
+            if on_block is not None:
+                on_block(pos, data)
+            strip = strip_all or j > n
+            p = 0
+            for k in range(i, j):
+                e = (nl[k] if k < n else size) - pos
+                line = data[p:e]
+                if strip and line[-1:] == b"\r":
+                    line = line[:-1]
+                yield k, line
+                p = e + 1
+            pos = end
+            i = j
+
+    def read_blocks(
+        self, start: int, end: int, block: int = BLOCK_BYTES
+    ) -> Iterator[tuple[int, bytes]]:
+        """Yield ``(offset, bytes)`` covering ``[start, end)`` in pieces of at most ``block``
+        bytes (for copying a huge line, or searching); raises :class:`FileChanged` if the file
+        is shorter now."""
+        for off in range(start, end, block):
+            yield off, self.read_exact(off, min(end, off + block))
 
     def tail(self, count: int, max_bytes: int = 8 * 1024 * 1024) -> list[Span]:
         """Spans of the last ``count`` lines, found by reading backwards from the end.
@@ -277,22 +420,34 @@ class LineIndex:
         single huge last line cannot make this O(file); that line is then returned partly
         (its span starts at the cut).
         """
-        mm = self._mm
         size = self.size
-        if mm is None or count <= 0:
+        if size == 0 or count <= 0:
             return []
-        end = size
-        if mm[size - 1] == 10:
-            end = size - 1  # the final newline ends the last line; it does not start one
-        spans: list[Span] = []
         floor = max(0, size - max_bytes)
+        lo = size
+        buf = b""
+        step = 64 * 1024
+        while True:
+            new_lo = max(floor, lo - step)
+            chunk = self._pread(new_lo, lo - new_lo)
+            if chunk is None:
+                return []  # shrank: the caller's watcher re-opens the file
+            buf = chunk + buf
+            lo = new_lo
+            starts = buf.count(NEWLINE) - (buf[-1] == 10)  # a final '\n' starts no line
+            if starts >= count or lo == floor:
+                break
+            step *= 2
+        end = size - 1 if buf[-1] == 10 else size
+        spans: list[Span] = []
         while len(spans) < count and end >= floor:
-            p = mm.rfind(NEWLINE, floor, end)
-            start = p + 1 if p >= 0 else floor
-            spans.append(self._strip_cr(start, end))
+            p = buf.rfind(NEWLINE, 0, end - lo)
+            start = lo + p + 1 if p >= 0 else floor
+            stop = end - 1 if end > start and buf[end - 1 - lo] == 13 else end
+            spans.append(Span(start, stop))
             if p < 0:
                 break
-            end = p
+            end = lo + p
         spans.reverse()
         return spans
 
@@ -303,55 +458,62 @@ class LineIndex:
         progress: Callable[[int, int], None] | None = None,
         cancelled: Callable[[], bool] | None = None,
         batch_bytes: int = SCAN_BATCH_BYTES,
-        release_pages: bool = True,
         until: int | None = None,
     ) -> bool:
-        """Index up to the mapped size (or about ``until`` bytes). Returns True when the whole
-        file is indexed, False if cancelled or stopped early (resume by calling again).
+        """Index up to the known size (or about ``until`` bytes). Returns True when the whole
+        file is indexed, False if cancelled, stopped early (resume by calling again) or the
+        file shrank (then :attr:`changed_on_disk` is set).
 
-        ``progress(scanned_bytes, line_count)`` is called after each batch. ``release_pages``
-        drops scanned pages from this process's resident set (not from the page cache).
+        ``progress(scanned_bytes, line_count)`` is called after each batch.
         """
         with self._lock:
-            return self._scan_locked(progress, cancelled, batch_bytes, release_pages, until)
+            return self._scan_locked(progress, cancelled, batch_bytes, until)
 
     def _scan_locked(
         self,
         progress: Callable[[int, int], None] | None,
         cancelled: Callable[[], bool] | None,
         batch_bytes: int,
-        release_pages: bool,
         until: int | None,
     ) -> bool:
-        mm = self._mm
+        handle = self._handle
         size = self.size
         pos = self._scanned
         until = size if until is None else until
-        page = mmap.PAGESIZE
-        released = pos - pos % page
-        can_release = release_pages and mm is not None and hasattr(mm, "madvise")
-        while pos < min(size, until):
-            if self._closed or (cancelled is not None and cancelled()):
+        limit = min(size, until)
+        if pos < limit:
+            if handle is None:
                 return False
-            if os.fstat(self._fd).st_size < size:
-                return False  # shrank mid-scan: stop before touching unmapped pages
-            stop = min(size, pos + batch_bytes, until)
-            self._newlines.extend(_find_newlines(mm, pos, stop))
-            self._scanned = stop
-            pos = stop
-            if can_release:
-                # Drop the pages behind the scan from our resident set; they stay in the page
-                # cache, so later reads are still fast.
-                upto = stop - stop % page
-                if upto > released:
-                    mm.madvise(mmap.MADV_DONTNEED, released, upto - released)  # type: ignore[union-attr]
-                    released = upto
-            if progress is not None:
-                progress(self._scanned, self.line_count)
+            # Read in blocks that stay in the CPU cache between the copy and the search: as
+            # cheap as touching mapped pages (measured), and the buffer is reused.
+            buf = bytearray(min(SCAN_READ_BYTES, batch_bytes, limit - pos))
+            view = memoryview(buf)
+            while pos < limit:
+                if self._closed or (cancelled is not None and cancelled()):
+                    return False
+                batch_stop = min(limit, pos + batch_bytes)
+                while pos < batch_stop:
+                    stop = min(batch_stop, pos + len(buf))
+                    n = stop - pos
+                    if not _read_full(handle.fd, view[:n], pos):
+                        self.changed_on_disk = True
+                        return False  # shrank mid-scan
+                    found = _find_newlines(buf, 0, n, base=pos)
+                    crlf = _count_crlf(buf, n, found, pos, self._last_byte)
+                    self._newlines.extend(found)
+                    self._crlf += crlf
+                    self._last_byte = buf[n - 1]
+                    keep = bytes(view[max(0, n - FINGERPRINT_BYTES) : n])
+                    if len(keep) < FINGERPRINT_BYTES:
+                        keep = (self._fingerprint + keep)[-FINGERPRINT_BYTES:]
+                    self._fingerprint = keep
+                    self._scanned = stop
+                    pos = stop
+                if progress is not None:
+                    progress(self._scanned, self.line_count)
+            del view
         if pos < size:
             return False  # stopped at ``until``; call again to go on
-        if size:
-            self._fingerprint = self.read(Span(max(0, size - FINGERPRINT_BYTES), size))
         if progress is not None and size == 0:
             progress(0, 0)
         return True
@@ -359,9 +521,11 @@ class LineIndex:
     # -- watching the file -------------------------------------------------------------
 
     def check(self) -> Change:
-        """Compare the file on disk with what is indexed; map new bytes if it grew.
+        """Compare the file on disk with what is indexed; take in new bytes if it grew.
 
-        After ``APPENDED``, call :meth:`scan` to index the new bytes.
+        After ``APPENDED``, call :meth:`scan` to index the new bytes. A file of the same size
+        with a new modification or change time was written in place (an editor that
+        truncates and rewrites, ``dd conv=notrunc``): ``REWRITTEN``, whatever bytes changed.
         """
         try:
             st = os.stat(self.path)
@@ -369,21 +533,19 @@ class LineIndex:
             return Change.MISSING
         if (st.st_dev, st.st_ino) != self._ino:
             return Change.REPLACED
+        stamps = (st.st_mtime_ns, st.st_ctime_ns)
         if st.st_size < self.size:
             return Change.REWRITTEN
         if st.st_size == self.size:
-            if st.st_mtime_ns != self._mtime_ns and self.complete and self._changed_tail():
-                return Change.REWRITTEN
-            return Change.UNCHANGED
+            return Change.UNCHANGED if stamps == self._stamps else Change.REWRITTEN
         if not self.complete:
             # Still scanning the old extent; appended bytes are picked up afterwards.
             return Change.UNCHANGED
         if self._changed_tail():
             return Change.REWRITTEN
         with self._lock:
-            self._mm = self._map(st.st_size)
             self.size = st.st_size
-            self._mtime_ns = st.st_mtime_ns
+            self._stamps = stamps
         return Change.APPENDED
 
     def _changed_tail(self) -> bool:
@@ -391,29 +553,55 @@ class LineIndex:
         if not self._fingerprint:
             return False
         start = self._scanned - len(self._fingerprint)
-        try:
-            now = os.pread(self._fd, len(self._fingerprint), start)
-        except OSError:
-            return True
-        return now != self._fingerprint
+        return self._pread(start, len(self._fingerprint)) != self._fingerprint
 
 
-def _find_newlines(buf: mmap.mmap, start: int, stop: int) -> array:
-    """Offsets of ``\n`` in ``buf[start:stop]``.
+def _count_crlf(buf: bytearray, n: int, found: array, base: int, before: int) -> int:
+    """How many of the newlines ``found`` in ``buf[:n]`` (file offsets from ``base``) follow
+    a ``\\r``; ``before`` is the byte before ``buf`` (-1 at the start of the file)."""
+    if not found:
+        return 0
+    np = _numpy() if len(found) >= 4096 else None
+    if np is not None:
+        rel = np.frombuffer(found, dtype=np.int64) - (base + 1)
+        first = 0
+        count = 0
+        if rel[0] < 0:  # the newline is the block's first byte: its CR is in the last block
+            count = int(before == 13)
+            first = 1
+        data = np.frombuffer(buf, dtype=np.uint8, count=n)
+        count += int(np.count_nonzero(data[rel[first:]] == 13))
+        del data
+        return count
+    count = 0
+    for off in found:
+        k = off - base - 1
+        if (buf[k] if k >= 0 else before) == 13:
+            count += 1
+    return count
+
+
+def _find_newlines(
+    buf: bytes | bytearray, start: int, stop: int, base: int = 0, numpy_min: int | None = None
+) -> array:
+    """File offsets of ``\n`` in ``buf[start:stop]``, where ``buf[0]`` is at file offset
+    ``base``.
 
     With numpy the search runs in C without holding the GIL, so the UI thread stays
     responsive during a scan (measured: a UI loop kept ~845 iterations/s against ~150 with the
-    pure-Python loop) and the scan is about twice as fast. Without numpy, ``mmap.find`` in a
-    loop does the same job.
+    pure-Python loop) and the scan is about twice as fast. Without numpy, ``find`` in a loop
+    does the same job. ``numpy_min`` (default :data:`NUMPY_MIN_BYTES`) is the smallest range
+    given to numpy.
     """
     # Small ranges (the synchronous head scan before the first frame) stay in pure Python:
     # importing numpy costs ~0.1 s, which only a real scan should pay, in its own thread.
-    np = _numpy() if stop - start >= NUMPY_MIN_BYTES else None
+    threshold = NUMPY_MIN_BYTES if numpy_min is None else numpy_min
+    np = _numpy() if stop - start >= threshold else None
     if np is not None:
         view = np.frombuffer(buf, dtype=np.uint8, count=stop - start, offset=start)
         hits = np.flatnonzero(view == 10)
-        del view  # release the buffer export so the map can be dropped later
-        hits += start
+        del view  # release the buffer export so the buffer can be reused
+        hits += start + base
         out = array("q")
         out.frombytes(hits.astype(np.int64, copy=False).tobytes())
         return out
@@ -422,7 +610,7 @@ def _find_newlines(buf: mmap.mmap, start: int, stop: int) -> array:
     find = buf.find
     p = find(NEWLINE, start, stop)
     while p != -1:
-        append(p)
+        append(p + base)
         p = find(NEWLINE, p + 1, stop)
     return out
 

@@ -1,6 +1,9 @@
-"""Searching a line index: text search and custom_id lookup, over the mapped bytes.
+"""Searching a line index: text search and custom_id lookup, over the raw bytes.
 
-Searching the raw bytes with ``re`` is far faster than decoding lines one by one. A needle is
+Searching the raw bytes with ``re`` is far faster than decoding lines one by one. The file is
+read in chunks of :data:`SEARCH_CHUNK` bytes (with an overlap, so a match across two chunks is
+found) into private memory; a file that shrinks meanwhile raises
+:class:`~batchtui.jsonl.index.FileChanged` instead of crashing the process. A needle is
 also searched in its JSON-escaped form, because files written by ``json.dumps`` (the default
 ``ensure_ascii=True``) store "한국어" as ``\\ud55c\\uad6d\\uc5b4``.
 """
@@ -14,7 +17,7 @@ from collections.abc import Callable
 
 from batchtui.jsonl.index import LineIndex
 
-SEARCH_CHUNK = 32 * 1024 * 1024
+SEARCH_CHUNK = 8 * 1024 * 1024
 # A match can straddle two chunks; chunks overlap by this much (longer needles are refused).
 MAX_NEEDLE_BYTES = 4096
 
@@ -96,7 +99,7 @@ class Searcher:
         return None if hit is None else line_of_offset(index, hit)
 
     def _forward(self, start: int, end: int) -> int | None:
-        buf = self.index.buffer()
+        read = self.index.read_exact
         search = self.pattern.search
         pos = start
         total = max(1, end - start)
@@ -104,16 +107,17 @@ class Searcher:
             if self.cancelled():
                 return None
             stop = min(end, pos + SEARCH_CHUNK)
-            m = search(buf, pos, min(end, stop + MAX_NEEDLE_BYTES))
-            if m is not None and m.start() < stop:
-                return m.start()
+            data = read(pos, min(end, stop + MAX_NEEDLE_BYTES))
+            m = search(data)
+            if m is not None and m.start() < stop - pos:
+                return pos + m.start()
             pos = stop
             if self.progress:
                 self.progress(pos - start, total)
         return None
 
     def _backward(self, start: int, end: int) -> int | None:
-        buf = self.index.buffer()
+        read = self.index.read_exact
         finditer = self.pattern.finditer
         stop = end
         total = max(1, end - start)
@@ -121,11 +125,12 @@ class Searcher:
             if self.cancelled():
                 return None
             lo = max(start, stop - SEARCH_CHUNK)
+            data = read(lo, min(end, stop + MAX_NEEDLE_BYTES))
             last = None
-            for m in finditer(buf, lo, min(end, stop + MAX_NEEDLE_BYTES)):
-                if m.start() >= stop:
+            for m in finditer(data):
+                if m.start() >= stop - lo:
                     break
-                last = m.start()
+                last = lo + m.start()
             if last is not None:
                 return last
             stop = lo

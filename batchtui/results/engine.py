@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from batchtui.errors import UserError
-from batchtui.jsonl.index import LineIndex, Span
+from batchtui.jsonl.index import MAX_LINE_BYTES, LineIndex, Span
 from batchtui.results import parse
 from batchtui.results.model import (
     FAILED_CLASSES,
@@ -156,10 +156,15 @@ def _scan(ix: LineIndex, src: Source, reporter: _Reporter, cancelled: CancelChec
 
 
 def _check_complete(ix: LineIndex, lines_read: int) -> None:
-    # iter_lines stops early, silently, when the file shrank under it; a partial join would
-    # report the unread requests as missing, which is worse than saying so.
+    # iter_lines raises FileChanged when the file shrinks under it; should a pass still end
+    # early, a partial join would report the unread requests as missing: say so instead.
     if lines_read < ix.line_count:
         raise UserError(f"{ix.path}: the file changed while it was being read; try again")
+
+
+def _too_long(ix: LineIndex, line: int) -> str:
+    # Never read whole: a 2 GB line would take gigabytes to parse.
+    return f"line of {ix.span(line).length:,} bytes, too long to read (over {MAX_LINE_BYTES:,})"
 
 
 def _is_blank(data: bytes) -> bool:
@@ -210,9 +215,12 @@ class _Builder:
         input_line = self.input_line
         get_id = parse.input_custom_id
         i = -1
-        for i, data in ix.iter_lines():
+        for i, data in ix.iter_lines(max_line=MAX_LINE_BYTES):
             if not i % CHECK_EVERY:
                 self._tick(ix, phase, i)
+            if data is None:
+                self._problem(Source.INPUT, i, _too_long(ix, i))
+                continue
             if _is_blank(data):
                 self.blank_lines += 1
                 continue
@@ -256,9 +264,12 @@ class _Builder:
         t0, t1, t2, t3 = self.tokens
         source = int(src)
         i = -1
-        for i, data in ix.iter_lines():
+        for i, data in ix.iter_lines(max_line=MAX_LINE_BYTES):
             if not i % CHECK_EVERY:
                 self._tick(ix, phase, i)
+            if data is None:
+                self._problem(src, i, _too_long(ix, i))
+                continue
             if _is_blank(data):
                 self.blank_lines += 1
                 continue

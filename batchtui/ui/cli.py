@@ -49,9 +49,14 @@ async def run_demo(
     from pathlib import Path
 
     from batchtui.errors import UserError
-    from batchtui.jsonl import LineIndex
+    from batchtui.jsonl.spool import note_to_stderr, open_input
 
-    index = LineIndex(file) if file else None  # fail fast on a bad path
+    # Fail fast on a bad path; `-` and gzip files are read into a private spool.
+    index = open_input(file, note=note_to_stderr).index() if file else None
+    if file == "-":
+        from batchtui.ui.launch import reattach_terminal
+
+        reattach_terminal()  # standard input was the data: keys come from the terminal
     # Downloads go where the user can find them after the demo: the temporary directory
     # below (the emulator's records) is deleted at exit.
     downloads = os.path.abspath(download_dir or os.getcwd())

@@ -1,25 +1,37 @@
-"""Starting the app from the command line: open the file first so mistakes fail fast."""
+"""Starting the app from the command line: open the file first so mistakes fail fast.
+
+``batchtui -`` and ``cat f | batchtui`` (no file, standard input not a terminal: what ``less``
+does) read standard input; a gzip file is decompressed. Both go into a private spool file
+(:mod:`batchtui.jsonl.spool`), shown under their own name. With standard input used up by
+the data, the app reads keys from the terminal (``/dev/tty``) instead.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 from typing import TYPE_CHECKING
 
-from batchtui.jsonl import LineIndex
+from batchtui.errors import UserError
+from batchtui.jsonl.spool import STDIN, note_to_stderr, open_input, stdin_has_data
 
 if TYPE_CHECKING:
     from batchtui.ui.app import BatchTUI
 
 
 def launch(args: argparse.Namespace) -> int:
+    if args.file is None and stdin_has_data():
+        args.file = STDIN  # `cat f | batchtui`: browse the stream, as less does
     app = build_app(args)
+    if args.file == STDIN:
+        reattach_terminal()
     app.run()
     return app.return_code or 0
 
 
 def build_app(args: argparse.Namespace) -> BatchTUI:
     # Open before Textual starts: a missing file or a directory is a one-line error (exit 2).
-    index = LineIndex(args.file) if args.file else None
+    index = open_input(args.file, note=note_to_stderr).index() if args.file else None
     from batchtui.ui.app import BatchTUI
 
     return BatchTUI(
@@ -31,3 +43,16 @@ def build_app(args: argparse.Namespace) -> BatchTUI:
         notify_desktop=args.notify_desktop,
         notify_cmd=args.notify_cmd,
     )
+
+
+def reattach_terminal(tty: str = "/dev/tty") -> None:
+    """Standard input held the data; give the app the terminal to read keys from."""
+    try:
+        fd = os.open(tty, os.O_RDWR)
+    except OSError:
+        raise UserError(
+            "standard input was the data, and there is no terminal to read keys from; "
+            "to check a stream without the browser: batchtui validate -"
+        ) from None
+    os.dup2(fd, 0)
+    os.close(fd)

@@ -20,7 +20,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "See `batchtui rules` for the rules."
         ),
     )
-    p.add_argument("files", nargs="+", metavar="FILE", help="a JSONL batch input file")
+    p.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="a JSONL batch input file; - reads standard input; gzip files are decompressed",
+    )
     p.add_argument(
         "--format",
         choices=("text", "json", "github"),
@@ -64,7 +69,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "input is never modified; each part is written atomically."
         ),
     )
-    s.add_argument("file", metavar="FILE")
+    s.add_argument(
+        "file", metavar="FILE", help="- reads standard input (parts go to the current directory)"
+    )
     s.add_argument(
         "--max-requests",
         type=_positive_int,
@@ -110,7 +117,7 @@ def _validate(args: argparse.Namespace) -> int:
 
     from batchtui.core.console import echo
     from batchtui.errors import UserError
-    from batchtui.jsonl.index import LineIndex
+    from batchtui.jsonl.spool import note_to_stderr, open_input
     from batchtui.validation.output import GithubWriter, JsonWriter, TextWriter, Writer
     from batchtui.validation.parallel import validate_parallel
 
@@ -126,16 +133,21 @@ def _validate(args: argparse.Namespace) -> int:
     try:
         for path in args.files:
             try:
-                LineIndex(path).close()  # a clear message for a missing file, before output
+                # A clear message for a missing file, before output; `-` and gzip files are
+                # copied (decompressed) into a private spool first.
+                inp = open_input(path, note=note_to_stderr)
+                inp.index().close()
             except UserError as exc:
                 if len(args.files) == 1:
                     raise
                 echo(f"batchtui: {exc.message}", err=True)
                 status = 2
                 continue
-            writer.begin(path)
+            writer.begin(inp.name)
             validator = validate_parallel(
-                path,
+                inp.path,
+                copy_of=inp.copy_of,
+                digest=False,  # nothing is submitted here: no hashing to pay for
                 processes=args.jobs,
                 on_findings=lambda batch, _file_level: writer.findings(batch),
             )
@@ -159,14 +171,24 @@ def _rules(args: argparse.Namespace) -> int:
 
 
 def _split(args: argparse.Namespace) -> int:
+    import os
+
     from batchtui.core.console import echo
+    from batchtui.jsonl.spool import note_to_stderr, open_input
     from batchtui.validation.split import split_file
 
+    inp = open_input(args.file, note=note_to_stderr)
+    out_dir = args.out_dir
+    if out_dir is None and inp.copy_of is not None:
+        # Not beside the spool (deleted at exit): the current directory for standard input,
+        # beside the compressed file otherwise.
+        out_dir = "." if inp.is_stdin else os.path.dirname(args.file) or "."
     parts = split_file(
-        args.file,
+        inp.path,
+        copy_of=inp.copy_of,
         max_requests=args.max_requests,
         max_bytes=args.max_bytes,
-        out_dir=args.out_dir,
+        out_dir=out_dir,
         overwrite=args.force,
     )
     for part in parts:

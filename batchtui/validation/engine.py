@@ -50,9 +50,10 @@ from typing import Any
 
 import orjson
 
-from batchtui.jsonl.index import LineIndex, Span
+from batchtui.jsonl.index import MAX_LINE_BYTES, FileChanged, LineIndex, Span
 from batchtui.validation import facts as F
 from batchtui.validation.checks import RequestChecker, add, kind, lone_surrogate, quote
+from batchtui.validation.digest import ContentDigest, DigestBuilder, DigestRange
 from batchtui.validation.findings import Finding
 from batchtui.validation.report import DEFAULT_MAX_EXAMPLES, Report
 from batchtui.validation.rules import RULES
@@ -164,6 +165,7 @@ class PartState:
     inputs: int
     inputs_log: bytes  # array('I') of embedding inputs per line
     crlf: int | None
+    digest: list[DigestRange]  # hashes of the bytes the part was checked from, in order
 
 
 _BLANK: Any = object()  # a blank line (not a request)
@@ -211,11 +213,17 @@ class Validator:
         chunk_lines: int = CHUNK_LINES,
         chunk_bytes: int = CHUNK_BYTES,
         first_line: int = 0,
+        max_line: int = MAX_LINE_BYTES,
+        digest: bool = True,
     ) -> None:
         """``first_line`` (0-based) > 0 makes a validator for the lines from there on only: one
-        part of a file checked in another process (see :mod:`batchtui.validation.parallel`)."""
+        part of a file checked in another process (see :mod:`batchtui.validation.parallel`).
+        A line longer than ``max_line`` bytes is reported (``line_too_long``), not read.
+        ``digest=False`` skips hashing what is checked (:meth:`digest` is then None): for a
+        check that will not be followed by a submit, such as ``batchtui validate``."""
         self.index = index
-        self.report = Report(index.path, index.size, max_examples)
+        self.max_line = max_line
+        self.report = Report(index.name, index.size, max_examples)
         self.chunk_lines = chunk_lines
         self.chunk_bytes = chunk_bytes
         self._checker = RequestChecker()
@@ -242,6 +250,8 @@ class Validator:
         # Only when checking one part of a file in a worker process, for the merge:
         self._dup_log: list[tuple[int, str]] | None = None  # (line, custom_id) of duplicates
         self._inputs_log: array | None = None  # embedding inputs per line
+        # SHA-256 of every block of bytes the lines were checked from (see digest.py).
+        self._digest = DigestBuilder() if digest else None
 
     # -- running -----------------------------------------------------------------------------
 
@@ -261,7 +271,11 @@ class Validator:
         Scans the index first if it is incomplete. Thread-safe: concurrent calls queue.
         """
         with self._run_lock:
-            return self._run(on_findings, on_progress, cancelled, stop, finish)
+            try:
+                return self._run(on_findings, on_progress, cancelled, stop, finish)
+            finally:
+                if self._digest is not None:
+                    self._digest.settle()  # no hashing thread outlives a run
 
     def _run(
         self,
@@ -366,75 +380,88 @@ class Validator:
         size = index.size
         expected = start
         content = 0  # bytes yielded, to tell whether the index stripped any CR
-        for i, data in index.iter_lines(start, end):
-            content += len(data)
-            mark = len(out)
-            obj = None
-            if fast and i:
-                try:
-                    obj = loads(data)
-                except decode_error:
-                    pass
-            if type(obj) is dict:
-                custom_id, url, model, inputs = check(obj, i + 1, out)
-                new_id = None
-                if custom_id is not None:
-                    first = first_seen(custom_id, i)
-                    if first != i:
-                        out.append(duplicate_finding(i + 1, custom_id, first))
-                        if dup_log is not None:
-                            dup_log.append((i, custom_id))
-                    else:
-                        new_id = custom_id
-                # Interner.add, inlined for the usual case of a name seen before.
-                uid = url_id(url, 0) if url is not None else 0
-                if uid:
-                    url_counts[uid] += 1
-                elif url is not None:
-                    uid = add_url(url)
-                mid = model_id(model, 0) if model is not None else 0
-                if mid:
-                    model_counts[mid] += 1
-                elif model is not None:
-                    mid = add_model(model)
-                self._requests += 1
-                if self._requests == max_requests + 1:
-                    self._over_requests = i
-                if inputs:
-                    before = self._inputs
-                    self._inputs += inputs
-                    if before <= max_inputs < self._inputs:
-                        self._over_inputs = i
-                request = True
-            else:
-                new_id, uid, mid, inputs, request = process(i, data, out, True)
-                fast = self._whole is None
-            url_ids.append(uid)
-            model_ids.append(mid)
-            if inputs_log is not None:
-                inputs_log.append(inputs)
-            if i >= terminated:
-                self._tail = _Tail(i, size, out[mark:], new_id, uid, mid, inputs, request)
-            expected = i + 1
+        on_block = self._digest.add if self._digest is not None else None
+        lines = index.iter_lines(start, end, max_line=self.max_line, on_block=on_block)
+        try:
+            for i, data in lines:
+                if data is None:  # too long to read: reported by _process, never parsed
+                    content += index.span(i).length
+                else:
+                    content += len(data)
+                mark = len(out)
+                obj = None
+                if fast and i:
+                    try:
+                        obj = loads(data)  # (None raises JSONDecodeError too)
+                    except decode_error:
+                        pass
+                if type(obj) is dict:
+                    custom_id, url, model, inputs = check(obj, i + 1, out)
+                    new_id = None
+                    if custom_id is not None:
+                        first = first_seen(custom_id, i)
+                        if first != i:
+                            out.append(duplicate_finding(i + 1, custom_id, first))
+                            if dup_log is not None:
+                                dup_log.append((i, custom_id))
+                        else:
+                            new_id = custom_id
+                    # Interner.add, inlined for the usual case of a name seen before.
+                    uid = url_id(url, 0) if url is not None else 0
+                    if uid:
+                        url_counts[uid] += 1
+                    elif url is not None:
+                        uid = add_url(url)
+                    mid = model_id(model, 0) if model is not None else 0
+                    if mid:
+                        model_counts[mid] += 1
+                    elif model is not None:
+                        mid = add_model(model)
+                    self._requests += 1
+                    if self._requests == max_requests + 1:
+                        self._over_requests = i
+                    if inputs:
+                        before = self._inputs
+                        self._inputs += inputs
+                        if before <= max_inputs < self._inputs:
+                            self._over_inputs = i
+                    request = True
+                else:
+                    new_id, uid, mid, inputs, request = process(i, data, out, True)
+                    fast = self._whole is None
+                url_ids.append(uid)
+                model_ids.append(mid)
+                if inputs_log is not None:
+                    inputs_log.append(inputs)
+                if i >= terminated:
+                    self._tail = _Tail(i, size, out[mark:], new_id, uid, mid, inputs, request)
+                expected = i + 1
+        except FileChanged:
+            self.next_line = expected
+            if self._digest is not None:
+                self._digest.drop_from(self._line_start(expected))  # not checked after all
+            return False
         self.next_line = expected
         if expected != end:
             return False
         if self._crlf is None and self._whole is None:
             self._find_crlf(start, end, content, out)
-        # Keep the resident set small on big files (the pages stay in the page cache).
-        nl = index.newline_offsets
-        index.release(
-            nl[start - 1] + 1 if start else 0, nl[end - 1] if end - 1 < len(nl) else index.size
-        )
         return True
 
+    def _line_start(self, i: int) -> int:
+        nl = self.index.newline_offsets
+        return nl[i - 1] + 1 if i > 0 else 0
+
     def _process(
-        self, i: int, data: bytes, out: list[Finding], record: bool
+        self, i: int, data: bytes | None, out: list[Finding], record: bool
     ) -> tuple[str | None, int, int, int, bool]:
-        """Check line ``i`` (0-based). With ``record``, update the cross-line state and
-        return (custom_id first seen here, url id, model id, embedding inputs, is a request);
-        without, only report (for re-deriving a line's findings later)."""
+        """Check line ``i`` (0-based); ``data`` None is a line too long to read. With
+        ``record``, update the cross-line state and return (custom_id first seen here, url id,
+        model id, embedding inputs, is a request); without, only report (for re-deriving a
+        line's findings later)."""
         line = i + 1
+        if data is None:
+            return self._too_long(i, out, record)
         if i == 0 and data.startswith(F.BOM):
             add(
                 out,
@@ -497,6 +524,48 @@ class Validator:
                 if before <= F.MAX_EMBEDDING_INPUTS < self._inputs:
                     self._over_inputs = i
         return new_id, uid, mid, inputs, True
+
+    def _too_long(
+        self, i: int, out: list[Finding], record: bool
+    ) -> tuple[str | None, int, int, int, bool]:
+        """A line longer than ``max_line``: reported from its length alone, never read (a 2 GB
+        line would take gigabytes to parse). Line 1 is still sniffed for a binary file."""
+        line = i + 1
+        if i == 0:
+            if self.index.read(Span(0, 3)) == F.BOM:
+                add(
+                    out,
+                    line,
+                    "utf8_bom",
+                    "The file starts with a UTF-8 byte order mark (BOM).",
+                    None,
+                    "Save the file as UTF-8 without BOM.",
+                )
+            if record and not self._whole_decided:
+                self._whole_decided = True
+                self._whole = self._not_text()
+                if self._whole is not None:
+                    out.append(self._whole)
+                    return None, 0, 0, 0, False
+        if self._whole is not None:
+            if i == 0 and not record:
+                out.append(self._whole)
+            return None, 0, 0, 0, False
+        length = self.index.span(i).length
+        add(
+            out,
+            line,
+            "line_too_long",
+            f"This line is {length:,} bytes ({length / 1048576:,.1f} MB), more than the "
+            f"{self.max_line:,} bytes batchtui reads a line; its content is not checked.",
+            None,
+            "No request is this large: check how the file was written.",
+        )
+        if record:
+            self._requests += 1
+            if self._requests == F.MAX_REQUESTS + 1:
+                self._over_requests = i
+        return None, 0, 0, 0, True
 
     def _unparsable(
         self, i: int, data: bytes, exc: orjson.JSONDecodeError, out: list[Finding], record: bool
@@ -564,19 +633,9 @@ class Validator:
         """Line 1 does not parse: is the file not JSONL text at all (compressed, UTF-16,
         binary), or a pretty-printed JSON document? Then say so once, on line 1."""
         self._whole_decided = True
-        head = self.index.read(Span(0, min(self.index.size, 4096)))
-        for magic, what, hint in _NOT_TEXT:
-            if head.startswith(magic) if magic else b"\x00" in head:
-                self._whole = Finding(
-                    1,
-                    RULES["not_text"].severity,
-                    "not_text",
-                    f"The file is {what}, not UTF-8 JSONL text. Its lines are not reported "
-                    "one by one.",
-                    None,
-                    hint,
-                )
-                return
+        self._whole = self._not_text()
+        if self._whole is not None:
+            return
         if first[:1] not in (b"{", b"["):
             return
         likely = first in (b"{", b"[") or first.replace(b" ", b"").startswith(b"[{")
@@ -613,6 +672,23 @@ class Validator:
             hint,
         )
 
+    def _not_text(self) -> Finding | None:
+        """The finding for a file that is not UTF-8 text at all (compressed, UTF-16, binary),
+        judged from its first 4 KB; None for text."""
+        head = self.index.read(Span(0, min(self.index.size, 4096)))
+        for magic, what, hint in _NOT_TEXT:
+            if head.startswith(magic) if magic else b"\x00" in head:
+                return Finding(
+                    1,
+                    RULES["not_text"].severity,
+                    "not_text",
+                    f"The file is {what}, not UTF-8 JSONL text. Its lines are not reported "
+                    "one by one.",
+                    None,
+                    hint,
+                )
+        return None
+
     def _find_crlf(self, start: int, end: int, content: int, out: list[Finding]) -> None:
         """Report the first CRLF line ending, once per file. ``content`` is the number of
         bytes the index yielded for lines [start, end): the lines' span minus their '\n's
@@ -643,6 +719,8 @@ class Validator:
             return
         self._tail = None
         line0 = tail.line0
+        if self._digest is not None:
+            self._digest.drop_from(self._line_start(line0))  # read and hashed again
         self.report.remove_line(line0 + 1, tail.findings)
         if tail.new_id is not None and self._ids.get(tail.new_id) == line0:
             del self._ids[tail.new_id]
@@ -683,6 +761,7 @@ class Validator:
             inputs=self._inputs,
             inputs_log=self._inputs_log.tobytes() if self._inputs_log is not None else b"",
             crlf=self._crlf,
+            digest=self._digest.ranges if self._digest is not None else [],
         )
 
     def _absorb(
@@ -727,8 +806,8 @@ class Validator:
         self._requests += part.requests
         if self._over_requests is None and before <= F.MAX_REQUESTS < self._requests:
             count = before
-            for i, data in self.index.iter_lines(part.start, part.end):
-                count += bool(data.strip())
+            for i, data in self.index.iter_lines(part.start, part.end, max_line=self.max_line):
+                count += data is None or bool(data.strip())
                 if count > F.MAX_REQUESTS:
                     self._over_requests = i
                     break
@@ -771,8 +850,20 @@ class Validator:
             self.report.add(rest)
             if on_findings is not None:
                 on_findings(rest, False)
+        if self._digest is not None:
+            self._digest.extend(part.digest)
         self.next_line = part.end
         self._publish(done=False)
+
+    def digest(self) -> ContentDigest | None:
+        """SHA-256 ranges of exactly the bytes the report is about, read as they were checked
+        (see :mod:`batchtui.validation.digest`); None until every line is checked."""
+        index = self.index
+        if self._digest is None or self._base or not index.complete:
+            return None
+        if self.next_line < index.line_count:
+            return None
+        return self._digest.build(index.size)
 
     # -- the whole file ----------------------------------------------------------------------
 
@@ -798,6 +889,7 @@ class Validator:
                 yield finding
 
         self.report.set_file_findings(tee())
+        self.report.digest = self.digest()
         self._publish(done=True)
         if on_findings is not None:
             on_findings(batch, True)
@@ -912,9 +1004,10 @@ class Validator:
         if i < 0 or i >= self.next_line:
             return []
         try:
-            data = self.index.line(i)
+            span = self.index.span(i)
         except IndexError:
             return []
+        data = None if span.length > self.max_line else self.index.read(span)
         out: list[Finding] = []
         if self._crlf == i:
             out.append(_crlf_finding(line))

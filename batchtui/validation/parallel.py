@@ -2,7 +2,8 @@
 
 The file is cut at line boundaries into byte ranges. The calling process checks the first
 range itself, streaming its findings as usual, while worker processes check the others, each
-with its own :class:`~batchtui.jsonl.LineIndex` (its own mmap); a worker spools its findings
+with its own :class:`~batchtui.jsonl.LineIndex` (its own descriptor, reading with ``pread``,
+so a file truncated meanwhile is "the file changed", never a SIGBUS); a worker spools its findings
 to a temporary file instead of holding them, so memory stays flat however many findings there
 are. The parts are then merged in order (:meth:`Validator._absorb`): duplicate ids across
 parts, the majority url and model, the limits and the first CRLF are settled as if one
@@ -58,14 +59,18 @@ def validate_parallel(
     on_progress: Callable[[Progress], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
     min_bytes: int = MIN_PARALLEL_BYTES,
+    copy_of: str | None = None,
+    digest: bool = True,
 ) -> Validator:
     """Validate the file at ``path`` with up to ``processes`` processes (default: the CPU
     count, at most 4) and return the validator (its report is complete unless cancelled).
+    ``copy_of`` names what ``path`` is a private copy of (see :class:`LineIndex`);
+    ``digest=False`` skips hashing the bytes checked (see :class:`Validator`).
 
     Raises UserError if the file cannot be opened or changes while it is being checked.
     """
-    index = LineIndex(path)
-    validator = Validator(index)
+    index = LineIndex(path, copy_of=copy_of)
+    validator = Validator(index, digest=digest)
     n = processes or default_processes()
     if (
         n < 2
@@ -84,7 +89,7 @@ def validate_parallel(
     spans = list(zip(cuts, [*cuts[1:], None], strict=True))
     with tempfile.TemporaryDirectory(prefix="batchtui-validate-") as tmp:
         workers = [
-            _Worker(index.path, a, b, Path(tmp) / f"part{k}.pickle")
+            _Worker(index.path, a, b, Path(tmp) / f"part{k}.pickle", digest)
             for k, (a, b) in enumerate(spans)
         ]
         try:
@@ -133,7 +138,7 @@ def validate_parallel(
 
 def _check(validator: Validator, status: RunStatus) -> Validator:
     if status is RunStatus.FILE_CHANGED:
-        raise UserError(f"{validator.index.path}: the file changed while it was being checked")
+        raise UserError(f"{validator.index.name}: the file changed while it was being checked")
     return validator
 
 
@@ -185,13 +190,15 @@ def _context() -> multiprocessing.context.BaseContext:
 class _Worker:
     """One worker process checking the lines that start in bytes [start, stop)."""
 
-    def __init__(self, path: str, start: int, stop: int | None, spool: Path) -> None:
+    def __init__(
+        self, path: str, start: int, stop: int | None, spool: Path, digest: bool = True
+    ) -> None:
         self.path = path
         self.spool = spool
         ctx = _context()
         self._recv, send = ctx.Pipe(duplex=False)
         self._proc = ctx.Process(
-            target=_work, args=(path, start, stop, str(spool), send), daemon=True
+            target=_work, args=(path, start, stop, str(spool), send, digest), daemon=True
         )
         self._send = send
 
@@ -238,7 +245,12 @@ class _Worker:
 
 
 def _work(
-    path: str, start_offset: int, stop_offset: int | None, spool_path: str, conn: object
+    path: str,
+    start_offset: int,
+    stop_offset: int | None,
+    spool_path: str,
+    conn: object,
+    digest: bool = True,
 ) -> None:
     """Worker process: check the lines that start in bytes [start_offset, stop_offset), spool
     the findings, send the state."""
@@ -247,7 +259,7 @@ def _work(
         index.scan()
         start = line_at(index, start_offset)
         stop = index.line_count if stop_offset is None else line_at(index, stop_offset)
-        validator = Validator(index, first_line=start)
+        validator = Validator(index, first_line=start, digest=digest)
         validator._dup_log = []
         validator._inputs_log = array("I")
         pending: list[tuple[int | None, str, str, str | None, str | None]] = []

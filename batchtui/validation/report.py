@@ -26,6 +26,7 @@ from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from batchtui.validation.digest import ContentDigest
 from batchtui.validation.findings import SEVERITY_BY_RANK, Finding, Severity
 from batchtui.validation.rules import RULES
 
@@ -60,6 +61,9 @@ class ReportSnapshot:
     warnings: int
     infos: int
     groups: tuple[Group, ...]  # errors first, then by count
+    # Hashes of exactly the bytes this report is about, once done (see validation/digest.py):
+    # the submit path checks the file it uploads against them.
+    digest: ContentDigest | None = None
 
     @property
     def total(self) -> int:
@@ -144,6 +148,7 @@ class Report:
         self.done = False
         self.endpoint: str | None = None
         self.model: str | None = None
+        self.digest: ContentDigest | None = None  # set by the validator when done
 
     # -- writing (the validator's thread) ----------------------------------------------------
 
@@ -220,6 +225,7 @@ class Report:
                 warnings=sev[Severity.WARNING.rank],
                 infos=sev[Severity.INFO.rank],
                 groups=tuple(groups),
+                digest=self.digest if self.done else None,
             )
 
     @property

@@ -78,6 +78,17 @@ _RULES: list[Rule] = [
         source="mkht/PSOpenAI#19 (captured OpenAI reply); BerriAI/litellm#37527 (.jsonl only)",
     ),
     Rule(
+        "line_too_long",
+        ERROR,
+        "line",
+        "Line too long to check",
+        what="A line longer than 64 MiB (67,108,864 bytes). It is reported without being read "
+        "into memory, so its content is not checked.",
+        why="No request is that large (OpenAI's per-request payload limits are tens of MB at "
+        "most), and parsing such a line would take gigabytes of memory.",
+        source="batchtui (memory bound); OpenAI's exact per-request limit: unverified",
+    ),
+    Rule(
         "blank_line",
         ERROR,
         "line",

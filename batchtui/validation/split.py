@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from batchtui.errors import UserError
-from batchtui.jsonl.index import LineIndex, Span
+from batchtui.jsonl.index import MAX_LINE_BYTES, FileChanged, LineIndex, Span
 from batchtui.validation.facts import BOM, MAX_FILE_BYTES, MAX_REQUESTS
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)\s*$", re.IGNORECASE)
@@ -73,7 +73,7 @@ def plan(index: LineIndex, max_requests: int, max_bytes: int) -> list[tuple[int,
             need -= len(BOM)
         if need > max_bytes:
             raise UserError(
-                f"{index.path}: line {i + 1:,} is {need:,} bytes, more than --max-bytes "
+                f"{index.name}: line {i + 1:,} is {need:,} bytes, more than --max-bytes "
                 f"({max_bytes:,}); it cannot go into any part"
             )
         if i > start and (i - start >= max_requests or size + need > max_bytes):
@@ -94,18 +94,22 @@ def split_file(
     overwrite: bool = False,
     progress: Callable[[int, int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
+    copy_of: str | None = None,
 ) -> list[Part]:
     """Write the parts; return them. ``progress(lines_written, total_lines)`` after each part.
+    ``copy_of`` names what ``path`` is a private copy of (standard input, a gzip file): for
+    messages; the parts are named after ``path``.
 
     Raises UserError (nothing written) when the file cannot be read, a line is larger than
     ``max_bytes``, a part would overwrite the input, or a part exists and not ``overwrite``.
     If cancelled, the parts written so far stay and the list is returned.
     """
     src = Path(path)
-    with LineIndex(src) as index:
-        index.scan()
+    with LineIndex(src, copy_of=copy_of) as index:
+        if not index.scan():
+            raise FileChanged(index.name)  # shrank while indexed: parts would miss lines
         if index.line_count == 0:
-            raise UserError(f"{src}: the file is empty; nothing to split")
+            raise UserError(f"{index.name}: the file is empty; nothing to split")
         ranges = plan(index, max_requests, max_bytes)
         target = Path(out_dir) if out_dir is not None else src.parent
         if not target.is_dir():
@@ -132,10 +136,17 @@ def _write_part(index: LineIndex, start: int, stop: int, out_path: Path) -> None
     fd, tmp = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp", dir=out_path.parent)
     try:
         with os.fdopen(fd, "wb", buffering=WRITE_BUFFER) as out:
-            for i, data in index.iter_lines(start, stop):
-                if i == 0 and data.startswith(BOM):
-                    data = data[3:]
-                out.write(data)
+            for i, data in index.iter_lines(start, stop, max_line=MAX_LINE_BYTES):
+                if data is None:
+                    # Too long to hold in memory: copied in blocks.
+                    span = index.span(i)
+                    skip = 3 if i == 0 and index.read(Span(0, 3)) == BOM else 0
+                    for _, block in index.read_blocks(span.start + skip, span.end):
+                        out.write(block)
+                elif i == 0 and data.startswith(BOM):
+                    out.write(data[3:])
+                else:
+                    out.write(data)
                 out.write(b"\n")
             out.flush()
             os.fsync(out.fileno())

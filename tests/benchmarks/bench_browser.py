@@ -422,7 +422,6 @@ class Runs:
     launches: dict[str, int] = field(default_factory=dict)  # batchtui launches per kind
     crashes: dict[str, int] = field(default_factory=dict)  # ... whose process died by itself
     scan: list[float] = field(default_factory=list)
-    scan_keep_pages: list[float] = field(default_factory=list)
     scan_lines: set[int] = field(default_factory=set)
     wc: list[float] = field(default_factory=list)
     wc_lines: set[int] = field(default_factory=set)
@@ -583,14 +582,6 @@ def measure_throughput(runs: Runs, reps: int) -> None:
         ix.close()
         del ix
 
-    for _ in range(max(1, reps // 2)):
-        t = time.perf_counter()
-        ix = LineIndex(path)
-        ix.scan(release_pages=False)
-        runs.scan_keep_pages.append(time.perf_counter() - t)
-        ix.close()
-        del ix
-
 
 # -- report ------------------------------------------------------------------------------
 
@@ -662,7 +653,6 @@ def print_file_report(runs: Runs) -> list[tuple[str, ...]]:
     print("(c) index throughput, warm cache, in-process LineIndex(p).scan() vs wc -l")
     sb, sm = _gbps(size, runs.scan)
     wb, wm = _gbps(size, runs.wc)
-    kb, km = _gbps(size, runs.scan_keep_pages)
     if sb and wb:
         print(
             f"    LineIndex.scan()  best {sb:.2f} GB/s  median {sm:.2f} GB/s  ({_fmt_s(runs.scan)})"
@@ -671,10 +661,6 @@ def print_file_report(runs: Runs) -> list[tuple[str, ...]]:
             f"    wc -l             best {wb:.2f} GB/s  median {wm:.2f} GB/s  ({_fmt_s(runs.wc)})"
         )
         print(f"    median ratio scan / wc -l throughput = {sm / wm:.2f}x")
-    if kb:
-        print(
-            f"    (diagnostic) scan(release_pages=False)  best {kb:.2f} GB/s  median {km:.2f} GB/s"
-        )
     counts = runs.scan_lines | runs.wc_lines | {info.lines}
     print(
         f"    line counts agree (scan, wc -l, generator): {'yes' if len(counts) == 1 else counts}"

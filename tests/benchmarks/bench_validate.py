@@ -6,7 +6,8 @@ wrong. Run by hand (not collected by pytest)::
 What is measured, in the same run and interleaved so machine load hits both alike:
 
 * reference: a single-threaded orjson-only pass over the file: ``for line in file:
-  orjson.loads(line)`` (buffered reads), and the same over ``LineIndex.iter_lines`` (mmap);
+  orjson.loads(line)`` (buffered reads), and the same over ``LineIndex.iter_lines`` (pread
+  blocks);
 * ``validate``: ``LineIndex(path)`` + ``Validator.run()`` in one thread: scan, parse, every
   rule, file-level findings (what the TUI's worker does);
 * ``validate -j2``: :func:`batchtui.validation.parallel.validate_parallel` over 2 processes

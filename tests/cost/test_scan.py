@@ -189,3 +189,29 @@ def test_small_files_are_sampled_exactly(mixed_file: tuple[Path, list[str]]) -> 
     path, lines = mixed_file
     result = sample_file(path)
     assert not result.approximate and result.input_tokens == _expected(lines)
+
+
+def test_a_line_over_the_cap_is_skipped_without_being_held(
+    mixed_file: tuple[Path, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One huge line between two requests (a 2 GB line took 6.3 GB to count): with the cap
+    # lowered to 4 KB, it is skipped by its length, read block by block, never joined.
+    from batchtui.cost import scan
+
+    monkeypatch.setattr(scan, "MAX_LINE_BYTES", 4096)
+    path, lines = mixed_file
+    huge = "x" * 50_000
+    path.write_text(lines[0] + "\n" + huge + "\n" + lines[1] + "\n" + huge)
+    result = count_file(path, block_bytes=1000)
+    assert result.requests == 2 and result.lines == 4
+    assert result.skipped == {"longer than 0 MB (not read)": 2}
+    assert result.bytes == path.stat().st_size
+
+
+def test_a_fifo_is_refused_at_once(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "f.jsonl"
+    os.mkfifo(fifo)
+    with pytest.raises(UserError, match="pipe"):
+        count_file(fifo)  # used to block in open(), waiting for a writer

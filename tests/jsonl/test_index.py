@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from batchtui.errors import UserError
 from batchtui.jsonl import Change, LineIndex
+from batchtui.jsonl.index import FileChanged
 
 
 def oracle(data: bytes) -> list[bytes]:
@@ -44,8 +45,15 @@ chunks = st.lists(
 
 
 @settings(max_examples=300, deadline=None)
-@given(data=chunks | st.binary(max_size=200), batch=st.integers(1, 64))
-def test_matches_oracle(tmp_path_factory: pytest.TempPathFactory, data: bytes, batch: int) -> None:
+@given(
+    data=chunks | st.binary(max_size=200),
+    batch=st.integers(1, 64),
+    block=st.integers(1, 64),
+    max_line=st.integers(0, 20),
+)
+def test_matches_oracle(
+    tmp_path_factory: pytest.TempPathFactory, data: bytes, batch: int, block: int, max_line: int
+) -> None:
     tmp = tmp_path_factory.mktemp("p")
     ix = index_of(tmp, data, batch_bytes=batch)
     expected = oracle(data)
@@ -54,6 +62,14 @@ def test_matches_oracle(tmp_path_factory: pytest.TempPathFactory, data: bytes, b
     assert [b for _, b in ix.iter_lines()] == expected
     tail = ix.tail(3)
     assert [ix.read(s) for s in tail] == expected[-3:]
+    # Read in small line-aligned blocks: the blocks are exactly the file's bytes, and a line
+    # longer than max_line comes as None (its bytes still reach on_block, in pieces).
+    ix.block_bytes = block
+    blocks: list[tuple[int, bytes]] = []
+    got = list(ix.iter_lines(max_line=max_line, on_block=lambda o, b: blocks.append((o, b))))
+    assert [b for _, b in got] == [e if len(e) <= max_line else None for e in expected]
+    assert b"".join(b for _, b in blocks) == data
+    assert all(o == sum(len(b) for _, b in blocks[:k]) for k, (o, _) in enumerate(blocks))
 
 
 def test_empty_file_has_no_lines(tmp_path: Path) -> None:
@@ -199,27 +215,37 @@ def test_permission_denied(tmp_path: Path) -> None:
 
 
 @settings(max_examples=100, deadline=None)
-@given(data=st.binary(min_size=0, max_size=20_000) | chunks)
-def test_numpy_and_plain_newline_search_agree(data: bytes) -> None:
-    import mmap as mmap_module
-    import tempfile
-
+@given(
+    data=st.binary(min_size=0, max_size=20_000) | chunks,
+    start=st.integers(0, 64),
+    base=st.integers(0, 1 << 40),
+)
+def test_numpy_and_plain_newline_search_agree(data: bytes, start: int, base: int) -> None:
+    # The numpy path is taken for any size here (threshold 0), so no padding is needed.
     from batchtui.jsonl import index as index_module
 
-    with tempfile.TemporaryFile() as f:
-        f.write(data + b"\n" * index_module.NUMPY_MIN_BYTES)  # long enough for the numpy path
-        f.flush()
-        mm = mmap_module.mmap(f.fileno(), 0, access=mmap_module.ACCESS_READ)
-        size = len(mm)
-        with_numpy = index_module._find_newlines(mm, 0, size)
-        saved = index_module._np_module
-        index_module._np_module = False
-        try:
-            plain = index_module._find_newlines(mm, 0, size)
-        finally:
-            index_module._np_module = saved
-        assert list(with_numpy) == list(plain) == [i for i, b in enumerate(mm[:]) if b == 10]
-        mm.close()
+    start = min(start, len(data))
+    buf = bytearray(data)
+    with_numpy = index_module._find_newlines(buf, start, len(buf), base=base, numpy_min=0)
+    saved = index_module._np_module
+    index_module._np_module = False
+    try:
+        plain = index_module._find_newlines(buf, start, len(buf), base=base, numpy_min=0)
+    finally:
+        index_module._np_module = saved
+    expected = [base + i for i, b in enumerate(data) if b == 10 and i >= start]
+    assert list(with_numpy) == list(plain) == expected
+
+
+def test_numpy_path_is_really_taken_with_a_zero_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
+    from batchtui.jsonl import index as index_module
+
+    np = index_module._numpy()
+    assert np is not None
+    calls = []
+    monkeypatch.setattr(np, "flatnonzero", lambda a: calls.append(1) or np.nonzero(a)[0])
+    index_module._find_newlines(b"a\nb\n", 0, 4, numpy_min=0)
+    assert calls == [1]
 
 
 def test_scan_until_stops_early_and_resumes(tmp_path: Path) -> None:
@@ -230,3 +256,88 @@ def test_scan_until_stops_early_and_resumes(tmp_path: Path) -> None:
     assert ix.scan(until=1000) is False
     assert 0 < ix.line_count < 200 and not ix.complete
     assert ix.scan() is True and ix.line_count == 10_000
+
+
+def test_crlf_spans_across_read_blocks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Enough lines for the vectorised CR count, a read block that ends between a CR and its
+    # LF, and a mix of endings so spans must look at the byte before each newline.
+    from batchtui.jsonl import index as index_module
+
+    monkeypatch.setattr(index_module, "SCAN_READ_BYTES", 6 * 4096 + 1)
+    lines = [b"%05d" % i for i in range(12_000)]
+    data = b"".join(x + (b"\r\n" if i % 3 else b"\n") for i, x in enumerate(lines))
+    ix = index_of(tmp_path, data)
+    assert lines_of(ix) == oracle(data)
+    assert [b for _, b in ix.iter_lines()] == oracle(data)
+    all_crlf = b"".join(x + b"\r\n" for x in lines)
+    ix = index_of(tmp_path, all_crlf)
+    assert ix._crlf == len(lines)  # every span is known without a read
+    assert ix.span(7).length == 5 and ix.line(11_999) == b"11999"
+
+
+def test_same_size_rewrite_in_place_is_reported(tmp_path: Path) -> None:
+    # What nano (truncate + write on the same inode) and `dd conv=notrunc` do: same size,
+    # bytes changed in the middle, far from the end of the file.
+    path = tmp_path / "f.jsonl"
+    data = b"".join(b'{"custom_id": "r%05d"}\n' % i for i in range(2_000))
+    path.write_bytes(data)
+    ix = LineIndex(path)
+    ix.scan()
+    assert ix.check() is Change.UNCHANGED
+    with path.open("r+b") as f:
+        f.seek(100)
+        f.write(b"X")
+    os.utime(path, ns=(0, ix._stamps[0] + 1_000_000))  # a new mtime, even on coarse clocks
+    assert path.stat().st_size == len(data)
+    assert ix.check() is Change.REWRITTEN
+
+
+def test_a_fifo_is_refused_at_once(tmp_path: Path) -> None:
+    import threading
+
+    fifo = tmp_path / "f.jsonl"
+    os.mkfifo(fifo)
+    errors: list[str] = []
+
+    def open_it() -> None:
+        try:
+            LineIndex(fifo)
+        except UserError as exc:
+            errors.append(exc.message)
+
+    opener = threading.Thread(target=open_it, daemon=True)
+    opener.start()
+    opener.join(timeout=10)  # a regression would block in open() forever, waiting for a writer
+    assert not opener.is_alive()
+    assert errors and "pipe (FIFO)" in errors[0] and "batchtui - <" in errors[0]
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs Linux /proc")
+def test_a_procfs_file_is_not_called_empty() -> None:
+    with pytest.raises(UserError, match="reports a size of 0 but has content"):
+        LineIndex("/proc/self/maps")
+
+
+def test_reads_after_a_truncation_are_short_not_fatal(tmp_path: Path) -> None:
+    path = tmp_path / "f.jsonl"
+    path.write_bytes(b"".join(b"line %d\n" % i for i in range(1000)))
+    ix = LineIndex(path)
+    ix.scan()
+    os.truncate(path, 100)
+    assert ix.line(500) == b"" and ix.tail(2) == [] and ix.find(b"line 999", 0, ix.size) == -1
+    with pytest.raises(FileChanged, match="changed while it was being read"):
+        list(ix.iter_lines())
+    assert ix.changed_on_disk
+    assert ix.check() is Change.REWRITTEN
+
+
+def test_close_while_another_reader_holds_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "f.jsonl"
+    path.write_bytes(b"a\nb\nc\n")
+    ix = LineIndex(path)
+    ix.scan()
+    lines = ix.iter_lines()
+    assert next(lines) == (0, b"a")
+    ix.close()  # the generator's reference keeps the descriptor open until it is done
+    assert list(lines) == [(1, b"b"), (2, b"c")]
+    assert ix.read(ix.span(0)) == b""  # new reads after close find nothing

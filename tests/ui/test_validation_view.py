@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -108,6 +109,34 @@ async def test_appended_bad_line_is_validated_incrementally(make_app, tmp_path) 
         snap = screen.validation_snapshot
         assert snap.lines_checked == 21 and snap.count("streaming_unsupported") == 1
         assert screen.query_one(LineList)._line_marks(20) == "error"
+
+
+async def test_same_size_rewrite_in_place_is_revalidated(make_app, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # nano and `dd conv=notrunc` write into the same inode; with the same size, only the
+    # modification time tells. The report said "no errors" forever; now it re-validates.
+    path = tmp_path / "f.jsonl"
+    text = "".join(good(i) for i in range(300))
+    path.write_text(text)
+    app = make_app(path, validate=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        before = screen.validation_snapshot
+        assert before.errors == 0 and before.digest is not None
+        broken = text
+        for k in (10, 100, 200):  # three lines made invalid JSON, same length
+            broken = broken.replace(f'"custom_id": "r{k}"', f'"custom_id": xr{k}"', 1)
+        assert len(broken) == len(text)
+        with path.open("r+") as f:
+            f.write(broken)
+        stamps = path.stat()
+        os.utime(path, ns=(stamps.st_atime_ns, stamps.st_mtime_ns + 1_000_000))  # coarse clocks
+        screen.check_file()
+        await settle(pilot)
+        after = screen.validation_snapshot
+        assert after is not None and after.done and after.errors == 3
+        assert not before.digest.matches(path) and after.digest.matches(path)
+        assert "3 errors" in str(screen.query_one("StatusBar").render())
 
 
 async def test_edit_in_editor_then_report_updates(make_app, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -470,6 +470,30 @@ def test_lone_surrogates_make_a_line_invalid(tmp_path: Path) -> None:
         f.message.encode("utf-8"), (f.hint or "").encode("utf-8"), (f.path or "").encode()
 
 
+def test_a_line_over_the_cap_is_reported_without_being_read(tmp_path: Path) -> None:
+    # The cap is lowered so a small file plants it; the real one is 64 MiB.
+    huge = b'{"custom_id": "big", "body": "' + b"x" * 5000  # not even valid JSON
+    path = write_lines(tmp_path / "a.jsonl", [request("a"), huge, request("c")])
+    run = validate(path, max_line=1000)
+    assert run.codes() == {(2, "line_too_long")}  # not judged as JSON: it was never parsed
+    assert "5,030 bytes" in run.findings[0].message
+    assert [f.code for f in run.validator.findings_at(2)] == ["line_too_long"]
+    # Its bytes are still covered by the digest of what was validated.
+    digest = run.validator.digest()
+    assert digest is not None and digest.matches(path)
+    assert run.validator.report.snapshot().digest == digest
+    COVERED.add("line_too_long")
+
+
+def test_an_overlong_binary_first_line_is_not_text(tmp_path: Path) -> None:
+    # `truncate -s 2G x.jsonl`, in small: one line of NUL bytes, longer than the cap.
+    path = tmp_path / "x.jsonl"
+    path.write_bytes(b"\x00" * 4000)
+    run = validate(path, max_line=1000)
+    assert {code for _, code in run.codes()} == {"not_text"}
+    assert run.validator.findings_at(1)[0].code == "not_text"
+
+
 def _planting_tests() -> Iterator[tuple[str, Callable[..., None], dict[str, object]]]:
     """Every other test of this module with each of its parametrized cases."""
     for name, fn in list(globals().items()):

@@ -22,6 +22,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from batchtui.core.text import safe
 from batchtui.errors import UserError
 from batchtui.jsonl import Change, LineIndex
+from batchtui.jsonl.index import FileChanged
 from batchtui.jsonl.search import Searcher, compile_needle, custom_id_pattern
 from batchtui.limits import LimitNote, file_limits
 from batchtui.ui import messages as msg
@@ -119,7 +120,7 @@ class FileScreen(Screen[None]):
     # -- layout ------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        title = self.index.path if self.index else "no file open"
+        title = self.index.name if self.index else "no file open"
         yield ModeBar("file", safe(title), id="mode-bar")
         with Vertical(id="file-body"):
             if self.index is not None:
@@ -154,7 +155,7 @@ class FileScreen(Screen[None]):
         lines.focus()
         # The first screenful comes from a tiny synchronous scan of the head and a backwards
         # read of the tail; the full scan starts once that first frame is on screen.
-        self.index.scan(until=HEAD_BYTES, release_pages=False)
+        self.index.scan(until=HEAD_BYTES)
         lines.load_tail(max(self.size.height, 40) * 2)
         lines.index_changed()
         self.call_after_refresh(self._after_first_paint)
@@ -183,6 +184,8 @@ class FileScreen(Screen[None]):
         )
         if done:
             self.post_message(msg.ScanFinished(index))
+        elif index.changed_on_disk and not worker.is_cancelled:
+            self.app.call_from_thread(self.check_file)  # shrank mid-scan: re-open it now
 
     @on(msg.ScanProgress)
     def _on_scan_progress(self, event: msg.ScanProgress) -> None:
@@ -204,9 +207,10 @@ class FileScreen(Screen[None]):
         self.update_status()
 
     def check_file(self) -> None:
-        """Poll the file: continue the index after appends, re-open after rewrites."""
+        """Poll the file: continue the index after appends, re-open after rewrites (also
+        while the first scan runs: a file truncated or rewritten then is re-opened at once)."""
         index = self.index
-        if index is None or not self._scan_done.is_set():
+        if index is None:
             return
         change = index.check()
         if change is Change.APPENDED:
@@ -227,7 +231,7 @@ class FileScreen(Screen[None]):
     def reopen(self, notice: str) -> None:
         assert self.index is not None
         try:
-            fresh = LineIndex(self.index.path)
+            fresh = LineIndex(self.index.path, copy_of=self.index.copy_of)
         except UserError as exc:
             self._notice = exc.message
             self.notify(exc.message, severity="error")
@@ -333,6 +337,8 @@ class FileScreen(Screen[None]):
         if event.final:
             self.validation_running = False
             self.validation_status = event.status
+            if getattr(event.status, "value", None) == "file_changed":
+                self.check_file()  # re-open (and re-validate) the file as it is now
         report = self.query_one(ReportView)
         if event.final or self.query_one("#bottom", ContentSwitcher).current == "report":
             report.update_snapshot(event.snapshot, not event.final)
@@ -399,6 +405,12 @@ class FileScreen(Screen[None]):
         """Open $EDITOR at the current line; the watcher picks up the change on return."""
         if self.index is None:
             return
+        if self.index.copy_of is not None:
+            self.notify(
+                f"{safe(self.index.name)} was read into a private copy; there is no file to edit.",
+                severity="warning",
+            )
+            return
         line = (self.line_list.row_line(self.line_list.cursor) or 0) + 1
         command = editor_command(self.index.path, line)
         try:
@@ -413,17 +425,18 @@ class FileScreen(Screen[None]):
         """p: work out the parts first; a file that fits is left alone, otherwise ask."""
         if self.index is None:
             return
-        self._plan_split(self.index.path)
+        self._plan_split(self.index.path, self.index.copy_of)
 
     @work(thread=True, exclusive=True, group="split", exit_on_error=False)
-    def _plan_split(self, path: str) -> None:
+    def _plan_split(self, path: str, copy_of: str | None = None) -> None:
         import batchtui.limits as limits
         from batchtui.validation.split import part_paths, plan
 
         max_requests, max_bytes = limits.MAX_REQUESTS, limits.MAX_FILE_BYTES
         try:
-            with LineIndex(path) as index:
-                index.scan()
+            with LineIndex(path, copy_of=copy_of) as index:
+                if not index.scan():
+                    raise FileChanged(index.name)  # shrank meanwhile: a plan would miss lines
                 ranges = plan(index, max_requests, max_bytes)
                 lines, size = index.line_count, index.size
         except UserError as exc:
@@ -436,13 +449,19 @@ class FileScreen(Screen[None]):
                 f"{human_size(size)}): nothing to split.",
             )
             return
-        paths = part_paths(Path(path), len(ranges), Path(path).parent)
+        paths = part_paths(Path(path), len(ranges), _parts_dir(path, copy_of))
         self.app.call_from_thread(
-            self._ask_split, path, len(ranges), paths, max_requests, max_bytes
+            self._ask_split, path, len(ranges), paths, max_requests, max_bytes, copy_of
         )
 
     def _ask_split(
-        self, path: str, count: int, paths: list[Path], max_requests: int, max_bytes: int
+        self,
+        path: str,
+        count: int,
+        paths: list[Path],
+        max_requests: int,
+        max_bytes: int,
+        copy_of: str | None = None,
     ) -> None:
         from batchtui.ui.screens.dialogs import ConfirmDialog
 
@@ -457,19 +476,33 @@ class FileScreen(Screen[None]):
 
         def answer(yes: bool | None) -> None:
             if yes:
-                self._split(path, max_requests, max_bytes, overwrite=bool(existing))
+                self._split(
+                    path, max_requests, max_bytes, overwrite=bool(existing), copy_of=copy_of
+                )
 
         self.app.push_screen(
             ConfirmDialog(f"Split into {count:,} parts?", body, confirm="Split"), answer
         )
 
     @work(thread=True, exclusive=True, group="split", exit_on_error=False)
-    def _split(self, path: str, max_requests: int, max_bytes: int, overwrite: bool) -> None:
+    def _split(
+        self,
+        path: str,
+        max_requests: int,
+        max_bytes: int,
+        overwrite: bool,
+        copy_of: str | None = None,
+    ) -> None:
         from batchtui.validation.split import split_file
 
         try:
             parts = split_file(
-                path, max_requests=max_requests, max_bytes=max_bytes, overwrite=overwrite
+                path,
+                max_requests=max_requests,
+                max_bytes=max_bytes,
+                overwrite=overwrite,
+                out_dir=_parts_dir(path, copy_of),
+                copy_of=copy_of,
             )
         except UserError as exc:
             self.app.call_from_thread(self.notify, safe(exc.message), severity="error")
@@ -574,7 +607,12 @@ class FileScreen(Screen[None]):
             progress=lambda done, total: self.post_message(msg.SearchProgress(done, total)),
             cancelled=lambda: worker.is_cancelled,
         )
-        found = searcher.next(start) if direction > 0 else searcher.previous(max(0, start))
+        try:
+            found = searcher.next(start) if direction > 0 else searcher.previous(max(0, start))
+        except FileChanged:
+            # Shrank or rewritten under the search: re-open it; this result is for the old file.
+            self.app.call_from_thread(self.check_file)
+            found = None
         if not worker.is_cancelled:
             self.post_message(msg.SearchDone(index, label, found, start))
 
@@ -671,7 +709,7 @@ class FileScreen(Screen[None]):
             status.set(Text(" no file"), Text(""))
             return
         left = Text(" ")
-        left.append(safe(Path(index.path).name), style="bold")
+        left.append(safe(Path(index.name).name), style="bold")  # <stdin> stays
         left.append(f"  {human_size(index.size)}  ")
         self.check_limits()
         if self._scan_done.is_set() or index.complete:
@@ -730,6 +768,16 @@ class FileScreen(Screen[None]):
     def on_unmount(self) -> None:
         if self.index is not None:
             self.index.close()
+
+
+def _parts_dir(path: str, copy_of: str | None) -> Path:
+    """Where ``p`` writes parts: beside the file; for a private copy (deleted at exit), the
+    current directory (standard input) or beside the compressed file."""
+    from batchtui.jsonl.spool import STDIN_NAME
+
+    if copy_of is None:
+        return Path(path).parent
+    return Path.cwd() if copy_of == STDIN_NAME else Path(copy_of).parent
 
 
 def _mark(validator: Any, line: int) -> str | None:
