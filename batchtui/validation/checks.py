@@ -489,17 +489,22 @@ class RequestChecker:
         if known:
             return
         if model.endswith("-batch"):
-            hint = (
-                "A '-batch' suffix names an Azure deployment; OpenAI accepted such a file and "
-                "answered every request 403 model_not_found (gpt-4o-mini-2024-07-18-batch)."
+            add(
+                out,
+                line,
+                "batch_model_alias",
+                f"The model {quote(model)} is a '-batch' alias, not an OpenAI model name.",
+                "body.model",
+                "A '-batch' suffix names an Azure deployment (use --provider azure); OpenAI "
+                "accepted such a file and answered every request 403 model_not_found.",
             )
-        else:
-            close = difflib.get_close_matches(model, sorted(spec.models), n=1, cutoff=0.8)
-            hint = (
-                f"Did you mean {close[0]!r}?"
-                if close
-                else "If it is an Azure deployment name, use --provider azure."
-            )
+            return
+        close = difflib.get_close_matches(model, sorted(spec.models), n=1, cutoff=0.8)
+        hint = (
+            f"Did you mean {close[0]!r}?"
+            if close
+            else "If it is an Azure deployment name, use --provider azure."
+        )
         add(
             out,
             line,

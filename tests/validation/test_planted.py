@@ -450,15 +450,15 @@ def test_model_names_come_from_the_sdk(tmp_path: Path) -> None:
     path = write_lines(tmp_path / "models.jsonl", lines)
     run = validate(path)
     got = {(f.line, f.code): f for f in run.findings if f.code != "model_mismatch"}
-    assert set(got) == {(4, "unknown_model"), (5, "unknown_model")}
-    assert got[(4, "unknown_model")].severity.value == "warning"
-    assert "403" in (got[(4, "unknown_model")].hint or "")
+    assert set(got) == {(4, "batch_model_alias"), (5, "unknown_model")}
+    assert got[(5, "unknown_model")].severity.value == "warning"
+    assert "403" in (got[(4, "batch_model_alias")].hint or "")
     assert got[(5, "unknown_model")].hint == "Did you mean 'gpt-4o-mini'?"
     # Azure's model is a deployment name: nothing to compare.
     from batchtui.validation.providers import AZURE
 
     azure = validate(path, provider=AZURE)
-    assert not [f for f in azure.findings if f.code == "unknown_model"]
+    assert not [f for f in azure.findings if f.code in ("unknown_model", "batch_model_alias")]
     COVERED.update(code for _, code in got)
 
 

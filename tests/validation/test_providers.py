@@ -38,7 +38,7 @@ def test_azure_takes_100000_requests_and_its_url_forms(tmp_path: Path) -> None:
     # The same file under OpenAI: the dated-API url is not OpenAI's, the deployment name is
     # not a model name.
     openai = codes(path, OPENAI)
-    assert (1, "invalid_url") in openai and (1, "unknown_model") in openai
+    assert (1, "invalid_url") in openai and (1, "batch_model_alias") in openai
     assert AZURE.max_requests.value == 100_000 and OPENAI.max_requests.value == 50_000
 
 
@@ -105,7 +105,7 @@ def test_cli_provider_flag_and_detection(
 ) -> None:
     path = write_lines(
         tmp_path / "azure.jsonl",
-        [request("a", chat_body(model="gpt-4o-batch"), url="/chat/completions")],
+        [request("a", chat_body(model="my-deploy"), url="/chat/completions")],
     )
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     assert main(["validate", str(path)]) == 1
