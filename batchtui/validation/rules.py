@@ -417,8 +417,7 @@ _RULES: list[Rule] = [
         "nor a fine-tune of one. OpenAI profile only (Azure uses deployment names).",
         why="OpenAI fails the batch at validation: \"The provided model '...' is not supported "
         'by the Batch API." (model_not_found). A warning: models newer than the SDK exist.',
-        source="SDK model Literals (sdk_snapshot.json models); LS (model_not_found at "
-        "validation)",
+        source="SDK model Literals (sdk_snapshot.json models); LS (model_not_found at validation)",
     ),
     Rule(
         "batch_model_alias",
@@ -427,8 +426,8 @@ _RULES: list[Rule] = [
         "A '-batch' model alias",
         what="body.model ends in '-batch' (gpt-4o-mini-batch), the habit of Azure deployment "
         "names, under the OpenAI profile.",
-        why="OpenAI accepted such a file and failed every request: 403 \"Project `proj_...` "
-        "does not have access to model `gpt-4o-mini-2024-07-18-batch`\" (model_not_found).",
+        why='OpenAI accepted such a file and failed every request: 403 "Project `proj_...` '
+        'does not have access to model `gpt-4o-mini-2024-07-18-batch`" (model_not_found).',
         source="FORMATS.md §3 (errors/curator-403-batch-alias-and-expired.jsonl, a real error "
         "file); openai/openai-python#3071 (404 for a -batch alias)",
         openai=REQUEST,
