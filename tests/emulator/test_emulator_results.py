@@ -4,6 +4,7 @@ end states (all failed, expired, cancelled)."""
 from __future__ import annotations
 
 import base64
+import re
 from pathlib import Path
 from typing import Any
 
@@ -113,7 +114,8 @@ async def test_success_bodies_parse_with_the_sdk_types(
         assert list(line) == LINE_KEYS
         assert line["id"].startswith("batch_req_") and line["error"] is None
         assert line["response"]["status_code"] == 200
-        assert line["response"]["request_id"].startswith("req_")
+        # Real lines: 32 hex, no prefix (FORMATS.md §1.2).
+        assert re.fullmatch(r"[0-9a-f]{32}", line["response"]["request_id"])
         strict(model_type, line["response"]["body"])
     body = out[0]["response"]["body"]
     if endpoint == "/v1/chat/completions":
@@ -301,3 +303,4 @@ async def test_same_seed_same_everything(tmp_path: Path) -> None:
             results.append((batch.id, batch.output_file_id, out))
             await client.close()
     assert results[0] == results[1]
+
