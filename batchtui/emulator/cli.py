@@ -50,7 +50,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="accept only this key (repeatable; default: any key)",
     )
     p.add_argument("--no-range", action="store_true", help="ignore Range headers on downloads")
-    p.add_argument("--data-dir", default=None, help="keep file contents here (default: temp)")
+    p.add_argument(
+        "--data-dir",
+        default=None,
+        help="keep files, batches and the clock here, across restarts (default: a temporary "
+        "directory removed at exit)",
+    )
     p.set_defaults(handler=_run)
 
 
@@ -96,9 +101,12 @@ async def _serve(args: argparse.Namespace, data_dir: object) -> None:
         api_keys=tuple(args.api_keys) if args.api_keys else None,
         supports_range=not args.no_range,
         data_dir=data_dir,  # type: ignore[arg-type]
+        keep_state=data_dir is not None,
     )
     async with EmulatorServer(options) as emu:
-        if args.demo:
+        if args.demo and emu.state.batches:
+            print("not seeding the demo: the data directory already has batches", file=sys.stderr)
+        elif args.demo:
             summary = await seed_demo(emu, seed=args.seed or 7)
             print(f"seeded {len(summary.batches)} demo batches", file=sys.stderr)
         print(f"batchtui emulator listening on {emu.base_url} (speed x{args.speed:g})")

@@ -78,6 +78,9 @@ class EmulatorOptions:
     start_time: float | None = None  # emulated Unix time at start; None = now
     seed: int = 0
     data_dir: Path | None = None  # file contents live here; None = a temp dir removed on close
+    # Save files' and batches' metadata and the clock in data_dir/state.json after each change
+    # and restore them at start, so a restart keeps everything (`batchtui emulator --data-dir`).
+    keep_state: bool = False
     # Timing of the lifecycle, in emulated seconds.
     validation_seconds: float = 20.0
     processing_seconds: float = 60.0  # base in_progress duration ...
