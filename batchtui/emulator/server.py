@@ -26,6 +26,7 @@ from typing import Any
 
 import orjson
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from batchtui.emulator import options as o
 from batchtui.emulator.batches import BatchRecord
@@ -41,6 +42,8 @@ _CHUNK = 256 * 1024
 _BATCH_PATH = re.compile(r"^/v1/batches/([^/]+)")
 _FILE_PATH = re.compile(r"^/v1/files/([^/]+)")
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+# C0 and C1 control characters and DEL: never part of a real file name.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass
@@ -282,13 +285,31 @@ class EmulatorServer:
         try:
             reader = await request.multipart()
             while True:
-                part = await reader.next()
+                try:
+                    part = await reader.next()
+                except HttpProcessingError:
+                    # aiohttp refuses a part header with a control character in it (a
+                    # filename with ESC or DEL): the client's request is malformed.
+                    raise EmulatorError(
+                        400,
+                        "Invalid 'file': the multipart part headers are malformed (a control "
+                        "character in the filename?).",
+                        param="file",
+                        code="invalid_value",
+                    ) from None
                 if part is None:
                     break
                 if not isinstance(part, BodyPartReader):
                     continue  # a nested multipart: nothing the API sends
                 if part.name == "file" and part.filename is not None:
                     filename = part.filename
+                    if _CONTROL.search(filename):
+                        raise EmulatorError(
+                            400,
+                            "Invalid 'file': the filename contains control characters.",
+                            param="file",
+                            code="invalid_value",
+                        )
                     decoder = codecs.getincrementaldecoder("utf-8")("strict")
                     with open(tmp, "wb") as out:
                         while chunk := await part.read_chunk(_CHUNK):
