@@ -59,6 +59,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.set_defaults(handler=_run)
 
 
+_LOOPBACK = ("127.", "::1", "localhost")
+
+
+def exposure_warning(host: str, api_keys: list[str] | None) -> str | None:
+    """The warning for a server that others can reach and that takes any key."""
+    if api_keys or host.startswith(_LOOPBACK):
+        return None
+    where = "every interface" if host in ("0.0.0.0", "::", "") else host
+    return (
+        f"warning: listening on {where} without --api-key: anyone who reaches this port can "
+        "upload files and create batches with any key. Pass --api-key KEY, or --host "
+        "127.0.0.1."
+    )
+
+
 def _run(args: argparse.Namespace) -> int:
     import asyncio
     from pathlib import Path
@@ -75,6 +90,9 @@ def _run(args: argparse.Namespace) -> int:
             raise UserError(f"cannot use {data_dir} as data directory: {exc.strerror}") from None
     else:
         data_dir = None
+    warning = exposure_warning(args.host, args.api_keys)
+    if warning is not None:
+        print(f"batchtui: {warning}", file=sys.stderr, flush=True)
     try:
         asyncio.run(_serve(args, data_dir))
     except OSError as exc:
