@@ -30,16 +30,15 @@ class Sourced(Generic[T]):
     source: str
 
 
-OPENAI_ENDPOINTS = (
-    "/v1/responses",
-    "/v1/chat/completions",
-    "/v1/embeddings",
-    "/v1/completions",
-    "/v1/moderations",
-    "/v1/images/generations",
-    "/v1/images/edits",
-    "/v1/videos",
-)
+def _sdk_endpoints() -> tuple[str, ...]:
+    """BatchCreateParams.endpoint of the SDK (via sdk_snapshot.json), in the SDK's order."""
+    from batchtui.validation import sdk_snapshot
+
+    snap = sdk_snapshot.load()
+    return tuple(snap.get("batch_endpoints_in_order") or snap["batch_endpoints"])
+
+
+OPENAI_ENDPOINTS = _sdk_endpoints()
 
 
 @dataclass(frozen=True, slots=True)

@@ -233,6 +233,15 @@ def literal_strings(tp: Any) -> list[str]:
     return sorted(set(out))
 
 
+def literal_strings_in_order(tp: Any) -> list[str]:
+    """The string literals of a type in declaration order, without repeats."""
+    out: list[str] = []
+    for member in _flatten_union(tp):
+        if typing.get_origin(member) is typing.Literal:
+            out.extend(v for v in typing.get_args(member) if isinstance(v, str) and v not in out)
+    return out
+
+
 # -- the snapshot -------------------------------------------------------------------------
 
 
@@ -279,6 +288,8 @@ def build() -> dict[str, Any]:
         "format": FORMAT_VERSION,
         "openai_version": openai.__version__,
         "batch_endpoints": endpoints_desc["enum"],
+        # The same, in the SDK's own order (what an error message lists).
+        "batch_endpoints_in_order": literal_strings_in_order(_unwrap(batch_hints["endpoint"])[0]),
         "completion_windows": windows_desc["enum"],
         "bodies": bodies,
         "models": models,
