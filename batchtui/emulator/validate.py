@@ -24,7 +24,7 @@ from typing import Any
 import orjson
 
 from batchtui.emulator.tokens import collect_text, estimate_tokens
-from batchtui.jsonl.index import LineIndex
+from batchtui.jsonl.index import MAX_LINE_BYTES, LineIndex
 from batchtui.validation.engine import Validator
 from batchtui.validation.findings import Finding
 from batchtui.validation.providers import OPENAI, Sourced
@@ -268,7 +268,7 @@ def judge(
                 per_line.setdefault(finding.line, finding)
 
     with LineIndex(path) as index:
-        validator = Validator(index, provider=provider)
+        validator = Validator(index, provider=provider, digest=False)
         validator.run(on_findings=on_findings)
         model = validator.model
     batch.sort(key=Finding.sort_key)
@@ -293,8 +293,8 @@ def validate_input(
     plan = Plan(n=0, model=model)
     with LineIndex(path) as index:
         index.scan()
-        for i, data in index.iter_lines():
-            if not data.strip():
+        for i, data in index.iter_lines(max_line=MAX_LINE_BYTES):
+            if data is None or not data.strip():  # too long to read (reported), or blank
                 continue
             try:
                 obj = orjson.loads(data)
