@@ -77,6 +77,10 @@ async def get(emu: EmulatorServer, path: str, **kwargs: Any) -> httpx2.Response:
         )
 
 
+def _range(value: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {API_KEY}", "Range": value}
+
+
 def check_lines(content: bytes, endpoint: str) -> int:
     lines = [orjson.loads(x) for x in content.splitlines()]
     for line in lines:
@@ -136,7 +140,19 @@ async def test_error_answers(emu: EmulatorServer, client: AsyncOpenAI) -> None:
     answers.append(await get(emu, "/batches"))  # 429
     emu.faults.server_error(1, path="/v1/batches")
     answers.append(await get(emu, "/batches"))  # 500
-    assert [r.status_code for r in answers] == [401, 404, 404, 400, 400, 409, 429, 500]
+    answers.append(
+        await get(
+            emu,
+            "/files",
+            method="POST",
+            files={"file": ("in.json", chat_file(1))},
+            data={"purpose": "batch"},
+        )
+    )  # 400: not .jsonl
+    answers.append(
+        await get(emu, f"/files/{finished.input_file_id}/content", headers=_range("bytes=999999-"))
+    )  # 416
+    assert [r.status_code for r in answers] == [401, 404, 404, 400, 400, 409, 429, 500, 400, 416]
     for r in answers:
         conforms("ErrorResponse", r.json())
 
