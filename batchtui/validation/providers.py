@@ -124,8 +124,8 @@ _SDK_EMBEDDINGS = (
 )
 _OPENAI_CUSTOM_ID = (
     "GUIDE 'Prepare your batch file' (the JSONL format, "
-    "https://developers.openai.com/api/docs/guides/batch#1-prepare-your-batch-file), as "
-    "issue #11 cites it; the SDK and SPEC carry no limit"
+    "https://developers.openai.com/api/docs/guides/batch#1-prepare-your-batch-file); the SDK "
+    "and SPEC carry no limit"
 )
 _ENVELOPE = ("custom_id", "method", "url", "body")
 

@@ -250,7 +250,7 @@ _RULES: list[Rule] = [
         what="custom_id is longer than the provider allows: 512 characters on OpenAI (and "
         "Azure), 64 on Together; not checked where no limit is documented (Groq).",
         why="Long ids are rejected by batch services; keep ids short.",
-        source="GUIDE 'Prepare your batch file' (JSONL format; 512, as issue #11 cites it); "
+        source="GUIDE 'Prepare your batch file' (the JSONL format: 512); "
         "docs.together.ai/docs/inference/batch/tutorial ('max 64 chars'); "
         "anthropics/anthropic-sdk-python#984 (Anthropic: 64); see batchtui rules --provider",
     ),
