@@ -1,11 +1,17 @@
 """Plausible response bodies for each batch endpoint, in the shapes the SDK's models parse
 (``ChatCompletion``, ``CreateEmbeddingResponse``, ``Completion``, ``ModerationCreateResponse``,
-``responses.Response``, ``ImagesResponse``, ``Video``)."""
+``responses.Response``, ``ImagesResponse``, ``Video``) and OpenAI's published schemas accept,
+with the fields real 2025-2026 output files carry (FORMATS.md §4): the dated model name the
+API answers with, ``service_tier``, ``system_fingerprint``, and for the Responses API
+``billing``, ``store``, ``completed_at``, ``text.verbosity`` and reasoning items.
+"""
 
 from __future__ import annotations
 
 import base64
+import functools
 import random
+import re
 import struct
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +19,7 @@ from typing import Any
 from batchtui.emulator.ids import IdMaker
 from batchtui.emulator.tokens import collect_text, count_embedding_inputs, estimate_tokens
 from batchtui.emulator.validate import FAILURE_KINDS
+from batchtui.validation import facts as F
 
 _ENGLISH = (
     "Here is a concise answer to your question.",
@@ -111,10 +118,41 @@ def reply_text(rng: random.Random, tokens: int, pool: tuple[str, ...] = _ENGLISH
     return ("" if pool is not _ENGLISH else " ").join(parts)
 
 
+# The snapshot the API answered with for an alias, seen in real output files (FORMATS.md §4:
+# requests for gpt-4o-mini came back as gpt-4o-mini-2024-07-18, and so on).
+_SEEN_SNAPSHOTS = {
+    "gpt-4o-mini": "gpt-4o-mini-2024-07-18",  # output/kmmlu-4omini-service-tier.jsonl
+    "gpt-4o": "gpt-4o-2024-08-06",  # output/chat-gpt4o-ogzgbkn.jsonl
+    "gpt-4-turbo": "gpt-4-turbo-2024-04-09",  # output/chat-gpt4turbo-some-length.jsonl
+    "gpt-4.1-nano": "gpt-4.1-nano-2025-04-14",  # output/responses-gpt41nano.jsonl
+    "gpt-4.1-mini": "gpt-4.1-mini-2025-04-14",  # output/chat-json-schema-gpt41mini.jsonl
+    "gpt-3.5-turbo": "gpt-3.5-turbo-0125",  # output/ducky-gpt35.jsonl
+    "gpt-5-nano": "gpt-5-nano-2025-08-07",  # output/responses-gpt5nano-reasoning-jsonschema
+    "gpt-5.1": "gpt-5.1-2025-11-13",  # output/responses-gpt51-2026.jsonl
+}
+_TEXT = ("/v1/chat/completions", "/v1/responses", "/v1/completions")
+_DATED = re.compile(r"-\d{4}-\d{2}-\d{2}$")
+
+
+@functools.lru_cache(maxsize=256)
+def dated_model(model: str, endpoint: str) -> str:
+    """The model name an answer carries: the dated snapshot behind an alias (seen in real
+    files, else the newest dated name the SDK lists for the alias), or the name as sent."""
+    if model in _SEEN_SNAPSHOTS:
+        return _SEEN_SNAPSHOTS[model]
+    if _DATED.search(model) or endpoint not in _TEXT:
+        return model  # embeddings, moderations, images and videos: the name as sent
+    spec = F.facts().bodies.get(endpoint)
+    names = spec.models if spec is not None else frozenset()
+    snapshots = sorted(n for n in names if n.startswith(model + "-") and _DATED.search(n))
+    dated = [n for n in snapshots if n[len(model) + 1 :].count("-") == 2]
+    return dated[-1] if dated else model
+
+
 def success_body(
     endpoint: str, body: dict[str, Any], facts: RequestFacts, rng: random.Random, ids: IdMaker
 ) -> dict[str, Any]:
-    model = facts.model or "omni-moderation-latest"
+    model = dated_model(facts.model or "omni-moderation-latest", endpoint)
     if endpoint == "/v1/chat/completions":
         return _chat(body, facts, rng, ids, model)
     if endpoint == "/v1/responses":
@@ -193,67 +231,112 @@ def _chat(
                 "rejected_prediction_tokens": 0,
             },
         },
-        "service_tier": "default",
+        "service_tier": _service_tier(body),
         "system_fingerprint": _fingerprint(ids),
     }
+
+
+def _service_tier(body: dict[str, Any]) -> str:
+    """What the API reports: "default" unless the request asked for flex or priority (both
+    "priority" and "fast" come back as "fast": smoke test 2026-09-24, FORMATS.md §3)."""
+    tier = body.get("service_tier")
+    if tier in ("priority", "fast"):
+        return "fast"
+    return tier if tier in ("flex", "scale") else "default"
+
+
+def _effort(body: dict[str, Any], model: str) -> str | None:
+    """The reasoning effort a Responses body echoes (None for models that do not reason)."""
+    if not F.is_reasoning_model(model):
+        return None
+    reasoning = body.get("reasoning")
+    effort = reasoning.get("effort") if isinstance(reasoning, dict) else None
+    if isinstance(effort, str):
+        return effort
+    default = F.default_effort(model)
+    return "medium" if default in (F.ALWAYS_REASONS, F.UNKNOWN_EFFORT) else default
+
+
+def _number(value: Any, default: float) -> float:
+    return (
+        float(value)
+        if isinstance(value, (int, float)) and not isinstance(value, bool)
+        else (default)
+    )
 
 
 def _response(
     body: dict[str, Any], facts: RequestFacts, rng: random.Random, ids: IdMaker, model: str
 ) -> dict[str, Any]:
+    """A Response as the API writes it in 2026 (real gpt-5.1 and gpt-5.4-nano bodies,
+    FORMATS.md §4). ``user`` is left out: real bodies say null, which the spec's schema (a
+    string) refuses, and both the SDK and the schema take it as optional."""
     pool = _language(_texts(body))
     visible = max(facts.out_tokens - facts.reasoning_tokens, 1)
+    effort = _effort(body, model)
     output: list[dict[str, Any]] = []
     if facts.reasoning_tokens:
-        output.append({"id": "rs_" + ids.hex(48), "type": "reasoning", "summary": []})
+        output.append({"id": "rs_" + ids.hex(50), "type": "reasoning", "summary": []})
     output.append(
         {
-            "id": "msg_" + ids.hex(48),
+            "id": "msg_" + ids.hex(50),
             "type": "message",
             "status": "incomplete" if facts.capped else "completed",
-            "role": "assistant",
             "content": [
                 {
                     "type": "output_text",
-                    "text": reply_text(rng, visible, pool),
                     "annotations": [],
                     "logprobs": [],
+                    "text": reply_text(rng, visible, pool),
                 }
             ],
+            "role": "assistant",
         }
     )
+    text = body.get("text") if isinstance(body.get("text"), dict) else {}
+    fmt = text.get("format") if isinstance(text.get("format"), dict) else {"type": "text"}
+    verbosity = text.get("verbosity") if text.get("verbosity") in ("low", "high") else "medium"
+    instructions = body.get("instructions")
+    max_output = body.get("max_output_tokens")
     return {
-        "id": "resp_" + ids.hex(48),
+        "id": "resp_" + ids.hex(50),
         "object": "response",
         "created_at": facts.created,
         "status": "incomplete" if facts.capped else "completed",
+        "background": False,
+        "billing": {"payer": "developer"},
         "completed_at": facts.created + rng.randint(1, 20),
         "error": None,
+        "frequency_penalty": 0.0,
         "incomplete_details": {"reason": "max_output_tokens"} if facts.capped else None,
-        "instructions": body.get("instructions")
-        if isinstance(body.get("instructions"), str)
-        else None,
-        "max_output_tokens": body.get("max_output_tokens"),
+        "instructions": instructions if isinstance(instructions, str) else None,
+        "max_output_tokens": max_output if isinstance(max_output, int) else None,
+        "max_tool_calls": None,
         "model": model,
         "output": output,
         "parallel_tool_calls": True,
+        "presence_penalty": 0.0,
         "previous_response_id": None,
-        "reasoning": {"effort": "medium" if facts.reasoning_tokens else None, "summary": None},
-        "temperature": body.get("temperature", 1.0),
-        "text": {"format": {"type": "text"}},
+        "prompt_cache_key": None,
+        "prompt_cache_retention": None,
+        "reasoning": {"effort": effort, "summary": None},
+        "safety_identifier": None,
+        "service_tier": _service_tier(body),
+        "store": body.get("store") is not False,
+        "temperature": _number(body.get("temperature"), 1.0),
+        "text": {"format": fmt, "verbosity": verbosity},
         "tool_choice": "auto",
         "tools": [],
-        "top_p": body.get("top_p", 1.0),
+        "top_logprobs": 0,
+        "top_p": _number(body.get("top_p"), 1.0),
         "truncation": "disabled",
         "usage": {
             "input_tokens": facts.in_tokens,
-            # cache_write_tokens: required by openai-python 3.5x's ResponseUsage.
             "input_tokens_details": {"cached_tokens": facts.cached_tokens, "cache_write_tokens": 0},
             "output_tokens": facts.out_tokens,
             "output_tokens_details": {"reasoning_tokens": facts.reasoning_tokens},
             "total_tokens": facts.in_tokens + facts.out_tokens,
         },
-        "user": None,
         "metadata": {},
     }
 

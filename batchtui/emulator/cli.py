@@ -50,8 +50,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="accept only this key (repeatable; default: any key)",
     )
     p.add_argument("--no-range", action="store_true", help="ignore Range headers on downloads")
-    p.add_argument("--data-dir", default=None, help="keep file contents here (default: temp)")
+    p.add_argument(
+        "--data-dir",
+        default=None,
+        help="keep files, batches and the clock here, across restarts (default: a temporary "
+        "directory removed at exit)",
+    )
     p.set_defaults(handler=_run)
+
+
+_LOOPBACK = ("127.", "::1", "localhost")
+
+
+def exposure_warning(host: str, api_keys: list[str] | None) -> str | None:
+    """The warning for a server that others can reach and that takes any key."""
+    if api_keys or host.startswith(_LOOPBACK):
+        return None
+    where = "every interface" if host in ("0.0.0.0", "::", "") else host
+    return (
+        f"warning: listening on {where} without --api-key: anyone who reaches this port can "
+        "upload files and create batches with any key. Pass --api-key KEY, or --host "
+        "127.0.0.1."
+    )
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -70,6 +90,9 @@ def _run(args: argparse.Namespace) -> int:
             raise UserError(f"cannot use {data_dir} as data directory: {exc.strerror}") from None
     else:
         data_dir = None
+    warning = exposure_warning(args.host, args.api_keys)
+    if warning is not None:
+        print(f"batchtui: {warning}", file=sys.stderr, flush=True)
     try:
         asyncio.run(_serve(args, data_dir))
     except OSError as exc:
@@ -96,9 +119,12 @@ async def _serve(args: argparse.Namespace, data_dir: object) -> None:
         api_keys=tuple(args.api_keys) if args.api_keys else None,
         supports_range=not args.no_range,
         data_dir=data_dir,  # type: ignore[arg-type]
+        keep_state=data_dir is not None,
     )
     async with EmulatorServer(options) as emu:
-        if args.demo:
+        if args.demo and emu.state.batches:
+            print("not seeding the demo: the data directory already has batches", file=sys.stderr)
+        elif args.demo:
             summary = await seed_demo(emu, seed=args.seed or 7)
             print(f"seeded {len(summary.batches)} demo batches", file=sys.stderr)
         print(f"batchtui emulator listening on {emu.base_url} (speed x{args.speed:g})")

@@ -120,10 +120,10 @@ async def seed_demo(target: EmulatorServer | EmulatorState, *, seed: int = 7) ->
     batch(
         "completed, all failed",
         "wrong model alias: every request failed",
+        # A '-batch' alias passes validation and every request fails with a 403.
         samples.to_jsonl(samples.chat_requests(50, model="gpt-4o-mini-batch", seed=r())),
         "/v1/chat/completions",
         7 * HOUR,
-        metadata={"emulator.fail_fraction": "1"},
         validation_seconds=v,
         processing_seconds=HOUR,
     )

@@ -26,8 +26,17 @@ class IdMaker:
     def batch_id(self) -> str:
         return "batch_" + self.hex(32)
 
-    def batch_request_id(self) -> str:
-        return "batch_req_" + self.hex(32)
+    def batch_request_id(self, created: int | None = None) -> str:
+        """``batch_req_`` + 32 hex; real ones start with the Unix time in hex and carry
+        "8190" at hex 12-15 (FORMATS.md §5: batch_req_6920b256e1888190b89b2df40d2737b0)."""
+        if created is None:
+            return "batch_req_" + self.hex(32)
+        return f"batch_req_{created & 0xFFFFFFFF:08x}{self.hex(4)}8190{self.hex(16)}"
 
     def request_id(self) -> str:
+        """An HTTP ``x-request-id`` (``req_`` + 32 hex)."""
         return "req_" + self.hex(32)
+
+    def line_request_id(self) -> str:
+        """``response.request_id`` of an output line: 32 hex, no prefix (real files)."""
+        return self.hex(32)

@@ -10,17 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-# The endpoint Literal of openai-python 3.51+ (BATCH_API.md §1), in the SDK's order.
-BATCH_ENDPOINTS: tuple[str, ...] = (
-    "/v1/responses",
-    "/v1/chat/completions",
-    "/v1/embeddings",
-    "/v1/completions",
-    "/v1/moderations",
-    "/v1/images/generations",
-    "/v1/images/edits",
-    "/v1/videos",
-)
+from batchtui.validation.providers import OPENAI_ENDPOINTS
+
+# The endpoint Literal of the SDK (BATCH_API.md §1), in the SDK's order: the validator's list.
+BATCH_ENDPOINTS: tuple[str, ...] = OPENAI_ENDPOINTS
 COMPLETION_WINDOWS: tuple[str, ...] = ("24h",)
 UPLOAD_PURPOSES: tuple[str, ...] = (
     "assistants",
@@ -78,6 +71,9 @@ class EmulatorOptions:
     start_time: float | None = None  # emulated Unix time at start; None = now
     seed: int = 0
     data_dir: Path | None = None  # file contents live here; None = a temp dir removed on close
+    # Save files' and batches' metadata and the clock in data_dir/state.json after each change
+    # and restore them at start, so a restart keeps everything (`batchtui emulator --data-dir`).
+    keep_state: bool = False
     # Timing of the lifecycle, in emulated seconds.
     validation_seconds: float = 20.0
     processing_seconds: float = 60.0  # base in_progress duration ...

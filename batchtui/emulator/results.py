@@ -2,7 +2,9 @@
 
 Line shapes follow BATCH_API.md §5: ``{"id", "custom_id", "response": {"status_code",
 "request_id", "body"}, "error"}``. Successes go to the output file; HTTP-style failures
-(``response.body.error``, top-level ``error`` null) go to the error file; requests that never
+(``response.body.error``, top-level ``error`` null) go to the error file, among them the
+requests that break a rule OpenAI checks when the request runs (Plan.rejections, with
+OpenAI's own messages); requests that never
 ran get the non-HTTP shape (``response`` null, ``error`` set: ``batch_expired``, and
 ``batch_cancelled`` for a cancelled batch, the latter unverified). Lines are written in
 processing order, which is a shuffle of the input order.
@@ -19,7 +21,7 @@ import orjson
 
 from batchtui.emulator.bodies import RequestFacts, error_body, failure_status, success_body
 from batchtui.emulator.ids import IdMaker
-from batchtui.emulator.validate import FLAG_CAPPED, Plan
+from batchtui.emulator.validate import FLAG_CAPPED, REJECTED, Plan
 
 Reason = Literal["completed", "expired", "cancelled"]
 
@@ -75,7 +77,8 @@ def write_results(job: ResultJob) -> ResultFiles:
             src.seek(plan.offsets[idx])
             request = orjson.loads(src.readline())
             custom_id = request["custom_id"]
-            line: dict[str, Any] = {"id": ids.batch_request_id(), "custom_id": custom_id}
+            created = int(job.started_at + job.duration * (position + 1) / max(n, 1))
+            line: dict[str, Any] = {"id": ids.batch_request_id(created), "custom_id": custom_id}
             if position >= job.processed:
                 if job.reason == "cancelled" and not job.not_run_lines:
                     continue
@@ -85,14 +88,18 @@ def write_results(job: ResultJob) -> ResultFiles:
                 err.write(orjson.dumps(line) + b"\n")
                 err_lines += 1
                 continue
-            created = int(job.started_at + job.duration * (position + 1) / max(n, 1))
             kind = plan.failure[idx]
             body = request.get("body") or {}
             if kind:
+                if kind == REJECTED:  # breaks a rule OpenAI checks when the request runs
+                    status, error = plan.rejections[idx]
+                else:
+                    status = failure_status(kind)
+                    error = error_body(kind, plan.model, plan.in_tokens[idx], job.endpoint)
                 line["response"] = {
-                    "status_code": failure_status(kind),
-                    "request_id": ids.request_id(),
-                    "body": error_body(kind, plan.model, plan.in_tokens[idx], job.endpoint),
+                    "status_code": status,
+                    "request_id": ids.line_request_id(),
+                    "body": error,
                 }
                 line["error"] = None
                 target = out if job.http_errors_in_output else err
@@ -113,7 +120,7 @@ def write_results(job: ResultJob) -> ResultFiles:
             )
             line["response"] = {
                 "status_code": 200,
-                "request_id": ids.request_id(),
+                "request_id": ids.line_request_id(),
                 "body": success_body(job.endpoint, body, facts, rng, ids),
             }
             line["error"] = None

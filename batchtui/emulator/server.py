@@ -26,11 +26,15 @@ from typing import Any
 
 import orjson
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from batchtui.emulator import options as o
+from batchtui.emulator.batches import BatchRecord
 from batchtui.emulator.clock import EmulatorClock
 from batchtui.emulator.faults import FaultRule, Faults
-from batchtui.emulator.state import BatchRecord, EmulatorError, EmulatorState, StoredFile
+from batchtui.emulator.files import StoredFile
+from batchtui.emulator.state import EmulatorState
+from batchtui.emulator.wire import EmulatorError, deleted_body, file_to_api, list_body
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +42,8 @@ _CHUNK = 256 * 1024
 _BATCH_PATH = re.compile(r"^/v1/batches/([^/]+)")
 _FILE_PATH = re.compile(r"^/v1/files/([^/]+)")
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+# C0 and C1 control characters and DEL: never part of a real file name.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass
@@ -77,7 +83,7 @@ class EmulatorServer:
             data_dir = Path(self._tmp.name)
         else:
             data_dir = Path(self.options.data_dir)
-        self.state = EmulatorState(self.options, data_dir)
+        self.state = EmulatorState(self.options, data_dir, persistent=self.options.keep_state)
         self.faults = Faults()
         self.requests: deque[RequestLogEntry] = deque(maxlen=10_000)
         self._runner: web.AppRunner | None = None
@@ -279,13 +285,31 @@ class EmulatorServer:
         try:
             reader = await request.multipart()
             while True:
-                part = await reader.next()
+                try:
+                    part = await reader.next()
+                except HttpProcessingError:
+                    # aiohttp refuses a part header with a control character in it (a
+                    # filename with ESC or DEL): the client's request is malformed.
+                    raise EmulatorError(
+                        400,
+                        "Invalid 'file': the multipart part headers are malformed (a control "
+                        "character in the filename?).",
+                        param="file",
+                        code="invalid_value",
+                    ) from None
                 if part is None:
                     break
                 if not isinstance(part, BodyPartReader):
                     continue  # a nested multipart: nothing the API sends
                 if part.name == "file" and part.filename is not None:
                     filename = part.filename
+                    if _CONTROL.search(filename):
+                        raise EmulatorError(
+                            400,
+                            "Invalid 'file': the filename contains control characters.",
+                            param="file",
+                            code="invalid_value",
+                        )
                     decoder = codecs.getincrementaldecoder("utf-8")("strict")
                     with open(tmp, "wb") as out:
                         while chunk := await part.read_chunk(_CHUNK):
@@ -345,7 +369,7 @@ class EmulatorServer:
         finally:
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()
-        return _json(stored.to_api())
+        return _json(file_to_api(stored))
 
     def _expires_after(self, fields: dict[str, str]) -> int | None:
         anchor = fields.get("expires_after[anchor]")
@@ -454,16 +478,6 @@ class EmulatorServer:
         page = items[start : start + limit]
         return page, start + limit < len(items)
 
-    @staticmethod
-    def _list_body(data: list[dict[str, Any]], has_more: bool) -> dict[str, Any]:
-        return {
-            "object": "list",
-            "data": data,
-            "first_id": data[0]["id"] if data else None,
-            "last_id": data[-1]["id"] if data else None,
-            "has_more": has_more,
-        }
-
     async def _list_files(self, request: web.Request) -> web.Response:
         limit = self._limit(request, 10_000, 10_000)
         order = request.query.get("order", "desc")
@@ -476,15 +490,15 @@ class EmulatorServer:
             )
         files = self.state.list_files(request.query.get("purpose"), order == "desc")
         page, has_more = self._page(files, [f.id for f in files], request.query.get("after"), limit)
-        return _json(self._list_body([f.to_api() for f in page], has_more))
+        return _json(list_body([file_to_api(f) for f in page], has_more))
 
     async def _get_file(self, request: web.Request) -> web.Response:
-        return _json(self.state.get_file(request.match_info["file_id"]).to_api())
+        return _json(file_to_api(self.state.get_file(request.match_info["file_id"])))
 
     async def _delete_file(self, request: web.Request) -> web.Response:
         file_id = request.match_info["file_id"]
         self.state.delete_file(file_id)
-        return _json({"id": file_id, "object": "file", "deleted": True})
+        return _json(deleted_body(file_id))
 
     async def _file_content(self, request: web.Request) -> web.StreamResponse:
         stored = self.state.get_file(request.match_info["file_id"])
@@ -692,7 +706,7 @@ class EmulatorServer:
             batches, [b.id for b in batches], request.query.get("after"), limit
         )
         now = self.state.now()
-        return _json(self._list_body([self.state.batch_to_api(b, now) for b in page], has_more))
+        return _json(list_body([self.state.batch_to_api(b, now) for b in page], has_more))
 
     async def _get_batch(self, request: web.Request) -> web.Response:
         batch = self.state.get_batch(request.match_info["batch_id"])

@@ -1,35 +1,35 @@
-"""Batch-time validation of an input file, and the plan of how its requests will turn out.
+"""Batch-time validation of an input file by the validator's own rules, and the plan of how
+each request will turn out.
 
-Runs in a worker thread (a 200 MB file takes a few seconds to parse). Error codes and
-messages follow BATCH_API.md §4: OpenAI's own codes where they were observed
-(``invalid_json_line``, ``missing_required_parameter``, ``invalid_url``, ``invalid_request``,
-``streaming_unsupported``, ``token_limit_exceeded``), Azure's documented codes where OpenAI's
-were not found (``duplicate_custom_id``, ``model_mismatch``, ``too_many_tasks``,
-``empty_file``). Line numbers are 1-based; every bad line is reported, not just the first.
+One source of truth: the file is checked by :class:`batchtui.validation.Validator`, and what
+OpenAI does with each finding comes from the rule registry
+(:func:`batchtui.validation.rules.openai_stage`): findings OpenAI fails at validation become
+``errors.data`` of a failed batch (1-based lines, every bad line, OpenAI's codes and message
+texts where they are known, BATCH_API.md §4); findings OpenAI only rejects when the request
+runs (unknown or moved parameters, values out of range, ``max_tokens`` on reasoning models)
+become per-line 400s in the error file, with the finding's message, which is OpenAI's own
+wording where it is known (FORMATS.md §3).
+
+Runs in a worker thread (a 200 MB file takes a few seconds).
 """
 
 from __future__ import annotations
 
 import random
 from array import array
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from batchtui.emulator.tokens import collect_text, count_embedding_inputs, estimate_tokens
+from batchtui.emulator.tokens import collect_text, estimate_tokens
+from batchtui.jsonl.index import MAX_LINE_BYTES, LineIndex
+from batchtui.validation.engine import Validator
+from batchtui.validation.findings import Finding
+from batchtui.validation.providers import OPENAI, Sourced
+from batchtui.validation.rules import BATCH, REQUEST, UPLOAD, openai_stage
 
-# Which body field each endpoint requires besides `model` (BATCH_API.md §9).
-_REQUIRED_BODY_FIELD = {
-    "/v1/chat/completions": "messages",
-    "/v1/embeddings": "input",
-    "/v1/completions": "prompt",
-    "/v1/moderations": "input",
-    "/v1/images/generations": "prompt",
-    "/v1/images/edits": "prompt",
-    "/v1/videos": "prompt",
-}
 _ENDPOINT_NAMES = {
     "/v1/chat/completions": "Chat Completions",
     "/v1/responses": "Responses",
@@ -42,7 +42,8 @@ _ENDPOINT_NAMES = {
 }
 _TEXT_ENDPOINTS = ("/v1/chat/completions", "/v1/responses", "/v1/completions")
 
-# Per-request failure kinds: (status, type, code, param, message template). 0 = success.
+# Per-request failure kinds drawn at random (fault injection): (status, type, code, param,
+# message template). 0 = success; REJECTED = the request breaks a rule (see Plan.rejections).
 FAILURE_KINDS: tuple[tuple[int, str, str | None, str | None, str], ...] = (
     (200, "", None, None, ""),
     (
@@ -77,6 +78,7 @@ FAILURE_KINDS: tuple[tuple[int, str, str | None, str | None, str], ...] = (
     ),
 )
 _FAILURE_WEIGHTS = (0, 40, 15, 20, 25)
+REJECTED = -1
 
 FLAG_CAPPED = 1  # the answer hit max_tokens: finish_reason "length"
 
@@ -90,7 +92,50 @@ VALIDATION_MESSAGES = {
     "model_not_found": "The provided model '{model}' is not supported by the Batch API.",
 }
 
-_REASONING_PREFIXES = ("o1", "o3", "o4", "gpt-5")
+# Batch-level failures: rule code -> (OpenAI's code, OpenAI's message or None to keep the
+# finding's). Sources: LS quotes OpenAI for invalid_json_line, missing_required_parameter,
+# invalid_url, model_not_found, invalid_request and streaming_unsupported;
+# community.openai.com/t/723696 for the duplicate custom_id text; console.groq.com/docs/batch
+# (an OpenAI-compatible service) for invalid_method; Azure's documented codes (AZ batch.md)
+# where OpenAI's were not found: duplicate_custom_id, model_mismatch, too_many_tasks,
+# empty_file; errerrors.blogspot.com 2024-07 for the file size text.
+_JSON_LINE = ("invalid_json_line", "This line is not parseable as valid JSON.")
+BATCH_WIRE: dict[str, tuple[str, str | None]] = {
+    "invalid_json_line": _JSON_LINE,
+    "blank_line": _JSON_LINE,  # an empty line is no JSON (the rule's strict reading)
+    "multiline_json": _JSON_LINE,
+    "invalid_utf8": ("invalid_request", "Invalid file for Batch API. Must be utf-8 encoded"),
+    "not_text": ("invalid_request", "Invalid file for Batch API. Must be utf-8 encoded"),
+    "invalid_url": (
+        "invalid_url",
+        "The URL provided for this request does not match the batch endpoint.",
+    ),
+    "duplicate_custom_id": (
+        "duplicate_custom_id",
+        "The custom_id for this request is a duplicate of another request. The custom_id "
+        "parameter must be unique for each request in a batch.",
+    ),
+    "empty_file": (
+        "empty_file",
+        "The input file is empty. Please ensure that the batch contains at least one request.",
+    ),
+    "unknown_model": ("model_not_found", None),  # message built with the model name
+}
+
+# Per-request 400s: the phrase in OpenAI's message -> OpenAI's code (FORMATS.md §3 pairs
+# "integer below minimum value" with integer_below_min_value).
+_RANGE_CODES = (
+    ("integer below minimum value", "integer_below_min_value"),
+    ("integer above maximum value", "integer_above_max_value"),
+    ("decimal below minimum value", "decimal_below_min_value"),
+    ("decimal above maximum value", "decimal_above_max_value"),
+    ("string too long", "string_above_max_length"),
+    ("string too short", "string_below_min_length"),
+    ("array too long", "array_above_max_length"),
+    ("array too short", "array_below_min_length"),
+    ("empty array", "empty_array"),
+)
+MAX_BATCH_ERRORS = 10_000  # errors.data kept for one batch (a broken 200 MB file has millions)
 
 
 @dataclass
@@ -111,6 +156,9 @@ class Plan:
     out_tokens: array = field(default_factory=lambda: array("l"))
     cached_tokens: array = field(default_factory=lambda: array("l"))
     reasoning_tokens: array = field(default_factory=lambda: array("l"))
+    # Requests that break a rule OpenAI checks when the request runs: request index ->
+    # (status, response.body), written to the error file as OpenAI would.
+    rejections: dict[int, tuple[int, dict[str, Any]]] = field(default_factory=dict)
     # Prefix sums over processing order: element k covers the first k processed requests.
     failed_by_order: array = field(default_factory=lambda: array("l", [0]))
     usage_by_order: list[array] = field(default_factory=list)  # in, cached, out, reasoning
@@ -134,6 +182,99 @@ def _error(code: str, message: str, line: int | None, param: str | None) -> dict
     return {"code": code, "line": line, "message": message, "param": param}
 
 
+def batch_error(finding: Finding, endpoint: str, model: str | None) -> dict[str, Any]:
+    """The ``errors.data`` entry OpenAI writes for a finding that fails the batch."""
+    code, message = BATCH_WIRE.get(finding.code, (finding.code, None))
+    if finding.code == "unknown_model":
+        message = f"The provided model '{model}' is not supported by the Batch API."
+    elif finding.code == "streaming_unsupported":
+        name = _ENDPOINT_NAMES.get(endpoint, "This endpoint")
+        message = f"{name}: Streaming is not supported in the Batch API."
+    elif finding.code == "too_many_tasks":
+        # Azure's text, with OpenAI's limit (OpenAI's own was not found).
+        limit = finding.message.partition("at most ")[2].partition(" ")[0]
+        message = (
+            "The number of requests in the input file exceeds the maximum allowed value of "
+            f"{limit}."
+        )
+    elif finding.code == "file_too_large":
+        limit = finding.message.rpartition("(")[2].partition(" bytes")[0].replace(",", "")
+        message = (
+            f"The batch input file is larger than the {limit} maximum for the "
+            f"{model or 'requested'} model. Please try again with a smaller batch."
+        )
+    param = None if code == "invalid_json_line" else finding.path
+    return _error(code, message or finding.message, finding.line, param)
+
+
+def request_error(finding: Finding, model: str | None) -> tuple[int, dict[str, Any]]:
+    """(status, response.body) of a request OpenAI rejects when it runs the batch."""
+    if finding.code == "batch_model_alias":  # FORMATS.md §3: a real 403 for such a name
+        return 403, _body(
+            f"Project `proj_emulator` does not have access to model `{model}`",
+            "model_not_found",
+            None,
+        )
+    message = finding.message
+    code: str | None = finding.code
+    param: str | None = finding.path[5:] if (finding.path or "").startswith("body.") else None
+    if finding.code in ("unknown_parameter", "unsupported_parameter"):
+        param = None  # null in the real error files, even when the message names it
+    elif finding.code == "max_tokens_reasoning_model":
+        code, param = "unsupported_parameter", None
+    elif finding.code == "temperature_reasoning_model":
+        code = (
+            "unsupported_value"
+            if message.startswith("Unsupported value")
+            else ("unsupported_parameter")
+        )
+    elif finding.code in ("value_out_of_range", "invalid_request"):
+        code = next((c for phrase, c in _RANGE_CODES if phrase in message), "invalid_request")
+    return 400, _body(message, code, param)
+
+
+def _body(message: str, code: str | None, param: str | None) -> dict[str, Any]:
+    return {
+        "error": {
+            "message": message,
+            "type": "invalid_request_error",
+            "param": param,
+            "code": code,
+        }
+    }
+
+
+def judge(
+    path: Path, *, max_requests: int, max_file_bytes: int
+) -> tuple[list[Finding], dict[int, Finding], str | None]:
+    """Run the validator over ``path``: (findings that fail the batch, request-stage finding
+    per 1-based line, the majority model)."""
+    provider = replace(
+        OPENAI,
+        max_requests=Sourced(max_requests, "emulator option"),
+        max_file_bytes=Sourced(max_file_bytes, "emulator option"),
+    )
+    batch: list[Finding] = []
+    per_line: dict[int, Finding] = {}
+
+    def on_findings(findings: list[Finding], _file_level: bool) -> None:
+        # One run: the file-level findings arrive once, at the end, after the lines'.
+        for finding in findings:
+            stage = openai_stage(finding)
+            if stage in (BATCH, UPLOAD):
+                if len(batch) < MAX_BATCH_ERRORS:
+                    batch.append(finding)
+            elif stage == REQUEST and finding.line is not None:
+                per_line.setdefault(finding.line, finding)
+
+    with LineIndex(path) as index:
+        validator = Validator(index, provider=provider, digest=False)
+        validator.run(on_findings=on_findings)
+        model = validator.model
+    batch.sort(key=Finding.sort_key)
+    return batch, per_line, model
+
+
 def validate_input(
     path: Path,
     endpoint: str,
@@ -141,200 +282,85 @@ def validate_input(
     seed: int,
     failure_rate: float,
     max_requests: int,
+    max_file_bytes: int = OPENAI.max_file_bytes.value or 0,
     fail_validation: str | None = None,
 ) -> ValidationOutcome:
-    """Check every line of ``path`` against the batch rules and plan the outcomes."""
+    """Judge ``path`` as OpenAI does at batch validation and plan the outcomes."""
     rng = random.Random(seed)
-    errors: list[dict[str, Any]] = []
-    plan = Plan(n=0, model=None)
-    seen_ids: set[str] = set()
-    first_model: str | None = None
-    required = _REQUIRED_BODY_FIELD.get(endpoint)
-    embedding_inputs = 0
-    lineno = 0
-    offset = 0
-    with open(path, "rb") as f:
-        for raw in f:
-            lineno += 1
-            start = offset
-            offset += len(raw)
-            if not raw.strip():
-                continue  # blank lines (and the usual trailing newline) carry no request
-            try:
-                obj = orjson.loads(raw)
-            except orjson.JSONDecodeError:
-                obj = None
-            if not isinstance(obj, dict):
-                errors.append(
-                    _error(
-                        "invalid_json_line",
-                        "This line is not parseable as valid JSON.",
-                        lineno,
-                        None,
-                    )
-                )
+    batch, per_line, model = judge(path, max_requests=max_requests, max_file_bytes=max_file_bytes)
+    errors = [batch_error(f, endpoint, model) for f in batch]
+    reported_urls = {f.line for f in batch if f.code == "invalid_url"}
+    plan = Plan(n=0, model=model)
+    with LineIndex(path) as index:
+        index.scan()
+        for i, data in index.iter_lines(max_line=MAX_LINE_BYTES):
+            if data is None or not data.strip():  # too long to read (reported), or blank
                 continue
-            line_ok = True
-            for key in ("custom_id", "method", "url", "body"):
-                if key not in obj:
-                    errors.append(
-                        _error(
-                            "missing_required_parameter",
-                            f"Missing required parameter: '{key}'.",
-                            lineno,
-                            key,
-                        )
-                    )
-                    line_ok = False
-            custom_id = obj.get("custom_id")
-            if "custom_id" in obj:
-                if not isinstance(custom_id, str) or not custom_id:
-                    errors.append(
-                        _error(
-                            "invalid_request",
-                            "The custom_id must be a non-empty string.",
-                            lineno,
-                            "custom_id",
-                        )
-                    )
-                    line_ok = False
-                elif custom_id in seen_ids:
-                    errors.append(
-                        _error(
-                            "duplicate_custom_id",
-                            "The custom ID for this request is a duplicate of the custom ID "
-                            "in another request.",
-                            lineno,
-                            "custom_id",
-                        )
-                    )
-                    line_ok = False
-                else:
-                    seen_ids.add(custom_id)
-            method = obj.get("method")
-            if "method" in obj and method != "POST":
-                errors.append(
-                    _error(
-                        "invalid_value",
-                        f"Invalid value: {method!r}. Supported values are: 'POST'.",
-                        lineno,
-                        "method",
-                    )
-                )
-                line_ok = False
-            if "url" in obj and obj.get("url") != endpoint:
+            try:
+                obj = orjson.loads(data)
+            except orjson.JSONDecodeError:
+                continue  # reported by the validator
+            if type(obj) is not dict:
+                continue
+            line = i + 1
+            url = obj.get("url")
+            # The validator knows the file's majority url; the batch's endpoint is known here.
+            if (
+                isinstance(url, str)
+                and url != endpoint
+                and line not in reported_urls
+                and len(errors) < MAX_BATCH_ERRORS
+            ):
                 errors.append(
                     _error(
                         "invalid_url",
-                        "The URL provided for this request does not match the batch endpoint.",
-                        lineno,
+                        BATCH_WIRE["invalid_url"][1] or "",
+                        line,
                         "url",
                     )
                 )
-                line_ok = False
+            if errors:
+                continue  # the batch fails: only look for more errors
             body = obj.get("body")
-            model: str | None = None
-            if "body" in obj:
-                if not isinstance(body, dict):
-                    errors.append(
-                        _error("invalid_request", "The body must be an object.", lineno, "body")
-                    )
-                    line_ok = False
-                    body = None
-                else:
-                    model_value = body.get("model")
-                    model = model_value if isinstance(model_value, str) and model_value else None
-                    if model is None and endpoint != "/v1/moderations":
-                        errors.append(
-                            _error(
-                                "invalid_request",
-                                "Model parameter is required.",
-                                lineno,
-                                "body.model",
-                            )
-                        )
-                        line_ok = False
-                    if required and required not in body:
-                        errors.append(
-                            _error(
-                                "invalid_request",
-                                f"{required.capitalize()} parameter is required.",
-                                lineno,
-                                f"body.{required}",
-                            )
-                        )
-                        line_ok = False
-                    if body.get("stream") is True:
-                        errors.append(
-                            _error(
-                                "streaming_unsupported",
-                                f"{_ENDPOINT_NAMES.get(endpoint, 'This endpoint')}: Streaming "
-                                "is not supported in the Batch API.",
-                                lineno,
-                                "body.stream",
-                            )
-                        )
-                        line_ok = False
-                    if model is not None:
-                        if first_model is None:
-                            first_model = model
-                        elif model != first_model:
-                            errors.append(
-                                _error(
-                                    "model_mismatch",
-                                    f"The provided model '{model}' does not match the model "
-                                    f"'{first_model}' used by the rest of the batch. Each "
-                                    "input file can only include requests to a single model.",
-                                    lineno,
-                                    "body.model",
-                                )
-                            )
-                            line_ok = False
-            if not line_ok or errors or body is None:
-                # Once the batch is known to fail, only keep looking for more errors.
+            if not isinstance(body, dict):
                 continue
-            _plan_request(plan, rng, endpoint, body, model, start, failure_rate)
-            if endpoint == "/v1/embeddings":
-                embedding_inputs += count_embedding_inputs(body.get("input"))
-
-    total = plan.n if not errors else len(seen_ids)
-    if not errors:
-        if plan.n == 0:
-            errors.append(_error("empty_file", "The input file contains no requests.", None, None))
-        elif total > max_requests:
-            errors.append(
-                _error(
-                    "too_many_tasks",
-                    f"The batch contains {total:,} requests; the limit is {max_requests:,}.",
-                    None,
-                    None,
-                )
+            rejection = per_line.get(line)
+            line_model = body.get("model")
+            _plan_request(
+                plan,
+                rng,
+                endpoint,
+                body,
+                model,
+                index.span(i).start,
+                failure_rate,
+                None
+                if rejection is None
+                else request_error(rejection, line_model if isinstance(line_model, str) else None),
             )
-        elif embedding_inputs > 50_000:
-            errors.append(
-                _error(
-                    "invalid_request",
-                    f"The batch contains {embedding_inputs:,} embedding inputs; the limit is "
-                    "50,000.",
-                    None,
-                    None,
-                )
-            )
+    errors.sort(key=lambda e: (e["line"] is None, e["line"] or 0))
+    if not errors and plan.n == 0:
+        errors.append(batch_error(_empty(), endpoint, model))
     if not errors and fail_validation:
         template = VALIDATION_MESSAGES.get(fail_validation, "The batch failed validation.")
         errors.append(
             _error(
                 fail_validation,
-                template.format(model=first_model or "the model", limit=2_000_000),
+                template.format(model=model or "the model", limit=2_000_000),
                 None,
                 None,
             )
         )
     if errors:
         return ValidationOutcome(errors=errors, plan=None)
-    plan.model = first_model
     _finish_plan(plan, rng)
     return ValidationOutcome(errors=[], plan=plan)
+
+
+def _empty() -> Finding:
+    from batchtui.validation.findings import Severity
+
+    return Finding(None, Severity.ERROR, "empty_file", "The file has no requests.")
 
 
 def _plan_request(
@@ -345,6 +371,7 @@ def _plan_request(
     model: str | None,
     offset: int,
     failure_rate: float,
+    rejection: tuple[int, dict[str, Any]] | None,
 ) -> None:
     texts: list[str] = []
     collect_text(body, texts)
@@ -366,8 +393,8 @@ def _plan_request(
             ),
             None,
         )
-        if model and model.startswith(_REASONING_PREFIXES):
-            reasoning = rng.randint(0, 4) * 64
+        if model and _reasons(model, body):
+            reasoning = rng.randint(1, 4) * 64
             out_tokens += reasoning
         if cap is not None and out_tokens >= cap:
             out_tokens = cap
@@ -375,7 +402,10 @@ def _plan_request(
             flags |= FLAG_CAPPED
     cached = (in_tokens // 2) // 128 * 128 if in_tokens >= 1024 and rng.random() < 0.4 else 0
     failure = 0
-    if failure_rate > 0 and rng.random() < failure_rate:
+    if rejection is not None:
+        failure = REJECTED
+        plan.rejections[plan.n] = rejection
+    elif failure_rate > 0 and rng.random() < failure_rate:
         failure = rng.choices(range(len(FAILURE_KINDS)), weights=_FAILURE_WEIGHTS)[0]
     plan.offsets.append(offset)
     plan.failure.append(failure)
@@ -386,6 +416,22 @@ def _plan_request(
     plan.reasoning_tokens.append(reasoning)
     plan.input_tokens_total += in_tokens
     plan.n += 1
+
+
+def _reasons(model: str, body: dict[str, Any]) -> bool:
+    """Does this request spend reasoning tokens? (A reasoning model at an effort other than
+    "none"; the validator's facts decide which models those are and their defaults.)"""
+    from batchtui.validation import facts as F
+
+    if not F.is_reasoning_model(model):
+        return False
+    effort = body.get("reasoning_effort")
+    reasoning = body.get("reasoning")
+    if effort is None and isinstance(reasoning, dict):
+        effort = reasoning.get("effort")
+    if effort is None:
+        effort = F.default_effort(model)
+    return effort != "none"
 
 
 def _finish_plan(plan: Plan, rng: random.Random) -> None:

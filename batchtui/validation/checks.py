@@ -15,6 +15,7 @@ from typing import Any
 from batchtui.core.text import safe
 from batchtui.validation import facts as F
 from batchtui.validation.findings import Finding
+from batchtui.validation.providers import OPENAI, Provider
 from batchtui.validation.rules import RULES
 
 _MISSING: Any = object()
@@ -92,13 +93,23 @@ LineFacts = tuple[str | None, str | None, str | None, int]  # custom_id, url, mo
 class RequestChecker:
     """Checks one parsed request line. Stateless across lines except bounded caches."""
 
-    def __init__(self, facts: F.Facts | None = None) -> None:
+    def __init__(self, facts: F.Facts | None = None, provider: Provider = OPENAI) -> None:
         self.facts = facts or F.facts()
-        self._endpoints = self.facts.endpoints
+        self.provider = provider
+        # url on the line -> the endpoint whose body rules apply (None: no rules known).
+        self._urls: dict[str, str | None] = dict(provider.urls.value)
+        self._url_names = tuple(self._urls)
         self._bodies = self.facts.bodies
+        self._required = frozenset(provider.envelope_required.value)
+        self._max_custom_id = provider.max_custom_id.value
+        self._model_names = not provider.deployment_names.value and provider.name == "openai"
+        self._openai_bodies = provider.openai_bodies.value
         self._suggestions: dict[tuple[int, str], str | None] = {}
         self._url_hints: dict[str, tuple[str, str | None]] = {}
         self._reasoning: dict[str, bool] = {}
+        self._known_models: dict[tuple[str, str], bool] = {}
+        # Whether an unknown key inside the body being checked is an error (see _complete).
+        self._nested_complete = True
         self._install_extras()
 
     def _install_extras(self) -> None:
@@ -121,6 +132,7 @@ class RequestChecker:
 
         custom_id = obj.get("custom_id", _MISSING)
         valid_id: str | None = None
+        most = self._max_custom_id
         if custom_id is _MISSING:
             add(
                 out,
@@ -140,12 +152,13 @@ class RequestChecker:
             )
         elif not custom_id:
             add(out, line, "empty_custom_id", "custom_id is empty.", "custom_id")
-        elif len(custom_id) > F.MAX_CUSTOM_ID:
+        elif most is not None and len(custom_id) > most:
             add(
                 out,
                 line,
                 "custom_id_too_long",
-                f"custom_id has {len(custom_id):,} characters; keep it at most {F.MAX_CUSTOM_ID}.",
+                f"custom_id has {len(custom_id):,} characters; {self.provider.title} takes at "
+                f"most {most}.",
                 "custom_id",
             )
         else:
@@ -153,13 +166,14 @@ class RequestChecker:
 
         method = obj.get("method", _MISSING)
         if method is _MISSING:
-            add(
-                out,
-                line,
-                "missing_required_parameter",
-                "Missing required parameter: 'method'.",
-                "method",
-            )
+            if "method" in self._required:
+                add(
+                    out,
+                    line,
+                    "missing_required_parameter",
+                    "Missing required parameter: 'method'.",
+                    "method",
+                )
         elif type(method) is not str:
             add(
                 out, line, "invalid_type", f"method must be a string, not {kind(method)}.", "method"
@@ -169,7 +183,7 @@ class RequestChecker:
                 out,
                 line,
                 "invalid_method",
-                f'method is {quote(method)}; batch requests must use "POST".',
+                f"Invalid value: {quote(method)}. Supported values are: 'POST'.",
                 "method",
                 'Write it in capitals: "POST".' if method.upper() == "POST" else None,
             )
@@ -178,20 +192,29 @@ class RequestChecker:
         endpoint: str | None = None  # whose body rules apply
         url_key: str | None = None  # what counts towards the majority url
         if url is _MISSING:
-            add(
-                out, line, "missing_required_parameter", "Missing required parameter: 'url'.", "url"
-            )
+            if "url" in self._required:
+                add(
+                    out,
+                    line,
+                    "missing_required_parameter",
+                    "Missing required parameter: 'url'.",
+                    "url",
+                )
+            endpoint = self.provider.default_endpoint
         elif type(url) is not str:
             add(out, line, "invalid_type", f"url must be a string, not {kind(url)}.", "url")
-        elif url in self._endpoints:
-            endpoint = url_key = url
+        elif url in self._urls:
+            url_key = url
+            endpoint = self._urls[url]
         else:
             hint, endpoint = self._url_hint(url)
             add(
                 out,
                 line,
                 "invalid_url",
-                f"url {quote(url)} is not a Batch API endpoint.",
+                f"url {quote(url)} is not a Batch API endpoint."
+                if self.provider is OPENAI
+                else f"url {quote(url)} is not a batch url of the {self.provider.title}.",
                 "url",
                 hint,
             )
@@ -241,10 +264,20 @@ class RequestChecker:
         cached = self._url_hints.get(url)
         if cached is not None:
             return cached
-        endpoints = self._endpoints
+        endpoints = self._url_names
         stripped = url.strip()
         guess: str | None = None
         hint: str
+        if self.provider is not OPENAI:
+            close = difflib.get_close_matches(stripped, endpoints, n=1, cutoff=0.6)
+            guess = close[0] if close else None
+            hint = (f"Did you mean {guess!r}? " if guess else "") + (
+                f"{self.provider.title} takes: " + ", ".join(endpoints) + "."
+            )
+            result = (hint, self._urls.get(guess) if guess else None)
+            if len(self._url_hints) < _CACHE_LIMIT:
+                self._url_hints[url] = result
+            return result
         if "/v1" + stripped in endpoints:
             guess = "/v1" + stripped
             hint = (
@@ -270,7 +303,7 @@ class RequestChecker:
                     guess = close[0]
                     hint = f"Did you mean {guess!r}?"
                 else:
-                    hint = "Batch endpoints: " + ", ".join(self.facts.endpoint_list) + "."
+                    hint = "Batch endpoints: " + ", ".join(endpoints) + "."
         result = (hint, guess)
         if len(self._url_hints) < _CACHE_LIMIT:
             self._url_hints[url] = result
@@ -331,6 +364,9 @@ class RequestChecker:
             model = None
         if spec is None:
             return model, 0
+        self._nested_complete = self._complete(spec.endpoint)
+        if model is not None and self._model_names and spec.models:
+            self._check_model(spec, model, line, out)
 
         params = spec.params
         keys = params.keys
@@ -378,20 +414,18 @@ class RequestChecker:
             if bounds is not None and (t is int or t is float):
                 lo, hi = bounds
                 if (lo is not None and value < lo) or (hi is not None and value > hi):
-                    self._range(name, value, bounds, line, out)
-            elif vs.max_len is not None and (t is str or t is list) and len(value) > vs.max_len:
-                what = "characters" if t is str else "items"
-                add(
-                    out,
-                    line,
-                    "value_out_of_range",
-                    f"body.{name} has {len(value):,} {what}; at most {vs.max_len} are allowed.",
-                    "body." + name,
-                )
+                    self._range(name, value, bounds, line, out, float in vs.types)
+            elif t is str or t is list:
+                if vs.max_len is not None and len(value) > vs.max_len:
+                    self._length(name, value, vs.max_len, True, line, out)
+                elif vs.min_len is not None and len(value) < vs.min_len:
+                    self._length(name, value, vs.min_len, False, line, out)
             if vs.deep and (t is dict or t is list):
                 self._value(value, vs, "body." + name, line, out)
 
         ep = spec.endpoint
+        if model is not None and ("temperature" in body or "top_p" in body):
+            self._sampling(ep, body, model, line, out)
         if ep == "/v1/chat/completions":
             self._chat(body, model, line, out)
             return model, 0
@@ -408,40 +442,77 @@ class RequestChecker:
     def _unknown_param(
         self, endpoint: str, name: str, params: F.ObjectSpec, line: int, out: list[Finding]
     ) -> None:
-        if endpoint == "/v1/responses" and name == "response_format":
-            add(
-                out,
-                line,
-                "response_format_moved",
-                "response_format is not a /v1/responses parameter; structured output goes "
-                "in text.format.",
-                "body.response_format",
-                'Write "text": {"format": {...}} with the same schema object.',
-            )
-            return
         moved = F.MOVED.get((endpoint, name))
         if moved is not None:
-            add(
-                out,
-                line,
-                "unknown_parameter",
-                f"Unknown parameter {quote(name)} for {endpoint}; use {moved} instead.",
-                join("body", name),
-            )
+            code, message, instead = moved
+            add(out, line, code, message, join("body", name), f"Use {instead}.")
             return
-        self._unknown(name, params, "body", f" for {endpoint}", line, out)
+        self._unknown(name, params, "body", line, out, self._complete(endpoint))
+
+    def _complete(self, endpoint: str) -> bool:
+        """Are the SDK's types for ``endpoint`` complete for this provider (so an unknown key
+        is an error), or known to be incomplete (a warning)?"""
+        spec = self._bodies.get(endpoint)
+        return self._openai_bodies and spec is not None and spec.complete
 
     def _unknown(
-        self, name: str, spec: F.ObjectSpec, path: str, where: str, line: int, out: list[Finding]
+        self,
+        name: str,
+        spec: F.ObjectSpec,
+        path: str,
+        line: int,
+        out: list[Finding],
+        complete: bool = True,
     ) -> None:
         suggestion = self._suggest(name, spec.names)
-        tail = f"; did you mean {suggestion!r}?" if suggestion else "."
+        where = join(path, name)
+        # OpenAI names the parameter without the "body." of the batch line.
+        param = where[5:] if where.startswith("body.") else where
         add(
             out,
             line,
-            "unknown_parameter",
-            f"Unknown parameter {quote(name, 40)}{where}{tail}",
-            join(path, name),
+            "unknown_parameter" if complete else "unlisted_parameter",
+            f"Unknown parameter: {quote(param, 60)}."
+            if complete
+            else f"Parameter {quote(param, 60)} is not among the SDK's parameters here.",
+            where,
+            f"Did you mean {suggestion!r}?" if suggestion else None,
+        )
+
+    def _check_model(self, spec: F.BodySpec, model: str, line: int, out: list[Finding]) -> None:
+        key = (spec.endpoint, model)
+        known = self._known_models.get(key)
+        if known is None:
+            known = F.known_model(spec.models, model)
+            if len(self._known_models) < _CACHE_LIMIT:
+                self._known_models[key] = known
+        if known:
+            return
+        if model.endswith("-batch"):
+            add(
+                out,
+                line,
+                "batch_model_alias",
+                f"The model {quote(model)} is a '-batch' alias, not an OpenAI model name.",
+                "body.model",
+                "A '-batch' suffix names an Azure deployment (use --provider azure); OpenAI "
+                "accepted such a file and answered every request 403 model_not_found.",
+            )
+            return
+        close = difflib.get_close_matches(model, sorted(spec.models), n=1, cutoff=0.8)
+        hint = (
+            f"Did you mean {close[0]!r}?"
+            if close
+            else "If it is an Azure deployment name, use --provider azure."
+        )
+        add(
+            out,
+            line,
+            "unknown_model",
+            f"The model {quote(model)} is not among the {len(spec.models)} model names the "
+            f"openai SDK ({self.facts.openai_version}) lists for {spec.endpoint}.",
+            "body.model",
+            hint,
         )
 
     def _range(
@@ -451,21 +522,97 @@ class RequestChecker:
         bounds: tuple[float | None, float | None],
         line: int,
         out: list[Finding],
+        decimal: bool = False,
     ) -> None:
+        """OpenAI's own wording: "Invalid 'max_output_tokens': integer below minimum value.
+        Expected a value >= 16, but got 8 instead." (FORMATS.md §3); "decimal" for a parameter
+        of type number (temperature), whatever the value's own type."""
         lo, hi = bounds
-        if hi is None:
-            want = f"at least {lo}"
-        elif lo is None:
-            want = f"at most {hi}"
+        number = "decimal" if decimal else "integer"
+        if lo is not None and value < lo:
+            what, want = f"{number} below minimum value", f">= {_num(lo)}"
         else:
-            want = f"between {lo} and {hi}"
+            what, want = f"{number} above maximum value", f"<= {_num(hi)}"
         add(
             out,
             line,
             "value_out_of_range",
-            f"body.{name} is {quote(value)}; it must be {want}.",
+            f"Invalid '{name}': {what}. Expected a value {want}, but got {quote(value)} instead.",
             "body." + name,
         )
+
+    def _length(
+        self, name: str, value: str | list[Any], limit: int, too_long: bool, line: int, out: list
+    ) -> None:
+        """OpenAI's wording for string and array lengths (as for metadata values)."""
+        thing = "string" if type(value) is str else "array"
+        what = f"{thing} too long" if too_long else f"{thing} too short"
+        bound = "maximum" if too_long else "minimum"
+        add(
+            out,
+            line,
+            "value_out_of_range",
+            f"Invalid '{name}': {what}. Expected {'a string' if thing == 'string' else 'an array'}"
+            f" with {bound} length {limit:,}, but got {'a string' if thing == 'string' else 'an array'}"
+            f" with length {len(value):,} instead.",
+            "body." + name,
+        )
+
+    def _sampling(
+        self, endpoint: str, body: dict[str, Any], model: str, line: int, out: list[Finding]
+    ) -> None:
+        """temperature and top_p on a reasoning model: accepted only with effort "none"."""
+        if not self._is_reasoning(model):
+            return
+        if endpoint == "/v1/chat/completions":
+            effort = body.get("reasoning_effort")
+        elif endpoint == "/v1/responses":
+            reasoning = body.get("reasoning")
+            effort = reasoning.get("effort") if type(reasoning) is dict else None
+        else:
+            return
+        default = F.default_effort(model)
+        if effort is None:
+            effort = default
+        if effort == "none" and default != F.ALWAYS_REASONS:
+            return
+        for name in ("temperature", "top_p"):
+            value = body.get(name)
+            if value is None or type(value) not in (int, float) or value == 1:
+                continue
+            if effort == F.UNKNOWN_EFFORT:
+                add(
+                    out,
+                    line,
+                    "temperature_effort_unknown",
+                    f"{name} {quote(value)} on {quote(model)}: accepted only with reasoning effort "
+                    "'none', and this model's default effort is not known to batchtui.",
+                    "body." + name,
+                    "Set reasoning effort 'none' in the request, or drop " + name + ".",
+                )
+                continue
+            if endpoint == "/v1/chat/completions":
+                message = (
+                    f"Unsupported value: '{name}' does not support {_num(value)} with this "
+                    "model. Only the default (1) value is supported."
+                )
+            else:
+                message = f"Unsupported parameter: '{name}' is not supported with this model."
+            hint = (
+                f"{quote(model)} always reasons: drop {name}."
+                if default == F.ALWAYS_REASONS
+                else f"Reasoning models take {name} only with reasoning effort 'none'; set it, "
+                f"or drop {name}."
+            )
+            add(out, line, "temperature_reasoning_model", message, "body." + name, hint)
+
+    def _is_reasoning(self, model: str) -> bool:
+        reasoning = self._reasoning.get(model)
+        if reasoning is None:
+            reasoning = F.is_reasoning_model(model)
+            if len(self._reasoning) < _CACHE_LIMIT:
+                self._reasoning[model] = reasoning
+        return reasoning
 
     # -- nested values (messages, content parts, ...) ----------------------------------------
     # One call per object (message, content part), none per scalar: paths are built only for
@@ -572,7 +719,7 @@ class RequestChecker:
             vs = keys.get(name)
             if vs is None:
                 here = path if index < 0 else f"{path}[{index}]"
-                self._unknown(name, spec, here, "", line, out)
+                self._unknown(name, spec, here, line, out, self._nested_complete)
                 continue
             t = type(value)
             types = vs.types
@@ -616,25 +763,21 @@ class RequestChecker:
                 out,
                 line,
                 "invalid_request",
-                "Messages parameter must not be an empty list.",
+                "Invalid 'messages': empty array. Expected an array with minimum length 1, but "
+                "got an empty array instead.",
                 "body.messages",
             )
-        if model is not None and "max_tokens" in body:
-            reasoning = self._reasoning.get(model)
-            if reasoning is None:
-                reasoning = F.is_reasoning_model(model)
-                if len(self._reasoning) < _CACHE_LIMIT:
-                    self._reasoning[model] = reasoning
-            if reasoning:
-                add(
-                    out,
-                    line,
-                    "max_tokens_reasoning_model",
-                    f"max_tokens is not supported with the reasoning model {quote(model)}.",
-                    "body.max_tokens",
-                    "Use max_completion_tokens; it also counts the reasoning tokens, so allow "
-                    "more than before.",
-                )
+        if model is not None and "max_tokens" in body and self._is_reasoning(model):
+            add(
+                out,
+                line,
+                "max_tokens_reasoning_model",
+                "Unsupported parameter: 'max_tokens' is not supported with this model. Use "
+                "'max_completion_tokens' instead.",
+                "body.max_tokens",
+                f"{quote(model)} is a reasoning model: max_completion_tokens also counts the "
+                "reasoning tokens, so allow more than before.",
+            )
 
     def _embeddings(self, body: dict[str, Any], line: int, out: list[Finding]) -> int:
         """Check ``input`` and return how many embedding inputs it holds."""
@@ -750,6 +893,13 @@ class RequestChecker:
                     f"Invalid value for '{path}.type': {quote(tag)}.",
                     f"{path}.type",
                 )
+
+
+def _num(value: float | None) -> str:
+    """2 rather than 2.0, as OpenAI writes bounds and values."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _assistant_needs_content(obj: dict[str, Any], path: str, line: int, out: list[Finding]) -> None:

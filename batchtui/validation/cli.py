@@ -8,6 +8,18 @@ from __future__ import annotations
 
 import argparse
 
+PROVIDER_NAMES = ("openai", "azure", "groq", "together")  # providers.PROVIDERS, kept import-free
+
+
+def _add_provider(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument(
+        "--provider",
+        choices=PROVIDER_NAMES,
+        default=None,
+        help=f"whose {what} apply (default: detected from OPENAI_BASE_URL, else openai); "
+        "`batchtui rules --provider NAME` lists them with their sources",
+    )
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
@@ -50,6 +62,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="processes for a large file (default: one per CPU, at most 4; files under 16 MB "
         "use one)",
     )
+    _add_provider(p, "limits and rules")
     p.set_defaults(handler=_validate)
 
     r = subparsers.add_parser(
@@ -58,6 +71,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="The validation rules: code, severity, what each checks, why, and source.",
     )
     r.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    r.add_argument(
+        "--provider",
+        choices=PROVIDER_NAMES,
+        default=None,
+        help="also list this provider's limits (requests, bytes, custom_id, urls...) with the "
+        "source of each",
+    )
     r.set_defaults(handler=_rules)
 
     s = subparsers.add_parser(
@@ -75,17 +95,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     s.add_argument(
         "--max-requests",
         type=_positive_int,
-        default=50_000,
+        default=None,
         metavar="N",
-        help="requests (lines) per part (default: 50000)",
+        help="requests (lines) per part (default: the provider's limit; 50000 on OpenAI)",
     )
     s.add_argument(
         "--max-bytes",
         type=_size,
-        default="200MB",
+        default=None,
         metavar="SIZE",
-        help="bytes per part; K/M/G are powers of 1024 (default: 200MB = 209715200 bytes)",
+        help="bytes per part; K/M/G are powers of 1024 (default: the provider's limit; 200MB = "
+        "209715200 bytes on OpenAI)",
     )
+    _add_provider(s, "limits")
     s.add_argument(
         "--out-dir", default=None, metavar="DIR", help="where to write (default: beside FILE)"
     )
@@ -112,6 +134,23 @@ def _size(text: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _provider(args: argparse.Namespace, *, announce: bool = False) -> object:
+    """The profile ``--provider`` names, else the one OPENAI_BASE_URL points at."""
+    from batchtui.core.console import echo
+    from batchtui.validation import providers
+
+    if args.provider is not None:
+        return providers.get(args.provider)
+    provider, reason = providers.detect()
+    if announce and provider is not providers.OPENAI:
+        echo(
+            f"batchtui: checking against the {provider.name} profile ({reason}); "
+            "--provider openai to change",
+            err=True,
+        )
+    return provider
+
+
 def _validate(args: argparse.Namespace) -> int:
     import sys
 
@@ -121,6 +160,7 @@ def _validate(args: argparse.Namespace) -> int:
     from batchtui.validation.output import GithubWriter, JsonWriter, TextWriter, Writer
     from batchtui.validation.parallel import validate_parallel
 
+    provider = _provider(args, announce=True)
     out = sys.stdout
     writer: Writer
     if args.format == "json":
@@ -129,6 +169,7 @@ def _validate(args: argparse.Namespace) -> int:
         writer = GithubWriter(out, args.max_findings)
     else:
         writer = TextWriter(out, args.max_findings)
+    writer.provider = provider.name  # type: ignore[attr-defined]
     status = 0
     try:
         for path in args.files:
@@ -148,6 +189,7 @@ def _validate(args: argparse.Namespace) -> int:
                 inp.path,
                 copy_of=inp.copy_of,
                 digest=False,  # nothing is submitted here: no hashing to pay for
+                provider=provider,  # type: ignore[arg-type]
                 processes=args.jobs,
                 on_findings=lambda batch, _file_level: writer.findings(batch),
             )
@@ -166,7 +208,12 @@ def _rules(args: argparse.Namespace) -> int:
 
     from batchtui.validation.rules import reference
 
-    sys.stdout.write(reference(args.format))
+    provider = None
+    if args.provider is not None:
+        from batchtui.validation import providers
+
+        provider = providers.get(args.provider)
+    sys.stdout.write(reference(args.format, provider))
     return 0
 
 
@@ -175,8 +222,18 @@ def _split(args: argparse.Namespace) -> int:
 
     from batchtui.core.console import echo
     from batchtui.jsonl.spool import note_to_stderr, open_input
+    from batchtui.validation import providers
     from batchtui.validation.split import split_file
 
+    provider = _provider(args)
+    assert isinstance(provider, providers.Provider)
+    # An undocumented limit falls back to OpenAI's.
+    max_requests = args.max_requests or (
+        provider.max_requests.value or providers.OPENAI.max_requests.value
+    )
+    max_bytes = args.max_bytes or (
+        provider.max_file_bytes.value or providers.OPENAI.max_file_bytes.value
+    )
     inp = open_input(args.file, note=note_to_stderr)
     out_dir = args.out_dir
     if out_dir is None and inp.copy_of is not None:
@@ -186,8 +243,8 @@ def _split(args: argparse.Namespace) -> int:
     parts = split_file(
         inp.path,
         copy_of=inp.copy_of,
-        max_requests=args.max_requests,
-        max_bytes=args.max_bytes,
+        max_requests=max_requests,
+        max_bytes=max_bytes,
         out_dir=out_dir,
         overwrite=args.force,
     )

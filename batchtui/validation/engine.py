@@ -55,6 +55,7 @@ from batchtui.validation import facts as F
 from batchtui.validation.checks import RequestChecker, add, kind, lone_surrogate, quote
 from batchtui.validation.digest import ContentDigest, DigestBuilder, DigestRange
 from batchtui.validation.findings import Finding
+from batchtui.validation.providers import OPENAI, Provider
 from batchtui.validation.report import DEFAULT_MAX_EXAMPLES, Report
 from batchtui.validation.rules import RULES
 
@@ -195,6 +196,11 @@ _NOT_TEXT = (
 )
 
 
+def _limit(value: int | None) -> int:
+    """A provider's limit, or one no file reaches when it is undocumented."""
+    return (1 << 62) if value is None else value
+
+
 def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not valid JSON")
 
@@ -215,18 +221,25 @@ class Validator:
         first_line: int = 0,
         max_line: int = MAX_LINE_BYTES,
         digest: bool = True,
+        provider: Provider = OPENAI,
     ) -> None:
         """``first_line`` (0-based) > 0 makes a validator for the lines from there on only: one
         part of a file checked in another process (see :mod:`batchtui.validation.parallel`).
         A line longer than ``max_line`` bytes is reported (``line_too_long``), not read.
         ``digest=False`` skips hashing what is checked (:meth:`digest` is then None): for a
-        check that will not be followed by a submit, such as ``batchtui validate``."""
+        check that will not be followed by a submit, such as ``batchtui validate``.
+        ``provider`` sets the limits and the envelope and url rules (default: OpenAI's)."""
         self.index = index
         self.max_line = max_line
         self.report = Report(index.name, index.size, max_examples)
         self.chunk_lines = chunk_lines
         self.chunk_bytes = chunk_bytes
-        self._checker = RequestChecker()
+        self.provider = provider
+        self._checker = RequestChecker(provider=provider)
+        # Limits of the provider; an undocumented one is not checked.
+        self._max_requests = _limit(provider.max_requests.value)
+        self._max_inputs = _limit(provider.max_embedding_inputs.value)
+        self._max_bytes = _limit(provider.max_file_bytes.value)
         self._run_lock = threading.Lock()
         self._base = first_line
         self.next_line = first_line  # 0-based: lines [first_line, next_line) are checked
@@ -371,8 +384,8 @@ class Validator:
         dup_log = self._dup_log
         inputs_log = self._inputs_log
         fast = self._whole is None
-        max_requests = F.MAX_REQUESTS
-        max_inputs = F.MAX_EMBEDDING_INPUTS
+        max_requests = self._max_requests
+        max_inputs = self._max_inputs
         # A line past the last indexed '\n' has no newline yet: an append would extend it.
         # Judged from the offsets, not line_count, so a concurrent LineIndex.check() from the
         # UI's watcher cannot make us miss it.
@@ -516,12 +529,12 @@ class Validator:
                     mid = self._models.add(model)
         if record:
             self._requests += 1
-            if self._requests == F.MAX_REQUESTS + 1:
+            if self._requests == self._max_requests + 1:
                 self._over_requests = i
             if inputs:
                 before = self._inputs
                 self._inputs += inputs
-                if before <= F.MAX_EMBEDDING_INPUTS < self._inputs:
+                if before <= self._max_inputs < self._inputs:
                     self._over_inputs = i
         return new_id, uid, mid, inputs, True
 
@@ -563,7 +576,7 @@ class Validator:
         )
         if record:
             self._requests += 1
-            if self._requests == F.MAX_REQUESTS + 1:
+            if self._requests == self._max_requests + 1:
                 self._over_requests = i
         return None, 0, 0, 0, True
 
@@ -804,22 +817,22 @@ class Validator:
 
         before = self._requests
         self._requests += part.requests
-        if self._over_requests is None and before <= F.MAX_REQUESTS < self._requests:
+        if self._over_requests is None and before <= self._max_requests < self._requests:
             count = before
             for i, data in self.index.iter_lines(part.start, part.end, max_line=self.max_line):
                 count += data is None or bool(data.strip())
-                if count > F.MAX_REQUESTS:
+                if count > self._max_requests:
                     self._over_requests = i
                     break
         before = self._inputs
         self._inputs += part.inputs
-        if self._over_inputs is None and before <= F.MAX_EMBEDDING_INPUTS < self._inputs:
+        if self._over_inputs is None and before <= self._max_inputs < self._inputs:
             per_line = array("I")
             per_line.frombytes(part.inputs_log)
             total = before
             for k, n in enumerate(per_line):
                 total += n
-                if total > F.MAX_EMBEDDING_INPUTS:
+                if total > self._max_inputs:
                     self._over_inputs = part.start + k
                     break
         had_crlf = self._crlf is not None
@@ -906,13 +919,14 @@ class Validator:
                 if size == 0
                 else "The file has no requests, only blank lines.",
             )
-        if size > F.MAX_FILE_BYTES:
+        if size > self._max_bytes:
             add(
                 out,
                 None,
                 "file_too_large",
                 f"The file is {size / 1048576:,.1f} MB ({size:,} bytes); a batch input file "
-                f"may have at most 200 MB ({F.MAX_FILE_BYTES:,} bytes).",
+                f"may have at most {self._max_bytes / 1048576:,.0f} MB ({self._max_bytes:,} "
+                "bytes).",
                 None,
                 "Split it: batchtui split FILE",
             )
@@ -922,7 +936,7 @@ class Validator:
                 None,
                 "too_many_tasks",
                 f"The file has {self._requests:,} requests; a batch takes at most "
-                f"{F.MAX_REQUESTS:,} (request {F.MAX_REQUESTS + 1:,} is on line "
+                f"{self._max_requests:,} (request {self._max_requests + 1:,} is on line "
                 f"{self._over_requests + 1:,}).",
                 None,
                 "Split it: batchtui split FILE",
@@ -933,9 +947,9 @@ class Validator:
                 None,
                 "too_many_embedding_inputs",
                 f"The embedding requests hold {self._inputs:,} inputs; a batch takes at most "
-                f"{F.MAX_EMBEDDING_INPUTS:,} (passed on line {self._over_inputs + 1:,}).",
+                f"{self._max_inputs:,} (passed on line {self._over_inputs + 1:,}).",
                 None,
-                "Split the file so each part has at most 50,000 inputs.",
+                f"Split the file so each part has at most {self._max_inputs:,} inputs.",
             )
         return out
 
@@ -958,8 +972,8 @@ class Validator:
         url_ids, model_ids = self._url_ids, self._model_ids
         base = self._base
         stop = min(stop, base + len(url_ids))
-        check_urls = url_major and urls.distinct() > 1
-        check_models = model_major and models.distinct() > 1
+        check_urls = url_major and urls.distinct() > 1 and self.provider.one_url.value
+        check_models = model_major and models.distinct() > 1 and self.provider.one_model.value
         if not (check_urls or check_models):
             return
         url_name = urls.names[url_major]

@@ -23,15 +23,17 @@ from batchtui.validation import sdk_snapshot
 MAX_EMBEDDING_INPUTS = 50_000
 # SPEC CreateEmbeddingRequest: an input array holds 1-2048 items.
 MAX_EMBEDDING_ARRAY = 2048
-# Issue #3 (OpenAI documents no limit; Together and Anthropic enforce 64).
+# OpenAI's figure (see providers.OPENAI.max_custom_id for its source); Together enforces 64.
 MAX_CUSTOM_ID = 512
 
 ENVELOPE_KEYS = frozenset({"custom_id", "method", "url", "body"})
 BOM = b"\xef\xbb\xbf"
 
-# Numeric ranges per endpoint, (minimum, maximum) inclusive, None = unbounded.
-# SPEC CreateChatCompletionRequest / ModelResponseProperties (BATCH_API.md §9),
-# CreateCompletionRequest, CreateResponse, CreateEmbeddingRequest.
+# Numeric ranges per endpoint, (minimum, maximum) inclusive, None = unbounded: SPEC
+# CreateChatCompletionRequest / ModelResponseProperties (BATCH_API.md §9),
+# CreateCompletionRequest, CreateResponse, CreateEmbeddingRequest, CreateImageRequest,
+# EditImageBodyJsonParam. tests/validation/test_spec_facts.py holds these to a vendored copy
+# of the spec's constraints.
 _SAMPLING: dict[str, tuple[float | None, float | None]] = {
     "temperature": (0, 2),
     "top_p": (0, 1),
@@ -40,12 +42,19 @@ _PENALTIES: dict[str, tuple[float | None, float | None]] = {
     "frequency_penalty": (-2, 2),
     "presence_penalty": (-2, 2),
 }
+_IMAGES: dict[str, tuple[float | None, float | None]] = {
+    "n": (1, 10),
+    "partial_images": (0, 3),
+    # SPEC CreateImageRequest: "The compression level (0-100%)"; EditImageBodyJsonParam 0-100.
+    "output_compression": (0, 100),
+}
 RANGES: dict[str, dict[str, tuple[float | None, float | None]]] = {
     "/v1/chat/completions": {
         **_SAMPLING,
         **_PENALTIES,
         "n": (1, 128),
         "top_logprobs": (0, 20),
+        # Not in SPEC (no minimum there); a token limit below 1 asks for nothing: batchtui.
         "max_tokens": (1, None),
         "max_completion_tokens": (1, None),
     },
@@ -58,25 +67,122 @@ RANGES: dict[str, dict[str, tuple[float | None, float | None]]] = {
         # 0 is allowed here: with echo it returns the prompt's logprobs only.
         "max_tokens": (0, None),
     },
-    "/v1/responses": {**_SAMPLING, "top_logprobs": (0, 20), "max_output_tokens": (1, None)},
+    # SPEC CreateResponse max_output_tokens minimum 16, and OpenAI answers "Expected a value
+    # >= 16, but got 8 instead." (FORMATS.md §3, smoke test 2026-09-24).
+    "/v1/responses": {**_SAMPLING, "top_logprobs": (0, 20), "max_output_tokens": (16, None)},
     "/v1/embeddings": {"dimensions": (1, None)},
+    "/v1/images/generations": _IMAGES,
+    "/v1/images/edits": _IMAGES,
 }
-# SPEC: safety_identifier <= 64 characters; functions <= 128 items (BATCH_API.md §9).
+# Most characters (strings) or items (arrays). SPEC: safety_identifier <= 64 characters;
+# functions <= 128 items; stop <= 4 items (BATCH_API.md §9); image and video prompts <= 32,000
+# characters (SPEC EditImageBodyJsonParam, CreateVideoJsonBody; CreateImageRequest's text:
+# "32000 characters for the GPT image models"); edits take 1-16 images.
 MAX_LENGTHS: dict[str, dict[str, int]] = {
     "/v1/chat/completions": {"safety_identifier": 64, "functions": 128},
     "/v1/responses": {"safety_identifier": 64},
+    "/v1/images/generations": {"prompt": 32_000, "safety_identifier": 64},
+    "/v1/images/edits": {"prompt": 32_000, "images": 16, "safety_identifier": 64},
+    "/v1/videos": {"prompt": 32_000},
+}
+# Fewest characters or items, where the SPEC gives a minimum of 1 (minLength / minItems).
+MIN_LENGTHS: dict[str, dict[str, int]] = {
+    "/v1/images/edits": {"prompt": 1, "images": 1},
+    "/v1/videos": {"prompt": 1},
 }
 
-# Parameters that moved between endpoints: a better hint than difflib's guess.
-MOVED: dict[tuple[str, str], str] = {
-    ("/v1/responses", "messages"): "input",
-    ("/v1/responses", "max_tokens"): "max_output_tokens",
-    ("/v1/responses", "max_completion_tokens"): "max_output_tokens",
-    ("/v1/responses", "reasoning_effort"): "reasoning.effort",
-    ("/v1/chat/completions", "input"): "messages",
-    ("/v1/chat/completions", "max_output_tokens"): "max_completion_tokens",
-    ("/v1/chat/completions", "instructions"): "a system or developer message",
-    ("/v1/embeddings", "inputs"): "input",
+# -- are the SDK's request types complete? ---------------------------------------------------
+# Compared on 2026-09 (openai 3.57.0 against openai/openai-openapi 2026-08-21): for each
+# endpoint below, every property of the SPEC's request schema is a key of the SDK's TypedDict
+# (the SDK, newer, has a few more), so a key the SDK lacks is one OpenAI does not know either,
+# and OpenAI answers 400 "Unknown parameter: 'x'." (FORMATS.md §3). The exception is
+# /v1/images/edits: the SDK types the multipart form (``image``, ``mask`` as file uploads),
+# while a batch line is the JSON body (SPEC EditImageBodyJsonParam: ``images``, ``mask`` as
+# references), which the SDK does not type. tests/validation/test_spec_facts.py repeats the
+# comparison against a vendored list of the spec's property names.
+SDK_TYPES_COMPLETE: dict[str, bool] = {
+    "/v1/chat/completions": True,
+    "/v1/embeddings": True,
+    "/v1/responses": True,
+    "/v1/completions": True,
+    "/v1/moderations": True,
+    "/v1/images/generations": True,
+    "/v1/images/edits": False,
+    "/v1/videos": True,
+}
+# What a JSON batch body adds to, or drops from, the SDK's (multipart) parameter type.
+# SPEC EditImageBodyJsonParam: ``images`` (1-16 ImageRefParam, required), ``mask`` (one
+# ImageRefParam: {image_url} or {file_id}), ``moderation``; the multipart-only ``image`` and
+# ``markup`` are files, which a JSON line cannot carry.
+JSON_BODY_OVERLAYS: dict[str, dict[str, Any]] = {
+    "/v1/images/edits": {
+        "drop": ("image", "markup"),
+        "add": {
+            "images": {"kinds": ["array"]},
+            "mask": {"kinds": ["object"]},
+            "moderation": {"kinds": ["null", "string"], "enum": ["auto", "low"]},
+        },
+        "required": ("images", "prompt"),
+    },
+}
+
+# Parameters of another endpoint, with OpenAI's own answer where it is known: (code, OpenAI's
+# message, what to use instead). Messages observed against the API (FORMATS.md §3: a real
+# error file for response_format; the smoke test of 2026-09-24 for the others).
+_DOCS = (
+    " Try again with the new parameter. See the API documentation for more information: "
+    "https://platform.openai.com/docs/api-reference/responses/create."
+)
+MOVED: dict[tuple[str, str], tuple[str, str, str]] = {
+    ("/v1/responses", "response_format"): (
+        "unsupported_parameter",
+        "Unsupported parameter: 'response_format'. In the Responses API, this parameter has "
+        "moved to 'text.format'." + _DOCS,
+        'text.format: write "text": {"format": {...}} with the same schema object',
+    ),
+    ("/v1/responses", "reasoning_effort"): (
+        "unsupported_parameter",
+        "Unsupported parameter: 'reasoning_effort'. In the Responses API, this parameter has "
+        "moved to 'reasoning.effort'." + _DOCS,
+        'reasoning.effort: write "reasoning": {"effort": ...}',
+    ),
+    ("/v1/responses", "messages"): (
+        "unknown_parameter",
+        "Unknown parameter: 'messages'.",
+        "input: the Responses API takes the conversation as input (a string or a list of messages)",
+    ),
+    ("/v1/responses", "max_tokens"): (
+        "unknown_parameter",
+        "Unknown parameter: 'max_tokens'.",
+        "max_output_tokens (at least 16)",
+    ),
+    ("/v1/responses", "max_completion_tokens"): (
+        "unknown_parameter",
+        "Unknown parameter: 'max_completion_tokens'.",
+        "max_output_tokens (at least 16)",
+    ),
+    ("/v1/chat/completions", "input"): (
+        "unknown_parameter",
+        "Unknown parameter: 'input'.",
+        "messages",
+    ),
+    ("/v1/chat/completions", "reasoning"): (
+        "unknown_parameter",
+        "Unknown parameter: 'reasoning'.",
+        'reasoning_effort: Chat Completions takes "reasoning_effort": "low", not a reasoning '
+        "object",
+    ),
+    ("/v1/chat/completions", "max_output_tokens"): (
+        "unknown_parameter",
+        "Unknown parameter: 'max_output_tokens'.",
+        "max_completion_tokens",
+    ),
+    ("/v1/chat/completions", "instructions"): (
+        "unknown_parameter",
+        "Unknown parameter: 'instructions'.",
+        "a system or developer message",
+    ),
+    ("/v1/embeddings", "inputs"): ("unknown_parameter", "Unknown parameter: 'inputs'.", "input"),
 }
 
 # Keys the SDK marks Required that the API fills in when absent: image ``detail`` defaults
@@ -92,6 +198,56 @@ _REASONING = re.compile(r"^(?:ft:)?(?:o\d+|gpt-(?:[5-9]|\d\d))(?![\w.]*-chat)", 
 
 def is_reasoning_model(model: str) -> bool:
     return _REASONING.match(model) is not None
+
+
+# The reasoning effort a model uses when the request names none, where it is known.
+# Temperature and top_p are accepted only with effort "none" (smoke test 2026-09-24, FORMATS.md
+# §3: "temperature/top_p work only with effort none"; 200 with reasoning_effort "none").
+ALWAYS_REASONS = "always"  # no "none" effort: o-series, gpt-5, gpt-5-mini/-nano/-pro
+UNKNOWN_EFFORT = "unknown"
+_DEFAULT_EFFORT: tuple[tuple[re.Pattern[str], str, str], ...] = (
+    (
+        re.compile(r"^o\d"),
+        ALWAYS_REASONS,
+        "SPEC (o-series: reasoning models); their reasoning_effort has no 'none'",
+    ),
+    (
+        re.compile(r"^gpt-5(?![.\d])"),
+        ALWAYS_REASONS,
+        "SDK reasoning_effort docstring (gpt-5: minimal to high; 'none' arrived with gpt-5.1)",
+    ),
+    (
+        re.compile(r"^gpt-5\.1(?!\d)"),
+        "none",
+        "FORMATS.md §2.1: 45 gpt-5.1 lines with temperature 0 succeeded; the bodies echo "
+        "reasoning.effort 'none'",
+    ),
+    (
+        re.compile(r"^(?:gpt-6|gpt-5\.6)"),
+        "medium",
+        "FORMATS.md §3 smoke test 2026-09-24: 'Default reasoning.effort is medium on all GPT-6 "
+        "models'; temperature at default effort refused on gpt-6-luna and gpt-5.6-luna",
+    ),
+)
+
+
+def default_effort(model: str) -> str:
+    """``"none"``, another effort, :data:`ALWAYS_REASONS` or :data:`UNKNOWN_EFFORT`."""
+    name = model.split(":", 2)[1] if model.startswith("ft:") and model.count(":") >= 1 else model
+    for pattern, effort, _source in _DEFAULT_EFFORT:
+        if pattern.match(name):
+            return effort
+    return UNKNOWN_EFFORT
+
+
+def known_model(models: frozenset[str], model: str) -> bool:
+    """Is ``model`` one of the SDK's names for the endpoint (a fine-tune counts by its base)?"""
+    if model in models:
+        return True
+    if model.startswith("ft:"):
+        base = model.split(":", 2)[1]
+        return base in models or any(m for m in models if base.startswith(m + "-"))
+    return False
 
 
 # -- compiled specs ------------------------------------------------------------------------
@@ -139,13 +295,18 @@ class ValueSpec:
     deep: bool = False  # a container with insides to check (items, shape or variants)
     bounds: tuple[float | None, float | None] | None = None  # numeric range, inclusive
     max_len: int | None = None  # most characters (string) or items (array)
+    min_len: int | None = None  # fewest characters (string) or items (array)
     plain: bool = True  # nothing to check beyond the type: the hot path skips the rest
 
     def settle(self) -> None:
         """Recompute the derived flags after a change."""
         self.deep = self.items is not None or self.shape is not None or self.variants is not None
         self.plain = (
-            not self.deep and self.enum is None and self.bounds is None and self.max_len is None
+            not self.deep
+            and self.enum is None
+            and self.bounds is None
+            and self.max_len is None
+            and self.min_len is None
         )
 
 
@@ -225,6 +386,8 @@ def compile_object(desc: dict[str, Any]) -> ObjectSpec:
 class BodySpec:
     endpoint: str
     params: ObjectSpec
+    complete: bool = True  # SDK_TYPES_COMPLETE: an unknown key is unknown to OpenAI too
+    models: frozenset[str] = frozenset()  # the SDK's model names for the endpoint
 
 
 @dataclass(slots=True, eq=False)
@@ -260,7 +423,13 @@ def facts() -> Facts:
     """Compile the snapshot (about a millisecond; cached for the process)."""
     snap = sdk_snapshot.load()
     bodies: dict[str, BodySpec] = {}
+    models = snap.get("models", {})
     for endpoint, desc in snap["bodies"].items():
+        overlay = JSON_BODY_OVERLAYS.get(endpoint)
+        if overlay is not None:
+            keys = {k: v for k, v in desc["keys"].items() if k not in overlay["drop"]}
+            keys.update(overlay["add"])
+            desc = {"required": list(overlay["required"]), "keys": keys}
         params = compile_object(desc)
         for name, bounds in RANGES.get(endpoint, {}).items():
             if name in params.keys:
@@ -270,7 +439,16 @@ def facts() -> Facts:
             if name in params.keys:
                 params.keys[name].max_len = most
                 params.keys[name].settle()
-        bodies[endpoint] = BodySpec(endpoint=endpoint, params=params)
+        for name, least in MIN_LENGTHS.get(endpoint, {}).items():
+            if name in params.keys:
+                params.keys[name].min_len = least
+                params.keys[name].settle()
+        bodies[endpoint] = BodySpec(
+            endpoint=endpoint,
+            params=params,
+            complete=SDK_TYPES_COMPLETE.get(endpoint, False),
+            models=frozenset(models.get(endpoint, ())),
+        )
     chat = bodies.get("/v1/chat/completions")
     if chat is not None and "messages" in chat.params.keys:
         # The snapshot keeps the (deep) message shapes apart from the flat parameter list.

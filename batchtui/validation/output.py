@@ -49,6 +49,7 @@ class Writer:
         self.max_findings = max_findings
         self.shown = 0
         self.total = 0
+        self.provider: str | None = None  # the profile the files are checked against
 
     def begin(self, path: str) -> None:
         self.path = path
@@ -148,6 +149,7 @@ class JsonWriter(Writer):
             "bytes": snap.total_bytes,
             "endpoint": snap.endpoint,
             "model": snap.model,
+            "provider": self.provider,
             "summary": {"errors": snap.errors, "warnings": snap.warnings, "info": snap.infos},
             "findings_total": self.total,
             "truncated": self.shown < self.total,

@@ -39,6 +39,7 @@ from batchtui.validation.engine import (
     Validator,
 )
 from batchtui.validation.findings import Finding
+from batchtui.validation.providers import OPENAI, Provider
 from batchtui.validation.rules import RULES
 
 MIN_PARALLEL_BYTES = 16 * 1024 * 1024
@@ -61,6 +62,7 @@ def validate_parallel(
     min_bytes: int = MIN_PARALLEL_BYTES,
     copy_of: str | None = None,
     digest: bool = True,
+    provider: Provider = OPENAI,
 ) -> Validator:
     """Validate the file at ``path`` with up to ``processes`` processes (default: the CPU
     count, at most 4) and return the validator (its report is complete unless cancelled).
@@ -70,7 +72,7 @@ def validate_parallel(
     Raises UserError if the file cannot be opened or changes while it is being checked.
     """
     index = LineIndex(path, copy_of=copy_of)
-    validator = Validator(index, digest=digest)
+    validator = Validator(index, digest=digest, provider=provider)
     n = processes or default_processes()
     if (
         n < 2
@@ -89,7 +91,7 @@ def validate_parallel(
     spans = list(zip(cuts, [*cuts[1:], None], strict=True))
     with tempfile.TemporaryDirectory(prefix="batchtui-validate-") as tmp:
         workers = [
-            _Worker(index.path, a, b, Path(tmp) / f"part{k}.pickle", digest)
+            _Worker(index.path, a, b, Path(tmp) / f"part{k}.pickle", digest, provider)
             for k, (a, b) in enumerate(spans)
         ]
         try:
@@ -191,14 +193,22 @@ class _Worker:
     """One worker process checking the lines that start in bytes [start, stop)."""
 
     def __init__(
-        self, path: str, start: int, stop: int | None, spool: Path, digest: bool = True
+        self,
+        path: str,
+        start: int,
+        stop: int | None,
+        spool: Path,
+        digest: bool = True,
+        provider: Provider = OPENAI,
     ) -> None:
         self.path = path
         self.spool = spool
         ctx = _context()
         self._recv, send = ctx.Pipe(duplex=False)
         self._proc = ctx.Process(
-            target=_work, args=(path, start, stop, str(spool), send, digest), daemon=True
+            target=_work,
+            args=(path, start, stop, str(spool), send, digest, provider),
+            daemon=True,
         )
         self._send = send
 
@@ -251,6 +261,7 @@ def _work(
     spool_path: str,
     conn: object,
     digest: bool = True,
+    provider: Provider = OPENAI,
 ) -> None:
     """Worker process: check the lines that start in bytes [start_offset, stop_offset), spool
     the findings, send the state."""
@@ -259,7 +270,7 @@ def _work(
         index.scan()
         start = line_at(index, start_offset)
         stop = index.line_count if stop_offset is None else line_at(index, stop_offset)
-        validator = Validator(index, first_line=start, digest=digest)
+        validator = Validator(index, first_line=start, digest=digest, provider=provider)
         validator._dup_log = []
         validator._inputs_log = array("I")
         pending: list[tuple[int | None, str, str, str | None, str | None]] = []

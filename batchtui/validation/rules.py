@@ -3,18 +3,46 @@ source of the fact behind it (source tags as in ``BATCH_API.md``: SDK, SPEC, GUI
 
 The registry drives the severity of each finding and generates the rules reference
 (``batchtui rules``). Codes follow OpenAI's own where it has one (``invalid_json_line``,
-``missing_required_parameter``, ``invalid_url``, ``invalid_request``, ``streaming_unsupported``;
-Azure's ``duplicate_custom_id``, ``model_mismatch``, ``too_many_tasks``, ``empty_file``); the
-others are batchtui's and say so in their source.
+``missing_required_parameter``, ``invalid_url``, ``invalid_request``, ``streaming_unsupported``,
+``unknown_parameter``, ``unsupported_parameter``; Azure's ``duplicate_custom_id``,
+``model_mismatch``, ``too_many_tasks``, ``empty_file``); the others are batchtui's and say so in
+their source.
+
+Each rule also says what OpenAI does with such a line (:attr:`Rule.openai`): fail the whole
+batch at validation, accept the batch and fail that request with a 400 when it runs, refuse the
+upload, or accept it. The emulator judges input files by exactly this (one source of truth).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from batchtui.validation.findings import Severity
+from batchtui.validation.findings import Finding, Severity
+
+if TYPE_CHECKING:
+    from batchtui.validation.providers import Provider
 
 ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+# What OpenAI does with a line that breaks a rule.
+BATCH = "batch"  # the batch fails at validation (errors.data), nothing runs
+REQUEST = "request"  # the batch runs; this request fails with a 400 in the error file
+UPLOAD = "upload"  # the Files API refuses the upload (400)
+ACCEPTED = "accepted"  # OpenAI runs it
+# The envelope, the body's model and its missing required parameters fail the batch (LS:
+# "Model parameter is required." in errors.data); a wrong value deeper in the body fails the
+# request when it runs. Resolved per finding by :func:`openai_stage`.
+DEPENDS = "batch or request"
+
+STAGE_TEXT = {
+    BATCH: "fails the whole batch at validation",
+    REQUEST: "accepts the batch, fails this request with a 400",
+    UPLOAD: "refuses the upload",
+    ACCEPTED: "accepts it",
+    DEPENDS: "fails the batch (envelope, model, missing parameter) or this request (a value "
+    "inside the body)",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +54,7 @@ class Rule:
     what: str
     why: str
     source: str
+    openai: str = BATCH  # one of the stages above
 
     def to_dict(self) -> dict[str, str]:
         return {
@@ -36,6 +65,7 @@ class Rule:
             "what": self.what,
             "why": self.why,
             "source": self.source,
+            "openai": self.openai,
         }
 
 
@@ -65,6 +95,7 @@ _RULES: list[Rule] = [
         why="A batch file holds one complete request object per line (JSONL); every line of "
         "a pretty-printed document is invalid JSON on its own.",
         source='GUIDE "Prepare your batch file"; SPEC-old BatchRequestInput',
+        openai=UPLOAD,
     ),
     Rule(
         "not_text",
@@ -76,6 +107,7 @@ _RULES: list[Rule] = [
         why='The Files API takes only UTF-8 .jsonl files: "Invalid file for Batch API. Must '
         'be utf-8 encoded".',
         source="mkht/PSOpenAI#19 (captured OpenAI reply); BerriAI/litellm#37527 (.jsonl only)",
+        openai=UPLOAD,
     ),
     Rule(
         "line_too_long",
@@ -95,7 +127,8 @@ _RULES: list[Rule] = [
         "Blank line",
         what="An empty (or whitespace-only) line between requests.",
         why="Each line must be a request; the JSONL format has no blank lines. OpenAI's "
-        "behaviour is undocumented, so batchtui fails early rather than risk the batch.",
+        "behaviour is undocumented; an empty line is not valid JSON, so batchtui takes the "
+        "strict reading (invalid_json_line) rather than risk the batch.",
         source="wardi/jsonlines#100 (JSONL spec); OpenAI: unverified (BATCH_API.md §3)",
     ),
     Rule(
@@ -107,6 +140,7 @@ _RULES: list[Rule] = [
         why='The Files API rejects the upload: "Invalid file for Batch API. Must be utf-8 '
         'encoded".',
         source="mkht/PSOpenAI#19 (captured OpenAI reply)",
+        openai=UPLOAD,
     ),
     Rule(
         "utf8_bom",
@@ -116,7 +150,8 @@ _RULES: list[Rule] = [
         what="The file starts with the bytes EF BB BF (a BOM), as some Windows editors write.",
         why="Azure rejects BOM files with a misleading deployment-name error; OpenAI's "
         "handling is undocumented. Save as UTF-8 without BOM.",
-        source='AZ batch.md "Known issues"',
+        source='AZ batch.md "Known issues"; OpenAI: unverified',
+        openai=ACCEPTED,
     ),
     Rule(
         "crlf_line_ending",
@@ -127,6 +162,7 @@ _RULES: list[Rule] = [
         why="JSON parsers treat the \\r as whitespace, so this is harmless for OpenAI, but "
         "tools that split on \\n alone keep the \\r.",
         source="batchtui (RFC 8259 whitespace); GUIDE samples use \\n",
+        openai=ACCEPTED,
     ),
     Rule(
         "no_final_newline",
@@ -136,7 +172,9 @@ _RULES: list[Rule] = [
         what="The last line is not terminated by a newline.",
         why="Harmless for OpenAI, but appending another request with `>>` or `cat` glues it "
         "to the last line and makes that line invalid JSON.",
-        source='CB and GUIDE samples write json.dumps(obj) + "\\n"',
+        source='CB and GUIDE samples write json.dumps(obj) + "\\n"; FORMATS.md §5 (14 real '
+        "files without one, every raw Anthropic results download)",
+        openai=ACCEPTED,
     ),
     # -- envelope ------------------------------------------------------------------------
     Rule(
@@ -156,8 +194,10 @@ _RULES: list[Rule] = [
         what="A field has the wrong JSON type: custom_id/method/url not strings, body not an "
         "object, or a body parameter whose type the SDK declares otherwise (e.g. "
         "temperature as a string, max_tokens as 100.5).",
-        why="The request is rejected with a 400 invalid_type error.",
+        why="A wrong type in the envelope fails the batch; in the body, OpenAI answers the "
+        "request with a 400 invalid_type (\"Invalid type for 'temperature': ...\").",
         source="SDK TypedDicts (types via sdk_snapshot.json); SPEC; LS (invalid_type for metadata)",
+        openai=DEPENDS,
     ),
     Rule(
         "invalid_method",
@@ -165,16 +205,18 @@ _RULES: list[Rule] = [
         "envelope",
         "method is not POST",
         what='The method is anything but "POST".',
-        why="Batch requests are POST requests to the endpoint; only POST is supported.",
-        source="SPEC-old BatchRequestInput (method enum [POST]); GUIDE",
+        why="Batch requests are POST requests to the endpoint: \"Invalid value: 'GET'. "
+        "Supported values are: 'POST'\" (code invalid_method).",
+        source="SPEC-old BatchRequestInput (method enum [POST]); GUIDE; console.groq.com/docs/batch "
+        "(the errors.data entry of an OpenAI-compatible service)",
     ),
     Rule(
         "invalid_url",
         ERROR,
         "envelope",
         "url is not the batch endpoint",
-        what="The url is not one of the SDK's batch endpoints (an Azure-style "
-        "/chat/completions gets a hint), or differs from the url most lines use.",
+        what="The url is not one of the provider's batch endpoints (for OpenAI the SDK's list; "
+        "an Azure-style /chat/completions gets a hint), or differs from the url most lines use.",
         why="Every line's url must equal the batch's endpoint: \"The URL provided for this "
         'request does not match the batch endpoint."',
         source="SDK batch_create_params.endpoint (list via sdk_snapshot.json); LS "
@@ -188,7 +230,8 @@ _RULES: list[Rule] = [
         what="A key other than custom_id, method, url and body at the top level of a line.",
         why="Not part of a batch request; it is ignored at best, and is often a misplaced "
         "body parameter (e.g. model outside body).",
-        source="SPEC-old BatchRequestInput (four properties)",
+        source="SPEC-old BatchRequestInput (four properties); OpenAI: unverified",
+        openai=ACCEPTED,
     ),
     Rule(
         "empty_custom_id",
@@ -197,18 +240,19 @@ _RULES: list[Rule] = [
         "Empty custom_id",
         what="custom_id is the empty string.",
         why="Results are matched to requests by custom_id; an empty id cannot be joined.",
-        source='GUIDE; BATCH_API.md "things to get right" #7',
+        source='GUIDE; BATCH_API.md "things to get right" #7; OpenAI: unverified',
     ),
     Rule(
         "custom_id_too_long",
         ERROR,
         "envelope",
-        "custom_id longer than 512 characters",
-        what="custom_id has more than 512 characters.",
-        why="Long ids are rejected or truncated by batch services; OpenAI documents no "
-        "limit, Together and Anthropic enforce 64, so keep ids short.",
-        source="batchtui issue #3 (limit 512); docs.together.ai; "
-        "anthropics/anthropic-sdk-python#984",
+        "custom_id too long",
+        what="custom_id is longer than the provider allows: 512 characters on OpenAI (and "
+        "Azure), 64 on Together; not checked where no limit is documented (Groq).",
+        why="Long ids are rejected by batch services; keep ids short.",
+        source="GUIDE 'Prepare your batch file' (the JSONL format: 512); "
+        "docs.together.ai/docs/inference/batch/tutorial ('max 64 chars'); "
+        "anthropics/anthropic-sdk-python#984 (Anthropic: 64); see batchtui rules --provider",
     ),
     Rule(
         "duplicate_custom_id",
@@ -217,9 +261,11 @@ _RULES: list[Rule] = [
         "custom_id used twice",
         what="A custom_id already used on an earlier line (reported on the later line, "
         "naming the first).",
-        why="custom_id must be unique within a batch: output order is not guaranteed, so "
-        "results are joined by id.",
-        source="SPEC-old BatchRequestInput; GUIDE; AZ error codes (duplicate_custom_id); CB",
+        why='custom_id must be unique within a batch: "The custom_id for this request is a '
+        "duplicate of another request. The custom_id parameter must be unique for each request "
+        'in a batch." Output order is not guaranteed, so results are joined by id.',
+        source="SPEC-old BatchRequestInput; GUIDE; AZ error codes (duplicate_custom_id); CB; "
+        "community.openai.com/t/723696 (OpenAI's message)",
     ),
     # -- body ----------------------------------------------------------------------------
     Rule(
@@ -235,7 +281,8 @@ _RULES: list[Rule] = [
         'is required."',
         source="LS (OpenAI replies quoted); SDK TypedDict required keys; SPEC "
         "CreateChatCompletionRequest (messages minItems 1), CreateEmbeddingRequest "
-        "(1-2048 items, not empty)",
+        "(1-2048 items, not empty), EditImageBodyJsonParam (images required)",
+        openai=DEPENDS,
     ),
     Rule(
         "invalid_value",
@@ -247,18 +294,24 @@ _RULES: list[Rule] = [
         "service_tier, Responses input item type...",
         why="The request is rejected: \"Invalid value: '...'. Supported values are: ...\".",
         source="SDK Literal types (via sdk_snapshot.json); LS (invalid_value wording)",
+        openai=REQUEST,
     ),
     Rule(
         "value_out_of_range",
         ERROR,
         "body",
-        "Number out of range",
+        "Number or length out of range",
         what="temperature outside 0-2, top_p outside 0-1, frequency/presence penalty outside "
-        "-2..2, n outside 1-128, top_logprobs outside 0-20, token limits below 1, "
-        "embedding dimensions below 1.",
-        why="The request fails with a 400 error when the batch runs.",
-        source="SPEC CreateChatCompletionRequest, ModelResponseProperties, "
-        "CreateEmbeddingRequest, CreateCompletionRequest (minimum/maximum)",
+        "-2..2, n outside 1-128 (images 1-10), top_logprobs outside 0-20, max_output_tokens "
+        "below 16, other token limits below 1, embedding dimensions below 1; strings and "
+        "arrays longer or shorter than allowed (safety_identifier, prompts, images).",
+        why="The request fails with a 400 when the batch runs: \"Invalid 'max_output_tokens': "
+        'integer below minimum value. Expected a value >= 16, but got 8 instead."',
+        source="SPEC CreateChatCompletionRequest, ModelResponseProperties, CreateResponse "
+        "(max_output_tokens minimum 16), CreateEmbeddingRequest, CreateCompletionRequest, "
+        "CreateImageRequest, EditImageBodyJsonParam, CreateVideoJsonBody; FORMATS.md §3 "
+        "(OpenAI's wording, smoke test 2026-09-24)",
+        openai=REQUEST,
     ),
     Rule(
         "streaming_unsupported",
@@ -271,36 +324,113 @@ _RULES: list[Rule] = [
     ),
     Rule(
         "unknown_parameter",
-        WARNING,
+        ERROR,
         "body",
         "Unknown body parameter",
-        what="A body (or message/content part) key the SDK does not declare for the endpoint, "
-        'with the closest known name ("did you mean max_tokens?").',
-        why="OpenAI rejects unrecognized arguments with a 400 error; usually a typo or a "
-        "parameter of another endpoint. A warning because a newer API may know it.",
-        source="SDK TypedDict keys (via sdk_snapshot.json); SPEC additionalProperties",
+        what="A body (or message, content part) key that the SDK's request types for the "
+        "endpoint do not declare, where those types are complete (every endpoint but "
+        "/v1/images/edits), e.g. messages or max_tokens on /v1/responses. The hint names the "
+        'parameter to use, or the closest known name ("did you mean max_tokens?").',
+        why='OpenAI accepts the batch and answers each such request with a 400: "Unknown '
+        "parameter: 'max_tokens'.\"",
+        source="SDK TypedDict keys (sdk_snapshot.json); completeness checked against the SPEC "
+        "request schemas (facts.SDK_TYPES_COMPLETE); FORMATS.md §3 (OpenAI's wording, smoke "
+        "test 2026-09-24)",
+        openai=REQUEST,
+    ),
+    Rule(
+        "unlisted_parameter",
+        WARNING,
+        "body",
+        "Parameter the SDK's types do not list",
+        what="A body key the SDK does not declare, where its types are known to be "
+        "incomplete: /v1/images/edits (the SDK types the multipart form, not the JSON body), "
+        "and the bodies of other providers (Groq, Together), which take parameters of their "
+        "own.",
+        why="Probably a typo (the hint names the closest known name), but the service may know "
+        "it: a warning, not an error.",
+        source="SDK image_edit_params vs SPEC EditImageBodyJsonParam; provider profiles",
+        openai=ACCEPTED,
+    ),
+    Rule(
+        "unsupported_parameter",
+        ERROR,
+        "body",
+        "Parameter that moved in the Responses API",
+        what="A /v1/responses body sets a Chat Completions parameter that has a new place: "
+        "response_format (now text.format) or reasoning_effort (now reasoning.effort).",
+        why='OpenAI accepts the batch and fails every such request: "Unsupported parameter: '
+        "'response_format'. In the Responses API, this parameter has moved to 'text.format'.\"",
+        source="FORMATS.md §3: real error file errors/responses-response_format-moved.jsonl "
+        "(code unsupported_parameter, param null); smoke test 2026-09-24 (reasoning_effort)",
+        openai=REQUEST,
     ),
     Rule(
         "max_tokens_reasoning_model",
         ERROR,
         "body",
         "max_tokens sent to a reasoning model",
-        what="A chat request to an o-series or gpt-5-family model sets max_tokens.",
-        why="Reasoning models reject max_tokens; they take max_completion_tokens, which also "
-        "counts the reasoning tokens. Model family judged by name.",
-        source="SPEC CreateChatCompletionRequest (max_tokens deprecated, not compatible with "
-        "o-series); SDK completion_create_params docstrings",
+        what="A chat request to an o-series or gpt-5-family (or later) model sets max_tokens, "
+        "whatever its reasoning effort.",
+        why="OpenAI fails the request: \"Unsupported parameter: 'max_tokens' is not supported "
+        "with this model. Use 'max_completion_tokens' instead.\" Model family judged by name.",
+        source="SPEC CreateChatCompletionRequest (max_tokens not compatible with o-series); "
+        "FORMATS.md §3 (OpenAI's wording; refused on gpt-6-luna even with effort none)",
+        openai=REQUEST,
     ),
     Rule(
-        "response_format_moved",
+        "temperature_reasoning_model",
         ERROR,
         "body",
-        "response_format sent to /v1/responses",
-        what="A /v1/responses body sets response_format.",
-        why="The Responses API takes structured-output settings under text.format; "
-        "response_format is a Chat Completions parameter.",
-        source="SDK response_create_params (no response_format; text: "
-        "ResponseTextConfigParam); AZ examples",
+        "temperature or top_p sent to a reasoning model that reasons",
+        what="temperature or top_p other than 1 on a reasoning model whose reasoning effort "
+        "(the request's, or the model's default where known) is not 'none': the o-series and "
+        "gpt-5/-mini/-nano/-pro always reason, gpt-6 and gpt-5.6 default to 'medium'. gpt-5.1 "
+        "(default 'none') and any request that sets effort 'none' may use them.",
+        why="OpenAI fails the request: \"Unsupported value: 'temperature' does not support 0.7 "
+        'with this model. Only the default (1) value is supported." (Responses: '
+        "\"Unsupported parameter: 'temperature' is not supported with this model.\")",
+        source="FORMATS.md §3 (smoke test 2026-09-24: temperature/top_p only with effort none) "
+        "and §2.1 (gpt-5.1 with temperature 0 accepted, effort none echoed)",
+        openai=REQUEST,
+    ),
+    Rule(
+        "temperature_effort_unknown",
+        WARNING,
+        "body",
+        "temperature on a reasoning model of unknown default effort",
+        what="temperature or top_p other than 1 on a reasoning model whose default reasoning "
+        "effort batchtui does not know (e.g. gpt-5.2 to gpt-5.5), with no effort in the request.",
+        why="Accepted only if the model's default effort is 'none'; set reasoning effort "
+        "'none' explicitly to be sure.",
+        source="FORMATS.md §3 (temperature/top_p only with effort none); default efforts: "
+        "facts._DEFAULT_EFFORT",
+        openai=ACCEPTED,
+    ),
+    Rule(
+        "unknown_model",
+        WARNING,
+        "body",
+        "Model name the SDK does not list",
+        what="body.model is none of the model names the installed openai SDK lists for the "
+        "endpoint (ChatModel, ResponsesModel, EmbeddingModel, ImageModel, VideoModel, ...), "
+        "nor a fine-tune of one. OpenAI profile only (Azure uses deployment names).",
+        why="OpenAI fails the batch at validation: \"The provided model '...' is not supported "
+        'by the Batch API." (model_not_found). A warning: models newer than the SDK exist.',
+        source="SDK model Literals (sdk_snapshot.json models); LS (model_not_found at validation)",
+    ),
+    Rule(
+        "batch_model_alias",
+        WARNING,
+        "body",
+        "A '-batch' model alias",
+        what="body.model ends in '-batch' (gpt-4o-mini-batch), the habit of Azure deployment "
+        "names, under the OpenAI profile.",
+        why='OpenAI accepted such a file and failed every request: 403 "Project `proj_...` '
+        'does not have access to model `gpt-4o-mini-2024-07-18-batch`" (model_not_found).',
+        source="FORMATS.md §3 (errors/curator-403-batch-alias-and-expired.jsonl, a real error "
+        "file); openai/openai-python#3071 (404 for a -batch alias)",
+        openai=REQUEST,
     ),
     # -- file level ----------------------------------------------------------------------
     Rule(
@@ -317,18 +447,22 @@ _RULES: list[Rule] = [
         "too_many_tasks",
         ERROR,
         "file",
-        "More than 50,000 requests",
-        what="The file holds more than 50,000 requests.",
-        why="A batch takes at most 50,000 requests; split the file (batchtui split).",
-        source="SDK batch_create_params docstring; GUIDE; AZ error codes (too_many_tasks)",
+        "Too many requests",
+        what="The file holds more requests than the provider takes: 50,000 on OpenAI, Groq "
+        "and Together, 100,000 on Azure.",
+        why="Split the file (batchtui split --provider ...).",
+        source="SDK batch_create_params docstring; GUIDE; AZ error codes (too_many_tasks); "
+        "see batchtui rules --provider",
     ),
     Rule(
         "file_too_large",
         ERROR,
         "file",
-        "File larger than 200 MB",
-        what="The file is larger than 200 MB (209,715,200 bytes).",
-        why="The Batch API takes input files up to 200 MB; split the file (batchtui split).",
+        "File too large",
+        what="The file is larger than the provider takes: 200 MB (209,715,200 bytes) on "
+        "OpenAI, Azure and Groq, 100 MB on Together.",
+        why='"The batch input file is larger than the 209715200 maximum for the gpt-4o model. '
+        'Please try again with a smaller batch." Split the file (batchtui split).',
         source="SDK batch_create_params docstring; GUIDE; error text quoted at "
         "errerrors.blogspot.com 2024-07 (209715200)",
     ),
@@ -361,13 +495,45 @@ def severity(code: str) -> Severity:
     return RULES[code].severity
 
 
-def reference(fmt: str = "text") -> str:
-    """The rules reference in ``text``, ``markdown`` or ``json``."""
+_ENVELOPE_PATHS = frozenset({"custom_id", "method", "url", "body", "body.model"})
+
+
+def openai_stage(finding: Finding) -> str:
+    """What OpenAI does with the line of ``finding``: BATCH, REQUEST, UPLOAD or ACCEPTED.
+
+    A rule whose stage DEPENDS fails the batch in the envelope, for the body's model, and for
+    a missing required body parameter (LS: "Model parameter is required.", "Messages
+    parameter is required." in errors.data); any other body value fails only its request.
+    """
+    rule = RULES.get(finding.code)
+    if rule is None:  # a rule this build does not know: errors fail the batch
+        return BATCH if finding.severity is Severity.ERROR else ACCEPTED
+    if rule.openai != DEPENDS:
+        return rule.openai
+    path = finding.path
+    if path is None or path in _ENVELOPE_PATHS or not path.startswith("body."):
+        return BATCH
+    if finding.message.endswith("parameter is required.") and path.count(".") == 1:
+        return BATCH
+    return REQUEST
+
+
+def reference(fmt: str = "text", provider: Provider | None = None) -> str:
+    """The rules reference in ``text``, ``markdown`` or ``json``; with ``provider``, its
+    limits (each with its source) come first."""
     rules = sorted(_RULES, key=lambda r: (SCOPES.index(r.scope), r.code))
+    limits = provider.limits() if provider is not None else []
     if fmt == "json":
         import json
 
-        return json.dumps([r.to_dict() for r in rules], indent=2) + "\n"
+        data: object = [r.to_dict() for r in rules]
+        if provider is not None:
+            data = {
+                "provider": provider.name,
+                "limits": [{"what": w, "value": v, "source": src} for w, v, src in limits],
+                "rules": data,
+            }
+        return json.dumps(data, indent=2) + "\n"
     if fmt == "markdown":
         out = [
             "# batchtui validation rules",
@@ -375,20 +541,46 @@ def reference(fmt: str = "text") -> str:
             "Generated by `batchtui rules --format markdown` from `batchtui/validation/rules.py`.",
             "",
         ]
+        if provider is not None:
+            out += [
+                f"## Limits: {provider.title}",
+                "",
+                "| what | value | source |",
+                "|---|---|---|",
+            ]
+            out += [f"| {w} | {v} | {src} |" for w, v, src in limits]
+            out.append("")
         for scope in SCOPES:
             out += [f"## {scope.capitalize()}", ""]
-            out += ["| code | severity | what | why | source |", "|---|---|---|---|---|"]
+            out += [
+                "| code | severity | what | why | OpenAI | source |",
+                "|---|---|---|---|---|---|",
+            ]
             for r in rules:
                 if r.scope == scope:
-                    cells = [f"`{r.code}`", r.severity.value, r.what, r.why, r.source]
+                    cells = [
+                        f"`{r.code}`",
+                        r.severity.value,
+                        r.what,
+                        r.why,
+                        STAGE_TEXT[r.openai],
+                        r.source,
+                    ]
                     out.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
             out.append("")
         return "\n".join(out)
     out = []
+    if provider is not None:
+        out.append(f"limits of the {provider.name} profile ({provider.title}):")
+        for what, value, src in limits:
+            out.append(f"  {what}: {value}")
+            out.append(f"    source: {src}")
+        out.append("")
     for r in rules:
         out.append(f"{r.code} ({r.severity.value}, {r.scope}): {r.title}")
         out.append(f"  what:   {r.what}")
         out.append(f"  why:    {r.why}")
+        out.append(f"  openai: {STAGE_TEXT[r.openai]}")
         out.append(f"  source: {r.source}")
         out.append("")
     return "\n".join(out)

@@ -8,7 +8,9 @@ Instead this module turns the SDK's TypedDicts into a small JSON snapshot,
 * for each endpoint the validator knows, every body parameter with whether it is required,
   the JSON kinds it accepts and, for literal types, the allowed values;
 * the nested shapes the validator checks by hand: chat message roles and their content
-  parts, Responses input messages, items and parts, moderation input parts.
+  parts, Responses input messages, items and parts, moderation input parts;
+* for each endpoint, the model names its ``model`` parameter lists as literals (the SDK's
+  ``ChatModel``, ``ResponsesModel``, ``EmbeddingModel``, ``ImageModel``, ``VideoModel``...).
 
 Refresh it after upgrading ``openai``::
 
@@ -54,6 +56,14 @@ ENDPOINT_PARAMS: dict[str, tuple[str, str]] = {
         "CompletionCreateParamsNonStreaming",
     ),
     "/v1/moderations": ("openai.types.moderation_create_params", "ModerationCreateParams"),
+    "/v1/images/generations": (
+        "openai.types.image_generate_params",
+        "ImageGenerateParamsNonStreaming",
+    ),
+    # The SDK types the multipart form of an edit (``image`` is a file upload); a batch line
+    # is JSON, see facts.JSON_BODY_OVERLAYS for what differs.
+    "/v1/images/edits": ("openai.types.image_edit_params", "ImageEditParamsNonStreaming"),
+    "/v1/videos": ("openai.types.video_create_params", "VideoCreateParams"),
 }
 
 Desc = dict[str, Any]
@@ -214,6 +224,24 @@ def shape(td: type, depth: int) -> Desc:
     return {"required": sorted(required), "keys": dict(sorted(keys.items()))}
 
 
+def literal_strings(tp: Any) -> list[str]:
+    """Every string literal in a (union of) type(s): the model names of ``model``."""
+    out: list[str] = []
+    for member in _flatten_union(tp):
+        if typing.get_origin(member) is typing.Literal:
+            out.extend(v for v in typing.get_args(member) if isinstance(v, str) and v)
+    return sorted(set(out))
+
+
+def literal_strings_in_order(tp: Any) -> list[str]:
+    """The string literals of a type in declaration order, without repeats."""
+    out: list[str] = []
+    for member in _flatten_union(tp):
+        if typing.get_origin(member) is typing.Literal:
+            out.extend(v for v in typing.get_args(member) if isinstance(v, str) and v not in out)
+    return out
+
+
 # -- the snapshot -------------------------------------------------------------------------
 
 
@@ -231,10 +259,15 @@ def build() -> dict[str, Any]:
     windows_desc = describe(_unwrap(batch_hints["completion_window"])[0], 0)
 
     bodies: dict[str, Any] = {}
+    models: dict[str, list[str]] = {}
     for endpoint, (module, name) in ENDPOINT_PARAMS.items():
         # Top-level parameters: kinds and literal values only; the nested structures the
         # validator walks are described separately, below.
-        bodies[endpoint] = shape(_load(module, name), 0)
+        params = _load(module, name)
+        bodies[endpoint] = shape(params, 0)
+        model_hint = _hints(params).get("model")
+        if model_hint is not None:
+            models[endpoint] = literal_strings(_unwrap(model_hint)[0])
 
     chat = _load(*ENDPOINT_PARAMS["/v1/chat/completions"])
     messages = describe(_unwrap(_hints(chat)["messages"])[0], 5)
@@ -255,8 +288,11 @@ def build() -> dict[str, Any]:
         "format": FORMAT_VERSION,
         "openai_version": openai.__version__,
         "batch_endpoints": endpoints_desc["enum"],
+        # The same, in the SDK's own order (what an error message lists).
+        "batch_endpoints_in_order": literal_strings_in_order(_unwrap(batch_hints["endpoint"])[0]),
         "completion_windows": windows_desc["enum"],
         "bodies": bodies,
+        "models": models,
         "chat_messages": messages["items"],
         "responses_input_item_types": item_types,
         "responses_message": shape(message, 4),

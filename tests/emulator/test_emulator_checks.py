@@ -67,7 +67,7 @@ async def test_validation_reports_every_bad_line_one_based(
         ("duplicate_custom_id", 6, "custom_id"),
         ("model_mismatch", 7, "body.model"),
         ("invalid_request", 8, "body.messages"),
-        ("invalid_value", 9, "method"),
+        ("invalid_method", 9, "method"),
     ]
     b = await client.batches.retrieve(batch_id)
     messages = {e.code: e.message for e in b.errors.data}

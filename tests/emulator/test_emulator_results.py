@@ -4,6 +4,7 @@ end states (all failed, expired, cancelled)."""
 from __future__ import annotations
 
 import base64
+import re
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,9 @@ from batchtui.emulator import samples
 from batchtui.emulator.server import EmulatorServer
 
 LINE_KEYS = ["id", "custom_id", "response", "error"]
+# Fields real Responses bodies carry (FORMATS.md §4: billing and store from 2025-11, the
+# penalties from 2026-01) that neither the SDK's Response model nor the spec declare.
+RESPONSE_EXTRA = frozenset({"billing", "store", "frequency_penalty", "presence_penalty"})
 
 
 async def run_to_end(emu: EmulatorServer, client: AsyncOpenAI, batch_id: str):
@@ -113,8 +117,10 @@ async def test_success_bodies_parse_with_the_sdk_types(
         assert list(line) == LINE_KEYS
         assert line["id"].startswith("batch_req_") and line["error"] is None
         assert line["response"]["status_code"] == 200
-        assert line["response"]["request_id"].startswith("req_")
-        strict(model_type, line["response"]["body"])
+        # Real lines: 32 hex, no prefix (FORMATS.md §1.2).
+        assert re.fullmatch(r"[0-9a-f]{32}", line["response"]["request_id"])
+        extra = RESPONSE_EXTRA if model_type is Response else frozenset()
+        strict(model_type, line["response"]["body"], allowed_extra=extra)
     body = out[0]["response"]["body"]
     if endpoint == "/v1/chat/completions":
         assert body["usage"]["total_tokens"] > 0
@@ -301,3 +307,50 @@ async def test_same_seed_same_everything(tmp_path: Path) -> None:
             results.append((batch.id, batch.output_file_id, out))
             await client.close()
     assert results[0] == results[1]
+
+
+async def test_bodies_look_like_2026s(emu: EmulatorServer, client: AsyncOpenAI) -> None:
+    """Dated model names, service_tier, system_fingerprint, and the Responses fields of real
+    2025-2026 output files (FORMATS.md §4)."""
+    chat = await run_to_end(emu, client, await submit(client, chat_file(3)))
+    body = (await lines_of(client, chat.output_file_id))[0]["response"]["body"]
+    assert body["model"] == "gpt-4o-mini-2024-07-18"  # asked for gpt-4o-mini
+    assert body["service_tier"] == "default"
+    assert re.fullmatch(r"fp_[0-9a-f]{10}", body["system_fingerprint"])
+    message = body["choices"][0]["message"]
+    assert message["refusal"] is None and message["annotations"] == []
+
+    def resp(cid: str, model: str, **extra: Any) -> dict[str, Any]:
+        return {
+            "custom_id": cid,
+            "method": "POST",
+            "url": "/v1/responses",
+            "body": {"model": model, "input": "hi", **extra},
+        }
+
+    bodies = {}
+    for model, extra in (
+        ("gpt-5-nano", {}),
+        ("gpt-5.1", {"temperature": 0}),
+        ("gpt-4.1-nano", {"text": {"verbosity": "low"}}),
+    ):
+        content = samples.to_jsonl([resp("a", model, **extra)])
+        batch = await run_to_end(emu, client, await submit(client, content, "/v1/responses"))
+        (line,) = await lines_of(client, batch.output_file_id)
+        bodies[model] = line["response"]["body"]
+    nano = bodies["gpt-5-nano"]
+    assert nano["model"] == "gpt-5-nano-2025-08-07"
+    assert nano["billing"] == {"payer": "developer"} and nano["store"] is True
+    assert nano["reasoning"]["effort"] == "medium"
+    assert [item["type"] for item in nano["output"]] == ["reasoning", "message"]
+    assert nano["text"] == {"format": {"type": "text"}, "verbosity": "medium"}
+    assert nano["usage"]["output_tokens_details"]["reasoning_tokens"] > 0
+    assert nano["completed_at"] >= nano["created_at"]
+    # gpt-5.1 defaults to effort none: no reasoning item, the temperature echoed.
+    g51 = bodies["gpt-5.1"]
+    assert g51["model"] == "gpt-5.1-2025-11-13"
+    assert g51["reasoning"]["effort"] == "none" and g51["temperature"] == 0.0
+    assert [item["type"] for item in g51["output"]] == ["message"]
+    nano41 = bodies["gpt-4.1-nano"]
+    assert nano41["reasoning"]["effort"] is None and nano41["text"]["verbosity"] == "low"
+    assert nano41["model"] == "gpt-4.1-nano-2025-04-14"

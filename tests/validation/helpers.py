@@ -10,6 +10,27 @@ from typing import Any
 from batchtui.jsonl.index import LineIndex
 from batchtui.validation.engine import Progress, RunStatus, Validator
 from batchtui.validation.findings import Finding
+from batchtui.validation.providers import OPENAI, Provider, Sourced
+
+
+def small_limits(
+    requests: int | None = None,
+    file_bytes: int | None = None,
+    embedding_inputs: int | None = None,
+    base: Provider = OPENAI,
+) -> Provider:
+    """``base`` with smaller limits, so a test file can break them (constructed profile)."""
+    from dataclasses import replace
+
+    changes: dict[str, Any] = {}
+    if requests is not None:
+        changes["max_requests"] = Sourced(requests, "test")
+    if file_bytes is not None:
+        changes["max_file_bytes"] = Sourced(file_bytes, "test")
+    if embedding_inputs is not None:
+        changes["max_embedding_inputs"] = Sourced(embedding_inputs, "test")
+    return replace(base, **changes)
+
 
 CHAT = "/v1/chat/completions"
 

@@ -23,7 +23,8 @@ def good(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def warn(tmp_path: Path) -> Path:
-    return write_lines(tmp_path / "warn.jsonl", [request("a", chat_body(max_token=5))])
+    # An Azure-style deployment name under the OpenAI profile: a warning, not an error.
+    return write_lines(tmp_path / "warn.jsonl", [request("a", chat_body(model="my-deploy"))])
 
 
 @pytest.fixture
@@ -47,7 +48,7 @@ def test_text_format_and_exit_codes(good: Path, warn: Path, bad: Path, capsys) -
 
     code, out, _ = run(["validate", str(warn)], capsys)
     assert code == 0
-    assert f"{warn}:1: warning[unknown_parameter]: " in out
+    assert f"{warn}:1: warning[unknown_model]: " in out
     assert run(["validate", "--strict", str(warn)], capsys)[0] == 1
 
     code, out, _ = run(["validate", str(bad)], capsys)
@@ -94,9 +95,7 @@ def test_github_format(bad: Path, warn: Path, capsys) -> None:
     assert code == 1
     lines = out.splitlines()
     assert lines[0].startswith(f"::error file={bad},line=2,title=streaming_unsupported::")
-    assert any(
-        x.startswith(f"::warning file={warn},line=1,title=unknown_parameter::") for x in lines
-    )
+    assert any(x.startswith(f"::warning file={warn},line=1,title=unknown_model::") for x in lines)
 
 
 def test_github_escaping_and_control_characters(tmp_path: Path, capsys) -> None:

@@ -18,7 +18,13 @@ BAD = line(
         "method": "GET",
         "url": "/v1/chat/completion",
         "extra": 1,
-        "body": {"model": "m", "messages": [], "stream": True, "temperature": 9, "max_toke": 1},
+        "body": {
+            "model": "gpt-4o-mini",
+            "messages": [],
+            "stream": True,
+            "temperature": 9,
+            "max_toke": 1,
+        },
     }
 )
 GOOD = line(
@@ -26,7 +32,7 @@ GOOD = line(
         "custom_id": "x",
         "method": "POST",
         "url": "/v1/chat/completions",
-        "body": {"model": "m", "messages": [{"role": "user", "content": "hi"}]},
+        "body": {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]},
     }
 )
 

@@ -7,10 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from batchtui.validation import facts as F
 from batchtui.validation.engine import PartState, Validator
 from batchtui.validation.parallel import validate_parallel
-from tests.validation.helpers import all_findings, chat_body, line, request, validate
+from tests.validation.helpers import (
+    all_findings,
+    chat_body,
+    line,
+    request,
+    small_limits,
+    validate,
+)
 
 
 def build(path: Path, n: int = 900, crlf_from: int | None = None) -> Path:
@@ -44,10 +50,10 @@ def build(path: Path, n: int = 900, crlf_from: int | None = None) -> Path:
 def test_parallel_equals_single(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, processes: int
 ) -> None:
-    monkeypatch.setattr(F, "MAX_REQUESTS", 700)  # passed in a later part
-    monkeypatch.setattr(F, "MAX_EMBEDDING_INPUTS", 700)
+    # Limits passed in a later part (a constructed profile; the workers get it too).
+    provider = small_limits(requests=700, embedding_inputs=700)
     path = build(tmp_path / "a.jsonl", crlf_from=600)
-    single = validate(path).validator
+    single = validate(path, provider=provider).validator
     absorbed: list[int] = []
     absorb = Validator._absorb
 
@@ -59,6 +65,7 @@ def test_parallel_equals_single(
     seen: list[tuple[int, bool]] = []
     multi = validate_parallel(
         path,
+        provider=provider,
         processes=processes,
         min_bytes=0,
         on_findings=lambda batch, file_level: seen.extend((f.line or 0, file_level) for f in batch),

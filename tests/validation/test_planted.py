@@ -12,7 +12,15 @@ import pytest
 
 from batchtui.validation import facts as F
 from batchtui.validation.rules import RULES
-from tests.validation.helpers import CHAT, chat_body, line, request, validate, write_lines
+from tests.validation.helpers import (
+    CHAT,
+    chat_body,
+    line,
+    request,
+    small_limits,
+    validate,
+    write_lines,
+)
 
 COVERED: set[str] = set()
 
@@ -22,11 +30,7 @@ def check(run_codes: set[tuple[int | None, str]], expected: set[tuple[int | None
     COVERED.update(code for _, code in expected)
 
 
-def test_chat_file_with_every_line_and_envelope_rule(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(F, "MAX_REQUESTS", 20)
-    monkeypatch.setattr(F, "MAX_FILE_BYTES", 1000)
+def test_chat_file_with_every_line_and_envelope_rule(tmp_path: Path) -> None:
     good = request("req-01")
     lines = [
         b"\xef\xbb\xbf" + line(good),  # 1 BOM
@@ -57,7 +61,7 @@ def test_chat_file_with_every_line_and_envelope_rule(
         request("req-22"),  # 22, no final newline
     ]
     path = write_lines(tmp_path / "chat.jsonl", lines, final_newline=False)
-    run = validate(path)
+    run = validate(path, provider=small_limits(requests=20, file_bytes=1000))
     check(
         run.codes(),
         {
@@ -82,7 +86,7 @@ def test_chat_file_with_every_line_and_envelope_rule(
             (19, "unknown_parameter"),
             (20, "max_tokens_reasoning_model"),
             (20, "model_mismatch"),
-            (21, "response_format_moved"),
+            (21, "unsupported_parameter"),
             (21, "invalid_url"),
             (22, "no_final_newline"),
             (None, "too_many_tasks"),
@@ -92,8 +96,9 @@ def test_chat_file_with_every_line_and_envelope_rule(
     by_line = {(f.line, f.code): f for f in run.findings}
     assert by_line[(11, "duplicate_custom_id")].message.endswith("already used on line 1.")
     assert by_line[(16, "invalid_value")].path == "body.messages[0].role"
-    assert "did you mean 'max_tokens'" in by_line[(19, "unknown_parameter")].message
-    assert by_line[(19, "unknown_parameter")].severity.value == "warning"
+    assert by_line[(19, "unknown_parameter")].message == "Unknown parameter: 'max_token'."
+    assert by_line[(19, "unknown_parameter")].hint == "Did you mean 'max_tokens'?"
+    assert by_line[(19, "unknown_parameter")].severity.value == "error"
     assert by_line[(7, "missing_required_parameter")].path == "custom_id"
     assert "request 21 is on line 22" in by_line[(None, "too_many_tasks")].message
     assert run.validator.report.snapshot().endpoint == CHAT
@@ -193,7 +198,6 @@ def test_chat_message_shapes(tmp_path: Path) -> None:
 
 
 def test_embeddings_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(F, "MAX_EMBEDDING_INPUTS", 6)
     monkeypatch.setattr(F, "MAX_EMBEDDING_ARRAY", 4)
     url = "/v1/embeddings"
 
@@ -213,7 +217,9 @@ def test_embeddings_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
         emb("10", input=["a", 3]),
         emb("11", input="x", user="u", inputs=["typo"]),
     ]
-    run = validate(write_lines(tmp_path / "emb.jsonl", lines))
+    run = validate(
+        write_lines(tmp_path / "emb.jsonl", lines), provider=small_limits(embedding_inputs=6)
+    )
     assert {(f.line, f.code, f.path) for f in run.findings} == {
         (4, "invalid_request", "body.input"),
         (5, "invalid_request", "body.input"),
@@ -267,7 +273,8 @@ def test_responses_completions_moderations(tmp_path: Path) -> None:
         (4, "unknown_parameter", "body.messages"),
     }
     moved = next(f for f in run.findings if f.code == "unknown_parameter")
-    assert "use input instead" in moved.message
+    assert moved.message == "Unknown parameter: 'messages'."
+    assert moved.hint is not None and moved.hint.startswith("Use input")
 
     comp = [
         request(
@@ -352,6 +359,144 @@ def test_reasoning_model_names() -> None:
         "my-o3-deployment",
     ):
         assert not F.is_reasoning_model(name), name
+
+
+def test_responses_parameters_that_openai_refuses(tmp_path: Path) -> None:
+    """Constructed lines; the messages are OpenAI's own (FORMATS.md §3)."""
+
+    def resp(cid: str, **body: object) -> dict[str, object]:
+        return request(cid, {"model": "gpt-4.1-mini", "input": "hi", **body}, url="/v1/responses")
+
+    lines = [
+        resp("1", response_format={"type": "json_object"}),
+        resp("2", reasoning_effort="low"),
+        resp("3", max_tokens=100),
+        resp("4", max_output_tokens=15),
+        resp("5", max_output_tokens=16),  # the minimum itself is fine
+        resp("6", text={"format": {"type": "json_object"}}),  # where it belongs: fine
+    ]
+    run = validate(write_lines(tmp_path / "resp.jsonl", lines))
+    got = {(f.line, f.code): f for f in run.findings}
+    assert set(got) == {
+        (1, "unsupported_parameter"),
+        (2, "unsupported_parameter"),
+        (3, "unknown_parameter"),
+        (4, "value_out_of_range"),
+    }
+    assert got[(1, "unsupported_parameter")].message.startswith(
+        "Unsupported parameter: 'response_format'. In the Responses API, this parameter has "
+        "moved to 'text.format'."
+    )
+    assert "'reasoning.effort'" in got[(2, "unsupported_parameter")].message
+    assert got[(3, "unknown_parameter")].message == "Unknown parameter: 'max_tokens'."
+    assert "max_output_tokens" in (got[(3, "unknown_parameter")].hint or "")
+    assert got[(4, "value_out_of_range")].message == (
+        "Invalid 'max_output_tokens': integer below minimum value. Expected a value >= 16, but "
+        "got 15 instead."
+    )
+    COVERED.update(code for _, code in got)
+
+
+def test_reasoning_models_temperature_by_family_and_effort(tmp_path: Path) -> None:
+    def chat(cid: str, model: str, **params: object) -> dict[str, object]:
+        return request(cid, chat_body(model=model, **params))
+
+    def resp(cid: str, model: str, **params: object) -> dict[str, object]:
+        return request(cid, {"model": model, "input": "x", **params}, url="/v1/responses")
+
+    chats = [
+        chat("1", "o3-mini", temperature=0.7),  # o-series always reasons
+        chat("2", "gpt-5-nano", temperature=0),  # gpt-5 always reasons
+        chat("3", "gpt-5.1", temperature=0),  # default effort none: accepted (FORMATS §2.1)
+        chat("4", "gpt-6-luna", temperature=0.7),  # default medium (smoke test 2026-09-24)
+        chat("5", "gpt-6-luna", temperature=0.7, reasoning_effort="none"),  # accepted
+        chat("6", "gpt-5.1", top_p=0.5, reasoning_effort="high"),  # effort set: refused
+        chat("7", "gpt-5.2", temperature=0.2),  # default unknown: a warning
+        chat("8", "gpt-4o", temperature=0.2),  # not a reasoning model
+        chat("9", "o3-mini", temperature=1),  # the default value is always fine
+    ]
+    run = validate(write_lines(tmp_path / "chat.jsonl", chats))
+    got = {(f.line, f.code): f for f in run.findings if f.code != "model_mismatch"}
+    assert set(got) == {
+        (1, "temperature_reasoning_model"),
+        (2, "temperature_reasoning_model"),
+        (4, "temperature_reasoning_model"),
+        (6, "temperature_reasoning_model"),
+        (7, "temperature_effort_unknown"),
+    }
+    assert got[(1, "temperature_reasoning_model")].message == (
+        "Unsupported value: 'temperature' does not support 0.7 with this model. Only the "
+        "default (1) value is supported."
+    )
+    assert got[(7, "temperature_effort_unknown")].severity.value == "warning"
+    responses = [resp("1", "gpt-6-sol", temperature=0.2), resp("2", "gpt-5.1", temperature=0)]
+    run = validate(write_lines(tmp_path / "resp.jsonl", responses))
+    (finding,) = [f for f in run.findings if f.code != "model_mismatch"]
+    assert (finding.line, finding.message) == (
+        1,
+        "Unsupported parameter: 'temperature' is not supported with this model.",
+    )
+    COVERED.update(code for _, code in got)
+
+
+def test_model_names_come_from_the_sdk(tmp_path: Path) -> None:
+    lines = [
+        request("1", chat_body(model="gpt-4o-mini")),
+        request("2", chat_body(model="gpt-4o-mini-2024-07-18")),
+        request("3", chat_body(model="ft:gpt-4o-mini-2024-07-18:acme::abc123")),
+        request("4", chat_body(model="gpt-4o-mini-batch")),  # an Azure deployment habit
+        request("5", chat_body(model="gpt4o-mini")),  # a typo
+    ]
+    path = write_lines(tmp_path / "models.jsonl", lines)
+    run = validate(path)
+    got = {(f.line, f.code): f for f in run.findings if f.code != "model_mismatch"}
+    assert set(got) == {(4, "batch_model_alias"), (5, "unknown_model")}
+    assert got[(5, "unknown_model")].severity.value == "warning"
+    assert "403" in (got[(4, "batch_model_alias")].hint or "")
+    assert got[(5, "unknown_model")].hint == "Did you mean 'gpt-4o-mini'?"
+    # Azure's model is a deployment name: nothing to compare.
+    from batchtui.validation.providers import AZURE
+
+    azure = validate(path, provider=AZURE)
+    assert not [f for f in azure.findings if f.code in ("unknown_model", "batch_model_alias")]
+    COVERED.update(code for _, code in got)
+
+
+def test_image_and_video_bodies_from_the_sdk_types(tmp_path: Path) -> None:
+    """Constructed lines (no real images or videos batch file was found: FORMATS.md §6)."""
+
+    def gen(cid: str, **body: object) -> dict[str, object]:
+        return request(cid, body, url="/v1/images/generations")
+
+    def edit(cid: str, **body: object) -> dict[str, object]:
+        return request(cid, body, url="/v1/images/edits")
+
+    def video(cid: str, **body: object) -> dict[str, object]:
+        return request(cid, body, url="/v1/videos")
+
+    ref = {"image_url": "https://example.com/a.png"}
+    cases = [
+        (gen("1"), {("invalid_request", "body.prompt")}),  # {"body": {}} passed before
+        (gen("2", prompt="a kite", model="gpt-image-1", size="1024x1024", n=2), set()),
+        (gen("3", prompt="a kite", quality="ultra"), {("invalid_value", "body.quality")}),
+        (gen("4", prompt="a kite", n=11), {("value_out_of_range", "body.n")}),
+        (gen("5", prompt=7), {("invalid_type", "body.prompt")}),
+        (gen("6", prompt="a kite", colour="red"), {("unknown_parameter", "body.colour")}),
+        (edit("7", prompt="add a hat", images=[ref]), set()),
+        (edit("8", prompt="add a hat"), {("invalid_request", "body.images")}),
+        (edit("9", prompt="x", images=[ref] * 17), {("value_out_of_range", "body.images")}),
+        (edit("10", prompt="x", images=[ref], tint=1), {("unlisted_parameter", "body.tint")}),
+        (video("11", prompt="waves", model="sora-2", seconds="8", size="1280x720"), set()),
+        (video("12", prompt="waves", seconds=8), {("invalid_type", "body.seconds")}),
+        (video("13", prompt="waves", seconds="5"), {("invalid_value", "body.seconds")}),
+        (video("14", prompt=""), {("value_out_of_range", "body.prompt")}),
+        (video("15", seconds="4"), {("invalid_request", "body.prompt")}),
+    ]
+    for i, (obj, expected) in enumerate(cases):
+        run = validate(write_lines(tmp_path / f"{i}.jsonl", [obj]))
+        got = {(f.code, f.path) for f in run.findings}
+        assert got == expected, (i + 1, run.findings)
+        COVERED.update(code for code, _ in got)
 
 
 def test_limits_are_the_documented_ones() -> None:

@@ -75,6 +75,17 @@ def test_snapshot_has_what_the_rules_need() -> None:
         "base64",
         "float",
     ]
+    # The installed SDK (3.57.0) literally lists the image and video batch endpoints, and
+    # their bodies come from image_generate_params, image_edit_params, video_create_params.
+    for endpoint in ("/v1/images/generations", "/v1/images/edits", "/v1/videos"):
+        assert endpoint in snap["batch_endpoints"]
+        assert "prompt" in snap["bodies"][endpoint]["required"]
+    assert snap["bodies"]["/v1/videos"]["keys"]["seconds"]["enum"] == ["12", "4", "8"]
+    # Model names per endpoint, from the SDK's model Literals.
+    assert "gpt-4o-mini-2024-07-18" in snap["models"]["/v1/chat/completions"]
+    assert "text-embedding-3-small" in snap["models"]["/v1/embeddings"]
+    assert "sora-2" in snap["models"]["/v1/videos"]
+    assert set(snap["models"]["/v1/chat/completions"]) <= set(snap["models"]["/v1/responses"])
 
 
 def test_validating_does_not_import_openai() -> None:
