@@ -30,7 +30,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "--project", default=None, metavar="PROJ", help="project id (OPENAI_PROJECT_ID)"
     )
     group.add_argument(
-        "--timeout", type=float, default=None, metavar="S", help="per-request timeout (60)"
+        "--timeout",
+        type=_seconds,
+        default=None,
+        metavar="S",
+        help="give up on an API call after S seconds, retries included "
+        "(default 60, BATCHTUI_TIMEOUT)",
+    )
+    group.add_argument(
+        "--connect-timeout",
+        type=_seconds,
+        default=None,
+        metavar="S",
+        help="give up on connecting after S seconds (default 10, BATCHTUI_CONNECT_TIMEOUT)",
     )
 
     batches = subparsers.add_parser(
@@ -87,6 +99,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 # --------------------------------------------------------------------- helpers
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"not a number of seconds above 0: {text!r}")
+    return value
+
+
 def _settings(args: argparse.Namespace) -> Any:
     from batchtui.api.config import ClientSettings
 
@@ -95,17 +117,74 @@ def _settings(args: argparse.Namespace) -> Any:
         organization=args.organization,
         project=args.project,
         timeout=args.timeout,
+        connect_timeout=args.connect_timeout,
     )
 
 
-def _run(args: argparse.Namespace, work: Callable[[Any], Coroutine[Any, Any, Any]]) -> Any:
+# Seconds without progress before the status line says what it is waiting for.
+WAIT_NOTICE_AFTER = 1.0
+
+
+class _Status:
+    """One self-overwriting line on stderr, only when stderr is a terminal: progress meters,
+    and "waiting for the server… 12 s" when nothing has moved for a while."""
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty()
+        self.last_activity = time.monotonic()
+        self._shown = False
+        self._last_draw = 0.0
+
+    def activity(self) -> None:
+        self.last_activity = time.monotonic()
+
+    def show(self, text: str, *, force: bool = False) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if not force and now - self._last_draw < 0.1:
+            return
+        self._last_draw = now
+        # Only our own escapes reach the terminal: the text names files and servers.
+        print(f"\r{safe(text)}\x1b[K", end="", file=sys.stderr, flush=True)
+        self._shown = True
+
+    def clear(self) -> None:
+        if self._shown:
+            print("\r\x1b[K", end="", file=sys.stderr, flush=True)
+            self._shown = False
+
+    async def watch(self, what: str) -> None:
+        """Until cancelled: say how long the server has been silent."""
+        import asyncio
+
+        while True:
+            await asyncio.sleep(0.25)
+            idle = time.monotonic() - self.last_activity
+            if idle >= WAIT_NOTICE_AFTER:
+                self.show(f"waiting for {what}… {idle:.0f} s", force=True)
+
+
+def _run(
+    args: argparse.Namespace,
+    work: Callable[[Any], Coroutine[Any, Any, Any]],
+    status: _Status | None = None,
+) -> Any:
     import asyncio
 
     from batchtui.api.service import BatchService
 
+    status = status or _Status()
+    settings = _settings(args)
+
     async def go() -> Any:
-        async with BatchService(_settings(args)) as service:
-            return await work(service)
+        watcher = asyncio.ensure_future(status.watch(settings.display_base_url))
+        try:
+            async with BatchService(settings) as service:
+                return await work(service)
+        finally:
+            watcher.cancel()
+            status.clear()
 
     return asyncio.run(go())
 
@@ -264,46 +343,40 @@ def _parse_metadata(pairs: list[str], description: str | None) -> dict[str, str]
 
 
 class _Meter:
-    """One self-overwriting progress line on stderr, only when stderr is a terminal."""
+    """Byte progress of an upload or download on the status line."""
 
-    def __init__(self, label: str) -> None:
+    def __init__(self, label: str, status: _Status) -> None:
         self.label = label
-        self.enabled = sys.stderr.isatty()
-        self._last = 0.0
+        self.status = status
+        self._done = -1
 
     def __call__(self, done: int, total: int | None) -> None:
-        if not self.enabled:
-            return
-        now = time.monotonic()
-        if now - self._last < 0.1 and (total is None or done < total):
-            return
-        self._last = now
+        if done != self._done:
+            self._done = done
+            self.status.activity()  # bytes move: not "waiting"
         mb = done / 1e6
         text = f"{mb:,.1f} MB" if total is None else f"{mb:,.1f} / {total / 1e6:,.1f} MB"
-        label = safe(self.label)  # it names a file; only our own escapes reach the terminal
-        print(f"\r{label}: {text}\x1b[K", end="", file=sys.stderr, flush=True)
+        self.status.show(f"{self.label}: {text}", force=total is not None and done >= total)
 
     def finish(self) -> None:
-        if self.enabled:
-            print("\r\x1b[K", end="", file=sys.stderr, flush=True)
+        self.status.clear()
 
 
 def _submit(args: argparse.Namespace) -> int:
     metadata = _parse_metadata(args.metadata, args.description)
-    meter = _Meter(f"uploading {args.file}")
-    try:
-        result = _run(
-            args,
-            lambda s: s.submit(
-                args.file,
-                endpoint=args.endpoint,
-                metadata=metadata or None,
-                completion_window=args.completion_window,
-                progress=meter,
-            ),
-        )
-    finally:
-        meter.finish()
+    status = _Status()
+    meter = _Meter(f"uploading {args.file}", status)
+    result = _run(
+        args,
+        lambda s: s.submit(
+            args.file,
+            endpoint=args.endpoint,
+            metadata=metadata or None,
+            completion_window=args.completion_window,
+            progress=meter,
+        ),
+        status,
+    )
     if result.warning:
         _warn(result.warning)
     if args.format == "json":
@@ -325,23 +398,18 @@ def _cancel(args: argparse.Namespace) -> int:
 
 
 def _download(args: argparse.Namespace) -> int:
+    status = _Status()
     meters: dict[str, _Meter] = {}
 
     def progress(kind: str, done: int, total: int | None) -> None:
         meter = meters.get(kind)
         if meter is None:
-            for other in meters.values():
-                other.finish()
-            meter = meters[kind] = _Meter(f"downloading {kind} file")
+            meter = meters[kind] = _Meter(f"downloading {kind} file", status)
         meter(done, total)
 
-    try:
-        results = _run(
-            args, lambda s: s.download_results(args.batch_id, args.dir, progress=progress)
-        )
-    finally:
-        for meter in meters.values():
-            meter.finish()
+    results = _run(
+        args, lambda s: s.download_results(args.batch_id, args.dir, progress=progress), status
+    )
     for kind, result in results.items():
         echo(f"{kind}: {result.path} ({result.bytes:,} bytes)")
     return 0

@@ -117,6 +117,7 @@ class BatchesScreen(Screen[None]):
         self._detail = Debouncer(self, lambda: self._show_detail(self.selected_batch()))
         self._first_poll_done = False
         self._polling = False  # a refresh is in flight (the status line says so)
+        self._poll_started = 0.0
         self._shown = 0  # rows in the table (the status line counts them every second)
         self._status_text: Text | None = None
         self.clock: Any = time.time  # batch timestamps (the demo's emulator runs faster)
@@ -197,6 +198,7 @@ class BatchesScreen(Screen[None]):
         self.setup_error = None
         assert self.background is not None
         self._polling = True
+        self._poll_started = self.wall_clock()
         self._update_poll_status()
         try:
             result = await self.background.refresh()
@@ -293,7 +295,10 @@ class BatchesScreen(Screen[None]):
                     f"updated {duration(self.wall_clock() - result.updated_at)} ago", style="dim"
                 )
             if self._polling:
-                text.append(" · refreshing…", style="dim")
+                waited = self.wall_clock() - self._poll_started
+                # A slow server: say for how long (the call gives up at the API timeout).
+                slow = f" {duration(waited)}" if waited >= 2 else ""
+                text.append(f" · refreshing…{slow}", style="dim")
             elif self.next_poll_at is not None:
                 left = max(0.0, self.next_poll_at - self.wall_clock())
                 text.append(f" · next in {duration(left)}", style="dim")
