@@ -193,14 +193,20 @@ def _warn(message: str) -> None:
     echo(f"batchtui: warning: {message}", err=True)
 
 
-def _when(ts: int | None) -> str:
+def _when(ts: int | None, invalid: bool = False) -> str:
+    """A local time; "?" for a value the server sent that is no time (see BatchView.invalid)."""
     if ts is None:
-        return "-"
-    return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts))
+        return "?" if invalid else "-"
+    try:
+        return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts))
+    except (OverflowError, ValueError, OSError):
+        return "?"
 
 
 def _progress_text(view: Any) -> str:
     counts = view.request_counts
+    if "request_counts" in view.invalid:
+        return "?"
     if not counts.total and not counts.done:
         return "-"  # validating, or failed validation: nothing counted yet
     text = f"{counts.done}/{counts.total if counts.total is not None else '?'}"
@@ -209,6 +215,12 @@ def _progress_text(view: Any) -> str:
     if counts.failed:
         text += f" ({counts.failed} failed)"
     return text
+
+
+def _raw(value: object) -> str:
+    """A server's value as it came, short (for "?" marks)."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _print_table(rows: list[list[str]]) -> None:
@@ -262,7 +274,7 @@ def _list(args: argparse.Namespace) -> int:
                 _progress_text(b),
                 b.endpoint or "-",
                 b.model or "-",
-                _when(b.created_at),
+                _when(b.created_at, "created_at" in b.invalid),
                 description,
             ]
         )
@@ -301,8 +313,11 @@ def _show(args: argparse.Namespace) -> int:
         "expires_at",
     ):
         value = getattr(view, name)
+        label = name.replace("_at", "").replace("_", " ")
         if value is not None:
-            fields.append((name.replace("_at", "").replace("_", " "), _when(value)))
+            fields.append((label, _when(value)))
+        elif name in view.invalid:
+            fields.append((label, f"? (the server sent {_raw(view.raw.get(name))})"))
     if view.usage is not None:
         u = view.usage
         fields.append(
@@ -314,6 +329,12 @@ def _show(args: argparse.Namespace) -> int:
         )
     for key, value in view.metadata.items():
         fields.append((f"metadata {safe(key)}", value))
+    if "metadata" in view.invalid:
+        fields.append(("metadata", f"? (not an object: {_raw(view.raw.get('metadata'))})"))
+    if "request_counts" in view.invalid:
+        fields.append(
+            ("request counts", f"? (the server sent {_raw(view.raw.get('request_counts'))})")
+        )
     width = max(len(name) for name, _ in fields)
     for name, value in fields:
         echo(f"{name.ljust(width)}  {value}")

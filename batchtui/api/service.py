@@ -28,7 +28,7 @@ from batchtui.api.errors import NO_KEY_MESSAGE, ApiError, translate
 from batchtui.api.models import BatchView, FileView, sort_newest_first
 from batchtui.api.records import RecordStore, SubmissionRecord, hash_file
 from batchtui.core import atomic
-from batchtui.core.paths import safe_filename
+from batchtui.core.paths import inside, safe_filename
 from batchtui.errors import UserError
 from batchtui.jsonl.files import check_regular
 
@@ -558,7 +558,7 @@ class BatchService:
             )
         results: dict[str, DownloadResult] = {}
         for kind, file_id in files.items():
-            dest = Path(directory) / f"{safe_filename(view.id)}_{kind}.jsonl"
+            dest = inside(directory, f"{safe_filename(view.id)}_{kind}.jsonl")
 
             def report(done: int, total: int | None, kind: str = kind) -> None:
                 if progress is not None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from batchtui.errors import UserError
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]|\.\.+")  # and dot runs: no ".." anywhere
 MAX_NAME = 100  # leaves room for suffixes such as ``_output.jsonl`` and temp-file marks
 
 

@@ -58,6 +58,26 @@ def _finish_message(batch: BatchView) -> str:
     return f"Batch {batch.id} {batch.display_status}{detail}"
 
 
+def _raw(value: object) -> str:
+    """A server's value as it came (for a "?" mark), short and safe to show."""
+    text = repr(value)
+    return safe(text if len(text) <= 60 else text[:57] + "...")
+
+
+# Detail-pane labels of the timestamps, and the fields they come from.
+_TIME_FIELDS = {
+    "created": "created_at",
+    "in progress": "in_progress_at",
+    "finalizing": "finalizing_at",
+    "completed": "completed_at",
+    "failed": "failed_at",
+    "expired": "expired_at",
+    "cancelling": "cancelling_at",
+    "cancelled": "cancelled_at",
+    "expires": "expires_at",
+}
+
+
 def short_id(batch_id: str) -> str:
     """Batch ids share a ``batch_`` prefix; the tail is what tells them apart."""
     return batch_id if len(batch_id) <= 13 else "…" + batch_id[-12:]
@@ -437,6 +457,8 @@ class BatchesScreen(Screen[None]):
     def _timed(self, b: BatchView, col: str, now: float) -> tuple[str, str]:
         """Text and style of a cell that changes with the clock (cheap: no Text built)."""
         if col == "created":
+            if "created_at" in b.invalid:
+                return "?", "bold yellow"  # the server sent no usable time
             return relative(b.created_at, now), ""
         if col == "eta":
             return self._eta(b)
@@ -460,7 +482,7 @@ class BatchesScreen(Screen[None]):
             return Text(timed[0], style=timed[1])
         counts = b.request_counts
         if col == "id":
-            return Text(safe(short_id(b.id)), style="bold")
+            return Text(safe(short_id(b.id)) or "?", style="bold")
         if col == "status":
             return status_text(b.status, safe(b.display_status))
         if col == "endpoint":
@@ -468,6 +490,8 @@ class BatchesScreen(Screen[None]):
         if col == "model":
             return Text(drawable(safe(b.model or "—")))
         if col == "progress":
+            if "request_counts" in b.invalid:
+                return Text("?", style="bold yellow")
             return progress_bar(counts.completed or 0, counts.failed or 0, counts.total)
         if col == "description":
             return Text(drawable(safe(b.description or "")), style="italic")
@@ -487,6 +511,8 @@ class BatchesScreen(Screen[None]):
         return duration(est.eta_seconds), ""
 
     def _expires(self, b: BatchView, now: float) -> tuple[str, str]:
+        if b.is_active and "expires_at" in b.invalid:
+            return "?", "bold yellow"
         if not b.is_active or b.expires_at is None:
             return "—", "dim"
         left = b.expires_at - now
@@ -624,7 +650,9 @@ class BatchesScreen(Screen[None]):
         row("endpoint", b.endpoint or "—")
         row("model", b.model)
         counts = b.request_counts
-        if counts.total:
+        if "request_counts" in b.invalid:
+            row("requests", Text(f"? ({_raw(b.raw.get('request_counts'))})", style="yellow"))
+        elif counts.total:
             row(
                 "requests",
                 f"{counts.completed or 0:,} completed, {counts.failed or 0:,} failed of {counts.total or 0:,}",
@@ -646,6 +674,9 @@ class BatchesScreen(Screen[None]):
         ):
             if ts is not None:
                 row(label, f"{local_time(ts)} ({relative(ts, now)})")
+            elif _TIME_FIELDS[label] in b.invalid:
+                raw = _raw(b.raw.get(_TIME_FIELDS[label]))
+                row(label, Text(f"? ({raw})", style="yellow"))
         if b.usage is not None and b.usage.total_tokens:
             u = b.usage
             row(
@@ -661,6 +692,11 @@ class BatchesScreen(Screen[None]):
             row("local file", Text(safe(local.input_path), style="cyan"))
         for key, value in sorted(b.metadata.items()):
             row(f"meta {key}", value)
+        if "metadata" in b.invalid:
+            row(
+                "metadata",
+                Text(f"? (not an object: {_raw(b.raw.get('metadata'))})", style="yellow"),
+            )
         if b.errors:
             row("line errors", Text(f"{len(b.errors):,} (Enter or e to browse)", style="red"))
         return t
@@ -790,8 +826,14 @@ class BatchesScreen(Screen[None]):
             )
             return
         from batchtui.api.records import state_dir
+        from batchtui.core.paths import inside, safe_filename
 
-        self._download(batch, state_dir() / "results" / batch.id, open_after=True)
+        try:
+            folder = inside(state_dir() / "results", safe_filename(batch.id))
+        except UserError as exc:
+            self.notify(safe(exc.message), severity="error", timeout=8)
+            return
+        self._download(batch, folder, open_after=True)
 
     @work(group="download", exclusive=True, exit_on_error=False)
     async def _download(self, batch: BatchView, directory: Path, open_after: bool) -> None:
@@ -835,8 +877,10 @@ class BatchesScreen(Screen[None]):
         if not batch.input_file_id or self.service is None:
             return None
         from batchtui.api.records import state_dir
+        from batchtui.core.paths import inside, safe_filename
 
-        dest = state_dir() / "inputs" / f"{batch.input_file_id}.jsonl"
+        # The id comes from the server: reduced to a plain name inside the state directory.
+        dest = inside(state_dir() / "inputs", f"{safe_filename(batch.input_file_id)}.jsonl")
         if not dest.exists():
             await self.service.download_file(batch.input_file_id, dest)
         return str(dest)
