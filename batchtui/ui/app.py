@@ -14,12 +14,14 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.worker import Worker
 
 from batchtui.core.text import safe
 from batchtui.errors import UserError
 from batchtui.jsonl import LineIndex
 from batchtui.ui.screens.file import FileScreen
 from batchtui.ui.screens.help import HelpScreen, key_label
+from batchtui.ui.worker_errors import failure_message
 
 
 class BatchTUI(App[int]):
@@ -142,6 +144,16 @@ class BatchTUI(App[int]):
             timeout=timeout,
             markup=False,
         )
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The app's own workers (submit, notify command): a failure is said, never lost."""
+        message = failure_message(self, event)
+        if message is None:
+            return
+        what = {"submit": "Submitting failed", "notify": "The --notify-cmd failed"}.get(
+            event.worker.group or "", "A background task failed"
+        )
+        self.notify(f"{what}: {message}", severity="error", timeout=10)
 
     def action_submit_file(self) -> None:
         from batchtui.ui.submit import submit_flow

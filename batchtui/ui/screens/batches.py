@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
+from textual.worker import Worker
 
 from batchtui.api.eta import ThroughputTracker
 from batchtui.api.models import BatchView
@@ -29,6 +30,7 @@ from batchtui.ui.widgets.bars import ModeBar
 from batchtui.ui.widgets.batch_table import BatchTable
 from batchtui.ui.widgets.key_list import KeyList
 from batchtui.ui.widgets.safe_input import SafeInput
+from batchtui.ui.worker_errors import failure_message
 
 if TYPE_CHECKING:
     from batchtui.api.poller import BatchPoller, PollResult
@@ -329,6 +331,46 @@ class BatchesScreen(Screen[None]):
         if text != self._status_text:  # it ticks every second; most ticks change nothing
             self._status_text = text
             status.update(text, layout=False)  # one line, fixed height
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place an unexpected worker failure surfaces, and the screen recovers:
+        a failed poll keeps the last picture (marked stale) and polling stays on schedule."""
+        message = failure_message(self, event)
+        if message is None:
+            return
+        group = event.worker.group
+        if group == "poll":
+            self._polling = False
+            self._poll_failed(message)
+        elif group == "download":
+            self.query_one("#download-progress").display = False
+            self.notify(f"Download failed: {message}", severity="error", timeout=10)
+        else:
+            self.notify(message, severity="error", timeout=8)
+
+    def _poll_failed(self, message: str) -> None:
+        from batchtui.api.errors import ApiError
+        from batchtui.api.poller import PollResult
+
+        now = self.wall_clock()
+        previous = self.result
+        error = ApiError(f"refreshing failed: {message}", kind="internal")
+        schedule = self.poller.schedule if self.poller is not None else None
+        delay = schedule.after_error(None) if schedule is not None else 30.0
+        self.result = PollResult(
+            self.batches,
+            error,
+            delay,
+            previous.updated_at if previous is not None else None,
+            (previous.stale_since if previous is not None else None) or now,
+        )
+        self.notify(f"Refreshing the batches failed: {message}", severity="error", timeout=10)
+        self.next_poll_at = now + delay
+        if self._poll_timer is not None:
+            self._poll_timer.stop()
+        self._poll_timer = self.set_timer(delay, self.poll_now, name="next-poll")
+        self._status_text = None
+        self._update_poll_status()
 
     async def on_unmount(self) -> None:
         if self.background is not None:
