@@ -26,11 +26,10 @@ from openai import AsyncOpenAI
 from batchtui.api.config import ClientSettings
 from batchtui.api.errors import NO_KEY_MESSAGE, ApiError, translate
 from batchtui.api.models import BatchView, FileView, sort_newest_first
-from batchtui.api.records import RecordStore, SubmissionRecord, hash_file
+from batchtui.api.records import RecordStore, SubmissionRecord
 from batchtui.core import atomic
 from batchtui.core.paths import inside, safe_filename
 from batchtui.errors import UserError
-from batchtui.jsonl.files import check_regular
 
 T = TypeVar("T")
 
@@ -49,6 +48,7 @@ class Submission:
     file: FileView
     record: SubmissionRecord
     warning: str | None = None  # e.g. the local record could not be written
+    report: Any = None  # the ReportSnapshot of the bytes that were uploaded
 
 
 @dataclass(frozen=True)
@@ -306,73 +306,63 @@ class BatchService:
         completion_window: str = "24h",
         progress: Progress | None = None,
         record: bool = True,
+        force: bool = False,
     ) -> Submission:
-        """Upload ``path`` (purpose ``batch``), create the batch, and record the submission.
+        """Validate, upload and create: :func:`batchtui.api.submit.submit_file`, the one
+        submit path (refused on validation errors unless ``force``)."""
+        from batchtui.api.submit import submit_file
 
-        The endpoint defaults to the ``url`` of the file's first request. If creating the
-        batch fails, the uploaded file is deleted again (best effort).
-        """
-        path = Path(path)
-        check_regular(path)  # a FIFO would block open() below forever; refuse it at once
-        try:
-            if path.is_dir():
-                raise UserError(f"{path} is a directory, not a batch file")
-            size, sha256 = await asyncio.to_thread(hash_file, path)
-            if endpoint is None:
-                endpoint = await asyncio.to_thread(sniff_endpoint, path)
-        except FileNotFoundError:
-            raise UserError(f"{path}: no such file") from None
-        except PermissionError:
-            raise UserError(f"{path}: permission denied") from None
-        except OSError as exc:
-            raise UserError(f"{path}: {exc.strerror}") from None
-        if size == 0:
-            raise UserError(f"{path} is empty")
-        if endpoint is None:
-            raise UserError(
-                f"cannot tell the endpoint of {path} from its first line; pass --endpoint"
-            )
+        return await submit_file(
+            self,
+            path,
+            endpoint=endpoint,
+            metadata=metadata,
+            completion_window=completion_window,
+            progress=progress,
+            record=record,
+            force=force,
+        )
+
+    async def upload(self, path: Path, name: str, *, progress: Progress | None = None) -> FileView:
+        """Upload ``path`` as a batch input file named ``name`` (no overall deadline: a big
+        file takes as long as it takes while bytes flow; a silent server is the transfer
+        timeout)."""
+        size = path.stat().st_size
         client = self.client
         with open(path, "rb") as f:
             reader = _ProgressReader(f, size, progress)
-            async with self._translated(f"uploading {path.name}"):
+            async with self._translated(f"uploading {name}"):
                 uploaded = await client.files.create(
-                    file=(path.name, reader, "application/jsonl"),  # type: ignore[arg-type]
+                    file=(name, reader, "application/jsonl"),  # type: ignore[arg-type]
                     purpose="batch",
+                    timeout=self.settings.http_timeout(transfer=True),
                 )
-        try:
-            async with self._translated("creating the batch"):
-                batch = await client.batches.create(
-                    input_file_id=uploaded.id,
-                    endpoint=endpoint,  # type: ignore[arg-type]
-                    completion_window=completion_window,  # type: ignore[arg-type]
-                    metadata=dict(metadata) if metadata else openai.omit,
-                )
-        except ApiError:
-            with contextlib.suppress(openai.OpenAIError):
-                await client.files.delete(uploaded.id)
-            raise
-        view = BatchView.from_sdk(batch)
-        rec = SubmissionRecord(
-            batch_id=view.id,
-            input_path=str(path.resolve()),
-            size=size,
-            sha256=sha256,
-            submitted_at=time.time(),
-            input_file_id=uploaded.id,
-            endpoint=endpoint,
-            base_url=self.settings.display_base_url,
+        return FileView.from_sdk(uploaded)
+
+    async def create_batch(
+        self,
+        input_file_id: str,
+        *,
+        endpoint: str,
+        completion_window: str,
+        metadata: Mapping[str, str] | None,
+    ) -> BatchView:
+        return await self._batch_call(
+            "creating the batch",
+            None,
+            self.client.batches.with_raw_response.create(
+                input_file_id=input_file_id,
+                endpoint=endpoint,  # type: ignore[arg-type]
+                completion_window=completion_window,  # type: ignore[arg-type]
+                metadata=dict(metadata) if metadata else openai.omit,
+            ),
         )
-        warning = None
-        if record:
-            try:
-                await asyncio.to_thread(self.records.add, rec)
-            except OSError as exc:
-                warning = (
-                    f"the batch was submitted, but the local record could not be written to "
-                    f"{self.records.path}: {exc.strerror}"
-                )
-        return Submission(view, FileView.from_sdk(uploaded), rec, warning)
+
+    async def delete_file(self, file_id: str) -> None:
+        _check_id(file_id, "file")
+        await self._call(
+            f"deleting {file_id}", f"file {file_id}", self.client.files.delete(file_id)
+        )
 
     # ------------------------------------------------------------- downloads
 

@@ -13,6 +13,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+from batchtui.api.submit import ValidatedReport, submit_file
 from batchtui.core.text import safe
 from batchtui.errors import UserError
 from batchtui.ui.screens.dialogs import ConfirmDialog, SubmitDialog
@@ -79,15 +80,19 @@ async def submit_flow(app: Any) -> None:
     description = await app.push_screen_wait(SubmitDialog(facts, warning))
     if description is None:
         return
+    app.notify("Submitting: checking the bytes to upload, then uploading…", timeout=4)
     try:
         service = await app.get_service()
-        submission = await service.submit(
+        submission = await submit_file(
+            service,
             path,
-            endpoint=snapshot.endpoint,
             metadata={"description": description} if description else None,
+            force=bool(snapshot.errors),  # the user insisted above
+            report=ValidatedReport.of(snapshot),  # used only if its digest matches
+            processes=1,  # no worker processes forked from the TUI's threads
         )
     except UserError as exc:
-        app.notify(safe(exc.message), severity="error", timeout=10)
+        app.notify(safe(exc.message), severity="error", timeout=15)
         return
     batch = submission.batch
     app.notify(f"Submitted {safe(batch.id)} ({batch.display_status}).", timeout=8)
