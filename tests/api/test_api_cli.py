@@ -247,3 +247,31 @@ def test_bad_timeouts_are_usage_errors(capsys: pytest.CaptureFixture[str]) -> No
         main(["batches", "list", "--timeout", "0"])
     assert info.value.code == 2
     assert "not a number of seconds above 0: '0'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["batches download", "results"])
+def test_a_full_disk_while_downloading_is_one_line_and_leaves_nothing(
+    threaded: EmulatorThread,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    command: str,
+) -> None:
+    from tests.diskfull import disk_full_after
+
+    path = write_chat(tmp_path / "in.jsonl", 200)
+    _, out, _ = run(capsys, "batches", "submit", str(path))
+    batch_id = out.split()[1]
+    threaded.call(threaded.server.advance(100_000))
+    target = tmp_path / "target"
+    target.mkdir()
+    disk_full_after(monkeypatch, 5_000)
+    if command == "results":
+        argv = ["results", batch_id, "--summary", "--cache-dir", str(target)]
+    else:
+        argv = ["batches", "download", batch_id, "--dir", str(target)]
+    code, out, err = run(capsys, *argv)
+    assert (code, out) == (2, "")
+    assert err.startswith("batchtui: cannot write ") and err.endswith(": no space left on device\n")
+    assert err.count("\n") == 1 and str(target) in err
+    assert list(target.iterdir()) == [], "no partial download, no .part"
