@@ -117,8 +117,11 @@ class BatchTUI(App[int]):
             if driver is not None:
                 driver.write(f"\x1b]9;{note}\x07\x1b]777;notify;batchtui;{note}\x07")
         if self.notify_cmd:
+            # Server text: an environment value cannot hold a NUL (the command would not run).
             env = dict(
-                os.environ, BATCHTUI_BATCH_ID=batch.id, BATCHTUI_BATCH_STATUS=batch.display_status
+                os.environ,
+                BATCHTUI_BATCH_ID=batch.id.replace("\0", ""),
+                BATCHTUI_BATCH_STATUS=batch.display_status.replace("\0", ""),
             )
             self.run_worker(
                 _run_notify_cmd(self.notify_cmd, env), group="notify", exit_on_error=False
