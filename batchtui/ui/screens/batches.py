@@ -303,7 +303,9 @@ class BatchesScreen(Screen[None]):
         result = self.result
         text = Text(" ")
         if result is None:
-            text.append("Loading batches…", style="dim")
+            waited = self.wall_clock() - self._poll_started if self._polling else 0.0
+            slow = f" {duration(waited)}" if waited >= 2 else ""
+            text.append(f"Loading batches…{slow}", style="dim")
         else:
             if result.error is not None and result.stale_since is not None:
                 text.append(
