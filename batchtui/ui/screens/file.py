@@ -489,8 +489,11 @@ class FileScreen(Screen[None]):
         copy_of: str | None = None,
     ) -> None:
         from batchtui.ui.screens.dialogs import ConfirmDialog
+        from batchtui.validation.split import existing_parts
 
-        existing = [p for p in paths if p.exists()]
+        # Every part of an earlier split goes, not only those this one overwrites: a glob
+        # must not pick up a stale part004 after a split into three.
+        existing = existing_parts(Path(path), paths[0].parent)
         body = (
             f"Writes {safe(paths[0].name)} … {safe(paths[-1].name)} in "
             f"{safe(str(paths[0].parent))}, each at most {max_requests:,} requests "
