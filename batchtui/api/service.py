@@ -47,8 +47,9 @@ class Submission:
     batch: BatchView
     file: FileView
     record: SubmissionRecord
-    warning: str | None = None  # e.g. the local record could not be written
+    warning: str | None = None  # all of ``warnings`` in one line
     report: Any = None  # the ReportSnapshot of the bytes that were uploaded
+    warnings: tuple[str, ...] = ()  # e.g. forced past errors; the local record not written
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,7 @@ METADATA_MAX_PAIRS = 16
 METADATA_MAX_KEY = 64
 METADATA_MAX_VALUE = 512
 SPOOL_DIR = "spool"
+FORCED = "submitted despite "  # how a warning about a forced submission starts
 _COPY_CHUNK = 1024 * 1024
 
 
@@ -312,7 +313,7 @@ async def submit_file(
         if chosen is None:
             raise UserError(f"cannot tell the endpoint of {path} from its lines; pass --endpoint")
         if problems:
-            warnings.append("submitted despite " + "; ".join(problems))
+            warnings.append(FORCED + "; ".join(problems))
         name = path.name if _utf8(path.name) else safe_filename(path.name)
         stage(STAGE_UPLOADING)
         uploaded = await service.upload(spool, name, progress=progress)
@@ -356,7 +357,7 @@ async def submit_file(
                 f"the batch was submitted, but the local record could not be written to "
                 f"{service.records.path}: {reason}"
             )
-    return Submission(batch, uploaded, rec, "; ".join(warnings) or None, snapshot)
+    return Submission(batch, uploaded, rec, "; ".join(warnings) or None, snapshot, tuple(warnings))
 
 
 async def _delete_orphan(service: BatchService, file_id: str) -> str:

@@ -13,7 +13,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from batchtui.api.submit import ValidatedReport, submit_file
+from batchtui.api.submit import FORCED, ValidatedReport, submit_file
 from batchtui.core.text import safe
 from batchtui.errors import UserError
 from batchtui.ui.screens.dialogs import ConfirmDialog, SubmitDialog
@@ -96,8 +96,9 @@ async def submit_flow(app: Any) -> None:
         return
     batch = submission.batch
     app.notify(f"Submitted {safe(batch.id)} ({batch.display_status}).", timeout=8)
-    if submission.warning:
-        app.notify(safe(submission.warning), severity="warning", timeout=10)
+    for note in submission.warnings:
+        if not note.startswith(FORCED):  # the user chose that in the dialog
+            app.notify(safe(note), severity="warning", timeout=10)
     await app.action_mode("batches")
     batches = app.screen
     if hasattr(batches, "poll_now"):
