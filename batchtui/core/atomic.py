@@ -29,7 +29,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from batchtui.errors import UserError
+from batchtui.core.errors import UserError
 
 # errno -> the words a user reads. These are conditions of the disk, not of the data.
 DISK_ERRORS = {

@@ -12,7 +12,7 @@ import os
 import re
 from pathlib import Path
 
-from batchtui.errors import UserError
+from batchtui.core.errors import UserError
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]|\.\.+")  # and dot runs: no ".." anywhere
 MAX_NAME = 100  # leaves room for suffixes such as ``_output.jsonl`` and temp-file marks
