@@ -1,15 +1,11 @@
-"""Errors that carry a message meant for the user (shown without a traceback)."""
+"""Errors that carry a message meant for the user (shown without a traceback).
+
+Defined in :mod:`batchtui.core.errors` (the neutral base raises it too); this is the name
+every layer imports.
+"""
 
 from __future__ import annotations
 
+from batchtui.core.errors import UserError
 
-class UserError(Exception):
-    """A mistake or condition the user can fix; the CLI prints it on one line.
-
-    ``exit_code`` follows the project convention: 2 for usage and I/O errors.
-    """
-
-    def __init__(self, message: str, exit_code: int = 2) -> None:
-        super().__init__(message)
-        self.message = message
-        self.exit_code = exit_code
+__all__ = ["UserError"]

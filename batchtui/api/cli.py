@@ -30,7 +30,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "--project", default=None, metavar="PROJ", help="project id (OPENAI_PROJECT_ID)"
     )
     group.add_argument(
-        "--timeout", type=float, default=None, metavar="S", help="per-request timeout (60)"
+        "--timeout",
+        type=_seconds,
+        default=None,
+        metavar="S",
+        help="give up on an API call after S seconds, retries included "
+        "(default 60, BATCHTUI_TIMEOUT)",
+    )
+    group.add_argument(
+        "--connect-timeout",
+        type=_seconds,
+        default=None,
+        metavar="S",
+        help="give up on connecting after S seconds (default 10, BATCHTUI_CONNECT_TIMEOUT)",
     )
 
     batches = subparsers.add_parser(
@@ -53,7 +65,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(handler=_show)
 
-    p = sub.add_parser("submit", parents=[common], help="upload a JSONL file and create a batch")
+    p = sub.add_parser(
+        "submit",
+        parents=[common],
+        help="validate a JSONL file, upload it and create a batch",
+        description=(
+            "Validate FILE (refused on errors unless --force), check the metadata against the "
+            "Batch API limits, then upload exactly the bytes that were validated and create "
+            "the batch. If creating the batch fails, the uploaded file is deleted again."
+        ),
+    )
     p.add_argument("file", metavar="FILE")
     p.add_argument(
         "--endpoint",
@@ -69,6 +90,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     p.add_argument("--description", default=None, help="shorthand for --metadata description=...")
     p.add_argument("--completion-window", default="24h", help="completion window (24h)")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="submit even if validation finds errors (the Batch API fails the whole batch "
+        "for one bad line)",
+    )
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(handler=_submit)
 
@@ -87,6 +114,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 # --------------------------------------------------------------------- helpers
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"not a number of seconds above 0: {text!r}")
+    return value
+
+
 def _settings(args: argparse.Namespace) -> Any:
     from batchtui.api.config import ClientSettings
 
@@ -95,17 +132,74 @@ def _settings(args: argparse.Namespace) -> Any:
         organization=args.organization,
         project=args.project,
         timeout=args.timeout,
+        connect_timeout=args.connect_timeout,
     )
 
 
-def _run(args: argparse.Namespace, work: Callable[[Any], Coroutine[Any, Any, Any]]) -> Any:
+# Seconds without progress before the status line says what it is waiting for.
+WAIT_NOTICE_AFTER = 1.0
+
+
+class _Status:
+    """One self-overwriting line on stderr, only when stderr is a terminal: progress meters,
+    and "waiting for the server… 12 s" when nothing has moved for a while."""
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty()
+        self.last_activity = time.monotonic()
+        self._shown = False
+        self._last_draw = 0.0
+
+    def activity(self) -> None:
+        self.last_activity = time.monotonic()
+
+    def show(self, text: str, *, force: bool = False) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if not force and now - self._last_draw < 0.1:
+            return
+        self._last_draw = now
+        # Only our own escapes reach the terminal: the text names files and servers.
+        print(f"\r{safe(text)}\x1b[K", end="", file=sys.stderr, flush=True)
+        self._shown = True
+
+    def clear(self) -> None:
+        if self._shown:
+            print("\r\x1b[K", end="", file=sys.stderr, flush=True)
+            self._shown = False
+
+    async def watch(self, what: str) -> None:
+        """Until cancelled: say how long the server has been silent."""
+        import asyncio
+
+        while True:
+            await asyncio.sleep(0.25)
+            idle = time.monotonic() - self.last_activity
+            if idle >= WAIT_NOTICE_AFTER:
+                self.show(f"waiting for {what}… {idle:.0f} s", force=True)
+
+
+def _run(
+    args: argparse.Namespace,
+    work: Callable[[Any], Coroutine[Any, Any, Any]],
+    status: _Status | None = None,
+) -> Any:
     import asyncio
 
     from batchtui.api.service import BatchService
 
+    status = status or _Status()
+    settings = _settings(args)
+
     async def go() -> Any:
-        async with BatchService(_settings(args)) as service:
-            return await work(service)
+        watcher = asyncio.ensure_future(status.watch(settings.display_base_url))
+        try:
+            async with BatchService(settings) as service:
+                return await work(service)
+        finally:
+            watcher.cancel()
+            status.clear()
 
     return asyncio.run(go())
 
@@ -114,14 +208,20 @@ def _warn(message: str) -> None:
     echo(f"batchtui: warning: {message}", err=True)
 
 
-def _when(ts: int | None) -> str:
+def _when(ts: int | None, invalid: bool = False) -> str:
+    """A local time; "?" for a value the server sent that is no time (see BatchView.invalid)."""
     if ts is None:
-        return "-"
-    return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts))
+        return "?" if invalid else "-"
+    try:
+        return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts))
+    except (OverflowError, ValueError, OSError):
+        return "?"
 
 
 def _progress_text(view: Any) -> str:
     counts = view.request_counts
+    if "request_counts" in view.invalid:
+        return "?"
     if not counts.total and not counts.done:
         return "-"  # validating, or failed validation: nothing counted yet
     text = f"{counts.done}/{counts.total if counts.total is not None else '?'}"
@@ -130,6 +230,12 @@ def _progress_text(view: Any) -> str:
     if counts.failed:
         text += f" ({counts.failed} failed)"
     return text
+
+
+def _raw(value: object) -> str:
+    """A server's value as it came, short (for "?" marks)."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _print_table(rows: list[list[str]]) -> None:
@@ -183,7 +289,7 @@ def _list(args: argparse.Namespace) -> int:
                 _progress_text(b),
                 b.endpoint or "-",
                 b.model or "-",
-                _when(b.created_at),
+                _when(b.created_at, "created_at" in b.invalid),
                 description,
             ]
         )
@@ -222,8 +328,11 @@ def _show(args: argparse.Namespace) -> int:
         "expires_at",
     ):
         value = getattr(view, name)
+        label = name.replace("_at", "").replace("_", " ")
         if value is not None:
-            fields.append((name.replace("_at", "").replace("_", " "), _when(value)))
+            fields.append((label, _when(value)))
+        elif name in view.invalid:
+            fields.append((label, f"? (the server sent {_raw(view.raw.get(name))})"))
     if view.usage is not None:
         u = view.usage
         fields.append(
@@ -235,6 +344,12 @@ def _show(args: argparse.Namespace) -> int:
         )
     for key, value in view.metadata.items():
         fields.append((f"metadata {safe(key)}", value))
+    if "metadata" in view.invalid:
+        fields.append(("metadata", f"? (not an object: {_raw(view.raw.get('metadata'))})"))
+    if "request_counts" in view.invalid:
+        fields.append(
+            ("request counts", f"? (the server sent {_raw(view.raw.get('request_counts'))})")
+        )
     width = max(len(name) for name, _ in fields)
     for name, value in fields:
         echo(f"{name.ljust(width)}  {value}")
@@ -253,57 +368,55 @@ def _parse_metadata(pairs: list[str], description: str | None) -> dict[str, str]
         metadata[key.strip()] = value
     if description is not None:
         metadata["description"] = description
-    if len(metadata) > 16:
-        raise UserError(f"at most 16 metadata pairs are allowed, got {len(metadata)}")
-    for key, value in metadata.items():
-        if len(key) > 64:
-            raise UserError(f"metadata key {key[:20]!r}... is longer than 64 characters")
-        if len(value) > 512:
-            raise UserError(f"metadata value for {key!r} is longer than 512 characters")
-    return metadata
+    return metadata  # the limits are checked by the one submit path (api/submit.py)
 
 
 class _Meter:
-    """One self-overwriting progress line on stderr, only when stderr is a terminal."""
+    """Byte progress of an upload or download on the status line."""
 
-    def __init__(self, label: str) -> None:
+    def __init__(self, label: str, status: _Status) -> None:
         self.label = label
-        self.enabled = sys.stderr.isatty()
-        self._last = 0.0
+        self.status = status
+        self._done = -1
 
     def __call__(self, done: int, total: int | None) -> None:
-        if not self.enabled:
-            return
-        now = time.monotonic()
-        if now - self._last < 0.1 and (total is None or done < total):
-            return
-        self._last = now
+        if done != self._done:
+            self._done = done
+            self.status.activity()  # bytes move: not "waiting"
         mb = done / 1e6
         text = f"{mb:,.1f} MB" if total is None else f"{mb:,.1f} / {total / 1e6:,.1f} MB"
-        label = safe(self.label)  # it names a file; only our own escapes reach the terminal
-        print(f"\r{label}: {text}\x1b[K", end="", file=sys.stderr, flush=True)
+        self.status.show(f"{self.label}: {text}", force=total is not None and done >= total)
 
     def finish(self) -> None:
-        if self.enabled:
-            print("\r\x1b[K", end="", file=sys.stderr, flush=True)
+        self.status.clear()
 
 
 def _submit(args: argparse.Namespace) -> int:
+    from batchtui.api.submit import submit_file
+
     metadata = _parse_metadata(args.metadata, args.description)
-    meter = _Meter(f"uploading {args.file}")
-    try:
-        result = _run(
-            args,
-            lambda s: s.submit(
-                args.file,
-                endpoint=args.endpoint,
-                metadata=metadata or None,
-                completion_window=args.completion_window,
-                progress=meter,
-            ),
-        )
-    finally:
-        meter.finish()
+    status = _Status()
+    meter = _Meter(f"uploading {args.file}", status)
+
+    def stage(name: str, fraction: float | None) -> None:
+        status.activity()  # local work is not "waiting for the server"
+        if name == "validating" and fraction is not None:
+            status.show(f"validating {args.file}: {fraction:.0%}")
+
+    result = _run(
+        args,
+        lambda s: submit_file(
+            s,
+            args.file,
+            endpoint=args.endpoint,
+            metadata=metadata or None,
+            completion_window=args.completion_window,
+            force=args.force,
+            progress=meter,
+            on_stage=stage,
+        ),
+        status,
+    )
     if result.warning:
         _warn(result.warning)
     if args.format == "json":
@@ -325,23 +438,18 @@ def _cancel(args: argparse.Namespace) -> int:
 
 
 def _download(args: argparse.Namespace) -> int:
+    status = _Status()
     meters: dict[str, _Meter] = {}
 
     def progress(kind: str, done: int, total: int | None) -> None:
         meter = meters.get(kind)
         if meter is None:
-            for other in meters.values():
-                other.finish()
-            meter = meters[kind] = _Meter(f"downloading {kind} file")
+            meter = meters[kind] = _Meter(f"downloading {kind} file", status)
         meter(done, total)
 
-    try:
-        results = _run(
-            args, lambda s: s.download_results(args.batch_id, args.dir, progress=progress)
-        )
-    finally:
-        for meter in meters.values():
-            meter.finish()
+    results = _run(
+        args, lambda s: s.download_results(args.batch_id, args.dir, progress=progress), status
+    )
     for kind, result in results.items():
         echo(f"{kind}: {result.path} ({result.bytes:,} bytes)")
     return 0

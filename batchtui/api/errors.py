@@ -21,7 +21,7 @@ class ApiError(UserError):
 
     ``kind`` is one of: ``no_key``, ``auth``, ``permission``, ``not_found``, ``conflict``,
     ``bad_request``, ``rate_limited``, ``quota``, ``server``, ``unreachable``, ``timeout``,
-    ``download``. ``retry_after`` carries the server's Retry-After (seconds) when it sent one.
+    ``download``, ``internal`` (a bug of batchtui's, shown rather than lost). ``retry_after`` carries the server's Retry-After (seconds) when it sent one.
     """
 
     RETRYABLE = frozenset({"rate_limited", "server", "unreachable", "timeout", "download"})

@@ -3,7 +3,10 @@
 The SDK parses leniently (an upper-case status, a null count or an ISO date come through
 unchanged, BATCH_API.md §8), so nothing here trusts the declared types: statuses are
 normalised (the raw value is kept), ``""`` file ids become None, counts may be None, and
-``model``/``usage`` may be missing. Plain dataclasses: importing this costs nothing.
+``model``/``usage`` may be missing. A value that is present but cannot be right (a time of
+``1e20`` or ``-5``, a negative count, metadata that is not an object) becomes None and its
+field is named in :attr:`BatchView.invalid`, so views mark it ("?") instead of crashing on it
+or inventing a value. Plain dataclasses: importing this costs nothing.
 """
 
 from __future__ import annotations
@@ -46,6 +49,12 @@ def normalise_status(raw: object) -> str:
     return key if key in STATUSES else UNKNOWN
 
 
+# Times outside this range cannot be shown as dates (and are no batch's): 1970 to 9999.
+MAX_TIMESTAMP = 253_402_300_799
+# More requests than any batch can hold (50,000; Azure 100,000) by far: a count beyond is wrong.
+MAX_COUNT = 10**12
+
+
 def _int(value: object) -> int | None:
     if isinstance(value, bool):
         return None
@@ -55,23 +64,45 @@ def _int(value: object) -> int | None:
         return int(value)
     if isinstance(value, str) and value.strip():
         try:
-            return int(float(value))
+            number = float(value)
         except ValueError:
             return None
+        return int(number) if math.isfinite(number) else None
     return None
+
+
+def _bounded(value: object, low: int, high: int) -> int | None:
+    number = _int(value)
+    return number if number is not None and low <= number <= high else None
 
 
 def _timestamp(value: object) -> int | None:
-    """Unix seconds from an int, a float, a numeric string or an ISO-8601 date (Together)."""
-    number = _int(value)
-    if number is not None:
-        return number
-    if isinstance(value, str) and value.strip():
+    """Unix seconds from an int, a float, a numeric string or an ISO-8601 date (Together);
+    None when absent or not a plausible time."""
+    if isinstance(value, str) and value.strip() and _int(value) is None:
         try:
-            return int(datetime.fromisoformat(value.strip().replace("Z", "+00:00")).timestamp())
-        except ValueError:
+            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+            value = parsed.timestamp()
+        except (ValueError, OverflowError, OSError):
             return None
-    return None
+    return _bounded(value, 0, MAX_TIMESTAMP)
+
+
+def _count(value: object) -> int | None:
+    return _bounded(value, 0, MAX_COUNT)
+
+
+class _Checked:
+    """Reads fields and remembers which ones were present but unusable."""
+
+    def __init__(self) -> None:
+        self.invalid: set[str] = set()
+
+    def read(self, name: str, value: object, parse: Any, report_as: str | None = None) -> Any:
+        result = parse(value)
+        if result is None and value is not None:
+            self.invalid.add(report_as or name)
+        return result
 
 
 def _str(value: object) -> str | None:
@@ -141,6 +172,9 @@ class BatchView:
     usage: UsageView | None = None
     metadata: Mapping[str, str] = field(default_factory=dict)
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    # Fields the server sent values for that cannot be right ("created_at",
+    # "request_counts", "metadata", ...): shown as "?", never trusted.
+    invalid: frozenset[str] = frozenset()
 
     @property
     def is_active(self) -> bool:
@@ -173,7 +207,10 @@ class BatchView:
 
     @classmethod
     def from_raw(cls, data: Mapping[str, Any]) -> BatchView:
+        check = _Checked()
         counts = data.get("request_counts")
+        if counts is not None and not isinstance(counts, Mapping):
+            check.invalid.add("request_counts")
         counts = counts if isinstance(counts, Mapping) else {}
         errors_field = data.get("errors")
         raw_errors: list[Any] = []
@@ -186,7 +223,7 @@ class BatchView:
                 code=_str(e.get("code")),
                 message=_str(e.get("message")),
                 param=_str(e.get("param")),
-                line=_int(e.get("line")),
+                line=_bounded(e.get("line"), 1, MAX_COUNT),
             )
             for e in raw_errors
             if isinstance(e, Mapping)
@@ -200,9 +237,33 @@ class BatchView:
             if isinstance(metadata_field, Mapping)
             else {}
         )
+        if metadata_field is not None and not isinstance(metadata_field, Mapping):
+            check.invalid.add("metadata")
         raw_status = data.get("status")
+        raw_id = data.get("id")
+        if not isinstance(raw_id, (str, int)) or isinstance(raw_id, bool) or raw_id == "":
+            check.invalid.add("id")
+        times = {
+            name: check.read(name, data.get(name), _timestamp)
+            for name in (
+                "created_at",
+                "in_progress_at",
+                "expires_at",
+                "finalizing_at",
+                "completed_at",
+                "failed_at",
+                "expired_at",
+                "cancelling_at",
+                "cancelled_at",
+            )
+        }
+        request_counts = RequestCounts(
+            total=check.read("total", counts.get("total"), _count, "request_counts"),
+            completed=check.read("completed", counts.get("completed"), _count, "request_counts"),
+            failed=check.read("failed", counts.get("failed"), _count, "request_counts"),
+        )
         return cls(
-            id=str(data.get("id") or ""),
+            id=str(raw_id) if isinstance(raw_id, (str, int)) and raw_id is not True else "",
             status=normalise_status(raw_status),
             raw_status=raw_status if isinstance(raw_status, str) else None,
             endpoint=_str(data.get("endpoint")),
@@ -211,24 +272,13 @@ class BatchView:
             output_file_id=_str(data.get("output_file_id")),
             error_file_id=_str(data.get("error_file_id")),
             completion_window=_str(data.get("completion_window")),
-            created_at=_timestamp(data.get("created_at")),
-            in_progress_at=_timestamp(data.get("in_progress_at")),
-            expires_at=_timestamp(data.get("expires_at")),
-            finalizing_at=_timestamp(data.get("finalizing_at")),
-            completed_at=_timestamp(data.get("completed_at")),
-            failed_at=_timestamp(data.get("failed_at")),
-            expired_at=_timestamp(data.get("expired_at")),
-            cancelling_at=_timestamp(data.get("cancelling_at")),
-            cancelled_at=_timestamp(data.get("cancelled_at")),
-            request_counts=RequestCounts(
-                total=_int(counts.get("total")),
-                completed=_int(counts.get("completed")),
-                failed=_int(counts.get("failed")),
-            ),
+            request_counts=request_counts,
             errors=errors,
             usage=_usage(data.get("usage")),
             metadata=metadata,
             raw=dict(data),
+            invalid=frozenset(check.invalid),
+            **times,
         )
 
     @classmethod
@@ -278,6 +328,7 @@ class BatchView:
                 "total_tokens": self.usage.total_tokens,
             },
             "metadata": dict(self.metadata),
+            "invalid": sorted(self.invalid),
         }
 
 
@@ -286,18 +337,22 @@ def _usage(value: object) -> UsageView | None:
         return None
     in_details = value.get("input_tokens_details")
     out_details = value.get("output_tokens_details")
-    input_tokens = _int(value.get("input_tokens")) or 0
-    output_tokens = _int(value.get("output_tokens")) or 0
+
+    def tokens(raw: object) -> int:
+        return _bounded(raw, 0, MAX_COUNT * 10**6) or 0
+
+    input_tokens = tokens(value.get("input_tokens"))
+    output_tokens = tokens(value.get("output_tokens"))
     return UsageView(
         input_tokens=input_tokens,
-        cached_tokens=(_int(in_details.get("cached_tokens")) or 0)
+        cached_tokens=tokens(in_details.get("cached_tokens"))
         if isinstance(in_details, Mapping)
         else 0,
         output_tokens=output_tokens,
-        reasoning_tokens=(_int(out_details.get("reasoning_tokens")) or 0)
+        reasoning_tokens=tokens(out_details.get("reasoning_tokens"))
         if isinstance(out_details, Mapping)
         else 0,
-        total_tokens=_int(value.get("total_tokens")) or input_tokens + output_tokens,
+        total_tokens=tokens(value.get("total_tokens")) or input_tokens + output_tokens,
     )
 
 
@@ -315,7 +370,7 @@ class FileView:
         return cls(
             id=str(data.get("id") or ""),
             filename=_str(data.get("filename")),
-            bytes=_int(data.get("bytes")),
+            bytes=_bounded(data.get("bytes"), 0, 2**62),
             purpose=_str(data.get("purpose")),
             created_at=_timestamp(data.get("created_at")),
             expires_at=_timestamp(data.get("expires_at")),

@@ -1,7 +1,7 @@
 """A local record of what this machine submitted, so a batch links back to its input file.
 
 ``$BATCHTUI_STATE_DIR/submissions.json`` (default: the platform's user state directory).
-Writes are atomic (temp file in the same directory, fsync, ``os.replace``) and serialised
+Writes are atomic (``batchtui.core.atomic``: temp file beside it, fsync, rename) and serialised
 between processes with an advisory lock where the platform has one. A file that cannot be
 read as a record is moved aside (``submissions.json.corrupt-<time>``) and reported through
 :attr:`RecordStore.problems`; it never stops batchtui.
@@ -13,12 +13,13 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+
+from batchtui.core.atomic import atomic_write
 
 STATE_DIR_ENV = "BATCHTUI_STATE_DIR"
 FILENAME = "submissions.json"
@@ -174,22 +175,14 @@ class RecordStore:
         payload = json.dumps(
             {"version": FORMAT_VERSION, "submissions": entries}, ensure_ascii=False, indent=1
         ).encode("utf-8")
-        fd, tmp = tempfile.mkstemp(
-            dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp"
-        )
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(payload)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        with atomic_write(self.path) as f:
+            f.write(payload)
 
     def add(self, record: SubmissionRecord) -> None:
-        """Append (or replace, same batch id) one record. Raises OSError if it cannot write."""
+        """Append (or replace, same batch id) one record.
+
+        Raises UserError (a full disk, a read-only state directory) or OSError if it cannot
+        write; the record on disk is then unchanged."""
         with self._locked():
             # Re-read under the lock: another batchtui may have written meanwhile. Entries we
             # cannot parse are kept as they are rather than silently dropped.

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import json
 import os
 import re
-import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 import httpx2
 import openai
@@ -25,13 +26,20 @@ from openai import AsyncOpenAI
 from batchtui.api.config import ClientSettings
 from batchtui.api.errors import NO_KEY_MESSAGE, ApiError, translate
 from batchtui.api.models import BatchView, FileView, sort_newest_first
-from batchtui.api.records import RecordStore, SubmissionRecord, hash_file
+from batchtui.api.records import RecordStore, SubmissionRecord
+from batchtui.core import atomic
+from batchtui.core.paths import inside, safe_filename
 from batchtui.errors import UserError
-from batchtui.jsonl.files import check_regular
+
+T = TypeVar("T")
 
 Progress = Callable[[int, "int | None"], None]  # (bytes done, total bytes or None)
 
 _PROGRESS_STEP = 512 * 1024  # report download progress at most every this many bytes
+MAX_RETRY_DELAY = 5.0  # a restarted server is found within seconds of coming back
+_DOWNLOAD_WRITE_BUFFER = 1024 * 1024
+# Errors of one download request after which the next request may succeed.
+_TRANSIENT = (httpx2.TransportError, openai.APIConnectionError)
 
 
 @dataclass(frozen=True)
@@ -39,7 +47,9 @@ class Submission:
     batch: BatchView
     file: FileView
     record: SubmissionRecord
-    warning: str | None = None  # e.g. the local record could not be written
+    warning: str | None = None  # all of ``warnings`` in one line
+    report: Any = None  # the ReportSnapshot of the bytes that were uploaded
+    warnings: tuple[str, ...] = ()  # e.g. forced past errors; the local record not written
 
 
 @dataclass(frozen=True)
@@ -52,6 +62,19 @@ class DownloadResult:
 
 class _Truncated(Exception):
     """The body ended before Content-Length said it would."""
+
+
+def parse_json(body: bytes) -> Any:
+    """A JSON body as Python, or None. Tolerant: a number orjson refuses (``1e400``, an
+    integer beyond 64 bits, ``NaN``) must not make a whole page of batches unreadable."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
 
 
 class _ProgressReader:
@@ -116,11 +139,16 @@ class BatchService:
         *,
         records: RecordStore | None = None,
         client: AsyncOpenAI | None = None,
+        sleep: Callable[[float], Awaitable[Any]] | None = None,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         self.settings = settings or ClientSettings.from_env()
         self._records = records
         self._client = client
         self._owns_client = client is None
+        # Download retries wait with these (tests pass ones that need no real waiting).
+        self._sleep = sleep or asyncio.sleep
+        self._clock = clock or time.monotonic
 
     @classmethod
     def from_env(cls, **overrides: Any) -> BatchService:
@@ -143,7 +171,7 @@ class BatchService:
                 base_url=s.base_url,
                 organization=s.organization,
                 project=s.project,
-                timeout=s.timeout,
+                timeout=s.http_timeout(),
                 max_retries=s.max_retries,
             )
         return self._client
@@ -178,6 +206,36 @@ class BatchService:
         client = self.client
         return client if retries is None else client.with_options(max_retries=retries)
 
+    async def _call(self, action: str, what: str | None, request: Awaitable[T]) -> T:
+        """One API call, its retries included, bounded by ``settings.timeout`` in all: the
+        SDK retries a timed-out request, so a server that never answers would otherwise
+        cost a multiple of the per-request timeout before the user hears of it."""
+        limit = self.settings.timeout
+        async with self._translated(action, what):
+            try:
+                return await asyncio.wait_for(request, limit)
+            except asyncio.TimeoutError:
+                raise ApiError(
+                    f"{action}: no answer from {self.settings.display_base_url} within "
+                    f"{limit:g} s; the server may be down or overloaded (--timeout or "
+                    "BATCHTUI_TIMEOUT waits longer)",
+                    kind="timeout",
+                ) from None
+
+    async def _batch_call(
+        self, action: str, what: str | None, request: Awaitable[Any]
+    ) -> BatchView:
+        """A call answering with one batch, read tolerantly (see :meth:`list_pages`)."""
+        response = await self._call(action, what, request)
+        data = parse_json(response.content)
+        if not isinstance(data, Mapping):
+            raise ApiError(
+                f"{action}: {self.settings.display_base_url} answered with something that is "
+                "not a batch",
+                kind="server",
+            )
+        return BatchView.from_raw(data)
+
     # --------------------------------------------------------------- batches
 
     async def list_pages(
@@ -192,8 +250,9 @@ class BatchService:
         client = self._client_for(retries)
         query: dict[str, Any] = {"limit": page_size}
         while True:
-            async with self._translated("listing batches"):
-                response = await client.batches.with_raw_response.list(**query)
+            response = await self._call(
+                "listing batches", None, client.batches.with_raw_response.list(**query)
+            )
             data, has_more = _list_page(response.content, self.settings.display_base_url)
             yield [BatchView.from_raw(item) for item in data]
             last_id = data[-1].get("id") if data else None
@@ -215,21 +274,29 @@ class BatchService:
 
     async def retrieve(self, batch_id: str) -> BatchView:
         _check_id(batch_id, "batch")
-        async with self._translated("retrieving the batch", f"batch {batch_id}"):
-            batch = await self.client.batches.retrieve(batch_id)
-        return BatchView.from_sdk(batch)
+        return await self._batch_call(
+            "retrieving the batch",
+            f"batch {batch_id}",
+            self.client.batches.with_raw_response.retrieve(batch_id),
+        )
 
     async def cancel(self, batch_id: str) -> BatchView:
         _check_id(batch_id, "batch")
-        async with self._translated(f"cancelling {batch_id}", f"batch {batch_id}"):
-            batch = await self.client.batches.cancel(batch_id)
-        return BatchView.from_sdk(batch)
+        return await self._batch_call(
+            f"cancelling {batch_id}",
+            f"batch {batch_id}",
+            self.client.batches.with_raw_response.cancel(batch_id),
+        )
 
     async def get_file(self, file_id: str) -> FileView:
         _check_id(file_id, "file")
-        async with self._translated("retrieving the file", f"file {file_id}"):
-            obj = await self.client.files.retrieve(file_id)
-        return FileView.from_sdk(obj)
+        response = await self._call(
+            "retrieving the file",
+            f"file {file_id}",
+            self.client.files.with_raw_response.retrieve(file_id),
+        )
+        data = parse_json(response.content)
+        return FileView.from_raw(data if isinstance(data, Mapping) else {"id": file_id})
 
     async def submit(
         self,
@@ -240,73 +307,63 @@ class BatchService:
         completion_window: str = "24h",
         progress: Progress | None = None,
         record: bool = True,
+        force: bool = False,
     ) -> Submission:
-        """Upload ``path`` (purpose ``batch``), create the batch, and record the submission.
+        """Validate, upload and create: :func:`batchtui.api.submit.submit_file`, the one
+        submit path (refused on validation errors unless ``force``)."""
+        from batchtui.api.submit import submit_file
 
-        The endpoint defaults to the ``url`` of the file's first request. If creating the
-        batch fails, the uploaded file is deleted again (best effort).
-        """
-        path = Path(path)
-        check_regular(path)  # a FIFO would block open() below forever; refuse it at once
-        try:
-            if path.is_dir():
-                raise UserError(f"{path} is a directory, not a batch file")
-            size, sha256 = await asyncio.to_thread(hash_file, path)
-            if endpoint is None:
-                endpoint = await asyncio.to_thread(sniff_endpoint, path)
-        except FileNotFoundError:
-            raise UserError(f"{path}: no such file") from None
-        except PermissionError:
-            raise UserError(f"{path}: permission denied") from None
-        except OSError as exc:
-            raise UserError(f"{path}: {exc.strerror}") from None
-        if size == 0:
-            raise UserError(f"{path} is empty")
-        if endpoint is None:
-            raise UserError(
-                f"cannot tell the endpoint of {path} from its first line; pass --endpoint"
-            )
+        return await submit_file(
+            self,
+            path,
+            endpoint=endpoint,
+            metadata=metadata,
+            completion_window=completion_window,
+            progress=progress,
+            record=record,
+            force=force,
+        )
+
+    async def upload(self, path: Path, name: str, *, progress: Progress | None = None) -> FileView:
+        """Upload ``path`` as a batch input file named ``name`` (no overall deadline: a big
+        file takes as long as it takes while bytes flow; a silent server is the transfer
+        timeout)."""
+        size = path.stat().st_size
         client = self.client
         with open(path, "rb") as f:
             reader = _ProgressReader(f, size, progress)
-            async with self._translated(f"uploading {path.name}"):
+            async with self._translated(f"uploading {name}"):
                 uploaded = await client.files.create(
-                    file=(path.name, reader, "application/jsonl"),  # type: ignore[arg-type]
+                    file=(name, reader, "application/jsonl"),  # type: ignore[arg-type]
                     purpose="batch",
+                    timeout=self.settings.http_timeout(transfer=True),
                 )
-        try:
-            async with self._translated("creating the batch"):
-                batch = await client.batches.create(
-                    input_file_id=uploaded.id,
-                    endpoint=endpoint,  # type: ignore[arg-type]
-                    completion_window=completion_window,  # type: ignore[arg-type]
-                    metadata=dict(metadata) if metadata else openai.omit,
-                )
-        except ApiError:
-            with contextlib.suppress(openai.OpenAIError):
-                await client.files.delete(uploaded.id)
-            raise
-        view = BatchView.from_sdk(batch)
-        rec = SubmissionRecord(
-            batch_id=view.id,
-            input_path=str(path.resolve()),
-            size=size,
-            sha256=sha256,
-            submitted_at=time.time(),
-            input_file_id=uploaded.id,
-            endpoint=endpoint,
-            base_url=self.settings.display_base_url,
+        return FileView.from_sdk(uploaded)
+
+    async def create_batch(
+        self,
+        input_file_id: str,
+        *,
+        endpoint: str,
+        completion_window: str,
+        metadata: Mapping[str, str] | None,
+    ) -> BatchView:
+        return await self._batch_call(
+            "creating the batch",
+            None,
+            self.client.batches.with_raw_response.create(
+                input_file_id=input_file_id,
+                endpoint=endpoint,  # type: ignore[arg-type]
+                completion_window=completion_window,  # type: ignore[arg-type]
+                metadata=dict(metadata) if metadata else openai.omit,
+            ),
         )
-        warning = None
-        if record:
-            try:
-                await asyncio.to_thread(self.records.add, rec)
-            except OSError as exc:
-                warning = (
-                    f"the batch was submitted, but the local record could not be written to "
-                    f"{self.records.path}: {exc.strerror}"
-                )
-        return Submission(view, FileView.from_sdk(uploaded), rec, warning)
+
+    async def delete_file(self, file_id: str) -> None:
+        _check_id(file_id, "file")
+        await self._call(
+            f"deleting {file_id}", f"file {file_id}", self.client.files.delete(file_id)
+        )
 
     # ------------------------------------------------------------- downloads
 
@@ -316,59 +373,105 @@ class BatchService:
         dest: str | os.PathLike[str],
         *,
         progress: Progress | None = None,
-        max_attempts: int = 5,
+        max_attempts: int | None = None,
         retry_delay: float = 0.5,
+        retry_for: float | None = None,
     ) -> DownloadResult:
         """Stream a file's content to ``dest`` in constant memory.
 
-        The bytes go to a temp file next to ``dest`` that replaces it only when complete, so
-        ``dest`` never holds a partial download. A dropped connection or a short body is
-        retried (up to ``max_attempts`` requests), resuming with a Range request when the
-        server honours it and starting over when it does not.
+        The bytes collect in a hidden ``.part`` file beside ``dest`` (:func:`part_path`) that
+        replaces ``dest`` only when complete, so ``dest`` never holds a partial download.
+        A lost connection (a drop mid-stream, a server restarting and refusing connections
+        for a while, a short body, a 5xx) is retried with backoff, resuming with a Range
+        request from the bytes on disk when the server honours it, until ``retry_for``
+        seconds (default ``settings.retry_seconds``) pass without a byte arriving, or after
+        ``max_attempts`` requests. Giving up keeps the ``.part``, and so does a killed
+        process: the next download of the same file to the same place resumes it. A disk
+        that is full or read-only is a one-line :class:`UserError` and leaves nothing.
         """
         _check_id(file_id, "file")
         dest = Path(dest)
-        directory = dest.parent
+        budget = self.settings.retry_seconds if retry_for is None else retry_for
         try:
-            directory.mkdir(parents=True, exist_ok=True)
-            fd, tmp_name = tempfile.mkstemp(dir=directory, prefix=f".{dest.name}.", suffix=".part")
+            dest.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise UserError(f"cannot write to {directory}: {exc.strerror}") from None
-        tmp = Path(tmp_name)
+            raise atomic.write_error(dest, exc) from None
+        part = part_path(dest, file_id)
+        _clean_other_parts(dest, part)
+        try:
+            fd = os.open(part, os.O_WRONLY | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o666)
+        except OSError as exc:
+            raise atomic.write_error(dest, exc) from None
+        if not _try_lock(fd):
+            os.close(fd)
+            raise UserError(f"{dest} is being downloaded by another batchtui; try again later")
+        out = atomic.open_fd(fd, "wb", buffering=_DOWNLOAD_WRITE_BUFFER)
+        keep_part = False
         done = False
         attempts = 0
+        failures = 0  # in a row, without a byte between them
         resumed = False
         total: int | None = None
         try:
-            with os.fdopen(fd, "wb") as out:
-                while True:
-                    attempts += 1
-                    offset = out.tell()
-                    try:
-                        total, ranged = await self._fetch_into(
-                            file_id, out, offset, total, progress
-                        )
-                        resumed = resumed or ranged
-                        break
-                    except (httpx2.TransportError, openai.APIConnectionError, _Truncated) as exc:
-                        if attempts >= max_attempts:
-                            raise ApiError(
-                                f"downloading {file_id}: the connection kept dropping "
-                                f"({attempts} attempts, {out.tell():,} bytes received); "
-                                "try again",
-                                kind="download",
-                            ) from exc
-                        if retry_delay > 0:
-                            await asyncio.sleep(min(retry_delay * 2 ** (attempts - 1), 30))
-                out.flush()
-                os.fsync(out.fileno())
-                size = out.tell()
-            os.replace(tmp, dest)
+            out.seek(0, os.SEEK_END)  # a .part from an earlier try: resume after its bytes
+            last_byte_at = self._clock()
+            while True:
+                attempts += 1
+                before = out.tell()
+                try:
+                    total, ranged = await self._fetch_into(file_id, out, before, total, progress)
+                    resumed = resumed or ranged
+                    break
+                except ApiError as exc:
+                    if exc.status == 416 and before:
+                        # The .part is not a prefix of this file (longer than it): start over.
+                        out.seek(0)
+                        out.truncate()
+                        total = None
+                        continue
+                    if not exc.retryable:
+                        raise
+                    error: BaseException = exc
+                except (*_TRANSIENT, _Truncated) as exc:
+                    error = exc
+                if out.tell() > before:
+                    last_byte_at = self._clock()
+                    failures = 0
+                failures += 1
+                waited = self._clock() - last_byte_at
+                if (max_attempts is not None and attempts >= max_attempts) or waited >= budget:
+                    keep_part = out.tell() > 0
+                    raise ApiError(
+                        _gave_up(file_id, error, attempts, waited, out.tell()), kind="download"
+                    ) from error
+                delay = min(retry_delay * 2 ** (failures - 1), MAX_RETRY_DELAY)
+                retry_after = getattr(error, "retry_after", None)
+                if retry_after:
+                    delay = max(delay, retry_after)
+                delay = min(delay, max(budget - waited, 0.0))
+                if delay > 0:
+                    await self._sleep(delay)
+            out.flush()
+            os.fsync(out.fileno())
+            size = out.tell()
+            out.close()
+            os.replace(part, dest)
+            atomic.fsync_dir(dest.parent)
             done = True
+        except OSError as exc:
+            if exc.errno in atomic.DISK_ERRORS:
+                raise atomic.write_error(dest, exc) from None
+            raise
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            keep_part = True  # interrupted, not wrong: the next download resumes it
+            raise
         finally:
             if not done:
                 with contextlib.suppress(OSError):
-                    tmp.unlink()
+                    out.close()  # a full disk fails this flush too
+                if not keep_part:
+                    with contextlib.suppress(OSError):
+                        part.unlink()
         return DownloadResult(dest, size, attempts, resumed)
 
     async def _fetch_into(
@@ -386,10 +489,14 @@ class BatchService:
         headers = {"Accept-Encoding": "identity"}
         if offset:
             headers["Range"] = f"bytes={offset}-"
+        # No SDK retries: the loop in download_file owns them (and resumes).
+        client = self._client_for(0)
         async with (
             self._translated(f"downloading {file_id}", f"file {file_id}"),
-            self.client.files.with_streaming_response.content(
-                file_id, extra_headers=headers
+            client.files.with_streaming_response.content(
+                file_id,
+                extra_headers=headers,
+                timeout=self.settings.http_timeout(transfer=True),
             ) as response,
         ):
             http = response.http_response
@@ -428,7 +535,7 @@ class BatchService:
         directory: str | os.PathLike[str],
         *,
         progress: Callable[[str, int, int | None], None] | None = None,
-        max_attempts: int = 5,
+        max_attempts: int | None = None,
         retry_delay: float = 0.5,
     ) -> dict[str, DownloadResult]:
         """Download a batch's output and error files as ``{batch}_output.jsonl`` and
@@ -442,7 +549,7 @@ class BatchService:
             )
         results: dict[str, DownloadResult] = {}
         for kind, file_id in files.items():
-            dest = Path(directory) / f"{safe_filename(view.id)}_{kind}.jsonl"
+            dest = inside(directory, f"{safe_filename(view.id)}_{kind}.jsonl")
 
             def report(done: int, total: int | None, kind: str = kind) -> None:
                 if progress is not None:
@@ -458,6 +565,66 @@ class BatchService:
         return results
 
 
+def part_path(dest: Path, file_id: str) -> Path:
+    """Where a download of ``file_id`` to ``dest`` collects its bytes: the same place for the
+    same file and destination (so the next download resumes it), another for another file."""
+    tag = hashlib.sha256(file_id.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return dest.with_name(f".{dest.name}.{tag}.part")
+
+
+def _try_lock(fd: int) -> bool:
+    """An exclusive advisory lock on an open file, without waiting (True where unsupported)."""
+    try:
+        import fcntl
+    except ImportError:
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
+def _clean_other_parts(dest: Path, keep: Path) -> None:
+    """Remove the ``.part`` files of other downloads to ``dest`` (another file id, or the
+    random names of older batchtui versions) that no running download holds."""
+    pattern = re.compile(re.escape(f".{dest.name}.") + r"(?:[0-9a-f]{16}|[a-z0-9_]{8})\.part")
+    try:
+        names = os.listdir(dest.parent)
+    except OSError:
+        return
+    for name in names:
+        if name == keep.name or not pattern.fullmatch(name):
+            continue
+        path = dest.parent / name
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            if _try_lock(fd):
+                path.unlink()
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+
+
+def _gave_up(file_id: str, error: BaseException, attempts: int, waited: float, kept: int) -> str:
+    reason = "the connection kept dropping"
+    if isinstance(error, ApiError):  # "downloading X: cannot reach ..." -> "cannot reach ..."
+        reason = error.message.partition(": ")[2] or error.message
+    tail = (
+        f"; {kept:,} bytes are kept and the next download resumes from there"
+        if kept
+        else "; try again"
+    )
+    return (
+        f"downloading {file_id}: {reason} ({attempts} attempts, {waited:.0f} s without "
+        f"progress){tail}"
+    )
+
+
 def _check_id(value: str, kind: str) -> None:
     # The SDK percent-encodes ids (proxies such as LiteLLM hand out encoded ones), but it
     # refuses dot segments with a bare ValueError: catch those here with a clear message.
@@ -465,17 +632,9 @@ def _check_id(value: str, kind: str) -> None:
         raise UserError(f"not a valid {kind} id: {value!r}")
 
 
-def safe_filename(text: str) -> str:
-    """An id made safe to use as (part of) a file name."""
-    return re.sub(r"[^A-Za-z0-9._-]", "_", text).lstrip(".") or "_"
-
-
 def _list_page(body: bytes, base_url: str) -> tuple[list[Mapping[str, Any]], object]:
     """The objects and ``has_more`` of a list page; an unreadable page is a server error."""
-    try:
-        page = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        page = None
+    page = parse_json(body)
     if not isinstance(page, Mapping) or not isinstance(page.get("data"), list):
         raise ApiError(
             f"{base_url} answered the batch list with something that is not a list page",

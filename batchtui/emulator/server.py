@@ -110,9 +110,17 @@ class EmulatorServer:
         app = self.make_app()
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.options.host, self.options.port)
+        port = self._port if self._port is not None else self.options.port
+        site = web.TCPSite(self._runner, self.options.host, port)
         await site.start()
         self._port = int(self._runner.addresses[0][1])
+
+    async def stop_listening(self) -> None:
+        """Close the socket and every connection but keep all files and batches: connections
+        are refused until :meth:`start` listens again on the same port (a server restart)."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
 
     async def close(self) -> None:
         await self.state.close()

@@ -1,23 +1,23 @@
 """Exports of a join: the retry file and the flattened results, both written atomically.
 
-Every export goes to a temporary file in the destination's directory and is moved into place
-with ``os.replace`` only when complete, so a reader never sees half a file and a cancelled or
-failed export leaves the old file (if any) untouched. Never writes over a file the join read.
+Every export goes through the one atomic writer (``batchtui.core.atomic``): a temp file in the
+destination's directory, moved into place only when complete, so a reader never sees half a
+file, and a cancelled or failed export (a full disk included) leaves the old file, if any,
+untouched and no temp file behind. Never writes over a file the join read.
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import os
-import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import Any
 
 import orjson
 
+from batchtui.core.atomic import atomic_write
 from batchtui.errors import UserError
 from batchtui.jsonl.index import Span
 from batchtui.results import parse
@@ -50,48 +50,6 @@ class ExportReport:
     path: str
     rows: int
     bytes: int
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-@contextlib.contextmanager
-def atomic_writer(dest: str | os.PathLike[str], protect: Iterable[str] = ()) -> Iterator[IO[bytes]]:
-    """A binary file that becomes ``dest`` only if the block finishes without an exception.
-
-    ``protect`` lists paths that must not be overwritten (the files the export reads).
-    """
-    dest = os.fspath(dest)
-    directory = os.path.dirname(os.path.abspath(dest))
-    if os.path.isdir(dest):
-        raise UserError(f"{dest}: is a directory")
-    if not os.path.isdir(directory):
-        raise UserError(f"{dest}: directory {directory} does not exist")
-    for path in protect:
-        with contextlib.suppress(OSError):
-            if os.path.exists(dest) and os.path.samefile(dest, path):
-                raise UserError(f"{dest}: refusing to overwrite a file this export reads")
-    try:
-        fd, tmp = tempfile.mkstemp(
-            dir=directory, prefix=f".{os.path.basename(dest)}.", suffix=".tmp"
-        )
-    except OSError as exc:
-        raise UserError(f"{dest}: cannot write ({exc.strerror or exc})") from exc
-    try:
-        # mkstemp makes the file private (0600); an export is an ordinary file.
-        os.fchmod(fd, 0o666 & ~_umask())
-        with os.fdopen(fd, "wb", buffering=1024 * 1024) as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, dest)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def _sources(result: JoinResult) -> list[str]:
@@ -142,7 +100,7 @@ def export_retry(
     chosen = [r for r in chosen if result.input_line(r) is not None]
     ending = _line_ending(result)
     written = 0
-    with atomic_writer(dest, _sources(result)) as fh:
+    with atomic_write(dest, protect=_sources(result)) as fh:
         for n, row in enumerate(chosen):
             if not n % CHECK_EVERY:
                 if cancelled is not None and cancelled():
@@ -222,7 +180,7 @@ def export_results(
     fmt = format_for(dest, fmt)
     chosen = list(range(result.row_count)) if rows is None else list(rows)
     written = 0
-    with atomic_writer(dest, _sources(result)) as fh:
+    with atomic_write(dest, protect=_sources(result)) as fh:
         if fmt == "csv":
             text = io.TextIOWrapper(fh, encoding="utf-8", newline="", write_through=True)
             writer = csv.writer(text)
@@ -244,5 +202,5 @@ def export_results(
         if fmt == "csv":
             text.flush()
             written = fh.tell()
-            text.detach()  # leave closing (and fsync) to atomic_writer
+            text.detach()  # leave closing (and fsync) to atomic_write
     return ExportReport(os.fspath(dest), len(chosen), written)

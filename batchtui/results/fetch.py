@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from batchtui.core.paths import inside, safe_filename
 from batchtui.errors import UserError
 
 # (which file: "input" | "output" | "error", bytes done, total bytes or None)
@@ -35,12 +36,6 @@ def default_cache_dir() -> Path:
     return Path(user_cache_dir("batchtui")) / "batches"
 
 
-def _safe_name(batch_id: str) -> str:
-    if not batch_id or batch_id != os.path.basename(batch_id) or batch_id in (".", ".."):
-        raise UserError(f"not a valid batch id: {batch_id!r}")
-    return batch_id
-
-
 async def fetch_batch_files(
     service: Any,
     batch_id: str,
@@ -55,8 +50,11 @@ async def fetch_batch_files(
     never change once written. A batch that has neither output nor error file yet (still
     running, or failed validation) is a :class:`UserError`.
     """
-    _safe_name(batch_id)  # before any request: it becomes part of a path
-    folder = Path(directory) if directory else default_cache_dir() / batch_id
+    if not batch_id.strip():
+        raise UserError(f"not a valid batch id: {batch_id!r}")
+    # Ids become file names: reduced to plain names inside the folder (a server may answer
+    # with "/etc/x" or "../x" as an id).
+    folder = Path(directory) if directory else inside(default_cache_dir(), safe_filename(batch_id))
     view = await service.retrieve(batch_id)
     if not view.input_file_id:
         raise UserError(f"batch {view.id} has no input file id")
@@ -68,7 +66,7 @@ async def fetch_batch_files(
     wanted = [("input", view.input_file_id), *results.items()]
     paths: dict[str, Path] = {}
     for kind, file_id in wanted:
-        dest = folder / f"{_safe_name(view.id)}_{kind}.jsonl"
+        dest = inside(folder, f"{safe_filename(view.id)}_{kind}.jsonl")
         if dest.is_file():
             info = await service.get_file(file_id)
             if info.bytes is not None and info.bytes == dest.stat().st_size:

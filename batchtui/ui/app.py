@@ -14,12 +14,14 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.worker import Worker
 
 from batchtui.core.text import safe
 from batchtui.errors import UserError
 from batchtui.jsonl import LineIndex
 from batchtui.ui.screens.file import FileScreen
 from batchtui.ui.screens.help import HelpScreen, key_label
+from batchtui.ui.worker_errors import failure_message
 
 
 class BatchTUI(App[int]):
@@ -115,8 +117,11 @@ class BatchTUI(App[int]):
             if driver is not None:
                 driver.write(f"\x1b]9;{note}\x07\x1b]777;notify;batchtui;{note}\x07")
         if self.notify_cmd:
+            # Server text: an environment value cannot hold a NUL (the command would not run).
             env = dict(
-                os.environ, BATCHTUI_BATCH_ID=batch.id, BATCHTUI_BATCH_STATUS=batch.display_status
+                os.environ,
+                BATCHTUI_BATCH_ID=batch.id.replace("\0", ""),
+                BATCHTUI_BATCH_STATUS=batch.display_status.replace("\0", ""),
             )
             self.run_worker(
                 _run_notify_cmd(self.notify_cmd, env), group="notify", exit_on_error=False
@@ -142,6 +147,16 @@ class BatchTUI(App[int]):
             timeout=timeout,
             markup=False,
         )
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The app's own workers (submit, notify command): a failure is said, never lost."""
+        message = failure_message(self, event)
+        if message is None:
+            return
+        what = {"submit": "Submitting failed", "notify": "The --notify-cmd failed"}.get(
+            event.worker.group or "", "A background task failed"
+        )
+        self.notify(f"{what}: {message}", severity="error", timeout=10)
 
     def action_submit_file(self) -> None:
         from batchtui.ui.submit import submit_flow

@@ -1,7 +1,13 @@
-"""Small formatting helpers shared by the screens (times, durations, statuses, bars)."""
+"""Small formatting helpers shared by the screens (times, durations, statuses, bars).
+
+Values come from servers: every helper draws "?" for a number it cannot show (a time beyond
+year 9999, an infinite duration, a negative count) rather than raising in the middle of a
+screen update.
+"""
 
 from __future__ import annotations
 
+import math
 import time
 from datetime import datetime
 
@@ -21,6 +27,8 @@ STATUS_LOOK = {
 
 def duration(seconds: float) -> str:
     """``45s``, ``12m``, ``3h 05m``, ``2d 4h``: short and unambiguous."""
+    if not math.isfinite(seconds):
+        return "?"
     s = int(abs(seconds))
     if s < 60:
         return f"{s}s"
@@ -42,7 +50,10 @@ def relative(ts: float | None, now: float | None = None) -> str:
 def local_time(ts: float | None) -> str:
     if ts is None:
         return "—"
-    return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S")
+    try:
+        return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S")
+    except (OverflowError, ValueError, OSError):
+        return "?"
 
 
 def status_text(status: str, shown: str) -> Text:
@@ -54,6 +65,9 @@ def progress_bar(completed: int, failed: int, total: int | None, width: int = 10
     """``███▌░░░░ 45%``, completed in green and failed in red."""
     if not total:
         return Text("—".ljust(width + 5), style="dim")
+    if total < 0 or completed < 0 or failed < 0:
+        return Text("?".ljust(width + 5), style="bold yellow")
+    completed, failed = min(completed, total), min(failed, total)
     done_cells = min(width, round(width * (completed + failed) / total))
     failed_cells = min(done_cells, round(width * failed / total))
     if failed and failed_cells == 0 and done_cells:
@@ -62,6 +76,6 @@ def progress_bar(completed: int, failed: int, total: int | None, width: int = 10
     text.append("█" * (done_cells - failed_cells), style="green")
     text.append("█" * failed_cells, style="red")
     text.append("░" * (width - done_cells), style="dim")
-    pct = 100 * (completed + failed) / total
+    pct = min(100 * (completed + failed) / total, 100)
     text.append(f" {pct:3.0f}%")
     return text

@@ -1,7 +1,10 @@
 """Submitting the open file from the TUI: validate first, confirm, then upload and create.
 
 A batch with a bad line fails as a whole after upload, so the file's validation report is the
-gate: errors refuse the submission unless the user insists.
+gate: errors refuse the submission unless the user insists. The dialogs are the TUI's; the
+submission itself is the one submit path of the CLI (:func:`batchtui.api.submit.submit_file`):
+metadata checked before any upload, the exact bytes uploaded validated (the screen's report is
+used only when its digest matches them), and no orphan file left when creating fails.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+from batchtui.api.submit import FORCED, ValidatedReport, submit_file
 from batchtui.core.text import safe
 from batchtui.errors import UserError
 from batchtui.ui.screens.dialogs import ConfirmDialog, SubmitDialog
@@ -20,7 +24,8 @@ VALIDATION_WAIT_SECONDS = 600
 
 
 async def _validated(app: Any, screen: Any) -> Any:
-    """The finished validation report of the open file, waiting for a running one."""
+    """The finished validation report of the open file, waiting for a running one; None
+    (and the user told why) when validation fails or does not finish."""
     if screen.validator is None and not screen.validation_running:
         screen.start_validation()
     if screen.validation_running or screen.validation_snapshot is None:
@@ -28,11 +33,17 @@ async def _validated(app: Any, screen: Any) -> Any:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + VALIDATION_WAIT_SECONDS
     while screen.validation_running or screen.validation_snapshot is None:
+        if screen.validation_error is not None:
+            break  # the validation worker failed: its handler has told the user why
         if loop.time() > deadline:
-            return None
+            break
         await asyncio.sleep(0.05)
     snapshot = screen.validation_snapshot
-    return snapshot if snapshot.done else None
+    if screen.validation_error is not None or snapshot is None or not snapshot.done:
+        reason = screen.validation_error or "validation did not finish"
+        app.notify(f"Not submitted: {safe(reason)}", severity="error", timeout=10)
+        return None
+    return snapshot
 
 
 async def submit_flow(app: Any) -> None:
@@ -43,7 +54,6 @@ async def submit_flow(app: Any) -> None:
     path = screen.index.path
     snapshot = await _validated(app, screen)
     if snapshot is None:
-        app.notify("Validation did not finish; the file was not submitted.", severity="error")
         return
     warning = None
     if snapshot.errors:
@@ -70,20 +80,25 @@ async def submit_flow(app: Any) -> None:
     description = await app.push_screen_wait(SubmitDialog(facts, warning))
     if description is None:
         return
+    app.notify("Submitting: checking the bytes to upload, then uploading…", timeout=4)
     try:
         service = await app.get_service()
-        submission = await service.submit(
+        submission = await submit_file(
+            service,
             path,
-            endpoint=snapshot.endpoint,
             metadata={"description": description} if description else None,
+            force=bool(snapshot.errors),  # the user insisted above
+            report=ValidatedReport.of(snapshot),  # used only if its digest matches
+            processes=1,  # no worker processes forked from the TUI's threads
         )
     except UserError as exc:
-        app.notify(safe(exc.message), severity="error", timeout=10)
+        app.notify(safe(exc.message), severity="error", timeout=15)
         return
     batch = submission.batch
     app.notify(f"Submitted {safe(batch.id)} ({batch.display_status}).", timeout=8)
-    if submission.warning:
-        app.notify(safe(submission.warning), severity="warning", timeout=10)
+    for note in submission.warnings:
+        if not note.startswith(FORCED):  # the user chose that in the dialog
+            app.notify(safe(note), severity="warning", timeout=10)
     await app.action_mode("batches")
     batches = app.screen
     if hasattr(batches, "poll_now"):

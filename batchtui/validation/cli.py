@@ -86,7 +86,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Write FILE's lines into numbered parts (NAME.part001.jsonl, ...) that each hold at "
             "most --max-requests lines and --max-bytes bytes. Lines are never cut and the "
-            "input is never modified; each part is written atomically."
+            "input is never modified; the parts appear together or not at all."
         ),
     )
     s.add_argument(
@@ -111,7 +111,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     s.add_argument(
         "--out-dir", default=None, metavar="DIR", help="where to write (default: beside FILE)"
     )
-    s.add_argument("--force", action="store_true", help="overwrite existing parts")
+    s.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the parts of an earlier run (its extra parts are removed)",
+    )
     s.set_defaults(handler=_split)
 
 

@@ -4,8 +4,11 @@
 ``big.part001.jsonl``, ``big.part002.jsonl``... next to the input (or in ``out_dir``). Lines are
 copied byte for byte and never cut; each part ends with a newline, and CRLF endings become LF
 (the UTF-8 BOM, if any, is dropped: the Batch API wants plain UTF-8). The input is only read.
-Each part is written to a temporary file in the target directory, flushed to disk and renamed
-into place, so a crash never leaves a half-written part under its final name.
+The parts appear all together or not at all (``batchtui.core.atomic``): each is written to a
+temporary file in the target directory and flushed, and only when every part is complete are
+they renamed into place; a full disk, Ctrl+C or a cancel leaves no part and no temp file. With
+``overwrite``, the parts of an earlier run that this run does not replace are removed, so a
+glob such as ``big.part*.jsonl`` never picks up a stale part. Parts follow the umask.
 
 No Textual here: the TUI calls :func:`split_file` from a worker thread.
 """
@@ -14,11 +17,12 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
+from batchtui.core.atomic import atomic_files
 from batchtui.errors import UserError
 from batchtui.jsonl.index import MAX_LINE_BYTES, FileChanged, LineIndex, Span
 from batchtui.validation.facts import BOM, MAX_FILE_BYTES, MAX_REQUESTS
@@ -49,10 +53,28 @@ class Part:
     last_line: int
 
 
+def _stem(path: Path) -> str:
+    return path.name[: -len(path.suffix)] if path.suffix else path.name
+
+
 def part_paths(path: Path, count: int, out_dir: Path) -> list[Path]:
-    stem = path.name[: -len(path.suffix)] if path.suffix else path.name
+    stem = _stem(path)
     width = max(3, len(str(count)))
     return [out_dir / f"{stem}.part{n:0{width}d}.jsonl" for n in range(1, count + 1)]
+
+
+def existing_parts(path: Path, out_dir: Path) -> list[Path]:
+    """Parts of ``path`` already in ``out_dir`` (from this run's naming or an earlier one)."""
+    pattern = re.compile(re.escape(_stem(path)) + r"\.part\d{3,}\.jsonl")
+    try:
+        names = sorted(os.listdir(out_dir))
+    except OSError:
+        return []
+    return [out_dir / n for n in names if pattern.fullmatch(n)]
+
+
+class _Cancelled(Exception):
+    pass
 
 
 def plan(index: LineIndex, max_requests: int, max_bytes: int) -> list[tuple[int, int, int]]:
@@ -101,8 +123,9 @@ def split_file(
     messages; the parts are named after ``path``.
 
     Raises UserError (nothing written) when the file cannot be read, a line is larger than
-    ``max_bytes``, a part would overwrite the input, or a part exists and not ``overwrite``.
-    If cancelled, the parts written so far stay and the list is returned.
+    ``max_bytes``, a part would overwrite the input, parts of an earlier run exist and not
+    ``overwrite``, or the disk refuses a write. If cancelled, nothing is written and the list
+    is empty.
     """
     src = Path(path)
     with LineIndex(src, copy_of=copy_of) as index:
@@ -115,45 +138,45 @@ def split_file(
         if not target.is_dir():
             raise UserError(f"{target}: no such directory")
         paths = part_paths(src, len(ranges), target)
-        for p in paths:
-            if p.exists():
-                if os.path.samefile(p, src):
-                    raise UserError(f"{p}: a part would overwrite the input file")
-                if not overwrite:
-                    raise UserError(f"{p} already exists (use --force to overwrite)")
+        earlier = existing_parts(src, target)
+        for p in [*paths, *earlier]:
+            if p.exists() and os.path.samefile(p, src):
+                raise UserError(f"{p}: a part would overwrite the input file")
+        if earlier and not overwrite:
+            more = f" and {len(earlier) - 1} more" if len(earlier) > 1 else ""
+            raise UserError(
+                f"{earlier[0]}{more} already exists (use --force to replace the parts of an "
+                "earlier run)"
+            )
         parts: list[Part] = []
-        for (start, stop, size), out_path in zip(ranges, paths, strict=True):
-            if cancelled is not None and cancelled():
-                break
-            _write_part(index, start, stop, out_path)
-            parts.append(Part(out_path, stop - start, size, start + 1, stop))
-            if progress is not None:
-                progress(stop, index.line_count)
+        try:
+            with atomic_files() as files:
+                for (start, stop, size), out_path in zip(ranges, paths, strict=True):
+                    if cancelled is not None and cancelled():
+                        raise _Cancelled
+                    with files.open(out_path, buffering=WRITE_BUFFER) as out:
+                        _write_part(index, start, stop, out)
+                    parts.append(Part(out_path, stop - start, size, start + 1, stop))
+                    if progress is not None:
+                        progress(stop, index.line_count)
+        except _Cancelled:
+            return []
+        for stale in set(earlier) - set(paths):
+            # An earlier run made more parts (or wider numbers): a glob must not find them.
+            stale.unlink(missing_ok=True)
         return parts
 
 
-def _write_part(index: LineIndex, start: int, stop: int, out_path: Path) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp", dir=out_path.parent)
-    try:
-        with os.fdopen(fd, "wb", buffering=WRITE_BUFFER) as out:
-            for i, data in index.iter_lines(start, stop, max_line=MAX_LINE_BYTES):
-                if data is None:
-                    # Too long to hold in memory: copied in blocks.
-                    span = index.span(i)
-                    skip = 3 if i == 0 and index.read(Span(0, 3)) == BOM else 0
-                    for _, block in index.read_blocks(span.start + skip, span.end):
-                        out.write(block)
-                elif i == 0 and data.startswith(BOM):
-                    out.write(data[3:])
-                else:
-                    out.write(data)
-                out.write(b"\n")
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, out_path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+def _write_part(index: LineIndex, start: int, stop: int, out: BinaryIO) -> None:
+    for i, data in index.iter_lines(start, stop, max_line=MAX_LINE_BYTES):
+        if data is None:
+            # Too long to hold in memory: copied in blocks.
+            span = index.span(i)
+            skip = 3 if i == 0 and index.read(Span(0, 3)) == BOM else 0
+            for _, block in index.read_blocks(span.start + skip, span.end):
+                out.write(block)
+        elif i == 0 and data.startswith(BOM):
+            out.write(data[3:])
+        else:
+            out.write(data)
+        out.write(b"\n")

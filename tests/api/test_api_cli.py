@@ -196,3 +196,82 @@ def test_real_entry_point_prints_no_traceback(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and "OPENAI_API_KEY" in proc.stderr
+
+
+@pytest.fixture
+def silent_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A server that accepts connections and never answers (the kernel completes the
+    handshake for a listening socket; nobody reads)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen(16)
+        url = f"http://127.0.0.1:{s.getsockname()[1]}/v1"
+        monkeypatch.setenv("OPENAI_BASE_URL", url)
+        monkeypatch.setenv("OPENAI_API_KEY", API_KEY)
+        yield url
+
+
+def test_a_server_that_never_answers_is_reported_within_the_timeout(
+    silent_server: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import time
+
+    started = time.monotonic()
+    code, out, err = run(capsys, "batches", "list", "--timeout", "0.5")
+    elapsed = time.monotonic() - started
+    assert (code, out) == (2, "")
+    assert err == (
+        f"batchtui: listing batches: no answer from {silent_server} within 0.5 s; the server "
+        "may be down or overloaded (--timeout or BATCHTUI_TIMEOUT waits longer)\n"
+    )
+    # The SDK alone retries a timed-out request twice: 3 timeouts plus backoff.
+    assert elapsed < 1.5
+
+
+def test_waiting_is_shown_on_a_terminal(
+    silent_server: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from batchtui.api import cli
+
+    monkeypatch.setattr(cli, "WAIT_NOTICE_AFTER", 0.0)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    monkeypatch.setenv("BATCHTUI_TIMEOUT", "0.6")
+    code, _, err = run(capsys, "batches", "show", "batch_1")
+    assert code == 2
+    assert f"\rwaiting for {silent_server}… 0 s\x1b[K" in err
+    assert "\r\x1b[Kbatchtui: retrieving the batch: no answer" in err, "the line is cleared first"
+
+
+def test_bad_timeouts_are_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["batches", "list", "--timeout", "0"])
+    assert info.value.code == 2
+    assert "not a number of seconds above 0: '0'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["batches download", "results"])
+def test_a_full_disk_while_downloading_is_one_line_and_leaves_nothing(
+    threaded: EmulatorThread,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    command: str,
+) -> None:
+    from tests.diskfull import disk_full_after
+
+    path = write_chat(tmp_path / "in.jsonl", 200)
+    _, out, _ = run(capsys, "batches", "submit", str(path))
+    batch_id = out.split()[1]
+    threaded.call(threaded.server.advance(100_000))
+    target = tmp_path / "target"
+    target.mkdir()
+    disk_full_after(monkeypatch, 5_000)
+    if command == "results":
+        argv = ["results", batch_id, "--summary", "--cache-dir", str(target)]
+    else:
+        argv = ["batches", "download", batch_id, "--dir", str(target)]
+    code, out, err = run(capsys, *argv)
+    assert (code, out) == (2, "")
+    assert err.startswith("batchtui: cannot write ") and err.endswith(": no space left on device\n")
+    assert err.count("\n") == 1 and str(target) in err
+    assert list(target.iterdir()) == [], "no partial download, no .part"

@@ -98,10 +98,11 @@ def test_json_escapes_c1_and_bidi_and_keeps_values(
 def test_upload_progress_names_the_file_safely(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    from batchtui.api.cli import _Meter
+    from batchtui.api.cli import _Meter, _Status
 
-    meter = _Meter(f"uploading {tmp_path}/x{HOSTILE}.jsonl")
-    meter.enabled = True  # as on a terminal
+    status = _Status()
+    status.enabled = True  # as on a terminal
+    meter = _Meter(f"uploading {tmp_path}/x{HOSTILE}.jsonl", status)
     meter(10, 100)
     meter.finish()
     err = capsys.readouterr().err

@@ -113,3 +113,17 @@ def test_from_json_rejects_incomplete() -> None:
         SubmissionRecord.from_json({"batch_id": "b"})
     with pytest.raises(ValueError):
         SubmissionRecord.from_json({**record().to_json(), "batch_id": ""})
+
+
+def test_a_full_disk_keeps_the_old_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from batchtui.errors import UserError
+    from tests.diskfull import disk_full_after, leftovers
+
+    store = RecordStore(tmp_path / "submissions.json")
+    store.add(record("batch_1"))
+    before = store.path.read_bytes()
+    disk_full_after(monkeypatch, 10)
+    with pytest.raises(UserError) as info:
+        store.add(record("batch_2"))
+    assert info.value.message == f"cannot write {store.path}: no space left on device"
+    assert store.path.read_bytes() == before and leftovers(tmp_path) == []

@@ -65,9 +65,12 @@ async def test_submit_sniffs_the_endpoint_and_accepts_an_override(
     assert (await service.submit(emb)).batch.endpoint == "/v1/embeddings"
     odd = tmp_path / "odd.jsonl"
     odd.write_bytes(b"\n" + samples.to_jsonl(samples.responses_requests(1)))
-    assert (await service.submit(odd)).batch.endpoint == "/v1/responses"
-    forced = await service.submit(emb, endpoint="/v1/chat/completions")
+    assert (await service.submit(odd, force=True)).batch.endpoint == "/v1/responses"
+    with pytest.raises(UserError, match="go to /v1/embeddings, not /v1/chat/completions"):
+        await service.submit(emb, endpoint="/v1/chat/completions")
+    forced = await service.submit(emb, endpoint="/v1/chat/completions", force=True)
     assert forced.batch.endpoint == "/v1/chat/completions"
+    assert forced.warning is not None and "submitted despite" in forced.warning
 
 
 async def test_submit_refuses_local_problems_without_calling_the_api(
@@ -84,8 +87,10 @@ async def test_submit_refuses_local_problems_without_calling_the_api(
         await service.submit(empty)
     garbage = tmp_path / "garbage.jsonl"
     garbage.write_bytes(b"not json\n")
-    with pytest.raises(UserError, match="--endpoint"):
+    with pytest.raises(UserError, match="invalid_json_line"):
         await service.submit(garbage)
+    with pytest.raises(UserError, match="--endpoint"):
+        await service.submit(garbage, force=True)
     assert len(emu.requests) == 0
 
 
@@ -93,10 +98,13 @@ async def test_failed_create_deletes_the_upload(
     emu: EmulatorServer, service: BatchService, tmp_path: Path
 ) -> None:
     path = write_chat(tmp_path / "in.jsonl", 2)
+    emu.faults.server_error(None, status=400, method="POST", path="/v1/batches")
     with pytest.raises(ApiError) as info:
-        await service.submit(path, metadata={f"k{i}": "v" for i in range(17)})
+        await service.submit(path)
     assert info.value.kind == "bad_request" and info.value.status == 400
-    assert "object_above_max_properties" in info.value.message
+    assert info.value.message.endswith("the uploaded file was deleted again") or (
+        "was deleted again" in info.value.message
+    )
     assert emu.state.files == {}, "the orphan upload was removed"
     assert service.records.load() == []
 

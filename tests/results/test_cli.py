@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -147,3 +148,20 @@ def test_text_summary_shows_a_real_example_beside_each_pattern(
     # A message without anything normalised is not repeated.
     at = next(i for i, line in enumerate(lines) if "batch_expired" in line)
     assert not lines[at + 1].strip().startswith("e.g.")
+
+
+@pytest.mark.parametrize("option", ["--export-retry", "--export-results"])
+def test_a_full_disk_is_one_line_and_leaves_nothing(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    option: str,
+) -> None:
+    from tests.diskfull import disk_full_after
+
+    dest = tmp_path / "out.jsonl"
+    disk_full_after(monkeypatch, 1000)
+    code, out, err = run(capsys, *SAMPLE, option, str(dest))
+    assert (code, out) == (2, "")
+    assert err == f"batchtui: cannot write {dest}: no space left on device\n"
+    assert os.listdir(tmp_path) == [], "no partial export, no temp file"

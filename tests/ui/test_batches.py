@@ -168,7 +168,7 @@ async def test_enter_on_line_error_opens_input_at_that_line(service, emu, tmp_pa
     rows = list(samples.chat_requests(10, seed=1, prefix="bad"))
     rows[6]["body"]["stream"] = True
     path.write_bytes(samples.to_jsonl(rows))
-    sub = await service.submit(path)
+    sub = await service.submit(path, force=True)  # the batch is to fail validation
     await emu.advance(600)
     app = dashboard(service, emu, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:

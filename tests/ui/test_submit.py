@@ -96,3 +96,45 @@ async def test_retry_file_from_results_is_submitted_end_to_end(service, emu, tmp
         assert retry.name.endswith(".retry.jsonl")
         # failed (4) + expired (2) + missing (1) requests of the sample set
         assert len(retry.read_bytes().splitlines()) == 7
+
+
+async def test_metadata_over_the_limits_is_refused_before_any_upload(
+    service, emu, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "good.jsonl"
+    path.write_bytes(samples.to_jsonl(list(samples.chat_requests(3, seed=2, prefix="m"))))
+    app = app_for(path, service, emu)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("u")
+        await wait_for(pilot, lambda: isinstance(app.screen, SubmitDialog), "the submit dialog")
+        app.screen.query_one("Input").value = "d" * 600
+        await pilot.press("enter")
+        await wait_for(
+            pilot,
+            lambda: any("longer than 512 characters" in str(n.message) for n in app._notifications),
+            "the refusal",
+        )
+        await settle(pilot)
+    assert emu.state.files == {} and await service.list_batches() == []
+
+
+async def test_the_screens_report_is_reused_when_its_digest_matches(
+    service, emu, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from batchtui.api import submit as submit_module
+
+    calls: list[object] = []
+    monkeypatch.setattr(submit_module, "validate_spool", lambda *a, **k: calls.append(a))
+    path = tmp_path / "good.jsonl"
+    path.write_bytes(samples.to_jsonl(list(samples.chat_requests(3, seed=2, prefix="r"))))
+    app = app_for(path, service, emu)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("u")
+        await wait_for(pilot, lambda: isinstance(app.screen, SubmitDialog), "the submit dialog")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, BatchesScreen), "the dashboard")
+        await settle(pilot)
+    assert calls == [], "the bytes uploaded are the bytes the screen validated: no second pass"
+    assert len(await service.list_batches()) == 1

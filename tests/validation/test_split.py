@@ -88,3 +88,59 @@ def test_parse_size() -> None:
     for bad in ("", "lots", "-1", "0", "5 parsecs"):
         with pytest.raises(ValueError):
             parse_size(bad)
+
+
+def _twenty_lines(tmp_path: Path) -> Path:
+    src = tmp_path / "s.jsonl"
+    src.write_bytes(b"".join(b'{"n":%d}\n' % i for i in range(20)))
+    return src
+
+
+def test_force_removes_the_parts_of_an_earlier_run(tmp_path: Path) -> None:
+    src = _twenty_lines(tmp_path)
+    assert len(split_file(src, max_requests=5)) == 4
+    with pytest.raises(UserError, match=r"s\.part001\.jsonl and 3 more already exists"):
+        split_file(src, max_requests=10)
+    parts = split_file(src, max_requests=10, overwrite=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "s.jsonl",
+        "s.part001.jsonl",
+        "s.part002.jsonl",
+    ], "s.part003/004 of the earlier run would be submitted twice by a glob"
+    assert lines_of([p.path for p in parts]) == src.read_bytes().splitlines()
+
+
+def test_parts_follow_the_umask(tmp_path: Path) -> None:
+    import os
+
+    src = _twenty_lines(tmp_path)
+    old = os.umask(0o022)
+    try:
+        parts = split_file(src, max_requests=10)
+    finally:
+        os.umask(old)
+    assert {p.path.stat().st_mode & 0o777 for p in parts} == {0o644}
+
+
+def test_cancel_writes_nothing(tmp_path: Path) -> None:
+    src = _twenty_lines(tmp_path)
+    calls = iter([False, False, True])
+    assert split_file(src, max_requests=5, cancelled=lambda: next(calls)) == []
+    assert list(tmp_path.iterdir()) == [src]
+
+
+def test_a_full_disk_leaves_no_part(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from batchtui.cli import main
+    from tests.diskfull import disk_full_after
+
+    src = _twenty_lines(tmp_path)
+    disk_full_after(monkeypatch, 100)  # two parts of 5 lines fit (80 bytes), the third does not
+    code = main(["split", str(src), "--max-requests", "5"])
+    out, err = capsys.readouterr()
+    assert (code, out) == (2, "")
+    assert (
+        err == f"batchtui: cannot write {tmp_path / 's.part003.jsonl'}: no space left on device\n"
+    )
+    assert list(tmp_path.iterdir()) == [src], "no part001, no temp file"

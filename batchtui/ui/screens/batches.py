@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
+from textual.worker import Worker
 
 from batchtui.api.eta import ThroughputTracker
 from batchtui.api.models import BatchView
@@ -29,6 +30,7 @@ from batchtui.ui.widgets.bars import ModeBar
 from batchtui.ui.widgets.batch_table import BatchTable
 from batchtui.ui.widgets.key_list import KeyList
 from batchtui.ui.widgets.safe_input import SafeInput
+from batchtui.ui.worker_errors import failure_message
 
 if TYPE_CHECKING:
     from batchtui.api.poller import BatchPoller, PollResult
@@ -56,6 +58,26 @@ def _finish_message(batch: BatchView) -> str:
     if counts.total:
         detail = f" ({counts.completed or 0:,} done, {counts.failed or 0:,} failed)"
     return f"Batch {batch.id} {batch.display_status}{detail}"
+
+
+def _raw(value: object) -> str:
+    """A server's value as it came (for a "?" mark), short and safe to show."""
+    text = repr(value)
+    return safe(text if len(text) <= 60 else text[:57] + "...")
+
+
+# Detail-pane labels of the timestamps, and the fields they come from.
+_TIME_FIELDS = {
+    "created": "created_at",
+    "in progress": "in_progress_at",
+    "finalizing": "finalizing_at",
+    "completed": "completed_at",
+    "failed": "failed_at",
+    "expired": "expired_at",
+    "cancelling": "cancelling_at",
+    "cancelled": "cancelled_at",
+    "expires": "expires_at",
+}
 
 
 def short_id(batch_id: str) -> str:
@@ -117,6 +139,7 @@ class BatchesScreen(Screen[None]):
         self._detail = Debouncer(self, lambda: self._show_detail(self.selected_batch()))
         self._first_poll_done = False
         self._polling = False  # a refresh is in flight (the status line says so)
+        self._poll_started = 0.0
         self._shown = 0  # rows in the table (the status line counts them every second)
         self._status_text: Text | None = None
         self.clock: Any = time.time  # batch timestamps (the demo's emulator runs faster)
@@ -197,6 +220,7 @@ class BatchesScreen(Screen[None]):
         self.setup_error = None
         assert self.background is not None
         self._polling = True
+        self._poll_started = self.wall_clock()
         self._update_poll_status()
         try:
             result = await self.background.refresh()
@@ -279,7 +303,9 @@ class BatchesScreen(Screen[None]):
         result = self.result
         text = Text(" ")
         if result is None:
-            text.append("Loading batches…", style="dim")
+            waited = self.wall_clock() - self._poll_started if self._polling else 0.0
+            slow = f" {duration(waited)}" if waited >= 2 else ""
+            text.append(f"Loading batches…{slow}", style="dim")
         else:
             if result.error is not None and result.stale_since is not None:
                 text.append(
@@ -293,7 +319,10 @@ class BatchesScreen(Screen[None]):
                     f"updated {duration(self.wall_clock() - result.updated_at)} ago", style="dim"
                 )
             if self._polling:
-                text.append(" · refreshing…", style="dim")
+                waited = self.wall_clock() - self._poll_started
+                # A slow server: say for how long (the call gives up at the API timeout).
+                slow = f" {duration(waited)}" if waited >= 2 else ""
+                text.append(f" · refreshing…{slow}", style="dim")
             elif self.next_poll_at is not None:
                 left = max(0.0, self.next_poll_at - self.wall_clock())
                 text.append(f" · next in {duration(left)}", style="dim")
@@ -304,6 +333,46 @@ class BatchesScreen(Screen[None]):
         if text != self._status_text:  # it ticks every second; most ticks change nothing
             self._status_text = text
             status.update(text, layout=False)  # one line, fixed height
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place an unexpected worker failure surfaces, and the screen recovers:
+        a failed poll keeps the last picture (marked stale) and polling stays on schedule."""
+        message = failure_message(self, event)
+        if message is None:
+            return
+        group = event.worker.group
+        if group == "poll":
+            self._polling = False
+            self._poll_failed(message)
+        elif group == "download":
+            self.query_one("#download-progress").display = False
+            self.notify(f"Download failed: {message}", severity="error", timeout=10)
+        else:
+            self.notify(message, severity="error", timeout=8)
+
+    def _poll_failed(self, message: str) -> None:
+        from batchtui.api.errors import ApiError
+        from batchtui.api.poller import PollResult
+
+        now = self.wall_clock()
+        previous = self.result
+        error = ApiError(f"refreshing failed: {message}", kind="internal")
+        schedule = self.poller.schedule if self.poller is not None else None
+        delay = schedule.after_error(None) if schedule is not None else 30.0
+        self.result = PollResult(
+            self.batches,
+            error,
+            delay,
+            previous.updated_at if previous is not None else None,
+            (previous.stale_since if previous is not None else None) or now,
+        )
+        self.notify(f"Refreshing the batches failed: {message}", severity="error", timeout=10)
+        self.next_poll_at = now + delay
+        if self._poll_timer is not None:
+            self._poll_timer.stop()
+        self._poll_timer = self.set_timer(delay, self.poll_now, name="next-poll")
+        self._status_text = None
+        self._update_poll_status()
 
     async def on_unmount(self) -> None:
         if self.background is not None:
@@ -432,6 +501,8 @@ class BatchesScreen(Screen[None]):
     def _timed(self, b: BatchView, col: str, now: float) -> tuple[str, str]:
         """Text and style of a cell that changes with the clock (cheap: no Text built)."""
         if col == "created":
+            if "created_at" in b.invalid:
+                return "?", "bold yellow"  # the server sent no usable time
             return relative(b.created_at, now), ""
         if col == "eta":
             return self._eta(b)
@@ -455,7 +526,7 @@ class BatchesScreen(Screen[None]):
             return Text(timed[0], style=timed[1])
         counts = b.request_counts
         if col == "id":
-            return Text(safe(short_id(b.id)), style="bold")
+            return Text(safe(short_id(b.id)) or "?", style="bold")
         if col == "status":
             return status_text(b.status, safe(b.display_status))
         if col == "endpoint":
@@ -463,6 +534,8 @@ class BatchesScreen(Screen[None]):
         if col == "model":
             return Text(drawable(safe(b.model or "—")))
         if col == "progress":
+            if "request_counts" in b.invalid:
+                return Text("?", style="bold yellow")
             return progress_bar(counts.completed or 0, counts.failed or 0, counts.total)
         if col == "description":
             return Text(drawable(safe(b.description or "")), style="italic")
@@ -482,6 +555,8 @@ class BatchesScreen(Screen[None]):
         return duration(est.eta_seconds), ""
 
     def _expires(self, b: BatchView, now: float) -> tuple[str, str]:
+        if b.is_active and "expires_at" in b.invalid:
+            return "?", "bold yellow"
         if not b.is_active or b.expires_at is None:
             return "—", "dim"
         left = b.expires_at - now
@@ -619,7 +694,9 @@ class BatchesScreen(Screen[None]):
         row("endpoint", b.endpoint or "—")
         row("model", b.model)
         counts = b.request_counts
-        if counts.total:
+        if "request_counts" in b.invalid:
+            row("requests", Text(f"? ({_raw(b.raw.get('request_counts'))})", style="yellow"))
+        elif counts.total:
             row(
                 "requests",
                 f"{counts.completed or 0:,} completed, {counts.failed or 0:,} failed of {counts.total or 0:,}",
@@ -641,6 +718,9 @@ class BatchesScreen(Screen[None]):
         ):
             if ts is not None:
                 row(label, f"{local_time(ts)} ({relative(ts, now)})")
+            elif _TIME_FIELDS[label] in b.invalid:
+                raw = _raw(b.raw.get(_TIME_FIELDS[label]))
+                row(label, Text(f"? ({raw})", style="yellow"))
         if b.usage is not None and b.usage.total_tokens:
             u = b.usage
             row(
@@ -656,6 +736,11 @@ class BatchesScreen(Screen[None]):
             row("local file", Text(safe(local.input_path), style="cyan"))
         for key, value in sorted(b.metadata.items()):
             row(f"meta {key}", value)
+        if "metadata" in b.invalid:
+            row(
+                "metadata",
+                Text(f"? (not an object: {_raw(b.raw.get('metadata'))})", style="yellow"),
+            )
         if b.errors:
             row("line errors", Text(f"{len(b.errors):,} (Enter or e to browse)", style="red"))
         return t
@@ -785,8 +870,14 @@ class BatchesScreen(Screen[None]):
             )
             return
         from batchtui.api.records import state_dir
+        from batchtui.core.paths import inside, safe_filename
 
-        self._download(batch, state_dir() / "results" / batch.id, open_after=True)
+        try:
+            folder = inside(state_dir() / "results", safe_filename(batch.id))
+        except UserError as exc:
+            self.notify(safe(exc.message), severity="error", timeout=8)
+            return
+        self._download(batch, folder, open_after=True)
 
     @work(group="download", exclusive=True, exit_on_error=False)
     async def _download(self, batch: BatchView, directory: Path, open_after: bool) -> None:
@@ -830,8 +921,10 @@ class BatchesScreen(Screen[None]):
         if not batch.input_file_id or self.service is None:
             return None
         from batchtui.api.records import state_dir
+        from batchtui.core.paths import inside, safe_filename
 
-        dest = state_dir() / "inputs" / f"{batch.input_file_id}.jsonl"
+        # The id comes from the server: reduced to a plain name inside the state directory.
+        dest = inside(state_dir() / "inputs", f"{safe_filename(batch.input_file_id)}.jsonl")
         if not dest.exists():
             await self.service.download_file(batch.input_file_id, dest)
         return str(dest)

@@ -39,6 +39,7 @@ from batchtui.ui.widgets.report import (
     severity_name,
     summary_text,
 )
+from batchtui.ui.worker_errors import failure_message
 
 # Bytes indexed synchronously before the first frame (a few screenfuls of typical lines).
 HEAD_BYTES = 256 * 1024
@@ -116,6 +117,7 @@ class FileScreen(Screen[None]):
         self.validation_running = False
         self.validation_status: Any = None
         self.limits: list[LimitNote] = []  # file-level limits known from size and line count
+        self.validation_error: str | None = None  # why the last validation failed, if it did
 
     # -- layout ------------------------------------------------------------------------
 
@@ -252,6 +254,28 @@ class FileScreen(Screen[None]):
         self.query_one(ReportView).reset(None)
         self.start_scan()
 
+    # -- workers -----------------------------------------------------------------------
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place an unexpected worker failure surfaces, and the screen recovers."""
+        message = failure_message(self, event)
+        if message is None:
+            return
+        group = event.worker.group
+        if group == "validate":
+            # Not "running" any more: the status bar and a waiting submit must know.
+            self.validation_running = False
+            self.validation_error = message
+            self.notify(f"Validation failed: {message}", severity="error", timeout=10)
+        elif group == "search":
+            self._search_status = ""
+            self.notify(f"Search failed: {message}", severity="error", timeout=8)
+        elif group == "scan":
+            self.notify(f"Indexing stopped: {message}", severity="error", timeout=10)
+        else:
+            self.notify(message, severity="error", timeout=8)
+        self.update_status()
+
     # -- cursor and detail -------------------------------------------------------------
 
     @on(LineList.CursorMoved)
@@ -298,6 +322,7 @@ class FileScreen(Screen[None]):
         if self.index is None:
             return
         self.validation_running = True
+        self.validation_error = None
         self._validate(self.index)
 
     @work(thread=True, exclusive=True, group="validate", exit_on_error=False)
@@ -464,8 +489,11 @@ class FileScreen(Screen[None]):
         copy_of: str | None = None,
     ) -> None:
         from batchtui.ui.screens.dialogs import ConfirmDialog
+        from batchtui.validation.split import existing_parts
 
-        existing = [p for p in paths if p.exists()]
+        # Every part of an earlier split goes, not only those this one overwrites: a glob
+        # must not pick up a stale part004 after a split into three.
+        existing = existing_parts(Path(path), paths[0].parent)
         body = (
             f"Writes {safe(paths[0].name)} … {safe(paths[-1].name)} in "
             f"{safe(str(paths[0].parent))}, each at most {max_requests:,} requests "

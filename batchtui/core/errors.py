@@ -1,0 +1,19 @@
+"""Errors that carry a message meant for the user (shown without a traceback).
+
+The class lives in the neutral base so that ``core`` modules can raise it without importing
+the rest of batchtui; ``batchtui.errors`` re-exports it, the name every layer uses.
+"""
+
+from __future__ import annotations
+
+
+class UserError(Exception):
+    """A mistake or condition the user can fix; the CLI prints it on one line.
+
+    ``exit_code`` follows the project convention: 2 for usage and I/O errors.
+    """
+
+    def __init__(self, message: str, exit_code: int = 2) -> None:
+        super().__init__(message)
+        self.message = message
+        self.exit_code = exit_code
