@@ -227,8 +227,12 @@ async def test_a_failure_code_in_the_export_prompt_status(tmp_path: Path) -> Non
         assert "\x1b" not in text and "\u202e" not in text
 
 
-async def test_a_file_that_cannot_be_reopened_is_named_safely(make_app, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    folder = tmp_path / "d\x1b]0;pwned\x07\u202e"
+async def test_a_file_that_cannot_be_reopened_is_named_safely(
+    make_app, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    # A relative name, so the status bar shows it whole however long tmp_path is.
+    monkeypatch.chdir(tmp_path)
+    folder = Path("d\x1b]0;pwned\x07\u202e")
     folder.mkdir()
     path = folder / "f.jsonl"
     path.write_text('{"custom_id": "a"}\n')
