@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from batchtui import __version__
-from batchtui.cli import COMMANDS, _browse_parser, _subcommand_names, _subcommand_parser, main
-from batchtui.ui.launch import build_app
+from batchtui.cli.browse import build_app
+from batchtui.cli.entry import COMMANDS, _browse_parser, _subcommand_names, _subcommand_parser, main
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "batchtui" / "examples" / "chat.jsonl"
 
@@ -21,7 +21,7 @@ def test_static_command_list_matches_the_registered_subcommands() -> None:
 
 def test_browsing_does_not_import_subcommand_modules() -> None:
     code = (
-        "import sys, batchtui.cli as c\n"
+        "import sys, batchtui.cli.entry as c\n"
         "c._browse_parser(c.COMMANDS)\n"
         "print(any(m.startswith(('batchtui.validation', 'batchtui.api', 'batchtui.results'))"
         " for m in sys.modules))"
@@ -108,7 +108,7 @@ def test_a_file_named_like_a_command_typo_still_opens(
     monkeypatch.chdir(tmp_path)
     (tmp_path / "validat").write_text("")
     opened: list[str] = []
-    monkeypatch.setattr("batchtui.ui.launch.launch", lambda args: opened.append(args.file) or 0)
+    monkeypatch.setattr("batchtui.cli.browse.launch", lambda args: opened.append(args.file) or 0)
     assert main(["validat"]) == 0
     assert opened == ["validat"]
 
@@ -117,6 +117,6 @@ def test_a_missing_file_is_not_taken_for_a_command(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr("batchtui.ui.launch.launch", lambda args: 0)
+    monkeypatch.setattr("batchtui.cli.browse.launch", lambda args: 0)
     main(["results.jsonl"])
     assert "did you mean" not in capsys.readouterr().err

@@ -41,7 +41,7 @@ def test_domain_module_does_not_import_textual_or_rich(module: str) -> None:
 
 def test_cli_help_and_browsing_path_do_not_import_openai() -> None:
     code = (
-        "import batchtui.cli as c, batchtui.ui.app, batchtui.ui.screens.file\n"
+        "import batchtui.cli.entry as c, batchtui.ui.app, batchtui.ui.screens.file\n"
         "c._subcommand_parser()"
     )
     assert "openai" not in imported_after(code)

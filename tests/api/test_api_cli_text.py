@@ -98,7 +98,7 @@ def test_json_escapes_c1_and_bidi_and_keeps_values(
 def test_upload_progress_names_the_file_safely(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    from batchtui.api.cli import _Meter, _Status
+    from batchtui.cli.batches import _Meter, _Status
 
     status = _Status()
     status.enabled = True  # as on a terminal

@@ -20,7 +20,7 @@ def test_light_api_modules_do_not_import_openai() -> None:
     loaded = top_modules_after(
         "import batchtui.api, batchtui.api.models, batchtui.api.schedule, "
         "batchtui.api.records, batchtui.api.poller, batchtui.api.config, batchtui.api.errors, "
-        "batchtui.api.cli, batchtui.emulator, batchtui.emulator.cli\n"
+        "batchtui.cli.batches, batchtui.emulator, batchtui.cli.emulator\n"
         "from batchtui.api import BatchView, PollSchedule, RecordStore, ClientSettings"
     )
     assert not loaded & {"openai", "httpx2", "aiohttp", "textual", "rich"}

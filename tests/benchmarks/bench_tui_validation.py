@@ -35,7 +35,7 @@ the file is read once before measuring, so the page cache is warm.
 
 ``--gc-log`` (diagnosis) runs batchtui as ``python gc_wrapper.py LOG -m ...``-like: a wrapper
 that registers a ``gc.callbacks`` hook logging each collection of 5 ms or more, then calls
-``batchtui.cli.main``; the report then says how many slow presses had a GC pause inside them.
+``batchtui.cli.entry``; the report then says how many slow presses had a GC pause inside them.
 """
 
 from __future__ import annotations

@@ -224,7 +224,7 @@ def test_money_formatting() -> None:
 
 def test_help_does_not_load_the_tokenizer_or_prices() -> None:
     code = (
-        "import sys, batchtui.cli as c\n"
+        "import sys, batchtui.cli.entry as c\n"
         "c._subcommand_parser()\n"
         "import batchtui.cost\n"
         "print(sorted(m for m in ('tiktoken', 'genai_prices', 'numpy') if m in sys.modules))"

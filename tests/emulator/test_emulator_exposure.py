@@ -7,7 +7,7 @@ import httpx2
 import pytest
 from emulator_helpers import API_KEY, chat_file
 
-from batchtui.emulator.cli import exposure_warning
+from batchtui.cli.emulator import exposure_warning
 from batchtui.emulator.server import EmulatorServer
 
 
@@ -33,8 +33,8 @@ def test_exposed_without_a_key_warns(host: str, keys: list[str] | None, warned: 
 def test_cli_prints_the_warning(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from batchtui.cli import emulator as cli
     from batchtui.cli import main
-    from batchtui.emulator import cli
 
     async def fake_serve(args: object, data_dir: object) -> None:
         return None

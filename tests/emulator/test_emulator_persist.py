@@ -55,8 +55,8 @@ async def test_without_keep_state_nothing_is_restored(tmp_path: Path) -> None:
 
 
 def test_cli_data_dir_keeps_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from batchtui.cli import emulator as cli
     from batchtui.cli import main
-    from batchtui.emulator import cli
 
     seen = []
 

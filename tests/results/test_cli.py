@@ -115,17 +115,9 @@ def test_export_over_the_input_is_refused(capsys: pytest.CaptureFixture[str]) ->
     assert code == 2 and "refusing to overwrite" in err
 
 
-def test_view_without_the_ui_module_says_so(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setitem(sys.modules, "batchtui.ui.results_launch", None)
-    code, _, err = run(capsys, *SAMPLE)
-    assert code == 2 and "--summary" in err
-
-
 def test_cli_module_imports_only_the_standard_library() -> None:
     code = (
-        "import sys; import batchtui.results.cli\n"
+        "import sys; import batchtui.cli.results\n"
         "print(' '.join(sorted(m.split('.')[0] for m in sys.modules)))"
     )
     out = subprocess.run(

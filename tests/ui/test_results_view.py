@@ -676,7 +676,7 @@ def big_set(tmp: Path, n: int) -> tuple[Path, Path, Path]:
 
 
 def test_launch_results_starts_the_results_mode(monkeypatch: Any) -> None:
-    from batchtui.ui import results_launch
+    from batchtui.cli import results as results_launch
 
     seen: dict[str, Any] = {}
 

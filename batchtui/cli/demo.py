@@ -54,7 +54,7 @@ async def run_demo(
     # Fail fast on a bad path; `-` and gzip files are read into a private spool.
     index = open_input(file, note=note_to_stderr).index() if file else None
     if file == "-":
-        from batchtui.ui.launch import reattach_terminal
+        from batchtui.cli.browse import reattach_terminal
 
         reattach_terminal()  # standard input was the data: keys come from the terminal
     # Downloads go where the user can find them after the demo: the temporary directory

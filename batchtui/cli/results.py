@@ -186,13 +186,23 @@ def _open_view(args: argparse.Namespace) -> int:
     for path in (args.input, args.output, args.errors):
         if path and not os.path.exists(path):
             raise UserError(f"{path}: no such file")
-    try:
-        from batchtui.ui.results_launch import launch_results  # type: ignore[import-not-found]
-    except ModuleNotFoundError as exc:
-        if exc.name is None or not exc.name.startswith("batchtui.ui"):
-            raise
-        raise UserError(
-            "the results view is not available in this build yet; use --summary, "
-            "--export-retry FILE or --export-results FILE"
-        ) from None
-    return int(launch_results(args) or 0)
+    return launch_results(args)
+
+
+def launch_results(args: argparse.Namespace) -> int:
+    """Open the results view for ``args.input`` / ``args.output`` / ``args.errors``.
+
+    The paths were checked by the caller (a missing file is a one-line error before the
+    terminal is taken over); the join itself runs inside the app, in a worker.
+    """
+    from batchtui.ui.app import BatchTUI
+
+    app = BatchTUI(None, initial_mode="results")
+    app.results_args = {
+        "input_path": args.input,
+        "output_path": getattr(args, "output", None) or None,
+        "error_path": getattr(args, "errors", None) or None,
+        "batch_id": getattr(args, "batch_id", None) or None,
+    }
+    app.run()
+    return app.return_code or 0

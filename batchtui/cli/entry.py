@@ -1,8 +1,8 @@
 """Command-line entry point: ``batchtui [FILE]`` and its subcommands.
 
-Each layer owns its subcommands in a small ``cli`` module that exposes
-``register(subparsers)``; the parsers it adds set ``handler`` (a callable taking the parsed
-``argparse.Namespace`` and returning an exit code). Those modules import only ``argparse``
+Each command group is a module of this package that exposes ``register(subparsers)``; the
+parsers it adds set ``handler`` (a callable taking the parsed ``argparse.Namespace`` and
+returning an exit code). Those modules import only ``argparse``
 at module level so that ``batchtui --help`` and browsing a file stay fast: the heavy imports
 (openai, textual) happen inside the handlers.
 
@@ -25,12 +25,12 @@ from batchtui.errors import UserError
 
 # Modules that contribute subcommands, in the order they appear in --help.
 SUBCOMMAND_MODULES = (
-    "batchtui.validation.cli",
-    "batchtui.cost.cli",
-    "batchtui.results.cli",
-    "batchtui.api.cli",
-    "batchtui.emulator.cli",
-    "batchtui.ui.cli",
+    "batchtui.cli.validate",
+    "batchtui.cli.estimate",
+    "batchtui.cli.results",
+    "batchtui.cli.batches",
+    "batchtui.cli.emulator",
+    "batchtui.cli.demo",
 )
 # The subcommand names, known without importing their modules: browsing a file must not pay
 # for loading every layer's CLI (a test checks this list against the registered parsers).
@@ -45,13 +45,7 @@ def _subcommand_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"batchtui {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in SUBCOMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:  # a layer not built yet
-            if exc.name != name:
-                raise
-            continue
-        module.register(subparsers)
+        importlib.import_module(name).register(subparsers)
     return parser
 
 
@@ -127,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             # The word is shown through the sanitiser when the error is printed.
             raise UserError(f"unknown command '{args_list[0]}'; did you mean '{meant}'?")
         args = _browse_parser(COMMANDS).parse_args(args_list)
-        from batchtui.ui.launch import launch  # lazy: keeps subcommands free of Textual
+        from batchtui.cli.browse import launch  # lazy: keeps subcommands free of Textual
 
         return launch(args)
     except UserError as exc:
