@@ -5,7 +5,7 @@ range itself, streaming its findings as usual, while worker processes check the 
 with its own :class:`~batchtui.jsonl.LineIndex` (its own descriptor, reading with ``pread``,
 so a file truncated meanwhile is "the file changed", never a SIGBUS); a worker spools its findings
 to a temporary file instead of holding them, so memory stays flat however many findings there
-are. The parts are then merged in order (:meth:`Validator._absorb`): duplicate ids across
+are. The parts are then merged in order (:meth:`Validator.absorb_part`): duplicate ids across
 parts, the majority url and model, the limits and the first CRLF are settled as if one
 validator had read the whole file, and the file-level rules run once at the end.
 
@@ -23,7 +23,6 @@ import pickle
 import sys
 import tempfile
 import threading
-from array import array
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -31,16 +30,12 @@ import orjson
 
 from batchtui.errors import UserError
 from batchtui.jsonl.index import LineIndex, Span
-from batchtui.validation.engine import (
-    FindingsCallback,
-    PartState,
-    Progress,
-    RunStatus,
-    Validator,
-)
+from batchtui.validation.engine import FindingsCallback, Progress, RunStatus, Validator
 from batchtui.validation.findings import Finding
 from batchtui.validation.providers import OPENAI, Provider
 from batchtui.validation.rules import RULES
+from batchtui.validation.ruleset import InputRules, RuleSet
+from batchtui.validation.tally import PartState
 
 MIN_PARALLEL_BYTES = 16 * 1024 * 1024
 FIRST_LINE_LIMIT = 64 * 1024 * 1024  # a longer first line: one process
@@ -63,16 +58,19 @@ def validate_parallel(
     copy_of: str | None = None,
     digest: bool = True,
     provider: Provider = OPENAI,
+    rules: RuleSet | None = None,
 ) -> Validator:
     """Validate the file at ``path`` with up to ``processes`` processes (default: the CPU
     count, at most 4) and return the validator (its report is complete unless cancelled).
     ``copy_of`` names what ``path`` is a private copy of (see :class:`LineIndex`);
-    ``digest=False`` skips hashing the bytes checked (see :class:`Validator`).
+    ``digest=False`` skips hashing the bytes checked; ``rules`` judges the file (default: an
+    input file under ``provider``; see :class:`Validator`).
 
     Raises UserError if the file cannot be opened or changes while it is being checked.
     """
     index = LineIndex(path, copy_of=copy_of)
-    validator = Validator(index, digest=digest, provider=provider)
+    rules = rules if rules is not None else InputRules(provider)
+    validator = Validator(index, digest=digest, provider=provider, rules=rules)
     n = processes or default_processes()
     if (
         n < 2
@@ -91,7 +89,7 @@ def validate_parallel(
     spans = list(zip(cuts, [*cuts[1:], None], strict=True))
     with tempfile.TemporaryDirectory(prefix="batchtui-validate-") as tmp:
         workers = [
-            _Worker(index.path, a, b, Path(tmp) / f"part{k}.pickle", digest, provider)
+            _Worker(index.path, a, b, Path(tmp) / f"part{k}.pickle", digest, rules)
             for k, (a, b) in enumerate(spans)
         ]
         try:
@@ -115,7 +113,7 @@ def validate_parallel(
             for worker, stop in zip(workers, stops[1:], strict=True):
                 part = worker.result(cancelled)
                 if part is not None and part.start == validator.next_line and part.end == stop:
-                    validator._absorb(part, worker.chunks(), on_findings, on_progress)
+                    validator.absorb_part(part, worker.chunks(), on_findings, on_progress)
                     continue
                 if cancelled is not None and cancelled():
                     return validator
@@ -198,8 +196,8 @@ class _Worker:
         start: int,
         stop: int | None,
         spool: Path,
-        digest: bool = True,
-        provider: Provider = OPENAI,
+        digest: bool,
+        rules: RuleSet,
     ) -> None:
         self.path = path
         self.spool = spool
@@ -207,7 +205,7 @@ class _Worker:
         self._recv, send = ctx.Pipe(duplex=False)
         self._proc = ctx.Process(
             target=_work,
-            args=(path, start, stop, str(spool), send, digest, provider),
+            args=(path, start, stop, str(spool), send, digest, rules),
             daemon=True,
         )
         self._send = send
@@ -260,8 +258,8 @@ def _work(
     stop_offset: int | None,
     spool_path: str,
     conn: object,
-    digest: bool = True,
-    provider: Provider = OPENAI,
+    digest: bool,
+    rules: RuleSet,
 ) -> None:
     """Worker process: check the lines that start in bytes [start_offset, stop_offset), spool
     the findings, send the state."""
@@ -270,9 +268,7 @@ def _work(
         index.scan()
         start = line_at(index, start_offset)
         stop = index.line_count if stop_offset is None else line_at(index, stop_offset)
-        validator = Validator(index, first_line=start, digest=digest, provider=provider)
-        validator._dup_log = []
-        validator._inputs_log = array("I")
+        validator = Validator.for_part(index, start, digest=digest, rules=rules)
         pending: list[tuple[int | None, str, str, str | None, str | None]] = []
         with open(spool_path, "wb") as spool:
 
@@ -289,7 +285,7 @@ def _work(
         if status is not RunStatus.DONE or validator.next_line != stop:
             conn.send(("error", f"stopped: {status.value}"))  # type: ignore[attr-defined]
         else:
-            conn.send(("ok", validator._export_part()))  # type: ignore[attr-defined]
+            conn.send(("ok", validator.export_part()))  # type: ignore[attr-defined]
     except BaseException as exc:  # report, never hang the parent
         try:
             conn.send(("error", f"{type(exc).__name__}: {exc}"))  # type: ignore[attr-defined]
