@@ -60,7 +60,6 @@ Driving it from a UI (any thread; the callbacks run in the validator's thread)::
 
 from __future__ import annotations
 
-import bisect
 import enum
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -198,16 +197,11 @@ class Validator:
             return RunStatus.CANCELLED if cancelled and cancelled() else RunStatus.FILE_CHANGED
         self._reopen_tail()
         total = index.line_count if stop is None else min(stop, index.line_count)
-        nl = index.newline_offsets
         while self.next_line < total:
             if cancelled is not None and cancelled():
                 return RunStatus.CANCELLED
             start = self.next_line
-            end = min(total, start + self.chunk_lines)
-            if start < len(nl):
-                # Cut the chunk at chunk_bytes, keeping at least one line.
-                limit = (nl[start - 1] + 1 if start else 0) + self.chunk_bytes
-                end = min(end, max(start + 1, bisect.bisect_left(nl, limit)))
+            end = index.chunk_end(start, min(total, start + self.chunk_lines), self.chunk_bytes)
             findings: list[Finding] = []
             if not self._check_range(start, end, findings):
                 return RunStatus.FILE_CHANGED
@@ -234,11 +228,7 @@ class Validator:
             on_progress(self._progress(False))
 
     def _bytes_done(self) -> int:
-        n = self.next_line
-        nl = self.index.newline_offsets
-        if n == 0:
-            return 0
-        return nl[n - 1] + 1 if n - 1 < len(nl) else self.index.size
+        return self.index.start_of(self.next_line)
 
     def _progress(self, done: bool) -> Progress:
         return Progress(self.next_line, self._bytes_done(), self.index.size, done)
@@ -293,20 +283,15 @@ class Validator:
         fast = tally.whole is None
         max_requests = tally.max_requests
         # A line past the last indexed '\n' has no newline yet: an append would extend it.
-        # Judged from the offsets, not line_count, so a concurrent LineIndex.check() from the
+        # Judged from the newlines, not line_count, so a concurrent LineIndex.check() from the
         # UI's watcher cannot make us miss it.
-        terminated = len(index.newline_offsets)
+        terminated = index.terminated_lines
         size = index.size
         expected = start
-        content = 0  # bytes yielded, to tell whether the index stripped any CR
         on_block = self._digest.add if self._digest is not None else None
         lines = index.iter_lines(start, end, max_line=self.max_line, on_block=on_block)
         try:
             for i, data in lines:
-                if data is None:  # too long to read: reported by _process, never parsed
-                    content += index.span(i).length
-                else:
-                    content += len(data)
                 mark = len(out)
                 obj = None
                 if fast and i:
@@ -357,18 +342,17 @@ class Validator:
         except FileChanged:
             self.next_line = expected
             if self._digest is not None:
-                self._digest.drop_from(self._line_start(expected))  # not checked after all
+                self._digest.drop_from(index.start_of(expected))  # not checked after all
             return False
         self.next_line = expected
         if expected != end:
             return False
-        if tally.crlf is None and tally.whole is None:
-            self._find_crlf(start, end, content, out)
+        crlf = index.first_crlf_line
+        if tally.crlf is None and tally.whole is None and crlf is not None and start <= crlf < end:
+            tally.crlf = crlf  # reported once per file, on the first such line
+            out.append(syntax.crlf(crlf + 1))
+            out.sort(key=lambda f: f.line or 0)
         return True
-
-    def _line_start(self, i: int) -> int:
-        nl = self.index.newline_offsets
-        return nl[i - 1] + 1 if i > 0 else 0
 
     def _process(
         self, i: int, data: bytes | None, out: list[Finding], record: bool
@@ -460,38 +444,17 @@ class Validator:
                 return syntax.SKIP
         return syntax.reparse(i + 1, data, exc, out)
 
-    def _find_crlf(self, start: int, end: int, content: int, out: list[Finding]) -> None:
-        """Report the first CRLF line ending, once per file. ``content`` is the number of
-        bytes the index yielded for lines [start, end): the lines' span minus their '\n's
-        minus that is the number of CRs the index stripped. Only when it is not zero is the
-        range searched (searching every chunk would cost a pass over the whole file)."""
-        index = self.index
-        nl = index.newline_offsets
-        lo = nl[start - 1] + 1 if start else 0
-        if end - 1 < len(nl):
-            hi, newlines = nl[end - 1] + 1, end - start
-        else:
-            hi, newlines = index.size, end - start - 1
-        if hi - lo - newlines == content:
-            return
-        pos = index.find(b"\r\n", lo, hi)
-        if pos < 0:
-            return  # a CR at the very end of the file, without a newline
-        crlf = self.tally.crlf = bisect.bisect_left(nl, pos + 1)
-        out.append(syntax.crlf(crlf + 1))
-        out.sort(key=lambda f: f.line or 0)
-
     def _reopen_tail(self) -> None:
         """If the last line had no newline and the file grew, take it back for re-checking."""
         tail = self._tail
         if tail is None or (
-            tail.size == self.index.size and len(self.index.newline_offsets) <= tail.line0
+            tail.size == self.index.size and self.index.terminated_lines <= tail.line0
         ):
             return
         self._tail = None
         line0 = tail.line0
         if self._digest is not None:
-            self._digest.drop_from(self._line_start(line0))  # read and hashed again
+            self._digest.drop_from(self.index.start_of(line0))  # read and hashed again
         self.report.remove_line(line0 + 1, tail.findings)
         self.tally.take_back(tail)
         self.next_line = line0

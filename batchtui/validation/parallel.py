@@ -16,7 +16,6 @@ whole-file view can tell) and files without a final newline go through one valid
 
 from __future__ import annotations
 
-import bisect
 import multiprocessing
 import os
 import pickle
@@ -29,7 +28,7 @@ from pathlib import Path
 import orjson
 
 from batchtui.errors import UserError
-from batchtui.jsonl.index import LineIndex, Span
+from batchtui.jsonl.index import LineIndex
 from batchtui.validation.engine import FindingsCallback, Progress, RunStatus, Validator
 from batchtui.validation.findings import Finding
 from batchtui.validation.providers import OPENAI, Provider
@@ -75,7 +74,7 @@ def validate_parallel(
     if (
         n < 2
         or index.size < min_bytes
-        or not _ends_with_newline(index)
+        or not index.ends_with_newline
         or not _first_line_is_json(index)
     ):
         return _check(
@@ -100,7 +99,7 @@ def validate_parallel(
                     validator,
                     RunStatus.CANCELLED if cancelled and cancelled() else RunStatus.FILE_CHANGED,
                 )
-            stops = [line_at(index, offset) for offset in cuts] + [index.line_count]
+            stops = [index.first_line_from(offset) for offset in cuts] + [index.line_count]
             status = validator.run(
                 stop=stops[0],
                 finish=False,
@@ -142,19 +141,14 @@ def _check(validator: Validator, status: RunStatus) -> Validator:
     return validator
 
 
-def _ends_with_newline(index: LineIndex) -> bool:
-    return index.size > 0 and index.read(Span(index.size - 1, index.size)) == b"\n"
-
-
 def _first_line_is_json(index: LineIndex) -> bool:
     """Does line 1 parse? (If not, the file may be pretty-printed JSON, which only a
     validator that sees line 1 can decide for all the others.) Read before indexing."""
-    end = index.find(b"\n", 0, min(index.size, FIRST_LINE_LIMIT))
-    if end < 0:
+    data = index.head_line(FIRST_LINE_LIMIT)
+    if data is None:
         return False
-    data = index.read(Span(0, end)).removesuffix(b"\r").removeprefix(b"\xef\xbb\xbf")
     try:
-        orjson.loads(data)
+        orjson.loads(data.removeprefix(b"\xef\xbb\xbf"))
     except orjson.JSONDecodeError:
         return False
     return True
@@ -170,13 +164,6 @@ def _cut_offsets(size: int, n: int) -> list[int]:
         acc += w
         offsets.append(int(size * acc / total))
     return offsets
-
-
-def line_at(index: LineIndex, offset: int) -> int:
-    """The first line (0-based) that starts at or after byte ``offset`` of an indexed file."""
-    if offset <= 0:
-        return 0
-    return min(index.line_count, bisect.bisect_left(index.newline_offsets, offset - 1) + 1)
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -266,8 +253,8 @@ def _work(
     try:
         index = LineIndex(path)
         index.scan()
-        start = line_at(index, start_offset)
-        stop = index.line_count if stop_offset is None else line_at(index, stop_offset)
+        start = index.first_line_from(start_offset)
+        stop = index.line_count if stop_offset is None else index.first_line_from(stop_offset)
         validator = Validator.for_part(index, start, digest=digest, rules=rules)
         pending: list[tuple[int | None, str, str, str | None, str | None]] = []
         with open(spool_path, "wb") as spool:
