@@ -7,6 +7,20 @@ Line semantics (the oracle in ``tests/jsonl/test_index.py`` states them as code)
 * bytes after the last ``\\n`` form a last line without a final newline;
 * an empty (0-byte) file has no lines; a file holding only ``\\n`` has one empty line.
 
+These semantics live here only: other layers ask the index (:meth:`LineIndex.span`,
+:meth:`~LineIndex.start_of`, :meth:`~LineIndex.line_containing`,
+:meth:`~LineIndex.first_line_from`, :meth:`~LineIndex.chunk_end`,
+:attr:`~LineIndex.first_crlf_line`, :attr:`~LineIndex.terminated_lines`,
+:meth:`~LineIndex.head_line`) and never re-derive line boundaries or line endings from the
+raw offsets.
+
+Line numbers, in one convention across layers: **0-based inside** (this index, the validator's
+state and ``stop``/``next_line``, the results join, the UI's rows), **1-based at the edges**
+where a person or OpenAI reads them (:attr:`Finding.line
+<batchtui.validation.findings.Finding.line>` like OpenAI's ``errors.data[].line``, the
+validation report and :class:`~batchtui.validation.engine.Validator`'s query methods, the
+go-to prompt, every message and CLI output). A function that takes a 1-based number says so.
+
 The index stores the offset of every ``\\n`` in an ``array('q')`` (8 bytes a line). The scan
 runs in whatever thread calls :meth:`LineIndex.scan`, reads the file in 16 MB blocks into one
 reused buffer (numpy finds the newlines without holding the GIL), publishes offsets in
@@ -179,6 +193,7 @@ class LineIndex:
         self.size = st.st_size
         self._newlines = array("q")  # offset of every '\n' found so far
         self._crlf = 0  # how many of them follow a '\r'
+        self._first_crlf: int | None = None  # the line of the first of them
         self._last_byte = -1  # the last scanned byte (a CR before the next block's '\n')
         self._scanned = 0  # bytes [0, _scanned) have been scanned
         self._lock = threading.Lock()  # one scanner at a time
@@ -211,8 +226,22 @@ class LineIndex:
 
     @property
     def ends_with_newline(self) -> bool:
+        """Does the file (as last seen) end with ``\\n``? Known before the scan ends."""
         nl = self._newlines
-        return bool(nl) and nl[-1] == self.size - 1
+        if self.complete:
+            return bool(nl) and nl[-1] == self.size - 1
+        return self._byte_at(self.size - 1) == 10
+
+    @property
+    def terminated_lines(self) -> int:
+        """How many indexed lines end with a ``\\n`` (all of them, except a last line without
+        a final newline: an append would extend that one)."""
+        return len(self._newlines)
+
+    @property
+    def first_crlf_line(self) -> int | None:
+        """The first indexed line that ends with CRLF, or None."""
+        return self._first_crlf
 
     @property
     def line_count(self) -> int:
@@ -248,6 +277,51 @@ class LineIndex:
         if data is None:
             self.changed_on_disk = True
         return data
+
+    def start_of(self, line: int) -> int:
+        """The offset where indexed ``line`` starts; for the line after the last indexed one
+        (``line_count`` once complete), the offset just past the indexed lines. So lines
+        ``[a, b)`` with their line endings are bytes ``[start_of(a), start_of(b))``."""
+        nl = self._newlines
+        if line <= 0:
+            if line < 0:
+                raise IndexError(line)
+            return 0
+        if line <= len(nl):
+            return nl[line - 1] + 1
+        if line == len(nl) + 1 and self.complete and self.line_count == line:
+            return self.size
+        raise IndexError(line)
+
+    def line_containing(self, offset: int) -> int:
+        """The line holding byte ``offset`` (its line ending included) of an indexed region."""
+        return bisect_left(self._newlines, offset)
+
+    def first_line_from(self, offset: int) -> int:
+        """The first line that starts at or after byte ``offset`` (``line_count`` if none):
+        where a part of the file cut at ``offset`` begins. The index must cover ``offset``."""
+        if offset <= 0:
+            return 0
+        return min(self.line_count, bisect_left(self._newlines, offset - 1) + 1)
+
+    def chunk_end(self, start: int, stop: int, max_bytes: int) -> int:
+        """The end (exclusive) of a run of lines from ``start`` of at most ``stop`` and about
+        ``max_bytes`` bytes: the lines that end within ``max_bytes`` of ``start``'s first
+        byte, and at least one line."""
+        nl = self._newlines
+        if start >= stop or start >= len(nl):
+            return stop
+        limit = self.start_of(start) + max_bytes
+        return min(stop, max(start + 1, bisect_left(nl, limit, start)))
+
+    def head_line(self, max_bytes: int) -> bytes | None:
+        """Line 0's content, found by reading from the start (before or without a scan), or
+        None if no ``\\n`` ends it within ``max_bytes`` (or the file shrank)."""
+        end = self.find(NEWLINE, 0, min(self.size, max_bytes))
+        if end < 0:
+            return None
+        data = self.read(Span(0, end))
+        return data[:-1] if data.endswith(b"\r") else data
 
     def span(self, line: int) -> Span:
         """Byte span of indexed ``line`` (0-based), without its line ending."""
@@ -499,7 +573,9 @@ class LineIndex:
                         self.changed_on_disk = True
                         return False  # shrank mid-scan
                     found = _find_newlines(buf, 0, n, base=pos)
-                    crlf = _count_crlf(buf, n, found, pos, self._last_byte)
+                    crlf, first = _count_crlf(buf, n, found, pos, self._last_byte)
+                    if first >= 0 and self._first_crlf is None:
+                        self._first_crlf = len(self._newlines) + first
                     self._newlines.extend(found)
                     self._crlf += crlf
                     self._last_byte = buf[n - 1]
@@ -556,29 +632,34 @@ class LineIndex:
         return self._pread(start, len(self._fingerprint)) != self._fingerprint
 
 
-def _count_crlf(buf: bytearray, n: int, found: array, base: int, before: int) -> int:
+def _count_crlf(buf: bytearray, n: int, found: array, base: int, before: int) -> tuple[int, int]:
     """How many of the newlines ``found`` in ``buf[:n]`` (file offsets from ``base``) follow
-    a ``\\r``; ``before`` is the byte before ``buf`` (-1 at the start of the file)."""
+    a ``\\r``, and the position in ``found`` of the first that does (-1 if none); ``before``
+    is the byte before ``buf`` (-1 at the start of the file)."""
     if not found:
-        return 0
+        return 0, -1
     np = _numpy() if len(found) >= 4096 else None
     if np is not None:
         rel = np.frombuffer(found, dtype=np.int64) - (base + 1)
-        first = 0
-        count = 0
+        skip = 0
+        lead = 0
         if rel[0] < 0:  # the newline is the block's first byte: its CR is in the last block
-            count = int(before == 13)
-            first = 1
+            lead = int(before == 13)
+            skip = 1
         data = np.frombuffer(buf, dtype=np.uint8, count=n)
-        count += int(np.count_nonzero(data[rel[first:]] == 13))
+        hits = np.flatnonzero(data[rel[skip:]] == 13)
         del data
-        return count
+        first = 0 if lead else (int(hits[0]) + skip if len(hits) else -1)
+        return lead + len(hits), first
     count = 0
-    for off in found:
-        k = off - base - 1
-        if (buf[k] if k >= 0 else before) == 13:
+    first = -1
+    for k, off in enumerate(found):
+        j = off - base - 1
+        if (buf[j] if j >= 0 else before) == 13:
+            if first < 0:
+                first = k
             count += 1
-    return count
+    return count, first
 
 
 def _find_newlines(

@@ -8,6 +8,10 @@ No Textual, no Rich, and no ``openai`` import at validate time (the SDK's facts 
     validator.run(on_findings=..., on_progress=..., cancelled=...)   # in a worker thread
     validator.report.snapshot()                                        # counts, groups
 
+The validator is split by job (see :mod:`batchtui.validation.engine`): ``engine`` runs,
+``syntax`` judges what a line is, ``ruleset`` is the seam where the rules of a kind of file
+plug in (``Validator(index, rules=...)``), ``tally`` is the state across lines.
+
 Also: :func:`batchtui.validation.parallel.validate_parallel` (headless, several processes),
 :func:`batchtui.validation.split.split_file` (parts that fit the limits),
 :func:`batchtui.validation.rules.reference` (the rules reference).

@@ -3,7 +3,8 @@
 This is the hot path: one call per line on an already parsed ``dict``. Good lines allocate
 almost nothing (no Finding, no path string); the path and message of a finding are built
 only when something is wrong. Everything stateful across lines (duplicate ids, the majority
-url and model, counts) lives in :mod:`batchtui.validation.engine`.
+url and model, counts) lives in :mod:`batchtui.validation.tally`; :class:`RequestChecker` is
+the input file's line checker (:mod:`batchtui.validation.ruleset`).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ range itself, streaming its findings as usual, while worker processes check the 
 with its own :class:`~batchtui.jsonl.LineIndex` (its own descriptor, reading with ``pread``,
 so a file truncated meanwhile is "the file changed", never a SIGBUS); a worker spools its findings
 to a temporary file instead of holding them, so memory stays flat however many findings there
-are. The parts are then merged in order (:meth:`Validator._absorb`): duplicate ids across
+are. The parts are then merged in order (:meth:`Validator.absorb_part`): duplicate ids across
 parts, the majority url and model, the limits and the first CRLF are settled as if one
 validator had read the whole file, and the file-level rules run once at the end.
 
@@ -16,31 +16,25 @@ whole-file view can tell) and files without a final newline go through one valid
 
 from __future__ import annotations
 
-import bisect
 import multiprocessing
 import os
 import pickle
 import sys
 import tempfile
 import threading
-from array import array
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import orjson
 
 from batchtui.errors import UserError
-from batchtui.jsonl.index import LineIndex, Span
-from batchtui.validation.engine import (
-    FindingsCallback,
-    PartState,
-    Progress,
-    RunStatus,
-    Validator,
-)
+from batchtui.jsonl.index import LineIndex
+from batchtui.validation.engine import FindingsCallback, Progress, RunStatus, Validator
 from batchtui.validation.findings import Finding
 from batchtui.validation.providers import OPENAI, Provider
 from batchtui.validation.rules import RULES
+from batchtui.validation.ruleset import InputRules, RuleSet
+from batchtui.validation.tally import PartState
 
 MIN_PARALLEL_BYTES = 16 * 1024 * 1024
 FIRST_LINE_LIMIT = 64 * 1024 * 1024  # a longer first line: one process
@@ -63,21 +57,24 @@ def validate_parallel(
     copy_of: str | None = None,
     digest: bool = True,
     provider: Provider = OPENAI,
+    rules: RuleSet | None = None,
 ) -> Validator:
     """Validate the file at ``path`` with up to ``processes`` processes (default: the CPU
     count, at most 4) and return the validator (its report is complete unless cancelled).
     ``copy_of`` names what ``path`` is a private copy of (see :class:`LineIndex`);
-    ``digest=False`` skips hashing the bytes checked (see :class:`Validator`).
+    ``digest=False`` skips hashing the bytes checked; ``rules`` judges the file (default: an
+    input file under ``provider``; see :class:`Validator`).
 
     Raises UserError if the file cannot be opened or changes while it is being checked.
     """
     index = LineIndex(path, copy_of=copy_of)
-    validator = Validator(index, digest=digest, provider=provider)
+    rules = rules if rules is not None else InputRules(provider)
+    validator = Validator(index, digest=digest, provider=provider, rules=rules)
     n = processes or default_processes()
     if (
         n < 2
         or index.size < min_bytes
-        or not _ends_with_newline(index)
+        or not index.ends_with_newline
         or not _first_line_is_json(index)
     ):
         return _check(
@@ -91,7 +88,7 @@ def validate_parallel(
     spans = list(zip(cuts, [*cuts[1:], None], strict=True))
     with tempfile.TemporaryDirectory(prefix="batchtui-validate-") as tmp:
         workers = [
-            _Worker(index.path, a, b, Path(tmp) / f"part{k}.pickle", digest, provider)
+            _Worker(index.path, a, b, Path(tmp) / f"part{k}.pickle", digest, rules)
             for k, (a, b) in enumerate(spans)
         ]
         try:
@@ -102,7 +99,7 @@ def validate_parallel(
                     validator,
                     RunStatus.CANCELLED if cancelled and cancelled() else RunStatus.FILE_CHANGED,
                 )
-            stops = [line_at(index, offset) for offset in cuts] + [index.line_count]
+            stops = [index.first_line_from(offset) for offset in cuts] + [index.line_count]
             status = validator.run(
                 stop=stops[0],
                 finish=False,
@@ -115,7 +112,7 @@ def validate_parallel(
             for worker, stop in zip(workers, stops[1:], strict=True):
                 part = worker.result(cancelled)
                 if part is not None and part.start == validator.next_line and part.end == stop:
-                    validator._absorb(part, worker.chunks(), on_findings, on_progress)
+                    validator.absorb_part(part, worker.chunks(), on_findings, on_progress)
                     continue
                 if cancelled is not None and cancelled():
                     return validator
@@ -144,19 +141,14 @@ def _check(validator: Validator, status: RunStatus) -> Validator:
     return validator
 
 
-def _ends_with_newline(index: LineIndex) -> bool:
-    return index.size > 0 and index.read(Span(index.size - 1, index.size)) == b"\n"
-
-
 def _first_line_is_json(index: LineIndex) -> bool:
     """Does line 1 parse? (If not, the file may be pretty-printed JSON, which only a
     validator that sees line 1 can decide for all the others.) Read before indexing."""
-    end = index.find(b"\n", 0, min(index.size, FIRST_LINE_LIMIT))
-    if end < 0:
+    data = index.head_line(FIRST_LINE_LIMIT)
+    if data is None:
         return False
-    data = index.read(Span(0, end)).removesuffix(b"\r").removeprefix(b"\xef\xbb\xbf")
     try:
-        orjson.loads(data)
+        orjson.loads(data.removeprefix(b"\xef\xbb\xbf"))
     except orjson.JSONDecodeError:
         return False
     return True
@@ -172,13 +164,6 @@ def _cut_offsets(size: int, n: int) -> list[int]:
         acc += w
         offsets.append(int(size * acc / total))
     return offsets
-
-
-def line_at(index: LineIndex, offset: int) -> int:
-    """The first line (0-based) that starts at or after byte ``offset`` of an indexed file."""
-    if offset <= 0:
-        return 0
-    return min(index.line_count, bisect.bisect_left(index.newline_offsets, offset - 1) + 1)
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -198,8 +183,8 @@ class _Worker:
         start: int,
         stop: int | None,
         spool: Path,
-        digest: bool = True,
-        provider: Provider = OPENAI,
+        digest: bool,
+        rules: RuleSet,
     ) -> None:
         self.path = path
         self.spool = spool
@@ -207,7 +192,7 @@ class _Worker:
         self._recv, send = ctx.Pipe(duplex=False)
         self._proc = ctx.Process(
             target=_work,
-            args=(path, start, stop, str(spool), send, digest, provider),
+            args=(path, start, stop, str(spool), send, digest, rules),
             daemon=True,
         )
         self._send = send
@@ -260,19 +245,17 @@ def _work(
     stop_offset: int | None,
     spool_path: str,
     conn: object,
-    digest: bool = True,
-    provider: Provider = OPENAI,
+    digest: bool,
+    rules: RuleSet,
 ) -> None:
     """Worker process: check the lines that start in bytes [start_offset, stop_offset), spool
     the findings, send the state."""
     try:
         index = LineIndex(path)
         index.scan()
-        start = line_at(index, start_offset)
-        stop = index.line_count if stop_offset is None else line_at(index, stop_offset)
-        validator = Validator(index, first_line=start, digest=digest, provider=provider)
-        validator._dup_log = []
-        validator._inputs_log = array("I")
+        start = index.first_line_from(start_offset)
+        stop = index.line_count if stop_offset is None else index.first_line_from(stop_offset)
+        validator = Validator.for_part(index, start, digest=digest, rules=rules)
         pending: list[tuple[int | None, str, str, str | None, str | None]] = []
         with open(spool_path, "wb") as spool:
 
@@ -289,7 +272,7 @@ def _work(
         if status is not RunStatus.DONE or validator.next_line != stop:
             conn.send(("error", f"stopped: {status.value}"))  # type: ignore[attr-defined]
         else:
-            conn.send(("ok", validator._export_part()))  # type: ignore[attr-defined]
+            conn.send(("ok", validator.export_part()))  # type: ignore[attr-defined]
     except BaseException as exc:  # report, never hang the parent
         try:
             conn.send(("error", f"{type(exc).__name__}: {exc}"))  # type: ignore[attr-defined]

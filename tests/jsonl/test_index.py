@@ -70,6 +70,41 @@ def test_matches_oracle(
     assert [b for _, b in got] == [e if len(e) <= max_line else None for e in expected]
     assert b"".join(b for _, b in blocks) == data
     assert all(o == sum(len(b) for _, b in blocks[:k]) for k, (o, _) in enumerate(blocks))
+    check_boundaries(ix, data, max_line + 1)
+
+
+def check_boundaries(ix: LineIndex, data: bytes, max_bytes: int) -> None:
+    """The offset and line-ending questions other layers ask, against the bytes."""
+    parts = data.split(b"\n")  # a final LF leaves an empty last part: no line
+    starts = [0]
+    for part in parts[:-1]:
+        starts.append(starts[-1] + len(part) + 1)
+    count = ix.line_count
+    starts = [*starts[:count], len(data)]  # line k starts at starts[k]; the end last
+    assert [ix.start_of(k) for k in range(count + 1)] == starts
+    assert ix.terminated_lines == data.count(b"\n")
+    assert ix.ends_with_newline == data.endswith(b"\n")
+    crlf = [k for k, part in enumerate(parts[:-1]) if part.endswith(b"\r")]
+    assert ix.first_crlf_line == (crlf[0] if crlf else None)
+    for offset in range(len(data)):
+        k = ix.line_containing(offset)
+        assert starts[k] <= offset < starts[k + 1]
+    for offset in range(len(data) + 1):
+        assert ix.first_line_from(offset) == next(
+            (k for k, x in enumerate(starts[:count]) if x >= offset), count
+        )
+    head = ix.head_line(max_bytes)
+    nl = data.find(b"\n", 0, max_bytes)
+    assert head == (None if nl < 0 else oracle(data)[0])
+    for start in range(count):
+        end = ix.chunk_end(start, count, max_bytes)
+        assert start < end <= count
+        if start >= ix.terminated_lines:
+            assert end == count  # no newline to cut at
+            continue
+        assert end == start + 1 or starts[end] - starts[start] <= max_bytes
+        if end < min(count, ix.terminated_lines):
+            assert starts[end + 1] - starts[start] > max_bytes  # as many lines as fit
 
 
 def test_empty_file_has_no_lines(tmp_path: Path) -> None:
@@ -115,6 +150,9 @@ def test_open_is_lazy_and_tail_works_before_scan(tmp_path: Path) -> None:
     assert ix.line_count == 0 and not ix.complete
     assert [ix.read(s) for s in ix.tail(2)] == [b'{"i":9998}', b'{"i":9999}']
     assert ix.estimated_line_count() >= 1
+    # Also known before the scan: how the file ends, and its first line.
+    assert ix.ends_with_newline and ix.head_line(100) == b'{"i":0}'
+    assert ix.line_count == 0 and not ix.complete
 
 
 def test_scan_progress_and_cancel_then_resume(tmp_path: Path) -> None:
@@ -269,10 +307,28 @@ def test_crlf_spans_across_read_blocks(tmp_path: Path, monkeypatch: pytest.Monke
     ix = index_of(tmp_path, data)
     assert lines_of(ix) == oracle(data)
     assert [b for _, b in ix.iter_lines()] == oracle(data)
+    assert ix.first_crlf_line == 1
     all_crlf = b"".join(x + b"\r\n" for x in lines)
     ix = index_of(tmp_path, all_crlf)
     assert ix._crlf == len(lines)  # every span is known without a read
     assert ix.span(7).length == 5 and ix.line(11_999) == b"11999"
+    assert ix.first_crlf_line == 0
+
+
+@pytest.mark.parametrize("cut", [0, 1, 2])
+def test_first_crlf_found_where_a_read_block_ends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cut: int
+) -> None:
+    # The first CRLF of the file straddles two read blocks (cut=1: the block ends between its
+    # CR and LF), with enough newlines on both sides for the vectorised count.
+    from batchtui.jsonl import index as index_module
+
+    head = b"".join(b"%05d\n" % i for i in range(5000))
+    data = head + b"x\r\n" + b"".join(b"%05d\r\n" % i for i in range(5000))
+    monkeypatch.setattr(index_module, "SCAN_READ_BYTES", len(head) + 1 + cut)
+    ix = index_of(tmp_path, data)
+    assert ix.first_crlf_line == 5000
+    assert ix.span(5000).length == 1
 
 
 def test_same_size_rewrite_in_place_is_reported(tmp_path: Path) -> None:

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from batchtui.validation.engine import PartState, Validator
+from batchtui.validation.engine import Validator
 from batchtui.validation.parallel import validate_parallel
+from batchtui.validation.tally import PartState
 from tests.validation.helpers import (
     all_findings,
     chat_body,
@@ -55,13 +56,13 @@ def test_parallel_equals_single(
     path = build(tmp_path / "a.jsonl", crlf_from=600)
     single = validate(path, provider=provider).validator
     absorbed: list[int] = []
-    absorb = Validator._absorb
+    absorb = Validator.absorb_part
 
     def spy(self: Validator, part: PartState, *args: object) -> None:
         absorbed.append(part.start)
         absorb(self, part, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(Validator, "_absorb", spy)
+    monkeypatch.setattr(Validator, "absorb_part", spy)
     seen: list[tuple[int, bool]] = []
     multi = validate_parallel(
         path,
