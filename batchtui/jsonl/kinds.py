@@ -446,9 +446,10 @@ _GUESSES = (
 _NOT_TEXT = (b"\x1f\x8b", b"PK\x03\x04", b"\xff\xfe", b"\xfe\xff", b"BZh", b"\xfd7zXZ")
 
 
-def _objects(text: bytes, limit: int) -> tuple[list[Any], bool]:
-    """JSON values decoded one after another from ``text`` (whitespace between them allowed),
-    at most ``limit``; and whether the whole text was consumed."""
+def decode_objects(text: bytes, limit: int) -> tuple[list[Any], bool]:
+    """JSON values decoded one after another from ``text`` (whitespace between them allowed,
+    as in concatenated or pretty-printed files), at most ``limit``; and whether the whole
+    text was consumed."""
     try:
         s = text.decode("utf-8")
     except UnicodeDecodeError:
@@ -567,7 +568,7 @@ def sniff(data: bytes, *, complete: bool = True, max_lines: int = SNIFF_LINES) -
             pass
         if line[:1] == b"{":
             # Objects glued together on one line: "...}}{"custom_id":...".
-            glued, _ = _objects(line, max_lines)
+            glued, _ = decode_objects(line, max_lines)
             if len(glued) > 1:
                 return _glued(data, objs, len(invalid), max_lines)
         try:
@@ -596,7 +597,7 @@ def sniff(data: bytes, *, complete: bool = True, max_lines: int = SNIFF_LINES) -
 
 def _glued(data: bytes, before: list[Any], invalid: int, max_lines: int) -> Sniff:
     # Read again from the start of the head: newlines between the glued runs are fine too.
-    objs, _ = _objects(data, max_lines)
+    objs, _ = decode_objects(data, max_lines)
     if len(objs) <= len(before):
         objs = before
     note = "JSON objects concatenated without newlines, not JSONL"
@@ -604,7 +605,7 @@ def _glued(data: bytes, before: list[Any], invalid: int, max_lines: int) -> Snif
 
 
 def _pretty(data: bytes, max_lines: int) -> Sniff | None:
-    values, _ = _objects(data, max_lines)
+    values, _ = decode_objects(data, max_lines)
     if len(values) == 1 and isinstance(values[0], list):
         note = "one JSON array pretty-printed, not JSONL"
         return _result(values[0][:max_lines], 0, Layout.PRETTY, note=note)
