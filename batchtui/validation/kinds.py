@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from batchtui.jsonl.kinds import Kind, LineKind, Sniff, describe_counts, line_kind
+from batchtui.jsonl.kinds import Kind, LineKind, Sniff, decide, describe_counts, line_kind
 from batchtui.validation.checks import LineFacts, RequestChecker, add
 from batchtui.validation.findings import Finding
 from batchtui.validation.foreign import whole_file_finding
@@ -66,19 +66,16 @@ class InputLineChecker(KindCounter):
         mixed_line(line, found, Kind.INPUT, out)
         return None, None, None, 0
 
-    def _settle(self) -> None:
-        if self._inputs:
-            self.tally.add(LineKind.INPUT, self._inputs)
-            self._inputs = 0
-
-    def export_state(self) -> tuple[dict[LineKind, int], int]:
-        self._settle()
-        return super().export_state()
-
     @property
     def counts(self) -> dict[LineKind, int]:
-        self._settle()
-        return self.tally.counts
+        """Every line kind met so far (a copy)."""
+        counts = dict(self.tally.counts)
+        if self._inputs:
+            counts[LineKind.INPUT] = counts.get(LineKind.INPUT, 0) + self._inputs
+        return counts
+
+    def export_state(self) -> tuple[dict[LineKind, int], int]:
+        return self.counts, self.counted_to
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,11 +172,10 @@ def final_kind(found: Sniff, checker: Any) -> Sniff:
     lines instead of the sniffed ones."""
     counts = getattr(checker, "counts", None)
     if counts is None:
-        counts = getattr(getattr(checker, "tally", None), "counts", None)
+        tally = getattr(checker, "tally", None)
+        counts = dict(tally.counts) if tally is not None else None
     if not counts:
         return found
-    from batchtui.jsonl.kinds import decide
-
     kind, mixed, dominant = decide(counts)
     if kind is Kind.UNKNOWN and not mixed:
         return found
