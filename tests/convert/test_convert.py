@@ -431,6 +431,80 @@ def test_round_trip_validates_clean(tmp_path: Path, objs: list[Any], to: str) ->
     assert {line["url"] for line in lines_of(out)} == {mapping.URLS[to]}
 
 
+# EXCERPTS (shapes, texts shortened) of real request files, FORMATS.md / SOURCES.md:
+# gemini-requests/retouchio-filedata-camelcase.jsonl (ardaozvural/retouchio @ 57626fce5474),
+# gemini-requests/7shi-structured-output.jsonl (7shi/gemini-batch @ 76a89afd1c7d),
+# gemini-requests/vertex-request-only-google-search.jsonl (kkrishnan90/gemini-batch-predictions
+# @ 8ca4281c4c35), anthropic-requests/guardian-system-temperature.jsonl (FirebirdSolutions/
+# Guardian @ 49f4b66cacde).
+EXCERPTS = {
+    "gemini": [
+        {
+            "key": "Photo 17.01.2026, 14 19 56_result",
+            "request": {
+                "contents": [
+                    {
+                        "role": "user",
+                        "parts": [
+                            {"text": "Target input image: Photo 17.01.2026, 14 19 56_result.jpg"},
+                            {
+                                "fileData": {
+                                    "fileUri": "https://generativelanguage.googleapis.com/v1beta/files/jkwffck0o4d0",
+                                    "mimeType": "image/jpeg",
+                                }
+                            },
+                        ],
+                    }
+                ],
+                "systemInstruction": {"parts": [{"text": "CORE RULES"}]},
+                "generationConfig": {"responseModalities": ["IMAGE"]},
+            },
+        },
+        {
+            "key": "request_1",
+            "request": {
+                "contents": [{"parts": [{"text": "The temperature in Tokyo is 90 degrees."}]}],
+                "generation_config": {
+                    "response_mime_type": "application/json",
+                    "response_schema": {"type": "OBJECT", "properties": {"t": {"type": "NUMBER"}}},
+                },
+            },
+        },
+    ],
+    "vertex": [
+        {
+            "request": {
+                "contents": [{"role": "user", "parts": [{"text": "Latest news on X?"}]}],
+                "tools": [{"google_search": {}}],
+                "generationConfig": {"temperature": 0.4},
+            }
+        }
+    ],
+    "anthropic": [
+        {
+            "custom_id": "guardian_0000",
+            "params": {
+                "model": "claude-sonnet-4-20250514",
+                "max_tokens": 2048,
+                "temperature": 0.7,
+                "system": "You are helping create training data for Guardian.",
+                "messages": [{"role": "user", "content": "Original message: ..."}],
+            },
+        }
+    ],
+}
+
+
+@pytest.mark.parametrize("to", ["chat", "responses"])
+@pytest.mark.parametrize("name", sorted(EXCERPTS))
+def test_round_trip_of_real_shapes(tmp_path: Path, name: str, to: str) -> None:
+    src = write(tmp_path / "in.jsonl", S.jsonl(EXCERPTS[name]))
+    out = tmp_path / "out.jsonl"
+    report = convert_file(src, out, to=to, model="gpt-4.1-mini")
+    assert report.requests == len(EXCERPTS[name]) and report.skipped == 0
+    assert problems(out) == []
+
+
 def test_concatenated_and_pretty_printed_sources(tmp_path: Path) -> None:
     glued = b"".join(S.dumps(S.anthropic_request(i), compact=True) for i in range(1, 4))
     out = tmp_path / "a.out.jsonl"
