@@ -4,6 +4,7 @@ foreign file (constructed lines from tests/jsonl/kind_samples.py)."""
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -197,3 +198,31 @@ def test_unknown_lines_and_lfs_pointers() -> None:
 )
 def test_files_checked_line_by_line_have_no_whole_file_finding(data: bytes) -> None:
     assert whole_file_finding(sniff(data)) is None
+
+
+def test_the_kind_is_settled_across_worker_processes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Error lines first (the sniff says "errors"), a success in the last part, checked by a
+    # worker process: the counts come back with the part and make it an output file.
+    from batchtui.validation.engine import Validator
+    from batchtui.validation.parallel import validate_parallel
+
+    absorbed: list[int] = []
+    absorb = Validator.absorb_part
+
+    def spy(self: Validator, part: Any, *args: Any) -> None:
+        absorbed.append(part.start)
+        absorb(self, part, *args)
+
+    monkeypatch.setattr(Validator, "absorb_part", spy)
+    lines = [S.http_error_line(i) for i in range(900)] + [S.chat_output(1)]
+    path = tmp_path / "late.jsonl"
+    path.write_bytes(S.jsonl(lines))
+    validator = validate_parallel(path, processes=2, min_bytes=0, digest=False)
+    assert absorbed
+    assert validator.sniffed is not None and validator.sniffed.kind is Kind.ERRORS
+    kind = validator.report.snapshot().kind
+    assert kind is not None and kind.kind is Kind.OUTPUT
+    assert kind.lines == {"error": 900, "output": 1}
+    assert validator.report.snapshot().total == 0
