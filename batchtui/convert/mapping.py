@@ -405,6 +405,11 @@ def anthropic_request(obj: Any, to: str, model: str) -> Converted:
     elif system is not None:
         lost.append(f"system {_short(system)}")
     req.messages.extend(_anthropic_messages(params.get("messages"), lost))
+    if req.messages and req.messages[-1].role == "assistant":
+        lost.append(
+            "the last message is an assistant prefill: Claude continues it, OpenAI answers "
+            "after it as a finished turn"
+        )
     _anthropic_tools(params, req, lost)
     for key, value in params.items():
         if (

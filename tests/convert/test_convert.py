@@ -213,6 +213,14 @@ def test_anthropic_losses_are_named_per_item() -> None:
     assert mapping.anthropic_request(quiet, "chat", "m").lost == []
 
 
+def test_an_assistant_prefill_is_said() -> None:
+    obj = S.anthropic_request(1)
+    obj["params"]["messages"].append({"role": "assistant", "content": "{"})
+    result = mapping.anthropic_request(obj, "chat", "gpt-4.1-mini")
+    assert body(result.request)["messages"][-1] == {"role": "assistant", "content": "{"}
+    assert any("assistant prefill" in x for x in result.lost)
+
+
 def test_responses_minimum_output_tokens_is_said() -> None:
     obj = S.anthropic_request(1)
     obj["params"]["max_tokens"] = 8
