@@ -10,7 +10,7 @@ import pytest
 
 import batchtui
 
-DOMAIN_PACKAGES = ("core", "jsonl", "validation", "api", "results", "emulator", "cost")
+DOMAIN_PACKAGES = ("core", "jsonl", "validation", "api", "results", "emulator", "cost", "convert")
 
 
 def domain_modules() -> list[str]:

@@ -227,6 +227,22 @@ def validate_spool(
         validator.index.close()
 
 
+def _not_an_input(snapshot: ReportSnapshot) -> str | None:
+    """Why a file of another kind is no batch input: an output or error file has no
+    validation errors of its own, and a foreign one deserves its name first."""
+    found = getattr(snapshot, "kind", None)
+    if found is None:
+        return None
+    kind = found.kind
+    if (
+        kind.results
+        or kind.foreign
+        or (found.mixed and found.dominant is not None and found.dominant.value != "input")
+    ):
+        return f"it is {found.describe()}, not a batch input"
+    return None
+
+
 def error_summary(snapshot: ReportSnapshot, limit: int = 6) -> str:
     """``invalid_json_line ×3, missing_required_parameter ×8``: the error codes, biggest first."""
     groups = [g for g in snapshot.groups if g.severity.value == "error"]
@@ -291,6 +307,9 @@ async def submit_file(
         file_endpoint = snapshot.endpoint or await asyncio.to_thread(sniff_endpoint, spool)
         warnings: list[str] = []
         problems: list[str] = []
+        not_input = _not_an_input(snapshot)
+        if not_input:
+            problems.append(not_input)
         if snapshot.errors:
             problems.append(
                 f"{snapshot.errors:,} validation error{'s' if snapshot.errors != 1 else ''} "

@@ -26,6 +26,7 @@ from batchtui.errors import UserError
 # Modules that contribute subcommands, in the order they appear in --help.
 SUBCOMMAND_MODULES = (
     "batchtui.cli.validate",
+    "batchtui.cli.convert",
     "batchtui.cli.estimate",
     "batchtui.cli.results",
     "batchtui.cli.batches",
@@ -34,7 +35,17 @@ SUBCOMMAND_MODULES = (
 )
 # The subcommand names, known without importing their modules: browsing a file must not pay
 # for loading every layer's CLI (a test checks this list against the registered parsers).
-COMMANDS = ("validate", "rules", "split", "estimate", "results", "batches", "emulator", "demo")
+COMMANDS = (
+    "validate",
+    "rules",
+    "split",
+    "convert",
+    "estimate",
+    "results",
+    "batches",
+    "emulator",
+    "demo",
+)
 
 
 def _subcommand_parser() -> argparse.ArgumentParser:

@@ -25,6 +25,7 @@ examples:
   batchtui results --input in.jsonl --output out.jsonl --summary --format json
   batchtui results --input in.jsonl --errors err.jsonl --export-retry retry.jsonl
   batchtui results --input in.jsonl --output vllm_out.jsonl --export-results results.csv
+  batchtui results --output out.jsonl          (no input: counts, failures, usage)
   batchtui results batch_abc123 --summary
 
 --summary json keys: counts (succeeded, failed, expired, missing, unexpected, duplicates,
@@ -48,7 +49,12 @@ def register(subparsers: Any) -> None:
         metavar="BATCH_ID",
         help="download this batch's input, output and error files through the API first",
     )
-    parser.add_argument("--input", "-i", metavar="IN", help="the batch input file")
+    parser.add_argument(
+        "--input",
+        "-i",
+        metavar="IN",
+        help="the batch input file (optional: without it, the results alone are summarised)",
+    )
     parser.add_argument(
         "--output", "-o", metavar="OUT", help="the output file (or a vLLM file with both)"
     )
@@ -95,14 +101,19 @@ def register(subparsers: Any) -> None:
 def _check_args(args: argparse.Namespace) -> None:
     if args.batch_id and args.input:
         raise UserError("give either BATCH_ID or --input, not both")
-    if not args.batch_id and not args.input:
-        raise UserError("give --input IN (with --output and/or --errors), or a BATCH_ID")
+    if not args.batch_id and not (args.input or args.output or args.errors):
+        raise UserError(
+            "give --input IN with --output and/or --errors (or --output/--errors alone), "
+            "or a BATCH_ID"
+        )
     if args.batch_id and (args.output or args.errors):
         raise UserError("--output and --errors come from the batch when BATCH_ID is given")
     if not args.batch_id and (args.cache_dir or args.base_url):
         raise UserError("--cache-dir and --base-url go with BATCH_ID")
     if args.retry_truncated and not args.export_retry:
         raise UserError("--retry-truncated needs --export-retry FILE")
+    if args.export_retry and not (args.input or args.batch_id):
+        raise UserError("--export-retry needs --input IN: a retry file is made of input lines")
     if args.export_results:
         from batchtui.results.export import format_for
 
@@ -144,6 +155,12 @@ def run(args: argparse.Namespace) -> int:
         args.input = str(files.input)
         args.output = str(files.output) if files.output else None
         args.errors = str(files.errors) if files.errors else None
+    else:
+        _check_kinds(args)
+    if not args.input and not _headless(args):
+        # The results view joins on the input; without one, the summary says it all.
+        _note("no input file: printing the summary (the results view needs --input IN)")
+        args.summary = True
     if not _headless(args):
         return _open_view(args)
     from batchtui.results.engine import join
@@ -164,6 +181,16 @@ def run(args: argparse.Namespace) -> int:
             report = export_results(result, args.export_results)
             _note(f"wrote {report.rows:,} result record(s) to {report.path}")
     return 0
+
+
+def _check_kinds(args: argparse.Namespace) -> None:
+    """Refuse a file that is plainly not what its option says (an Anthropic results file
+    as --output, an output file as --input...), before any join."""
+    from batchtui.results.kinds import ERRORS, INPUT, OUTPUT, check_role
+
+    for path, role in ((args.input, INPUT), (args.output, OUTPUT), (args.errors, ERRORS)):
+        if path:
+            check_role(path, role)
 
 
 def _note(message: str) -> None:

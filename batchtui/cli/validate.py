@@ -24,11 +24,15 @@ def _add_provider(p: argparse.ArgumentParser, what: str) -> None:
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "validate",
-        help="check Batch API input files against every known rule",
+        help="check Batch API files against every known rule",
         description=(
-            "Check Batch API input files (JSONL) against every known rule, like a compiler: "
-            "one line per finding, then a summary. Exit status: 0 no errors (warnings fail "
-            "only with --strict), 1 errors found, 2 usage or I/O error. "
+            "Check Batch API files (JSONL) against every known rule, like a compiler: one "
+            "line per finding, then a summary that names the file's kind. Each file is "
+            "judged as what it is: an input by every request rule, an output or error file "
+            "as one (a well-formed one has no findings), another provider's file or a "
+            "fine-tuning file with one finding that names it (batchtui convert turns "
+            "Anthropic and Gemini request files into input). Exit status: 0 no errors "
+            "(warnings fail only with --strict), 1 errors found, 2 usage or I/O error. "
             "See `batchtui rules` for the rules."
         ),
     )
@@ -43,7 +47,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         choices=("text", "json", "github"),
         default="text",
         help="text: FILE:LINE: severity[code]: message (default); json: one object per file "
-        "(a list for several files); github: workflow annotations",
+        "(a list for several files), with its kind (input, output, errors, "
+        "anthropic-requests, anthropic-results, gemini-requests, gemini-results, "
+        "finetune-chat, unknown) and kind_detail; github: workflow annotations",
     )
     p.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
     p.add_argument(

@@ -29,6 +29,7 @@ from batchtui.validation.engine import Validator
 from batchtui.validation.findings import Finding
 from batchtui.validation.providers import OPENAI, Sourced
 from batchtui.validation.rules import BATCH, REQUEST, UPLOAD, openai_stage
+from batchtui.validation.ruleset import InputRules
 
 _ENDPOINT_NAMES = {
     "/v1/chat/completions": "Chat Completions",
@@ -268,7 +269,9 @@ def judge(
                 per_line.setdefault(finding.line, finding)
 
     with LineIndex(path) as index:
-        validator = Validator(index, provider=provider, digest=False)
+        # Line by line as an input, whatever the file holds: OpenAI judges an upload so
+        # (an Anthropic file fails with "Missing required parameter" on every line).
+        validator = Validator(index, provider=provider, digest=False, rules=InputRules(provider))
         validator.run(on_findings=on_findings)
         model = validator.model
     batch.sort(key=Finding.sort_key)

@@ -48,6 +48,7 @@ from typing import Any
 
 import orjson
 
+from batchtui.core.text import safe
 from batchtui.jsonl.files import open_regular
 from batchtui.jsonl.index import LineIndex, Span
 
@@ -79,6 +80,11 @@ class Kind(str, enum.Enum):
         return _TITLES[self]
 
     @property
+    def label(self) -> str:
+        """A short name for a summary line: "batch output", "Gemini batch requests"."""
+        return _LABELS[self]
+
+    @property
     def foreign(self) -> bool:
         """Another provider's format, or another OpenAI product's (fine-tuning)."""
         return self in _FOREIGN
@@ -99,6 +105,17 @@ _TITLES = {
     Kind.GEMINI_RESULTS: "a Gemini batch results file",
     Kind.FINETUNE_CHAT: "an OpenAI fine-tuning (chat) training file",
     Kind.UNKNOWN: "a file of unknown kind",
+}
+_LABELS = {
+    Kind.INPUT: "batch input",
+    Kind.OUTPUT: "batch output",
+    Kind.ERRORS: "batch error file",
+    Kind.ANTHROPIC_REQUESTS: "Anthropic batch requests",
+    Kind.ANTHROPIC_RESULTS: "Anthropic batch results",
+    Kind.GEMINI_REQUESTS: "Gemini batch requests",
+    Kind.GEMINI_RESULTS: "Gemini batch results",
+    Kind.FINETUNE_CHAT: "fine-tuning chat data",
+    Kind.UNKNOWN: "unknown kind",
 }
 _FOREIGN = frozenset(
     {
@@ -264,6 +281,8 @@ def runner_of(obj: Any) -> str | None:
 
 # -- what an unknown line looks like ------------------------------------------------------
 
+GENERIC_SHAPE = "objects with the keys "  # how describe() starts when it knows no better
+
 
 def describe(obj: Any) -> str | None:
     """A short phrase for an object of no batch kind: what it most likely is, or its keys."""
@@ -288,9 +307,15 @@ def describe(obj: Any) -> str | None:
     if any(k in keys for k in _GEMINI_RESPONSE_KEYS):
         who = "with a custom_id added" if "custom_id" in keys else "without a key"
         return f"Gemini responses {who} (not Gemini's batch output format)"
-    shown = sorted(keys)[:6]
+    # Keys are data: made visible and short before they go into a message.
+    shown = [_short_key(k) for k in sorted(keys)[:6]]
     more = ", ..." if len(keys) > 6 else ""
-    return "objects with the keys " + ", ".join(shown) + more if shown else "empty objects"
+    return GENERIC_SHAPE + ", ".join(shown) + more if shown else "empty objects"
+
+
+def _short_key(key: str) -> str:
+    text = safe(key)
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 # -- the file ----------------------------------------------------------------------------
@@ -329,6 +354,18 @@ class Sniff:
     def judged_as(self) -> Kind:
         """The kind whose rules apply: the dominant one of a mixed file."""
         return self.dominant if self.mixed and self.dominant is not None else self.kind
+
+    def label(self) -> str:
+        """The kind in a few words, for a summary line: "batch output from vLLM", "unknown
+        kind (mixed)"."""
+        text = self.kind.label
+        if self.runner and self.kind.results and self.runner != "openai":
+            text += f" from {runner_name(self.runner)}"
+        if self.mixed:
+            text += " (mixed)"
+        elif self.guessed:
+            text += " (every line sniffed is invalid)"
+        return text
 
     def describe(self) -> str:
         """ "an OpenAI batch output file (vLLM)", "a file of unknown kind: mixed ..."."""
@@ -395,11 +432,13 @@ def decide(counts: Counter[LineKind] | dict[LineKind, int]) -> tuple[Kind, bool,
     return Kind.UNKNOWN, True, dominant
 
 
-def _count_text(counts: Counter[LineKind]) -> str:
+def describe_counts(counts: Counter[LineKind] | dict[LineKind, int]) -> str:
+    """``3 OpenAI batch requests, 1 OpenAI batch output line`` (real kinds only)."""
+    ranked = sorted(counts.items(), key=lambda kv: -kv[1])
     parts = [
         f"{n:,} {kind.title.removeprefix('an ').removeprefix('a ')}" + ("s" if n != 1 else "")
-        for kind, n in counts.most_common()
-        if kind not in (LineKind.UNKNOWN, LineKind.INVALID)
+        for kind, n in ranked
+        if n and kind not in (LineKind.UNKNOWN, LineKind.INVALID)
     ]
     return ", ".join(parts)
 
@@ -446,9 +485,10 @@ _GUESSES = (
 _NOT_TEXT = (b"\x1f\x8b", b"PK\x03\x04", b"\xff\xfe", b"\xfe\xff", b"BZh", b"\xfd7zXZ")
 
 
-def _objects(text: bytes, limit: int) -> tuple[list[Any], bool]:
-    """JSON values decoded one after another from ``text`` (whitespace between them allowed),
-    at most ``limit``; and whether the whole text was consumed."""
+def decode_objects(text: bytes, limit: int) -> tuple[list[Any], bool]:
+    """JSON values decoded one after another from ``text`` (whitespace between them allowed,
+    as in concatenated or pretty-printed files), at most ``limit``; and whether the whole
+    text was consumed."""
     try:
         s = text.decode("utf-8")
     except UnicodeDecodeError:
@@ -488,7 +528,7 @@ def _result(objs: list[Any], invalid: int, layout: Layout, *, note: str | None =
     shape = reason = None
     if kind is Kind.UNKNOWN:
         if mixed:
-            reason = "mixed: " + _count_text(counts)
+            reason = "mixed: " + describe_counts(counts)
         else:
             shapes = [d for d in (describe(o) for o in objs[:5]) if d]
             shape = shapes[0] if shapes else None
@@ -567,7 +607,7 @@ def sniff(data: bytes, *, complete: bool = True, max_lines: int = SNIFF_LINES) -
             pass
         if line[:1] == b"{":
             # Objects glued together on one line: "...}}{"custom_id":...".
-            glued, _ = _objects(line, max_lines)
+            glued, _ = decode_objects(line, max_lines)
             if len(glued) > 1:
                 return _glued(data, objs, len(invalid), max_lines)
         try:
@@ -596,7 +636,7 @@ def sniff(data: bytes, *, complete: bool = True, max_lines: int = SNIFF_LINES) -
 
 def _glued(data: bytes, before: list[Any], invalid: int, max_lines: int) -> Sniff:
     # Read again from the start of the head: newlines between the glued runs are fine too.
-    objs, _ = _objects(data, max_lines)
+    objs, _ = decode_objects(data, max_lines)
     if len(objs) <= len(before):
         objs = before
     note = "JSON objects concatenated without newlines, not JSONL"
@@ -604,7 +644,7 @@ def _glued(data: bytes, before: list[Any], invalid: int, max_lines: int) -> Snif
 
 
 def _pretty(data: bytes, max_lines: int) -> Sniff | None:
-    values, _ = _objects(data, max_lines)
+    values, _ = decode_objects(data, max_lines)
     if len(values) == 1 and isinstance(values[0], list):
         note = "one JSON array pretty-printed, not JSONL"
         return _result(values[0][:max_lines], 0, Layout.PRETTY, note=note)

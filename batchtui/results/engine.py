@@ -104,7 +104,9 @@ def join(
 
     Each file argument is a path, an already open :class:`LineIndex` (the browser's, for
     instance; it is scanned to the end if needed and not closed by us), or None / ``""`` for
-    an absent file. A single vLLM-style file holding successes and failures goes in
+    an absent file. Without an input file, the rows are the custom_ids of the results, in
+    the order met (nothing can be missing, nothing is unexpected, no retry file can be
+    made); counts, failures, the histogram and usage work as with one. A single vLLM-style file holding successes and failures goes in
     ``output_file``; passing the same file as ``errors_file`` too is detected and ignored.
 
     Runs in the calling thread (the UI calls it from a thread worker); ``progress`` receives
@@ -116,10 +118,10 @@ def join(
     owned: list[LineIndex] = []
     try:
         inp = _open(input_file, owned)
-        if inp is None:
-            raise UserError("an input file is needed to join results")
         out = _open(output_file, owned)
         err = _open(errors_file, owned)
+        if inp is None and out is None and err is None:
+            raise UserError("give an input, output or error file")
         if out is not None and err is not None and _same_file(out, err):
             err = None  # one file given twice (vLLM): read it once
         files = [(Source.INPUT, inp), (Source.OUTPUT, out), (Source.ERRORS, err)]
@@ -128,7 +130,10 @@ def join(
         for src, ix in present:
             _scan(ix, src, reporter, cancelled)
         builder = _Builder(cancelled, reporter)
-        builder.read_input(inp)
+        if inp is not None:
+            builder.read_input(inp)
+        else:
+            builder.no_input()
         if out is not None:
             builder.read_results(out, Source.OUTPUT)
         if err is not None:
@@ -191,6 +196,7 @@ class _Builder:
         self.group_of: dict[tuple[int, str, str], int] = {}
         self.pattern_cache: dict[str, str] = {}
         self.input_count = 0
+        self.has_input = True
 
     # -- helpers ---------------------------------------------------------------------
 
@@ -250,6 +256,17 @@ class _Builder:
             for row in rows:
                 self.flags[row] |= Flag.DUPLICATE_INPUT
 
+    def no_input(self) -> None:
+        """No input file: every custom_id met in the results makes a row of its own."""
+        self.has_input = False
+        self.klass = bytearray()
+        self.flags = bytearray()
+        self.result_src = bytearray()
+        self.result_line = array("i")
+        self.status = array("H")
+        self.group = array("i")
+        self.tokens = [array("q") for _ in range(4)]
+
     # -- results ---------------------------------------------------------------------
 
     def read_results(self, ix: LineIndex, src: Source) -> None:
@@ -305,7 +322,8 @@ class _Builder:
         self.ids.append(cid)
         self.row_of[cid] = row
         self.input_line.append(-1)
-        self.klass.append(RequestClass.UNEXPECTED)
+        # Without an input file a result is no surprise: _store gives the row its class.
+        self.klass.append(RequestClass.UNEXPECTED if self.has_input else RequestClass.MISSING)
         self.flags.append(0)
         self.result_src.append(0)
         self.result_line.append(-1)
@@ -385,7 +403,7 @@ class _Builder:
 
     def finish(
         self,
-        inp: LineIndex,
+        inp: LineIndex | None,
         out: LineIndex | None,
         err: LineIndex | None,
         owned: list[LineIndex],
@@ -400,6 +418,8 @@ class _Builder:
                 if not g.count:
                     g.first_row = row
                 g.count += 1
+        if not self.has_input:
+            self.input_count = len(self.ids)  # the requests the results answer
         return JoinResult(self, inp, out, err, owned)
 
 
@@ -414,7 +434,7 @@ class JoinResult:
     def __init__(
         self,
         b: _Builder,
-        inp: LineIndex,
+        inp: LineIndex | None,
         out: LineIndex | None,
         err: LineIndex | None,
         owned: list[LineIndex],
@@ -653,7 +673,8 @@ class JoinResult:
 
     def input_bytes(self, row: int, cap: int | None = None) -> bytes | None:
         line = self._input_line[row]
-        return self.input_index.line(line, cap) if line >= 0 else None
+        ix = self.input_index
+        return ix.line(line, cap) if line >= 0 and ix is not None else None
 
     def result_bytes(self, row: int, cap: int | None = None) -> bytes | None:
         answer = self.result_answer(row)
@@ -702,9 +723,9 @@ class JoinResult:
         """The input line of ``row`` with its own line ending, exactly as in the file
         (a line without a final newline comes back without one)."""
         line = self._input_line[row]
-        if line < 0:
-            return None
         ix = self.input_index
+        if line < 0 or ix is None:
+            return None
         span = ix.span(line)
         nl = ix.newline_offsets
         end = nl[line] + 1 if line < len(nl) else span.end

@@ -60,6 +60,8 @@ def _line_ending(result: JoinResult) -> bytes:
     """The input's own line ending convention (from its first line), for a last line that
     has none."""
     ix = result.input_index
+    if ix is None:
+        return b"\n"
     nl = ix.newline_offsets
     if nl and nl[0] > 0 and ix.read(Span(nl[0] - 1, nl[0])) == b"\r":
         return b"\r\n"
@@ -96,6 +98,8 @@ def export_retry(
     the file's convention so the retry file stays one request per line. A UTF-8 BOM at the
     start of the input is a file marker, not part of the first line, and is not copied.
     """
+    if result.input_index is None:
+        raise UserError("a retry file is made of input lines: it needs the input file (--input)")
     chosen = sorted(set(rows)) if rows is not None else retry_rows(result, classes, flags)
     chosen = [r for r in chosen if result.input_line(r) is not None]
     ending = _line_ending(result)

@@ -40,7 +40,14 @@ def format_text(result: JoinResult) -> str:
     c = summary["counts"]
     total = c["total"]
     names = {s: result.path(s) for s in (Source.INPUT, Source.OUTPUT, Source.ERRORS)}
-    lines = [f"{total:,} requests in {safe(os.fspath(names[Source.INPUT]))}"]
+    has_input = names[Source.INPUT] is not None
+    if has_input:
+        lines = [f"{total:,} requests in {safe(os.fspath(names[Source.INPUT]))}"]
+    else:
+        lines = [
+            f"{total:,} requests answered (no input file: requests with no answer at all "
+            "cannot be counted)"
+        ]
     results = [safe(os.fspath(p)) for s, p in names.items() if p and s != Source.INPUT]
     lines.append(
         "results: " + (", ".join(results) if results else "none (no output or error file)")
@@ -62,6 +69,8 @@ def format_text(result: JoinResult) -> str:
     for label, n in rows:
         if label.startswith("  ") and not n:
             continue  # sub-counts only when they say something
+        if label == "missing" and not has_input:
+            continue
         lines.append(f"  {label:<22}{n:>10,}  {_pct(n, total)}")
     for label, key in (
         ("unexpected", "unexpected"),
@@ -116,5 +125,7 @@ def format_text(result: JoinResult) -> str:
     retry = sum(result.count(k) for k in RETRY_CLASSES)
     if retry:
         hint = f"{retry:,} request(s) to retry: --export-retry FILE writes their input lines"
+        if not has_input:
+            hint += " (with --input IN)"
         lines += ["", hint]
     return "\n".join(lines) + "\n"

@@ -24,9 +24,10 @@ How the work is divided (each module reads in one sitting):
   :class:`~batchtui.validation.ruleset.RuleSet` gives the *line checker* called once for
   every line that parses to an object (today the input file's
   :class:`~batchtui.validation.checks.RequestChecker`), the limits watched while checking,
-  and the *file-level step* run once every line is checked. Pass ``rules=`` to judge an
-  output or error file by its own rules; the default is
-  :class:`~batchtui.validation.ruleset.InputRules` for ``provider``;
+  and the *file-level step* run once every line is checked. Without ``rules=``, the
+  validator sniffs what the file is (:mod:`batchtui.jsonl.kinds`) and judges it by the
+  rules of its kind (:func:`batchtui.validation.kinds.rules_for`): an input, an output or
+  error file, or a foreign file judged as a whole; :attr:`Validator.kind` says which;
 * :mod:`~batchtui.validation.tally`: the state across lines (ids, majorities, counts) and
   the merge of a part checked elsewhere;
 * :mod:`~batchtui.validation.parallel`: one file on several processes, through the public
@@ -69,13 +70,15 @@ from typing import Any
 import orjson
 
 from batchtui.jsonl.index import MAX_LINE_BYTES, FileChanged, LineIndex, Span
+from batchtui.jsonl.kinds import Sniff, sniff_index
 from batchtui.validation import facts as F
 from batchtui.validation import syntax
 from batchtui.validation.digest import ContentDigest, DigestBuilder
 from batchtui.validation.findings import Finding
+from batchtui.validation.kinds import final_kind, rules_for
 from batchtui.validation.providers import OPENAI, Provider
 from batchtui.validation.report import DEFAULT_MAX_EXAMPLES, Report
-from batchtui.validation.ruleset import InputRules, Judgement, RuleSet
+from batchtui.validation.ruleset import Judgement, RuleSet
 from batchtui.validation.tally import PartState, Tail, Tally
 
 __all__ = ["FindingsCallback", "PartState", "Progress", "RunStatus", "Validator"]
@@ -133,19 +136,29 @@ class Validator:
         (see :meth:`for_part`). A line longer than ``max_line`` bytes is reported
         (``line_too_long``), not read. ``digest=False`` skips hashing what is checked
         (:meth:`digest` is then None): for a check that will not be followed by a submit,
-        such as ``batchtui validate``. ``rules`` judges the lines and the file (default: an
-        input file under ``provider``'s limits and rules, OpenAI's unless given)."""
+        such as ``batchtui validate``. ``rules`` judges the lines and the file; by default
+        the file's head is sniffed and the rules of its kind apply, an input's under
+        ``provider``'s limits and rules (OpenAI's unless given). ``InputRules(provider)``
+        judges any file line by line as an input, as OpenAI does with an upload."""
         self.index = index
         self.max_line = max_line
         self.report = Report(index.name, index.size, max_examples)
         self.chunk_lines = chunk_lines
         self.chunk_bytes = chunk_bytes
         self.provider = provider
-        self.rules: RuleSet = rules if rules is not None else InputRules(provider)
+        # What the file is (None when the caller chose the rules): the sniff of its head,
+        # settled over every line at the end (see kind).
+        self.sniffed: Sniff | None = None
+        if rules is None:
+            self.sniffed = sniff_index(index)
+            rules = rules_for(self.sniffed, provider)
+        self.rules: RuleSet = rules
+        self._rules_whole: Finding | None = getattr(rules, "whole", None)
         self._checker = self.rules.line_checker()
         self._run_lock = threading.Lock()
         self.next_line = first_line  # 0-based: lines [first_line, next_line) are checked
         self.tally = Tally(self.rules.limits, first_line)
+        self._decide_whole()
         self._tail: Tail | None = None
         self._judgement: Judgement = _NoJudgement()  # the last file-level step's
         # SHA-256 of every block of bytes the lines were checked from (see digest.py).
@@ -158,7 +171,25 @@ class Validator:
         checked in another process."""
         validator = cls(index, first_line=first_line, **kwargs)
         validator.tally = Tally(validator.rules.limits, first_line, part=True)
+        validator._decide_whole()
         return validator
+
+    def _decide_whole(self) -> None:
+        """A file judged as a whole by its rules (a foreign format): its one finding stands
+        for every line from the start."""
+        whole = self._rules_whole
+        if whole is not None:
+            self.tally.whole = whole
+            self.tally.whole_decided = True
+
+    @property
+    def kind(self) -> Sniff | None:
+        """What the file is: the sniff of its head, settled over the lines checked so far
+        (an error file whose line 739 is a success is an output file); None when the
+        caller chose the rules."""
+        if self.sniffed is None:
+            return None
+        return final_kind(self.sniffed, self._checker)
 
     # -- running -----------------------------------------------------------------------------
 
@@ -234,6 +265,7 @@ class Validator:
         return Progress(self.next_line, self._bytes_done(), self.index.size, done)
 
     def _publish(self, done: bool) -> None:
+        self.report.kind = self.kind
         self.report.set_progress(
             self.next_line,
             self._bytes_done(),
@@ -369,8 +401,8 @@ class Validator:
             out.append(syntax.bom(line))
             data = data[3:]
         if tally.whole is not None:
-            # A pretty-printed document: its lines are fragments, reported once on line 1.
-            if i == 0 and not record:
+            # A pretty-printed document, a foreign file: reported once, on line 1.
+            if i == 0 and (not record or tally.whole is self._rules_whole):
                 out.append(tally.whole)
             return None, 0, 0, 0, False
         try:
@@ -418,7 +450,7 @@ class Validator:
                     out.append(tally.whole)
                     return None, 0, 0, 0, False
         if tally.whole is not None:
-            if i == 0 and not record:
+            if i == 0 and (not record or tally.whole is self._rules_whole):
                 out.append(tally.whole)
             return None, 0, 0, 0, False
         out.append(syntax.too_long(i + 1, self.index.span(i).length, self.max_line))
@@ -457,6 +489,7 @@ class Validator:
             self._digest.drop_from(self.index.start_of(line0))  # read and hashed again
         self.report.remove_line(line0 + 1, tail.findings)
         self.tally.take_back(tail)
+        self._decide_whole()
         self.next_line = line0
 
     # -- one part of a file, checked elsewhere (batchtui.validation.parallel) ---------------
@@ -464,7 +497,11 @@ class Validator:
     def export_part(self) -> PartState:
         """What this part validator (:meth:`for_part`) learnt, for :meth:`absorb_part`."""
         digest = self._digest.ranges if self._digest is not None else []
-        return self.tally.export(self.next_line, digest)
+        state = self.tally.export(self.next_line, digest)
+        export = getattr(self._checker, "export_state", None)
+        if export is not None:  # a line checker that counts (the kinds of lines it met)
+            state.checker = export()
+        return state
 
     def absorb_part(
         self,
@@ -483,6 +520,9 @@ class Validator:
             raise ValueError(f"part starts at line {part.start}, expected {self.next_line}")
         had_crlf = self.tally.crlf is not None
         dups = self.tally.absorb(part, self.index, self.max_line)
+        absorb = getattr(self._checker, "absorb_state", None)
+        if absorb is not None and part.checker is not None:
+            absorb(part.checker)
         k = 0
         for end, batch in chunks:
             batch = [

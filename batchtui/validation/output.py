@@ -26,9 +26,12 @@ def _plural(n: int, word: str) -> str:
 
 
 def summary_line(snap: ReportSnapshot, shown: int, total: int) -> str:
-    """``a.jsonl: 1,204 lines (/v1/chat/completions, gpt-4o-mini): 3 errors, 1 warning``."""
+    """``a.jsonl: 1,204 lines, batch input (/v1/chat/completions, gpt-4o-mini): 3 errors,
+    1 warning, 0 info`` (the kind is left out when the caller chose the rules)."""
     what = ", ".join(x for x in (snap.endpoint, snap.model) if x)
     head = f"{safe(snap.path)}: {_plural(snap.lines_checked, 'line')}"
+    if snap.kind is not None:
+        head += f", {snap.kind.label()}"
     if what:
         head += f" ({safe(what)})"
     if snap.total == 0:
@@ -143,8 +146,11 @@ class JsonWriter(Writer):
         self._spool.write(safe_json(item))
 
     def end(self, snap: ReportSnapshot) -> None:
+        kind = snap.kind.to_dict() if snap.kind is not None else None
         head = {
             "file": self.path,
+            "kind": kind.pop("kind") if kind is not None else None,
+            "kind_detail": kind,
             "lines": snap.lines_checked,
             "bytes": snap.total_bytes,
             "endpoint": snap.endpoint,

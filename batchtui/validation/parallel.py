@@ -33,7 +33,7 @@ from batchtui.validation.engine import FindingsCallback, Progress, RunStatus, Va
 from batchtui.validation.findings import Finding
 from batchtui.validation.providers import OPENAI, Provider
 from batchtui.validation.rules import RULES
-from batchtui.validation.ruleset import InputRules, RuleSet
+from batchtui.validation.ruleset import RuleSet
 from batchtui.validation.tally import PartState
 
 MIN_PARALLEL_BYTES = 16 * 1024 * 1024
@@ -62,17 +62,19 @@ def validate_parallel(
     """Validate the file at ``path`` with up to ``processes`` processes (default: the CPU
     count, at most 4) and return the validator (its report is complete unless cancelled).
     ``copy_of`` names what ``path`` is a private copy of (see :class:`LineIndex`);
-    ``digest=False`` skips hashing the bytes checked; ``rules`` judges the file (default: an
-    input file under ``provider``; see :class:`Validator`).
+    ``digest=False`` skips hashing the bytes checked; ``rules`` judges the file (default:
+    the rules of the kind the file's head is sniffed to be, an input's under ``provider``;
+    see :class:`Validator`). The workers get the same rules.
 
     Raises UserError if the file cannot be opened or changes while it is being checked.
     """
     index = LineIndex(path, copy_of=copy_of)
-    rules = rules if rules is not None else InputRules(provider)
     validator = Validator(index, digest=digest, provider=provider, rules=rules)
+    rules = validator.rules
     n = processes or default_processes()
     if (
         n < 2
+        or getattr(rules, "whole", None) is not None  # one finding for the file: no lines
         or index.size < min_bytes
         or not index.ends_with_newline
         or not _first_line_is_json(index)

@@ -26,6 +26,7 @@ from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from batchtui.jsonl.kinds import Sniff
 from batchtui.validation.digest import ContentDigest
 from batchtui.validation.findings import SEVERITY_BY_RANK, Finding, Severity
 from batchtui.validation.rules import RULES
@@ -64,6 +65,9 @@ class ReportSnapshot:
     # Hashes of exactly the bytes this report is about, once done (see validation/digest.py):
     # the submit path checks the file it uploads against them.
     digest: ContentDigest | None = None
+    # What the file is (input, output, errors, a foreign format...), as far as the lines
+    # checked so far tell; None when the validator was told which rules to apply.
+    kind: Sniff | None = None
 
     @property
     def total(self) -> int:
@@ -149,6 +153,7 @@ class Report:
         self.endpoint: str | None = None
         self.model: str | None = None
         self.digest: ContentDigest | None = None  # set by the validator when done
+        self.kind: Sniff | None = None  # set by the validator (an immutable value)
 
     # -- writing (the validator's thread) ----------------------------------------------------
 
@@ -226,6 +231,7 @@ class Report:
                 infos=sev[Severity.INFO.rank],
                 groups=tuple(groups),
                 digest=self.digest if self.done else None,
+                kind=self.kind,
             )
 
     @property

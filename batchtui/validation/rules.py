@@ -11,6 +11,8 @@ their source.
 Each rule also says what OpenAI does with such a line (:attr:`Rule.openai`): fail the whole
 batch at validation, accept the batch and fail that request with a 400 when it runs, refuse the
 upload, or accept it. The emulator judges input files by exactly this (one source of truth).
+Rules of output and error files (scope ``output``) are about files that are read, never
+submitted (``NOT_SUBMITTED``).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ BATCH = "batch"  # the batch fails at validation (errors.data), nothing runs
 REQUEST = "request"  # the batch runs; this request fails with a 400 in the error file
 UPLOAD = "upload"  # the Files API refuses the upload (400)
 ACCEPTED = "accepted"  # OpenAI runs it
+NOT_SUBMITTED = "not submitted"  # a rule of output and error files, which are read, not sent
 # The envelope, the body's model and its missing required parameters fail the batch (LS:
 # "Model parameter is required." in errors.data); a wrong value deeper in the body fails the
 # request when it runs. Resolved per finding by :func:`openai_stage`.
@@ -40,6 +43,7 @@ STAGE_TEXT = {
     REQUEST: "accepts the batch, fails this request with a 400",
     UPLOAD: "refuses the upload",
     ACCEPTED: "accepts it",
+    NOT_SUBMITTED: "does not apply: output and error files are read, not submitted",
     DEPENDS: "fails the batch (envelope, model, missing parameter) or this request (a value "
     "inside the body)",
 }
@@ -49,7 +53,9 @@ STAGE_TEXT = {
 class Rule:
     code: str
     severity: Severity
-    scope: str  # "line", "envelope", "body" or "file": where in the reference it is listed
+    # "line", "envelope", "body", "file" or "output" (output and error files): where in the
+    # reference it is listed
+    scope: str
     title: str
     what: str
     why: str
@@ -175,6 +181,42 @@ _RULES: list[Rule] = [
         source='CB and GUIDE samples write json.dumps(obj) + "\\n"; FORMATS.md §5 (14 real '
         "files without one, every raw Anthropic results download)",
         openai=ACCEPTED,
+    ),
+    Rule(
+        "merge_conflict_marker",
+        ERROR,
+        "line",
+        "Git merge-conflict marker",
+        what="A line that starts with <<<<<<<, ======= or >>>>>>>: an unresolved git merge "
+        "left both versions of the file in it.",
+        why='Not JSON, so OpenAI fails the batch ("This line is not parseable as valid '
+        'JSON."); in an output or error file it means two versions of the results were '
+        "merged. Resolve the conflict and keep one version of each line.",
+        source="git-merge(1) 'How conflicts are presented'; LS (invalid JSON fails the batch)",
+    ),
+    Rule(
+        "lfs_pointer",
+        ERROR,
+        "line",
+        "Git LFS pointer instead of the data",
+        what="The file is a Git LFS pointer (version https://git-lfs.github.com/spec/v1, oid, "
+        "size): the repository stores the real file elsewhere. Reported once, on line 1.",
+        why="The pointer's lines are not JSON; the data is fetched by `git lfs pull`.",
+        source="git-lfs docs/spec.md (pointer file format v1); FORMATS.md §5 (pointer files "
+        "named .jsonl in real repositories)",
+    ),
+    Rule(
+        "mixed_kinds",
+        ERROR,
+        "line",
+        "Line of another kind than the file",
+        what="A line whose kind differs from the file's: an output or error line in a batch "
+        "input, a request in an output file, or an Anthropic or Gemini line among OpenAI ones "
+        "(usually two files concatenated). Reported once per line, naming both kinds, instead "
+        "of every missing field.",
+        why='A batch input holds only requests: OpenAI fails the batch ("Missing required '
+        "parameter: 'method'\"). In an output file such a line is no answer to anything.",
+        source="FORMATS.md §1.2 (mixed files); SPEC-old BatchRequestInput and BatchRequestOutput",
     ),
     # -- envelope ------------------------------------------------------------------------
     Rule(
@@ -432,6 +474,38 @@ _RULES: list[Rule] = [
         "file); openai/openai-python#3071 (404 for a -batch alias)",
         openai=REQUEST,
     ),
+    # -- output and error files ----------------------------------------------------------
+    Rule(
+        "result_custom_id",
+        ERROR,
+        "output",
+        "Output line without a usable custom_id",
+        what="A line of an output or error file whose custom_id is missing, not a string, or "
+        "empty.",
+        why="Results are joined to their requests by custom_id alone (output order is not "
+        "input order), so such an answer belongs to no request.",
+        source='GUIDE "Retrieve the results" (custom_id maps results to requests); SPEC-old '
+        "BatchRequestOutput; FORMATS.md §2.2 (join on custom_id, never on position)",
+        openai=NOT_SUBMITTED,
+    ),
+    Rule(
+        "result_shape",
+        ERROR,
+        "output",
+        "Output line without a status, body or error",
+        what="A line of an output or error file that cannot be read as an answer or a "
+        "failure: neither response nor error; response not an object; no integer "
+        "status_code; a 2xx status without a body object; a 4xx/5xx status with no error "
+        "(in response.body.error or error); response null with no error; error neither an "
+        "object nor a string. Azure's error lines (no id, no body, error.message an object) "
+        "and vLLM's (body null, error a string) are well-formed.",
+        why='OpenAI writes {"id", "custom_id", "response": {"status_code", "request_id", '
+        '"body"}, "error"}; a failure carries its error in response.body.error (HTTP) or in '
+        "error (batch_expired). A line with neither was cut or rewritten by something else.",
+        source='SPEC-old BatchRequestOutput; GUIDE "Retrieve the results"; FORMATS.md §2.2 '
+        "(OpenAI, Azure and vLLM lines from real files and vLLM run_batch.py)",
+        openai=NOT_SUBMITTED,
+    ),
     # -- file level ----------------------------------------------------------------------
     Rule(
         "model_mismatch",
@@ -485,10 +559,47 @@ _RULES: list[Rule] = [
         why="An empty file cannot be uploaded or run as a batch.",
         source="AZ error codes (empty_file, empty_batch); LS (upload needs a valid line)",
     ),
+    Rule(
+        "foreign_format",
+        ERROR,
+        "file",
+        "Another format than an OpenAI batch input",
+        what="The file is another provider's batch file (Anthropic Message Batches requests "
+        "or results, Gemini batch requests or results) or an OpenAI fine-tuning file. "
+        "Reported once, on line 1, naming the format, what differs and the fix, instead of "
+        "every line's missing custom_id, method, url and body.",
+        why="OpenAI fails such a batch at validation: no line has method, url and body "
+        '("Missing required parameter"). Request files convert: batchtui convert FILE --to '
+        "chat|responses.",
+        source="FORMATS.md §1 and §2.3-2.7 (real files of each format); "
+        "docs.anthropic.com/en/api/creating-message-batches; "
+        "ai.google.dev/gemini-api/docs/batch-mode; OpenAI fine-tuning guide (chat format)",
+    ),
+    Rule(
+        "unknown_format",
+        ERROR,
+        "file",
+        "No line is a batch request",
+        what="No line of the file's head has the shape of any batch file: e.g. "
+        "{prompt, completion} (legacy fine-tuning), DPO pairs, chat bodies without their "
+        "envelope, a JSON state file. Reported once, on line 1, naming what the lines look "
+        "like.",
+        why="A batch input line is {custom_id, method, url, body}; OpenAI fails a batch "
+        "without them at validation.",
+        source="FORMATS.md §1.1 rule 11 (look-alikes found in real repositories); SPEC-old "
+        "BatchRequestInput",
+    ),
 ]
 
 RULES: dict[str, Rule] = {rule.code: rule for rule in _RULES}
-SCOPES = ("line", "envelope", "body", "file")
+SCOPES = ("line", "envelope", "body", "file", "output")
+SCOPE_TITLES = {
+    "line": "Line",
+    "envelope": "Envelope",
+    "body": "Body",
+    "file": "File",
+    "output": "Output and error files",
+}
 
 
 def severity(code: str) -> Severity:
@@ -499,7 +610,8 @@ _ENVELOPE_PATHS = frozenset({"custom_id", "method", "url", "body", "body.model"}
 
 
 def openai_stage(finding: Finding) -> str:
-    """What OpenAI does with the line of ``finding``: BATCH, REQUEST, UPLOAD or ACCEPTED.
+    """What OpenAI does with the line of ``finding``: BATCH, REQUEST, UPLOAD or ACCEPTED
+    (NOT_SUBMITTED for the rules of output and error files).
 
     A rule whose stage DEPENDS fails the batch in the envelope, for the body's model, and for
     a missing required body parameter (LS: "Model parameter is required.", "Messages
@@ -551,7 +663,7 @@ def reference(fmt: str = "text", provider: Provider | None = None) -> str:
             out += [f"| {w} | {v} | {src} |" for w, v, src in limits]
             out.append("")
         for scope in SCOPES:
-            out += [f"## {scope.capitalize()}", ""]
+            out += [f"## {SCOPE_TITLES[scope]}", ""]
             out += [
                 "| code | severity | what | why | OpenAI | source |",
                 "|---|---|---|---|---|---|",

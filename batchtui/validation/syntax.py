@@ -11,6 +11,7 @@ Line numbers here are 1-based, as in :class:`~batchtui.validation.findings.Findi
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import orjson
@@ -128,10 +129,33 @@ def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not valid JSON")
 
 
+_CONFLICT_MARKERS = (b"<<<<<<<", b"=======", b">>>>>>>", b"|||||||")
+
+
+def conflict_marker(line: int, data: bytes) -> Finding | None:
+    """A git merge-conflict marker line (``<<<<<<< HEAD``, ``=======``, ``>>>>>>> b``)."""
+    head = data[:7]
+    if head not in _CONFLICT_MARKERS or data[7:8] not in (b"", b" ", b"\t", b"\r"):
+        return None
+    shown = data[:40].decode("utf-8", errors="replace")
+    return _one(
+        line,
+        "merge_conflict_marker",
+        f"A git merge-conflict marker ({quote(shown)}): the file still holds both sides of an "
+        "unresolved merge.",
+        None,
+        "Resolve the conflict: keep one version of each line and remove the marker lines.",
+    )
+
+
 def reparse(line: int, data: bytes, exc: orjson.JSONDecodeError, out: list[Finding]) -> Any:
-    """A non-blank line orjson rejected: invalid UTF-8, or not JSON. Returns the object if a
-    slower parser still reads it (after replacing bad bytes; integers beyond 64 bits), else
-    :data:`BAD` (reported)."""
+    """A non-blank line orjson rejected: a merge-conflict marker, invalid UTF-8, or not JSON.
+    Returns the object if a slower parser still reads it (after replacing bad bytes; integers
+    beyond 64 bits), else :data:`BAD` (reported)."""
+    marker = conflict_marker(line, data)
+    if marker is not None:
+        out.append(marker)
+        return BAD
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -244,6 +268,11 @@ def _describe_error(exc: orjson.JSONDecodeError) -> str:
 
 
 def _json_hint(stripped: bytes, error: str = "") -> str | None:
+    if stripped.startswith(b"{") and "after document" in error and re.search(rb"\}\s*\{", stripped):
+        return (
+            "Several JSON objects on one line with no newline between them: put each on a "
+            "line of its own (jq -c . FILE > FILE.jsonl)."
+        )
     if stripped.endswith(b","):
         return "Remove the trailing comma: JSONL lines are not separated by commas."
     if stripped.startswith(b"{'") or b"': " in stripped[:200]:

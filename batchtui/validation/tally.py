@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from array import array
 from dataclasses import dataclass
+from typing import Any
 
 from batchtui.jsonl.index import LineIndex
 from batchtui.validation import syntax
@@ -114,6 +115,7 @@ class PartState:
     inputs_log: bytes  # array('I') of embedding inputs per line
     crlf: int | None
     digest: list[DigestRange]  # hashes of the bytes the part was checked from, in order
+    checker: Any = None  # what the line checker keeps of its own, if anything (picklable)
 
 
 class Tally:

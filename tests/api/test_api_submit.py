@@ -76,6 +76,21 @@ def test_cli_refuses_a_file_with_errors_and_force_submits_it(
     assert uploads(threaded) == ["bad.jsonl"]
 
 
+def test_an_output_file_is_not_submitted(
+    threaded: EmulatorThread, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # A well-formed output file has no validation errors (it is judged as what it is), so
+    # its kind is what refuses it: uploaded, OpenAI would fail every line.
+    from tests.jsonl import kind_samples as S
+
+    path = tmp_path / "batch_abc_output.jsonl"
+    path.write_bytes(S.jsonl([S.chat_output(i) for i in range(3)]))
+    code, out, err = run(capsys, "batches", "submit", str(path))
+    assert (code, out) == (1, "")
+    assert "it is an OpenAI batch output file, not a batch input" in err
+    assert "Nothing was uploaded" in err and uploads(threaded) == []
+
+
 @pytest.mark.parametrize(
     ("extra", "reason"),
     [

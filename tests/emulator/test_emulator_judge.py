@@ -16,6 +16,7 @@ from batchtui.emulator.server import EmulatorServer
 from batchtui.jsonl.index import LineIndex
 from batchtui.validation.engine import Validator
 from batchtui.validation.rules import BATCH, REQUEST, openai_stage
+from batchtui.validation.ruleset import InputRules
 
 
 def chat(i: int, **body: Any) -> dict[str, Any]:
@@ -45,7 +46,7 @@ def validator_stages(tmp_path: Path, content: bytes) -> tuple[set, dict[int, str
     request-stage code per line."""
     path = tmp_path / "check.jsonl"
     path.write_bytes(content)
-    validator = Validator(LineIndex(path))
+    validator = Validator(LineIndex(path), rules=InputRules())  # as the emulator judges
     validator.run()
     batch, request = set(), {}
     for finding in validator.iter_findings():
@@ -223,3 +224,34 @@ async def test_an_image_batch_without_prompt_fails(
     assert [(e.code, e.line, e.param) for e in batch.errors.data] == [
         ("invalid_request", 1, "body.prompt")
     ]
+
+
+async def test_a_foreign_upload_fails_line_by_line_as_openai_fails_it(
+    emu: EmulatorServer, client: AsyncOpenAI, tmp_path: Path
+) -> None:
+    # An Anthropic Message Batches request file (constructed): `batchtui validate` says so in
+    # one finding; OpenAI, which knows nothing of it, fails every line for what it lacks.
+    rows = [
+        {
+            "custom_id": f"req-{i}",
+            "params": {
+                "model": "claude-3-7-sonnet-20250219",
+                "max_tokens": 100,
+                "messages": [{"role": "user", "content": "hi"}],
+            },
+        }
+        for i in (1, 2)
+    ]
+    content = jsonl(rows)
+    batch_id = await submit(client, content)
+    await emu.advance(emu.options.validation_seconds)
+    batch = await client.batches.retrieve(batch_id)
+    assert batch.status == "failed" and batch.errors is not None
+    got = {(e.line, e.code, e.param) for e in batch.errors.data}
+    assert {(1, "missing_required_parameter", p) for p in ("method", "url", "body")} <= got
+    assert {(2, "missing_required_parameter", p) for p in ("method", "url", "body")} <= got
+    path = tmp_path / "anthropic.jsonl"
+    path.write_bytes(content)
+    validator = Validator(LineIndex(path))
+    validator.run()
+    assert [(f.line, f.code) for f in validator.iter_findings()] == [(1, "foreign_format")]

@@ -157,3 +157,103 @@ def test_a_full_disk_is_one_line_and_leaves_nothing(
     assert (code, out) == (2, "")
     assert err == f"batchtui: cannot write {dest}: no space left on device\n"
     assert os.listdir(tmp_path) == [], "no partial export, no temp file"
+
+
+# -- the output alone, and files of the wrong kind -------------------------------------------
+
+
+def test_output_alone_prints_counts_failures_histogram_usage(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out_file, err_file = SAMPLE[3], SAMPLE[5]
+    code, out, err = run(capsys, "--output", out_file, "--errors", err_file)
+    assert code == 0
+    assert "no input file: printing the summary" in err
+    assert out.startswith("15 requests answered (no input file")
+    assert "failures by code and message:" in out and "batch_expired" in out
+    assert "tokens: input 1,544" in out and "missing" not in out
+    code, out, _ = run(capsys, "--output", out_file, "--summary", "--format", "json")
+    summary = json.loads(out)
+    assert summary["files"]["input"] is None and summary["counts"]["missing"] == 0
+    assert summary["counts"]["unexpected"] == 0 and summary["counts"]["succeeded"] == 9
+    code, _, err = run(capsys, "--output", out_file, "--export-retry", "r.jsonl")
+    assert code == 2 and "--export-retry needs --input IN" in err
+
+
+def anthropic_results(tmp_path: Path) -> Path:
+    from tests.jsonl import kind_samples as S
+
+    path = tmp_path / "msgbatch_01_results.jsonl"
+    objs = [
+        S.anthropic_result(1),
+        S.anthropic_result(2, "errored"),
+        S.anthropic_result(3, "expired"),
+    ]
+    path.write_bytes(S.jsonl(objs, compact=True, final_newline=False))  # as results_url serves it
+    return path
+
+
+def test_anthropic_results_as_output_are_refused_with_a_pointer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before: every line was counted as a failed request (no_result), exit 0.
+    path = anthropic_results(tmp_path)
+    for args in (
+        ["--output", str(path)],
+        ["--input", SAMPLE[1], "--output", str(path), "--summary"],
+    ):
+        code, out, err = run(capsys, *args)
+        assert code == 2 and out == ""
+        assert (
+            "is an Anthropic Message Batches results file (1 succeeded, 1 errored, 1 expired)"
+            in err
+        )
+        assert "not an OpenAI batch output file" in err and f"batchtui {path}" in err
+
+
+@pytest.mark.parametrize(
+    ("option", "sample", "says"),
+    [
+        (
+            "--input",
+            "output",
+            "is an OpenAI batch output file, not a batch input: pass it as --output",
+        ),
+        (
+            "--input",
+            "errors",
+            "is an OpenAI batch error file, not a batch input: pass it as --errors",
+        ),
+        (
+            "--output",
+            "input",
+            "is an OpenAI batch input file, not an output file: pass it as --input",
+        ),
+        ("--errors", "gemini", "is a Gemini batch results file, not an OpenAI batch errors file"),
+        ("--input", "anthropic", "batchtui convert"),
+        ("--output", "lfs", "Git LFS pointer, not the data"),
+        ("--output", "dpo", "not an OpenAI batch output file: the lines look like preference"),
+    ],
+)
+def test_files_of_the_wrong_kind_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], option: str, sample: str, says: str
+) -> None:
+    from tests.jsonl import kind_samples as S
+
+    data = {
+        "output": S.jsonl([S.chat_output(1)]),
+        "errors": S.jsonl([S.EXPIRED_LINE]),
+        "input": S.jsonl([S.chat_input(1)]),
+        "gemini": S.jsonl([S.gemini_result(1)]),
+        "anthropic": S.jsonl([S.anthropic_request(1)]),
+        "lfs": b"version https://git-lfs.github.com/spec/v1\noid sha256:00\nsize 9\n",
+        "dpo": S.jsonl([S.DPO]),
+    }[sample]
+    path = tmp_path / f"{sample}.jsonl"
+    path.write_bytes(data)
+    args = [option, str(path), "--summary"]
+    if option != "--input":
+        args += ["--input", SAMPLE[1]]
+    code, out, err = run(capsys, *args)
+    assert code == 2 and out == ""
+    assert says in err and err.count("\n") == 1

@@ -170,8 +170,29 @@ def test_missing_files_are_user_errors(tmp_path: Path) -> None:
         join(inp, tmp_path / "nope.jsonl")
     with pytest.raises(UserError, match="directory"):
         join(inp, None, tmp_path)
-    with pytest.raises(UserError, match="input file is needed"):
-        join(None, inp)
+    with pytest.raises(UserError, match="give an input, output or error file"):
+        join(None)
+
+
+def test_results_alone_without_the_input(tmp_path: Path) -> None:
+    # `results --output OUT` alone: every answered id is a row, nothing missing or unexpected.
+    out = write_lines(
+        tmp_path / "out.jsonl",
+        [ok("a"), ok("b", chat_body(finish="length", prompt=7, completion=3)), ok("a")],
+    )
+    err = write_lines(tmp_path / "err.jsonl", [expired("c"), rate_limited("d", 1000)])
+    with join(None, out, err) as result:
+        assert result.input_index is None and result.path(Source.INPUT) is None
+        c = result.counts()
+        assert (c["total"], c["succeeded"], c["failed"], c["expired"]) == (4, 2, 1, 1)
+        assert (c["missing"], c["unexpected"], c["duplicates"], c["truncated"]) == (0, 0, 1, 1)
+        assert result.failures_by_code() == {"batch_expired": 1, "rate_limit_exceeded": 1}
+        assert result.usage().input_tokens == 10 + 7  # "a" answered twice counts once
+        row = result.row_of("d")
+        assert row is not None and result.klass(row) is RequestClass.FAILED_HTTP
+        assert result.input_bytes(row) is None and result.raw_input_line(row) is None
+        assert result.detail(row).outcome is not None
+        assert result.summary()["files"]["input"] is None
 
 
 def test_azure_error_message_object_and_content_filter(tmp_path: Path) -> None:

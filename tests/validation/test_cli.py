@@ -44,7 +44,10 @@ def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
 def test_text_format_and_exit_codes(good: Path, warn: Path, bad: Path, capsys) -> None:
     code, out, _ = run(["validate", str(good)], capsys)
     assert code == 0
-    assert out == f"{good}: 2 lines (/v1/chat/completions, gpt-4o-mini): no problems found\n"
+    assert (
+        out
+        == f"{good}: 2 lines, batch input (/v1/chat/completions, gpt-4o-mini): no problems found\n"
+    )
 
     code, out, _ = run(["validate", str(warn)], capsys)
     assert code == 0
@@ -59,7 +62,7 @@ def test_text_format_and_exit_codes(good: Path, warn: Path, bad: Path, capsys) -
     assert any(x.startswith(f"{bad}:3: error[invalid_json_line]: ") for x in lines)
     assert (
         lines[-1]
-        == f"{bad}: 3 lines (/v1/chat/completions, gpt-4o-mini): 3 errors, 0 warnings, 0 info"
+        == f"{bad}: 3 lines, batch input (/v1/chat/completions, gpt-4o-mini): 3 errors, 0 warnings, 0 info"
     )
 
 
@@ -204,3 +207,75 @@ def test_split_cli(tmp_path: Path, capsys) -> None:
     with pytest.raises(SystemExit):
         main(["split", str(path), "--max-bytes", "lots"])
     capsys.readouterr()
+
+
+@pytest.mark.parametrize(
+    ("sample", "kind", "label", "code"),
+    [
+        ("input", "input", "batch input", 0),
+        ("output", "output", "batch output", 0),
+        ("vllm", "output", "batch output from vLLM", 0),
+        ("errors", "errors", "batch error file", 0),
+        ("anthropic-requests", "anthropic-requests", "Anthropic batch requests", 1),
+        ("anthropic-results", "anthropic-results", "Anthropic batch results", 1),
+        ("gemini-requests", "gemini-requests", "Gemini batch requests", 1),
+        ("gemini-results", "gemini-results", "Gemini batch results", 1),
+        ("finetune-chat", "finetune-chat", "fine-tuning chat data", 1),
+        ("mixed", "unknown", "unknown kind (mixed)", 1),
+        ("legacy", "unknown", "unknown kind", 1),
+    ],
+)
+def test_every_file_names_its_kind(
+    tmp_path: Path, capsys, sample: str, kind: str, label: str, code: int
+) -> None:
+    from tests.jsonl import kind_samples as S
+
+    objs = {
+        "input": [S.chat_input(1), S.chat_input(2)],
+        "output": [S.chat_output(1), S.http_error_line(2)],
+        "vllm": [S.chat_output(1, runner="vllm"), S.VLLM_ERROR_LINE],
+        "errors": [S.http_error_line(1), S.EXPIRED_LINE, S.AZURE_ERROR_LINE],
+        "anthropic-requests": [S.anthropic_request(1), S.anthropic_request(2)],
+        "anthropic-results": [S.anthropic_result(1), S.anthropic_result(2, "errored")],
+        "gemini-requests": [S.gemini_request(1), S.VERTEX_REQUEST],
+        "gemini-results": [S.gemini_result(1), S.VERTEX_PREDICTION],
+        "finetune-chat": [S.FINETUNE, S.FINETUNE],
+        "mixed": [S.chat_input(1), S.chat_output(2)],
+        "legacy": [S.LEGACY_FINETUNE, S.LEGACY_FINETUNE],
+    }[sample]
+    path = tmp_path / f"{sample}.jsonl"
+    path.write_bytes(S.jsonl(objs))
+    status, out, _ = run(["validate", str(path)], capsys)
+    assert status == code
+    assert out.splitlines()[-1].startswith(f"{path}: {len(objs)} lines, {label}")
+    status, out, _ = run(["validate", "--format", "json", str(path)], capsys)
+    doc = json.loads(out)
+    assert status == code and doc["kind"] == kind
+    assert doc["kind_detail"]["mixed"] is (sample == "mixed")
+    assert sum(doc["kind_detail"]["lines"].values()) == len(objs)
+    if code:  # a foreign file: one finding, not six a line
+        assert doc["summary"]["errors"] == 1  # (mixed: the output line, in an input)
+    status, out, _ = run(["validate", "--format", "github", str(path)], capsys)
+    assert f", {label}" in out.splitlines()[-1]
+
+
+def test_kind_detail_of_an_output_file(tmp_path: Path, capsys) -> None:
+    from tests.jsonl import kind_samples as S
+
+    path = tmp_path / "out.jsonl"
+    path.write_bytes(S.jsonl([S.chat_output(i, runner="groq") for i in range(3)]))
+    _, out, _ = run(["validate", "--format", "json", str(path)], capsys)
+    doc = json.loads(out)
+    assert doc["kind"] == "output" and doc["findings"] == []
+    assert doc["endpoint"] == "/v1/chat/completions" and doc["model"] == "gpt-4o-mini-2024-07-18"
+    assert doc["kind_detail"] == {
+        "lines": {"output": 3},
+        "sniffed": 3,
+        "layout": "jsonl",
+        "runner": "groq",
+        "mixed": False,
+        "dominant": None,
+        "guessed": False,
+        "shape": None,
+        "reason": None,
+    }

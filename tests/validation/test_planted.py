@@ -639,6 +639,135 @@ def test_an_overlong_binary_first_line_is_not_text(tmp_path: Path) -> None:
     assert run.validator.findings_at(1)[0].code == "not_text"
 
 
+# -- files of other kinds (tests/jsonl/kind_samples.py: constructed lines and excerpts) ----
+
+
+def test_output_file_with_every_output_rule(tmp_path: Path) -> None:
+    from batchtui.jsonl.kinds import Kind
+    from tests.jsonl import kind_samples as S
+
+    no_id = S.chat_output(2)
+    del no_id["custom_id"]
+    no_status = S.chat_output(3)
+    del no_status["response"]["status_code"]
+    lines = [
+        S.chat_output(1),  # 1
+        no_id,  # 2
+        no_status,  # 3
+        S.chat_output(1),  # 4: request-1 again
+        S.chat_input(5),  # 5: a request among the answers
+        b"<<<<<<< HEAD",  # 6
+        b'{"custom_id": "request-7", "response": {"status_co',  # 7: cut short
+        S.http_error_line(8),  # 8: a failure is no finding
+        S.AZURE_ERROR_LINE,  # 9
+        S.VLLM_ERROR_LINE,  # 10
+        *[S.chat_output(i) for i in range(11, 16)],  # 11-15
+    ]
+    run = validate(write_lines(tmp_path / "out.jsonl", lines))
+    check(
+        run.codes(),
+        {
+            (2, "result_custom_id"),
+            (3, "result_shape"),
+            (4, "duplicate_custom_id"),
+            (5, "mixed_kinds"),
+            (6, "merge_conflict_marker"),
+            (7, "invalid_json_line"),
+        },
+    )
+    kind = run.validator.kind
+    assert kind is not None and kind.kind is Kind.UNKNOWN and kind.mixed
+    assert kind.dominant is Kind.OUTPUT
+    assert kind.lines == {"output": 8, "error": 3, "unknown": 1, "input": 1}  # 2 has no id
+    assert run.validator.report.snapshot().kind == kind
+    assert run.validator.endpoint == "/v1/chat/completions"
+    for line_no in {f.line for f in run.findings if f.line is not None}:
+        streamed = sorted((f.code, f.message) for f in run.findings if f.line == line_no)
+        again = sorted((f.code, f.message) for f in run.validator.findings_at(line_no))
+        assert again == streamed, line_no
+
+
+def test_well_formed_output_and_error_files_have_no_findings(tmp_path: Path) -> None:
+    from batchtui.jsonl.kinds import Kind
+    from tests.jsonl import kind_samples as S
+
+    out = [S.chat_output(i, runner="azure") for i in range(60)]  # > the 50 lines sniffed
+    out.append(S.http_error_line(99))
+    run = validate(write_lines(tmp_path / "azure.jsonl", out, final_newline=False))
+    assert run.codes() == {(61, "no_final_newline")}  # info, as raw downloads often are
+    kind = run.validator.kind
+    assert kind is not None and (kind.kind, kind.runner) == (Kind.OUTPUT, "azure")
+    errors = [S.http_error_line(i) for i in range(60)] + [S.EXPIRED_LINE]
+    run = validate(write_lines(tmp_path / "errors.jsonl", errors))
+    assert run.codes() == set()
+    assert run.validator.kind is not None and run.validator.kind.kind is Kind.ERRORS
+    # Sniffed as an error file (its first 50 lines), settled as an output file at line 61.
+    late = [S.http_error_line(i) for i in range(60)] + [S.chat_output(1)]
+    run = validate(write_lines(tmp_path / "late.jsonl", late))
+    assert run.codes() == set()
+    assert run.validator.sniffed is not None and run.validator.sniffed.kind is Kind.ERRORS
+    kind = run.validator.kind
+    assert kind is not None and kind.kind is Kind.OUTPUT
+    assert kind.lines == {"error": 60, "output": 1}
+
+
+def test_a_request_file_with_an_answer_in_it(tmp_path: Path) -> None:
+    from tests.jsonl import kind_samples as S
+
+    lines = [request(f"r{i}") for i in range(5)] + [S.chat_output(9), S.anthropic_request(1)]
+    run = validate(write_lines(tmp_path / "in.jsonl", lines))
+    # One finding a line, not four (missing method, url, body, unknown key).
+    check(run.codes(), {(6, "mixed_kinds"), (7, "mixed_kinds")})
+    by_line = {f.line: f.message for f in run.findings}
+    assert by_line[6] == "This line is an OpenAI batch output line, in an OpenAI batch input file."
+    assert "an Anthropic Message Batches request" in by_line[7]
+    kind = run.validator.kind
+    assert kind is not None and kind.mixed and kind.reason is not None
+    assert kind.reason.startswith("mixed: 5 OpenAI batch requests")
+
+
+@pytest.mark.parametrize(
+    ("data", "code", "says"),
+    [
+        ("anthropic", "foreign_format", "an Anthropic Message Batches request file"),
+        ("anthropic_results", "foreign_format", "an Anthropic Message Batches results file"),
+        ("gemini", "foreign_format", "a Gemini batch request file"),
+        ("gemini_results", "foreign_format", "a Gemini batch results file"),
+        ("finetune", "foreign_format", "an OpenAI fine-tuning (chat) training file"),
+        ("glued", "foreign_format", "glued together without newlines"),
+        ("legacy", "unknown_format", "legacy fine-tuning examples (prompt/completion)"),
+        ("lfs", "lfs_pointer", "a Git LFS pointer, not the data"),
+    ],
+)
+def test_a_foreign_file_gets_one_finding(tmp_path: Path, data: str, code: str, says: str) -> None:
+    from tests.jsonl import kind_samples as S
+
+    content = {
+        "anthropic": lambda: S.jsonl([S.anthropic_request(i) for i in range(30)]),
+        "anthropic_results": lambda: S.jsonl([S.anthropic_result(i) for i in range(3)]),
+        "gemini": lambda: S.jsonl([S.gemini_request(i) for i in range(3)]),
+        "gemini_results": lambda: S.jsonl([S.gemini_result(i) for i in range(3)]),
+        "finetune": lambda: S.jsonl([S.FINETUNE] * 3),
+        "glued": lambda: b"".join(S.dumps(S.anthropic_request(i)) for i in range(3)),
+        "legacy": lambda: S.jsonl([S.LEGACY_FINETUNE] * 3),
+        "lfs": lambda: b"version https://git-lfs.github.com/spec/v1\noid sha256:ab\nsize 9\n",
+    }[data]()
+    path = tmp_path / "f.jsonl"
+    path.write_bytes(content)
+    run = validate(path)
+    check(run.codes(), {(1, code)})  # not six findings a line
+    assert says in run.findings[0].message
+    assert [f.code for f in run.validator.findings_at(1)] == [code]
+    assert run.validator.findings_at(2) == []
+
+
+def test_glued_request_objects_get_a_hint(tmp_path: Path) -> None:
+    path = write_lines(tmp_path / "a.jsonl", [line(request("a")) + line(request("b"))])
+    (finding,) = validate(path).findings
+    assert finding.code == "invalid_json_line"
+    assert finding.hint is not None and finding.hint.startswith("Several JSON objects on one line")
+
+
 def _planting_tests() -> Iterator[tuple[str, Callable[..., None], dict[str, object]]]:
     """Every other test of this module with each of its parametrized cases."""
     for name, fn in list(globals().items()):

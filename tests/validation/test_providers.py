@@ -170,4 +170,5 @@ def test_rules_cite_real_sources(capsys: pytest.CaptureFixture[str]) -> None:
         "upload",
         "accepted",
         "batch or request",
+        "not submitted",  # the rules of output and error files
     }

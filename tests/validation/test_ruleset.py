@@ -10,9 +10,11 @@ from typing import Any
 
 import pytest
 
+from batchtui.jsonl.kinds import Kind
 from batchtui.validation.checks import LineFacts, add
 from batchtui.validation.engine import Validator
 from batchtui.validation.findings import Finding
+from batchtui.validation.kinds import InputFileRules, OutputRules
 from batchtui.validation.parallel import validate_parallel
 from batchtui.validation.ruleset import InputRules, Limits
 from batchtui.validation.tally import PartState, Tally
@@ -86,8 +88,10 @@ def test_a_rule_set_judges_lines_and_file(tmp_path: Path) -> None:
     )
     small = validate(write_lines(tmp_path / "two.jsonl", answers(2)), rules=AnswerRules())
     assert [(f.line, f.code) for f in small.file_findings] == [(None, "empty_file")]
-    # The default is the input file's rules.
-    assert validate(path).validator.rules == InputRules()
+    # By default the file is sniffed: this one is an output file, judged by its rules.
+    assert validate(path).validator.rules == OutputRules(Kind.OUTPUT)
+    inputs = write_lines(tmp_path / "in.jsonl", [{"custom_id": "a", "body": {}}])
+    assert validate(inputs).validator.rules == InputFileRules(InputRules().provider)
 
 
 def test_a_rule_set_on_several_processes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
