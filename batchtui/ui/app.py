@@ -8,7 +8,7 @@ import importlib
 import os
 from collections.abc import Iterable
 from functools import partial
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -22,6 +22,9 @@ from batchtui.jsonl import LineIndex
 from batchtui.ui.screens.file import FileScreen
 from batchtui.ui.screens.help import HelpScreen, key_label
 from batchtui.ui.worker_errors import failure_message
+
+if TYPE_CHECKING:
+    from batchtui.core.settings import Settings
 
 
 class BatchTUI(App[int]):
@@ -52,9 +55,18 @@ class BatchTUI(App[int]):
         download_dir: str | None = None,
         notify_desktop: bool = False,
         notify_cmd: str | None = None,
+        settings: Settings | None = None,
         **services: Any,
     ) -> None:
         super().__init__()
+        # The command line's flags: they win over the settings' other sources.
+        self._flags: dict[str, tuple[Any, str]] = {
+            "download_dir": (download_dir, "--download-dir"),
+            "notify.desktop": (True if notify_desktop else None, "--notify-desktop"),
+            "notify.command": (notify_cmd, "--notify-cmd"),
+        }
+        self.settings = settings  # loaded after the first frame (see get_settings)
+        self._early_theme()
         self.index = index
         self.start_line = start_line
         self.follow = follow
@@ -66,6 +78,51 @@ class BatchTUI(App[int]):
         self.initial_mode = initial_mode or ("file" if index is not None else "batches")
         self.results_args: dict[str, Any] = {}
         self.file_screen: FileScreen | None = None  # the File mode's screen, once built
+
+    # -- settings ------------------------------------------------------------------------
+
+    def _early_theme(self) -> None:
+        """The theme before the first frame, read without the settings model (pydantic
+        costs ~90 ms there); :meth:`_apply_settings` checks it and reports a bad one."""
+        from batchtui.core.config_file import peek
+
+        try:
+            name, _ = peek("theme")
+        except UserError:
+            return  # the settings load reports it
+        if isinstance(name, str) and name in self.available_themes:
+            self.theme = name
+
+    async def get_settings(self) -> Settings:
+        """The settings (``core.settings``), loaded on first use in a thread. Raises
+        UserError (one line) for a bad config file or variable."""
+        if self.settings is None:
+            module = await asyncio.to_thread(importlib.import_module, "batchtui.core.settings")
+            self.settings = await asyncio.to_thread(module.load_settings, self._flags)
+        return self.settings
+
+    async def _apply_settings(self) -> None:
+        """Theme, key bindings, notifications and the download directory from the settings;
+        a bad value is a toast (the rest still applies)."""
+        from batchtui.ui import preferences
+
+        try:
+            settings = await self.get_settings()
+        except UserError as exc:
+            self.notify(exc.message, title="Settings", severity="error", timeout=15)
+            return
+        problems = await asyncio.to_thread(preferences.problems, settings)
+        for message in problems.values():
+            self.notify(message, title="Settings", severity="error", timeout=15)
+        if settings.theme and "theme" not in problems and settings.theme != self.theme:
+            self.theme = settings.theme
+        keymap = {k: v for k, v in settings.keys.items() if f"keys.{k}" not in problems}
+        if keymap:
+            self.set_keymap(keymap)
+        directory = settings.download_dir
+        self.download_dir = str(directory.expanduser()) if directory else os.getcwd()
+        self.notify_desktop = settings.notify.desktop
+        self.notify_cmd = settings.notify.command
 
     def _make_screen(self, mode: str) -> Screen[Any]:
         if mode == "file":
@@ -170,9 +227,12 @@ class BatchTUI(App[int]):
         """
         service = self.services.get("service")
         if service is None:
+            settings = await self.get_settings()
             module = await asyncio.to_thread(importlib.import_module, "batchtui.api.service")
             quiet_gc()  # the SDK's thousands of classes are here to stay
-            service = module.BatchService.from_env()
+            from batchtui.api.config import ClientSettings
+
+            service = module.BatchService(ClientSettings.from_settings(settings))
             self.services["service"] = service
         if not service.settings.api_key:
             # No "press r": the environment of a running process does not change, and r
@@ -189,6 +249,9 @@ class BatchTUI(App[int]):
             self.add_mode(mode, partial(self._make_screen, mode))
         await self.switch_mode(self.initial_mode)
         self.call_after_refresh(quiet_gc)
+        self.call_after_refresh(
+            self.run_worker, self._apply_settings(), group="settings", exit_on_error=False
+        )
 
     async def on_unmount(self) -> None:
         service = self.services.get("service")
