@@ -25,6 +25,7 @@ from batchtui.ui.worker_errors import failure_message
 
 if TYPE_CHECKING:
     from batchtui.core.settings import Settings
+    from batchtui.ui.api_loop import ApiLoop
 
 
 class BatchTUI(App[int]):
@@ -66,6 +67,7 @@ class BatchTUI(App[int]):
             "notify.command": (notify_cmd, "--notify-cmd"),
         }
         self.settings = settings  # loaded after the first frame (see get_settings)
+        self._api: ApiLoop | None = None  # where every API call runs (see get_api)
         self._early_theme()
         self.index = index
         self.start_line = start_line
@@ -244,6 +246,16 @@ class BatchTUI(App[int]):
             )
         return service
 
+    async def get_api(self) -> ApiLoop:
+        """The one loop and client every API call of the TUI runs on (``ui/api_loop.py``),
+        made on first use. Raises UserError as :meth:`get_service` does."""
+        service = await self.get_service()
+        if self._api is None:
+            from batchtui.ui.api_loop import ApiLoop
+
+            self._api = ApiLoop(service)
+        return self._api
+
     async def on_mount(self) -> None:
         for mode in ("file", "batches", "results"):
             self.add_mode(mode, partial(self._make_screen, mode))
@@ -254,6 +266,8 @@ class BatchTUI(App[int]):
         )
 
     async def on_unmount(self) -> None:
+        if self._api is not None:
+            await self._api.close()
         service = self.services.get("service")
         if service is not None:
             await service.close()  # close the HTTP connections on the loop that opened them
