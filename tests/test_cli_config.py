@@ -75,3 +75,23 @@ def test_lists_of_bindings_and_themes(capsys: pytest.CaptureFixture[str]) -> Non
     )
     code, out, _ = run(capsys, "--themes")
     assert code == 0 and "nord" in out.split()
+
+
+def test_estimate_prices_models_from_the_config_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = {"model": "my-deploy", "messages": [{"role": "user", "content": "hi"}]}
+    line = {"custom_id": "a", "method": "POST", "url": "/v1/chat/completions", "body": body}
+    path = tmp_path / "in.jsonl"
+    path.write_text(json.dumps(line) + "\n")
+    config = tmp_path / "config.toml"
+    config.write_text('[prices]\nmy-deploy = { same_as = "gpt-4o-mini" }\n')
+    monkeypatch.setenv("BATCHTUI_CONFIG", str(config))
+    assert main(["estimate", str(path), "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["by_model"]["my-deploy"]["price"]["matched"] == "gpt-4o-mini"
+    # --price wins over the file for its model.
+    assert main(["estimate", str(path), "--format", "json", "--price", "my-deploy=1,2"]) == 0
+    assert json.loads(capsys.readouterr().out)["by_model"]["my-deploy"]["price"]["matched"] != (
+        "gpt-4o-mini"
+    )
