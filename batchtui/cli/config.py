@@ -76,18 +76,18 @@ def _config(args: argparse.Namespace) -> int:
     settings = load_settings()
     preferences.check(settings)
     rows = effective(settings)
-    path = settings.config_file
-    exists = path is not None and path.is_file()
+    config_file = settings.config_file
+    exists = config_file is not None and config_file.is_file()
     if args.format == "json":
         echo_json(
             {
-                "config_file": str(path),
+                "config_file": str(config_file),
                 "config_file_exists": exists,
                 "settings": {k: {"value": v, "source": s} for k, v, s in rows},
             }
         )
         return 0
-    echo(f"config file: {path}{'' if exists else ' (none)'}")
+    echo(f"config file: {config_file}{'' if exists else ' (none)'}")
     shown = [(key, "—" if value is None else _text(value), source) for key, value, source in rows]
     width = max(len(key) for key, _, _ in shown)
     value_width = min(40, max(len(value) for _, value, _ in shown))

@@ -98,10 +98,12 @@ class BatchTUI(App[int]):
     async def get_settings(self) -> Settings:
         """The settings (``core.settings``), loaded on first use in a thread. Raises
         UserError (one line) for a bad config file or variable."""
-        if self.settings is None:
-            module = await asyncio.to_thread(importlib.import_module, "batchtui.core.settings")
-            self.settings = await asyncio.to_thread(module.load_settings, self._flags)
-        return self.settings
+        if self.settings is not None:
+            return self.settings
+        module = await asyncio.to_thread(importlib.import_module, "batchtui.core.settings")
+        loaded: Settings = await asyncio.to_thread(module.load_settings, self._flags)
+        self.settings = loaded
+        return loaded
 
     async def _apply_settings(self) -> None:
         """Theme, key bindings, notifications and the download directory from the settings;

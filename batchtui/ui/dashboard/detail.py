@@ -46,7 +46,7 @@ class BatchDetail(Vertical):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.batch: BatchView | None = None
+        self.current: BatchView | None = None
         self.shown: tuple[BatchView | None, int] | None = None  # (batch, minute) drawn
         # The batch id and errors the line-error list shows: a poll that brings the same
         # errors again must not rebuild the list (that lost its cursor, and Enter with it).
@@ -81,7 +81,7 @@ class BatchDetail(Vertical):
 
     def show(self, b: BatchView | None, now: float, local: Any = None) -> None:
         """Draw ``b`` (``local``: this machine's submission record of it, if any)."""
-        self.batch = b
+        self.current = b
         self.shown = (b, int(now // 60))
         if b is None:
             self.set_title(None)
@@ -118,7 +118,7 @@ class BatchDetail(Vertical):
 
     def show_error_message(self) -> None:
         errors = self.errors
-        batch = self.batch
+        batch = self.current
         i = errors.highlighted
         if batch is None or i is None or i >= len(batch.errors):
             return

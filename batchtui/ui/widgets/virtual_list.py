@@ -17,7 +17,7 @@ from typing import ClassVar
 
 from rich.style import Style
 from textual import events
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
@@ -33,7 +33,7 @@ STRIP_CACHE_SIZE = 512  # drawn rows kept: a few screens, both cursor states
 PREFETCH_DELAY = 0.15
 
 
-def cursor_bindings(prefix: str, first: str, last: str, *, space: bool = True) -> list[Binding]:
+def cursor_bindings(prefix: str, first: str, last: str, *, space: bool = True) -> list[BindingType]:
     """The list keys, with ids ``<prefix>.up`` … ``<prefix>.last`` (the keymap's names)."""
     page_down = "pagedown,ctrl+f,space" if space else "pagedown,ctrl+f"
     return [
