@@ -48,6 +48,9 @@ ENV_VARS: dict[str, str] = {
     "BATCHTUI_PROVIDER": "provider",
 }
 
+# The variables the TUI applies itself (the others reach it through the API settings).
+UI_ENV_VARS = ("BATCHTUI_THEME", "BATCHTUI_DOWNLOAD_DIR")
+
 # What the config file may hold. A section mapped to None takes any key (model names,
 # binding ids): its values are checked by the model. The API's credentials and URL are not
 # here: they are the SDK's environment variables (a key in a file is a key in backups).

@@ -85,9 +85,18 @@ class BatchTUI(App[int]):
 
     def _early_theme(self) -> None:
         """The theme before the first frame, read without the settings model (pydantic
-        costs ~90 ms there); :meth:`_apply_settings` checks it and reports a bad one."""
-        from batchtui.core.config_file import peek
+        costs ~90 ms there); :meth:`_apply_settings` checks it and reports a bad one.
 
+        Also notes whether there is anything for the TUI to apply: without a config file
+        or a BATCHTUI_* variable it reads, the model is not loaded at start-up at all (the
+        dashboard loads it when it needs the API settings)."""
+        from batchtui.core.config_file import UI_ENV_VARS, config_path, peek
+
+        self._user_settings = config_path().is_file() or any(
+            os.environ.get(var) for var in UI_ENV_VARS
+        )
+        if not self._user_settings:
+            return
         try:
             name, _ = peek("theme")
         except UserError:
@@ -263,9 +272,10 @@ class BatchTUI(App[int]):
             self.add_mode(mode, partial(self._make_screen, mode))
         await self.switch_mode(self.initial_mode)
         self.call_after_refresh(quiet_gc)
-        self.call_after_refresh(
-            self.run_worker, self._apply_settings(), group="settings", exit_on_error=False
-        )
+        if self._user_settings:
+            self.call_after_refresh(
+                self.run_worker, self._apply_settings(), group="settings", exit_on_error=False
+            )
 
     async def on_unmount(self) -> None:
         if self._api is not None:

@@ -135,3 +135,14 @@ def test_browsing_does_not_load_pydantic_before_the_first_frame(tmp_path: Path) 
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+async def test_without_a_config_file_the_model_is_not_loaded_at_start(
+    make_app, tmp_path: Path
+) -> None:
+    """Nothing for the TUI to apply: the ~90 ms model load waits until the API needs it."""
+    app = make_app(lines_file(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.settings is None
+        assert (await app.get_settings()).source("theme").kind == "default"
