@@ -21,7 +21,6 @@ from typing import Any
 
 from batchtui.core.atomic import atomic_write
 
-STATE_DIR_ENV = "BATCHTUI_STATE_DIR"
 FILENAME = "submissions.json"
 FORMAT_VERSION = 1
 

@@ -37,7 +37,6 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from batchtui.core.config_file import (
     DEFAULT,
-    ENV_VARS,
     ConfigFile,
     Layer,
     Source,
@@ -240,8 +239,3 @@ def _message(exc: ValidationError, layers: tuple[Layer, ...], config: ConfigFile
     if source.kind == "flag":
         where = f"{source.name}"
     return f"{where} must be {expected}{got}" if expected else f"{where}: {error['msg']}{got}"
-
-
-def env_names() -> dict[str, str]:
-    """Dotted setting -> its environment variable."""
-    return {key: var for var, key in ENV_VARS.items()}
