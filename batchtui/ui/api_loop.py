@@ -8,10 +8,15 @@ client while the actions used the app's client on the UI loop: two clients, two 
 places that closed them.
 
 Why not the UI's loop: a refresh of a big account parses hundreds of batches into SDK models
-(~90 ms for 500) and then into views. On the UI loop that is one stretch the keys wait
-behind (the worst key during a refresh was 227 ms, issue #5's benchmark); on a thread of its
-own the UI thread gets the interpreter back every 5 ms (``sys.getswitchinterval``).
-``tests/benchmarks/bench_dashboard.py`` measures key latency during refreshes.
+(~90 ms for 500) and then into views; on the UI loop the keys wait behind each page's parse
+(the worst key during a refresh was 227 ms in issue #5's benchmark, before other fixes). On
+a thread of its own the UI thread gets the interpreter back every 5 ms
+(``sys.getswitchinterval``), except inside one C call (pydantic-core parsing a page).
+Measured with ``tests/benchmarks/bench_api_loop.py`` (500 batches, full loads, 12 pairs
+interleaved, this shared 2-core machine at load ~6): the UI loop's worst stall per refresh,
+median 12 ms here against 18 ms on the UI loop; median heartbeat lateness 2.8 against 7.2 ms
+(single outliers of 140-170 ms in both modes were the machine). A modest gain, kept because
+it costs one thread; ``bench_dashboard.py`` measures key latency in the real TUI.
 """
 
 from __future__ import annotations
