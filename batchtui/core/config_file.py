@@ -48,8 +48,9 @@ ENV_VARS: dict[str, str] = {
     "BATCHTUI_PROVIDER": "provider",
 }
 
-# The variables the TUI applies itself (the others reach it through the API settings).
-UI_ENV_VARS = ("BATCHTUI_THEME", "BATCHTUI_DOWNLOAD_DIR")
+# The settings the TUI applies itself from the environment (the others reach it through
+# the API settings, or only come from the file).
+UI_FROM_ENV = ("theme", "download_dir")
 
 # What the config file may hold. A section mapped to None takes any key (model names,
 # binding ids): its values are checked by the model. The API's credentials and URL are not
@@ -291,6 +292,13 @@ def _key_parts(name: str) -> list[str]:
     """``a."b.c".d`` -> ``["a", "b", "c", "d"]``: quoted parts are split too, as binding
     ids are dotted names that :func:`_flatten` joins again."""
     return [p.strip().strip("\"'") for p in re.split(r"\.", name) if p.strip().strip("\"'")]
+
+
+def tui_has_settings(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether the TUI has anything of the settings to apply at start-up: a config file,
+    or a variable it reads itself (without either, it need not load the model then)."""
+    given = env_layer(environ).values
+    return any(key in given for key in UI_FROM_ENV) or config_path(environ).is_file()
 
 
 def peek(key: str, environ: Mapping[str, str] | None = None) -> tuple[Any, Source]:

@@ -90,11 +90,9 @@ class BatchTUI(App[int]):
         Also notes whether there is anything for the TUI to apply: without a config file
         or a BATCHTUI_* variable it reads, the model is not loaded at start-up at all (the
         dashboard loads it when it needs the API settings)."""
-        from batchtui.core.config_file import UI_ENV_VARS, config_path, peek
+        from batchtui.core.config_file import peek, tui_has_settings
 
-        self._user_settings = config_path().is_file() or any(
-            os.environ.get(var) for var in UI_ENV_VARS
-        )
+        self._user_settings = tui_has_settings()
         if not self._user_settings:
             return
         try:
