@@ -146,3 +146,15 @@ async def test_without_a_config_file_the_model_is_not_loaded_at_start(
         await settle(pilot)
         assert app.settings is None
         assert (await app.get_settings()).source("theme").kind == "default"
+
+
+async def test_the_theme_from_the_environment_without_a_file(
+    make_app, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BATCHTUI_THEME", "dracula")
+    app = make_app(lines_file(tmp_path))
+    assert app.theme == "dracula"
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.theme == "dracula" and app.settings is not None
+        assert app.settings.source("theme").name == "BATCHTUI_THEME"
