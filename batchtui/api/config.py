@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
-# Environment variables for the waits (seconds), beside the SDK's own variables.
+# Environment variables for the waits (seconds), beside the SDK's own variables
+# (core.config_file.ENV_VARS reads them; named here for messages and --help).
 TIMEOUT_ENV = {
     "timeout": "BATCHTUI_TIMEOUT",
     "connect_timeout": "BATCHTUI_CONNECT_TIMEOUT",
     "transfer_timeout": "BATCHTUI_TRANSFER_TIMEOUT",
     "retry_seconds": "BATCHTUI_RETRY_SECONDS",
 }
+if TYPE_CHECKING:
+    from batchtui.core.settings import Settings
+
+_SECTION = {"api_key": "api", "base_url": "api", "organization": "api", "project": "api"}
 _AZURE_HOSTS = (".openai.azure.com", ".services.ai.azure.com", ".cognitiveservices.azure.com")
 
 
@@ -45,28 +49,43 @@ class ClientSettings:
     def from_env(
         cls, environ: Mapping[str, str] | None = None, **overrides: object
     ) -> ClientSettings:
-        """OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_ORG_ID, OPENAI_PROJECT_ID and the
-        ``BATCHTUI_*`` waits of :data:`TIMEOUT_ENV`, then the non-None ``overrides``
-        (command-line options) on top. A wait that is not a positive number is a UserError.
+        """The settings model's credentials, URL and waits (:mod:`batchtui.core.settings`:
+        OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_ORG_ID, OPENAI_PROJECT_ID, the ``BATCHTUI_*``
+        waits, the config file's ``[network]``), with the non-None ``overrides`` (command-line
+        options) on top. A wait that is not a positive number is a UserError."""
+        from batchtui.core.settings import load_settings
 
-        Azure through its v1 endpoint (``OPENAI_BASE_URL=https://RES.openai.azure.com/openai/v1/``)
-        also accepts AZURE_OPENAI_API_KEY when OPENAI_API_KEY is unset.
-        """
-        env = os.environ if environ is None else environ
-        waits = {name: _seconds(env, var) for name, var in TIMEOUT_ENV.items()}
-        settings = cls(
-            api_key=env.get("OPENAI_API_KEY") or None,
-            base_url=env.get("OPENAI_BASE_URL") or None,
-            organization=env.get("OPENAI_ORG_ID") or None,
-            project=env.get("OPENAI_PROJECT_ID") or None,
-            **{name: value for name, value in waits.items() if value is not None},
+        flags = {
+            f"{_SECTION.get(name, 'network')}.{name}": (value, "--" + name.replace("_", "-"))
+            for name, value in overrides.items()
+            if name in _SECTION or name in TIMEOUT_ENV
+        }
+        settings = cls.from_settings(load_settings(cli=flags, environ=environ))
+        rest = {
+            k: v
+            for k, v in overrides.items()
+            if v is not None and k not in _SECTION and k not in TIMEOUT_ENV
+        }
+        return replace(settings, **rest) if rest else settings  # type: ignore[arg-type]
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ClientSettings:
+        """Azure through its v1 endpoint (``OPENAI_BASE_URL=https://RES.openai.azure.com/openai/v1/``)
+        also accepts AZURE_OPENAI_API_KEY when OPENAI_API_KEY is unset."""
+        api, net = settings.api, settings.network
+        client = cls(
+            api_key=api.api_key.get_secret_value() if api.api_key else None,
+            base_url=api.base_url,
+            organization=api.organization,
+            project=api.project,
+            timeout=net.timeout,
+            connect_timeout=net.connect_timeout,
+            transfer_timeout=net.transfer_timeout,
+            retry_seconds=net.retry_seconds,
         )
-        given = {k: v for k, v in overrides.items() if v is not None}
-        if given:
-            settings = replace(settings, **given)  # type: ignore[arg-type]
-        if settings.api_key is None and settings.is_azure and env.get("AZURE_OPENAI_API_KEY"):
-            settings = replace(settings, api_key=env["AZURE_OPENAI_API_KEY"])
-        return settings
+        if client.api_key is None and client.is_azure and api.azure_api_key:
+            client = replace(client, api_key=api.azure_api_key.get_secret_value())
+        return client
 
     @property
     def effective_base_url(self) -> str:
@@ -92,18 +111,3 @@ class ClientSettings:
 
         read = self.transfer_timeout if transfer else self.timeout
         return httpx2.Timeout(read, connect=self.connect_timeout, pool=self.connect_timeout)
-
-
-def _seconds(env: Mapping[str, str], name: str) -> float | None:
-    raw = env.get(name)
-    if raw is None or not raw.strip():
-        return None
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not value > 0 or value == float("inf"):
-        from batchtui.errors import UserError
-
-        raise UserError(f"{name} must be a number of seconds above 0, got {raw!r}")
-    return value

@@ -21,14 +21,17 @@ from typing import Any
 
 from batchtui.core.atomic import atomic_write
 
-STATE_DIR_ENV = "BATCHTUI_STATE_DIR"
 FILENAME = "submissions.json"
 FORMAT_VERSION = 1
 
 
 def state_dir() -> Path:
-    override = os.environ.get(STATE_DIR_ENV)
-    if override:
+    """``state_dir`` of the settings (``$BATCHTUI_STATE_DIR``, the config file), else the
+    platform's user state directory."""
+    from batchtui.core.settings import load_settings
+
+    override = load_settings().state_dir
+    if override is not None:
         return Path(override).expanduser()
     import platformdirs
 

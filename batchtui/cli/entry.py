@@ -32,6 +32,7 @@ SUBCOMMAND_MODULES = (
     "batchtui.cli.batches",
     "batchtui.cli.emulator",
     "batchtui.cli.demo",
+    "batchtui.cli.config",
 )
 # The subcommand names, known without importing their modules: browsing a file must not pay
 # for loading every layer's CLI (a test checks this list against the registered parsers).
@@ -45,6 +46,7 @@ COMMANDS = (
     "batches",
     "emulator",
     "demo",
+    "config",
 )
 
 

@@ -96,6 +96,7 @@ def _estimate(args: argparse.Namespace) -> int:
     import sys
 
     from batchtui.core.console import echo
+    from batchtui.core.settings import load_settings
     from batchtui.core.text import safe_json
     from batchtui.cost.encodings import OfflineError
     from batchtui.cost.estimate import estimate, to_json, to_text
@@ -103,7 +104,8 @@ def _estimate(args: argparse.Namespace) -> int:
     from batchtui.cost.scan import count_file, sample_file
     from batchtui.errors import UserError
 
-    overrides = parse_price_options(args.price)
+    # The config file's [prices], then --price on top (per model: the flag wins).
+    overrides = {**load_settings().price_overrides(), **parse_price_options(args.price)}
     try:
         book = PriceBook(overrides)
     except ValueError as exc:

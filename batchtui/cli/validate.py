@@ -145,13 +145,28 @@ def _size(text: str) -> int:
 
 
 def _provider(args: argparse.Namespace, *, announce: bool = False) -> object:
-    """The profile ``--provider`` names, else the one OPENAI_BASE_URL points at."""
+    """The profile ``--provider`` names, else the settings' ``provider`` (BATCHTUI_PROVIDER,
+    the config file), else the one OPENAI_BASE_URL points at.
+
+    Read through ``core.config_file`` (no pydantic: ~90 ms a validate run need not pay);
+    an unknown name is still one line naming where it was set.
+    """
+    from batchtui.core.config_file import peek
     from batchtui.core.console import echo
+    from batchtui.errors import UserError
     from batchtui.validation import providers
 
     if args.provider is not None:
         return providers.get(args.provider)
-    provider, reason = providers.detect()
+    name, source = peek("provider")
+    if name is not None:
+        if name not in providers.PROVIDERS:
+            raise UserError(
+                f"{source}: provider must be one of {', '.join(providers.PROVIDERS)}, got {name!r}"
+            )
+        provider, reason = providers.PROVIDERS[name], f"provider from {source}"
+    else:
+        provider, reason = providers.detect(peek("api.base_url")[0])
     if announce and provider is not providers.OPENAI:
         echo(
             f"batchtui: checking against the {provider.name} profile ({reason}); "

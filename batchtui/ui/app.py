@@ -8,7 +8,7 @@ import importlib
 import os
 from collections.abc import Iterable
 from functools import partial
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -22,6 +22,10 @@ from batchtui.jsonl import LineIndex
 from batchtui.ui.screens.file import FileScreen
 from batchtui.ui.screens.help import HelpScreen, key_label
 from batchtui.ui.worker_errors import failure_message
+
+if TYPE_CHECKING:
+    from batchtui.core.settings import Settings
+    from batchtui.ui.api_loop import ApiLoop
 
 
 class BatchTUI(App[int]):
@@ -52,9 +56,19 @@ class BatchTUI(App[int]):
         download_dir: str | None = None,
         notify_desktop: bool = False,
         notify_cmd: str | None = None,
+        settings: Settings | None = None,
         **services: Any,
     ) -> None:
         super().__init__()
+        # The command line's flags: they win over the settings' other sources.
+        self._flags: dict[str, tuple[Any, str]] = {
+            "download_dir": (download_dir, "--download-dir"),
+            "notify.desktop": (True if notify_desktop else None, "--notify-desktop"),
+            "notify.command": (notify_cmd, "--notify-cmd"),
+        }
+        self.settings = settings  # loaded after the first frame (see get_settings)
+        self._api: ApiLoop | None = None  # where every API call runs (see get_api)
+        self._early_theme()
         self.index = index
         self.start_line = start_line
         self.follow = follow
@@ -66,6 +80,60 @@ class BatchTUI(App[int]):
         self.initial_mode = initial_mode or ("file" if index is not None else "batches")
         self.results_args: dict[str, Any] = {}
         self.file_screen: FileScreen | None = None  # the File mode's screen, once built
+
+    # -- settings ------------------------------------------------------------------------
+
+    def _early_theme(self) -> None:
+        """The theme before the first frame, read without the settings model (pydantic
+        costs ~90 ms there); :meth:`_apply_settings` checks it and reports a bad one.
+
+        Also notes whether there is anything for the TUI to apply: without a config file
+        or a BATCHTUI_* variable it reads, the model is not loaded at start-up at all (the
+        dashboard loads it when it needs the API settings)."""
+        from batchtui.core.config_file import peek, tui_has_settings
+
+        self._user_settings = tui_has_settings()
+        if not self._user_settings:
+            return
+        try:
+            name, _ = peek("theme")
+        except UserError:
+            return  # the settings load reports it
+        if isinstance(name, str) and name in self.available_themes:
+            self.theme = name
+
+    async def get_settings(self) -> Settings:
+        """The settings (``core.settings``), loaded on first use in a thread. Raises
+        UserError (one line) for a bad config file or variable."""
+        if self.settings is not None:
+            return self.settings
+        module = await asyncio.to_thread(importlib.import_module, "batchtui.core.settings")
+        loaded: Settings = await asyncio.to_thread(module.load_settings, self._flags)
+        self.settings = loaded
+        return loaded
+
+    async def _apply_settings(self) -> None:
+        """Theme, key bindings, notifications and the download directory from the settings;
+        a bad value is a toast (the rest still applies)."""
+        from batchtui.ui import preferences
+
+        try:
+            settings = await self.get_settings()
+        except UserError as exc:
+            self.notify(exc.message, title="Settings", severity="error", timeout=15)
+            return
+        problems = await asyncio.to_thread(preferences.problems, settings)
+        for message in problems.values():
+            self.notify(message, title="Settings", severity="error", timeout=15)
+        if settings.theme and "theme" not in problems and settings.theme != self.theme:
+            self.theme = settings.theme
+        keymap = {k: v for k, v in settings.keys.items() if f"keys.{k}" not in problems}
+        if keymap:
+            self.set_keymap(keymap)
+        directory = settings.download_dir
+        self.download_dir = str(directory.expanduser()) if directory else os.getcwd()
+        self.notify_desktop = settings.notify.desktop
+        self.notify_cmd = settings.notify.command
 
     def _make_screen(self, mode: str) -> Screen[Any]:
         if mode == "file":
@@ -170,9 +238,12 @@ class BatchTUI(App[int]):
         """
         service = self.services.get("service")
         if service is None:
+            settings = await self.get_settings()
             module = await asyncio.to_thread(importlib.import_module, "batchtui.api.service")
             quiet_gc()  # the SDK's thousands of classes are here to stay
-            service = module.BatchService.from_env()
+            from batchtui.api.config import ClientSettings
+
+            service = module.BatchService(ClientSettings.from_settings(settings))
             self.services["service"] = service
         if not service.settings.api_key:
             # No "press r": the environment of a running process does not change, and r
@@ -184,13 +255,29 @@ class BatchTUI(App[int]):
             )
         return service
 
+    async def get_api(self) -> ApiLoop:
+        """The one loop and client every API call of the TUI runs on (``ui/api_loop.py``),
+        made on first use. Raises UserError as :meth:`get_service` does."""
+        service = await self.get_service()
+        if self._api is None:
+            from batchtui.ui.api_loop import ApiLoop
+
+            self._api = ApiLoop(service)
+        return self._api
+
     async def on_mount(self) -> None:
         for mode in ("file", "batches", "results"):
             self.add_mode(mode, partial(self._make_screen, mode))
         await self.switch_mode(self.initial_mode)
         self.call_after_refresh(quiet_gc)
+        if self._user_settings:
+            self.call_after_refresh(
+                self.run_worker, self._apply_settings(), group="settings", exit_on_error=False
+            )
 
     async def on_unmount(self) -> None:
+        if self._api is not None:
+            await self._api.close()
         service = self.services.get("service")
         if service is not None:
             await service.close()  # close the HTTP connections on the loop that opened them

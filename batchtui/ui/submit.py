@@ -82,14 +82,16 @@ async def submit_flow(app: Any) -> None:
         return
     app.notify("Submitting: checking the bytes to upload, then uploading…", timeout=4)
     try:
-        service = await app.get_service()
-        submission = await submit_file(
-            service,
-            path,
-            metadata={"description": description} if description else None,
-            force=bool(snapshot.errors),  # the user insisted above
-            report=ValidatedReport.of(snapshot),  # used only if its digest matches
-            processes=1,  # no worker processes forked from the TUI's threads
+        api = await app.get_api()
+        submission = await api.run(
+            submit_file(
+                api.service,
+                path,
+                metadata={"description": description} if description else None,
+                force=bool(snapshot.errors),  # the user insisted above
+                report=ValidatedReport.of(snapshot),  # used only if its digest matches
+                processes=1,  # no worker processes forked from the TUI's threads
+            )
         )
     except UserError as exc:
         app.notify(safe(exc.message), severity="error", timeout=15)

@@ -11,7 +11,6 @@ are those of ``BATCH_API.md`` (SDK, SPEC, GUIDE, AZ, ...), or a URL.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -284,13 +283,13 @@ def get(name: str) -> Provider:
         raise ValueError(f"unknown provider {name!r} (known: {', '.join(PROVIDERS)})") from None
 
 
-def detect(environ: Mapping[str, str] | None = None) -> tuple[Provider, str]:
-    """The profile ``OPENAI_BASE_URL`` points at, and why: ``(provider, reason)``.
+def detect(base_url: str | None) -> tuple[Provider, str]:
+    """The profile ``base_url`` (the settings' ``OPENAI_BASE_URL``) points at, and why:
+    ``(provider, reason)``.
 
-    An unset variable, or a host no profile claims (a proxy, the emulator), means OpenAI.
+    No URL, or a host no profile claims (a proxy, the emulator), means OpenAI.
     """
-    env = os.environ if environ is None else environ
-    base = env.get("OPENAI_BASE_URL") or ""
+    base = base_url or ""
     if not base:
         return OPENAI, "default"
     host = (urlsplit(base if "://" in base else "https://" + base).hostname or "").lower()

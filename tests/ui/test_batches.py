@@ -77,7 +77,7 @@ async def test_batches_appear_and_progress_moves(service, emu, tmp_path) -> None
         assert any("in_progress" in c for c in row)
         pct = next(c for c in row if c.endswith("%"))
         assert 0 < int(pct.split()[-1].rstrip("%")) < 100
-        eta = row[screen._columns.index("eta")]
+        eta = row[screen.rows.columns.index("eta")]
         assert eta not in ("—", "measuring")  # two samples of movement give an ETA
 
 
@@ -259,8 +259,8 @@ async def test_a_poll_redraws_only_what_changed(service, emu, tmp_path, monkeypa
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, BatchesScreen)
-        if screen._poll_timer is not None:
-            screen._poll_timer.stop()  # the emulator's (empty) account stays out of this test
+        if screen.polls.timer is not None:
+            screen.polls.timer.stop()  # the emulator's (empty) account stays out of this test
 
         def poll(*views: BatchView) -> None:
             screen.apply_result(PollResult(list(views), None, 60.0, now[0], None))

@@ -46,8 +46,8 @@ def fixed_app(service, now: list[float]) -> BatchTUI:  # type: ignore[no-untyped
 
 
 def stop_polling(screen: BatchesScreen) -> None:
-    if screen._poll_timer is not None:
-        screen._poll_timer.stop()  # the emulator's own (empty) account stays out of the test
+    if screen.polls.timer is not None:
+        screen.polls.timer.stop()  # the emulator's own (empty) account stays out of the test
 
 
 async def test_line_error_cursor_survives_refreshes_and_shows_whole_message(service) -> None:  # type: ignore[no-untyped-def]

@@ -108,8 +108,8 @@ async def test_server_values_on_the_dashboard_are_not_markup(service, emu, tmp_p
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, BatchesScreen)
-        if screen._poll_timer is not None:
-            screen._poll_timer.stop()
+        if screen.polls.timer is not None:
+            screen.polls.timer.stop()
         batch = _hostile_batch("in_progress")
         screen.apply_result(PollResult([batch], None, 60.0, emu.state.now(), None))
         await settle(pilot)

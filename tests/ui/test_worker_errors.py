@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from batchtui.api.poller import BatchPoller
+from batchtui.api.service import BatchService
 from batchtui.emulator import samples
 from batchtui.jsonl import LineIndex
 from batchtui.ui.app import BatchTUI
@@ -92,12 +93,12 @@ async def test_a_failing_poll_is_shown_marked_stale_and_polling_goes_on(
         status = str(screen.query_one("#poll-status").render())
         assert "stale since" in status and "poll exploded" in status
         assert screen.query_one(BatchTable).row_count == 1, "the last picture is kept"
-        timer = screen._poll_timer
-        assert timer is not None and screen.next_poll_at is not None, "polling goes on"
+        timer = screen.polls.timer
+        assert timer is not None and screen.polls.next_at is not None, "polling goes on"
         timer._callback()  # the next scheduled poll (not waited for: tests never sleep)
         await calm(pilot)
         assert "stale" not in str(screen.query_one("#poll-status").render())
-        assert screen._poll_timer is not None
+        assert screen.polls.timer is not None
 
 
 async def test_a_failing_download_is_shown(
@@ -114,7 +115,8 @@ async def test_a_failing_download_is_shown(
     async def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(service, "download_results", broken)
+    # On the class: the app's API loop downloads with a service of its own (ui/api_loop.py).
+    monkeypatch.setattr(BatchService, "download_results", broken)
     app = BatchTUI(
         None,
         initial_mode="batches",

@@ -95,8 +95,7 @@ def test_groq_mixes_models_and_audio_lines(tmp_path: Path) -> None:
     ],
 )
 def test_detected_from_openai_base_url(base_url: str | None, name: str) -> None:
-    env = {} if base_url is None else {"OPENAI_BASE_URL": base_url}
-    provider, _reason = providers.detect(env)
+    provider, _reason = providers.detect(base_url)
     assert provider.name == name
 
 

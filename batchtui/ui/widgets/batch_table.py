@@ -14,18 +14,16 @@ from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual import events
 from textual.binding import Binding
-from textual.geometry import Size
 from textual.message import Message
-from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
+
+from batchtui.ui.widgets.virtual_list import VirtualList, cursor_bindings
 
 PAD = 1  # blank cells each side of a column
 
 
-class BatchTable(ScrollView, can_focus=True):
+class BatchTable(VirtualList):
     """Rows of :class:`~rich.text.Text` cells under a header, keyed by batch id.
 
     The last column takes the width that is left and is cut with an ellipsis; the others are
@@ -33,6 +31,8 @@ class BatchTable(ScrollView, can_focus=True):
     """
 
     help_title = "Batch list"
+
+    HEADER_ROWS = 1
 
     COMPONENT_CLASSES = {
         "batch-table--header",
@@ -53,28 +53,18 @@ class BatchTable(ScrollView, can_focus=True):
     """
 
     BINDINGS = [
-        Binding("up,k", "cursor(-1)", "Up", show=False, id="batch_table.up"),
-        Binding("down,j", "cursor(1)", "Down", show=False, id="batch_table.down"),
-        Binding("pageup,ctrl+b", "page(-1)", "Page up", show=False, id="batch_table.page_up"),
-        Binding("pagedown,ctrl+f", "page(1)", "Page down", show=False, id="batch_table.page_down"),
-        Binding("home,g", "first", "First batch", show=False, id="batch_table.first"),
-        Binding("end,G", "last", "Last batch", show=False, id="batch_table.last"),
+        *cursor_bindings("batch_table", "First batch", "Last batch", space=False),
         Binding("enter", "select", "Open", show=False, id="batch_table.select"),
     ]
 
-    cursor: reactive[int] = reactive(0, repaint=False, init=False)
-
-    class Highlighted(Message):
+    class Highlighted(VirtualList.CursorMessage):
         """The cursor moved to another batch (``key`` is None when the table is empty);
         coalesced so a held-down key does not queue redraws."""
 
         def __init__(self, table: BatchTable, key: str | None) -> None:
-            super().__init__()
+            super().__init__(table)
             self.table = table
             self.key = key
-
-        def can_replace(self, message: Message) -> bool:
-            return isinstance(message, BatchTable.Highlighted) and message.table is self.table
 
     class Selected(Message):
         """Enter (or a double click) on batch ``key``."""
@@ -91,9 +81,7 @@ class BatchTable(ScrollView, can_focus=True):
         self._keys: list[str] = []
         self._positions: dict[str, int] = {}
         self._cells: dict[str, tuple[Text, ...]] = {}
-        self._strips: dict[tuple[int, bool], Strip] = {}
         self._header: Strip | None = None
-        self._width = 0
 
     # -- data --------------------------------------------------------------------------
 
@@ -131,8 +119,8 @@ class BatchTable(ScrollView, can_focus=True):
         self._measure()
         pos = self._positions.get(keep, self.cursor) if keep is not None else self.cursor
         self.set_reactive(BatchTable.cursor, self.validate_cursor(pos))
-        self.virtual_size = Size(self.size.width, len(self._keys) + 1)
-        self._scroll_to_cursor()
+        self.update_virtual_size()
+        self.scroll_to_cursor()
         self.refresh()
         if self.cursor_key != before:
             self.post_message(self.Highlighted(self, self.cursor_key))
@@ -147,111 +135,50 @@ class BatchTable(ScrollView, can_focus=True):
             self._measure()
             self.refresh()
             return
-        self._strips.pop((pos, False), None)
-        self._strips.pop((pos, True), None)
-        self._refresh_position(pos)
+        self.forget_row(pos)
 
     def _measure(self) -> None:
         self._widths = [
             max([cell_len(label)] + [self._cells[key][i].cell_len for key in self._keys])
             for i, (_, label) in enumerate(self.columns)
         ]
-        self._clear_cache()
+        self.clear_cache()
 
-    def _clear_cache(self) -> None:
-        self._strips.clear()
+    def clear_cache(self) -> None:
+        super().clear_cache()
         self._header = None
 
     # -- cursor ------------------------------------------------------------------------
 
-    def validate_cursor(self, value: int) -> int:
-        return max(0, min(value, len(self._keys) - 1)) if self._keys else 0
-
-    def watch_cursor(self, old: int, new: int) -> None:
-        self._refresh_position(old)
-        self._refresh_position(new)
-        self._scroll_to_cursor()
+    def post_cursor_moved(self) -> None:
         self.post_message(self.Highlighted(self, self.cursor_key))
 
     @property
-    def _body_height(self) -> int:
-        return max(1, self.scrollable_content_region.height - 1)  # less the header
-
-    def _scroll_to_cursor(self) -> None:
-        top = int(self.scroll_offset.y)
-        height = self._body_height
-        if self.cursor < top:
-            self.scroll_to(y=self.cursor, animate=False)
-        elif self.cursor >= top + height:
-            self.scroll_to(y=self.cursor - height + 1, animate=False)
-
-    def _refresh_position(self, pos: int) -> None:
-        y = pos - int(self.scroll_offset.y) + 1
-        if 1 <= y < self.size.height:
-            self.refresh_lines(y)
-
-    def action_cursor(self, delta: int) -> None:
-        self.cursor += delta
-
-    def action_page(self, direction: int) -> None:
-        height = max(1, self._body_height - 1)
-        self.scroll_to(y=self.scroll_offset.y + direction * height, animate=False)
-        self.cursor += direction * height
-
-    def action_first(self) -> None:
-        self.cursor = 0
-
-    def action_last(self) -> None:
-        self.cursor = len(self._keys) - 1
+    def body_height(self) -> int:
+        return max(1, super().body_height)
 
     def action_select(self) -> None:
         if self.cursor_key is not None:
             self.post_message(self.Selected(self, self.cursor_key))
 
-    def on_click(self, event: events.Click) -> None:
-        offset = event.get_content_offset(self)
-        if offset is None or offset.y == 0:
-            return  # the border, the scrollbar or the header
-        pos = int(self.scroll_offset.y) + offset.y - 1
-        if 0 <= pos < len(self._keys):
-            if pos == self.cursor and event.chain > 1:
-                self.action_select()
-            self.cursor = pos
+    def double_clicked(self) -> None:
+        self.action_select()
 
     # -- rendering ---------------------------------------------------------------------
 
-    def on_resize(self) -> None:
-        # render_line drops the cached lines when the content width changes.
-        self.virtual_size = Size(self.size.width, len(self._keys) + 1)
+    def render_header(self, y: int, width: int) -> Strip:
+        if self._header is None:
+            labels = tuple(Text(label) for _, label in self.columns)
+            self._header = self._render_cells(labels, width, self._component("header"))
+        return self._header
 
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._clear_cache()
-
-    def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
-        if width != self._width:
-            self._width = width
-            self._clear_cache()
-        if y == 0:
-            if self._header is None:
-                labels = tuple(Text(label) for _, label in self.columns)
-                self._header = self._render_cells(labels, width, self._component("header"))
-            return self._header
-        pos = int(self.scroll_offset.y) + y - 1
-        if pos >= len(self._keys) or width <= 0:
-            return Strip.blank(width, self.rich_style)
-        is_cursor = pos == self.cursor
-        strip = self._strips.get((pos, is_cursor))
-        if strip is None:
-            style = self.rich_style
-            if pos % 2:
-                style += self._component("even")
-            if is_cursor:
-                style += self._component("cursor")
-            strip = self._render_cells(self._cells[self._keys[pos]], width, style)
-            self._strips[(pos, is_cursor)] = strip
-        return strip
+    def render_row(self, pos: int, width: int, is_cursor: bool) -> Strip:
+        style = self.rich_style
+        if pos % 2:
+            style += self._component("even")
+        if is_cursor:
+            style += self._component("cursor")
+        return self._render_cells(self._cells[self._keys[pos]], width, style)
 
     def _component(self, name: str) -> Style:
         return self.get_component_rich_style(f"batch-table--{name}", partial=True)

@@ -2,37 +2,33 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
-from textual.binding import Binding
-from textual.geometry import Size
-from textual.message import Message
-from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from batchtui.core.text import safe
 from batchtui.jsonl import LineIndex, Span
 from batchtui.ui.cells import drawable, fit_middle
 from batchtui.ui.summary import SUMMARY_PARSE_CAP, summarize
+from batchtui.ui.widgets.virtual_list import VirtualList, cursor_bindings
 
 # Bytes read for one row of the list. A row shows at most a screen width of cells, so a few KB
 # is plenty, and it keeps a 50 MB line from being decoded on every repaint.
 ROW_READ_CAP = 4096
 CUT_MARK = "…"
-STRIP_CACHE_SIZE = 512
 # The custom_id column: as wide as the widest id drawn so far (plus a space), within bounds.
 ID_COLUMN_MIN = 12
 ID_COLUMN_MAX = 40
 
 
-class LineList(ScrollView, can_focus=True):
+class LineList(VirtualList):
     """Rows are file lines; before the index is complete, the rows past the indexed part are
     an estimate, and the last rows come from reading the file's tail backwards."""
+
+    PREFETCH_PAGES = 1  # rows cost file reads: the next page is read while the keys rest
 
     help_title = "Lines"
 
@@ -51,35 +47,20 @@ class LineList(ScrollView, can_focus=True):
         "line-list--model",
     }
 
-    BINDINGS = [
-        Binding("up,k", "cursor(-1)", "Up", show=False, id="browser.up"),
-        Binding("down,j", "cursor(1)", "Down", show=False, id="browser.down"),
-        Binding("pageup,ctrl+b", "page(-1)", "Page up", show=False, id="browser.page_up"),
-        Binding(
-            "pagedown,ctrl+f,space", "page(1)", "Page down", show=False, id="browser.page_down"
-        ),
-        Binding("home,g", "first", "First line", show=False, id="browser.first"),
-        Binding("end,G", "last", "Last line", show=False, id="browser.last"),
-    ]
+    BINDINGS = cursor_bindings("browser", "First line", "Last line")
 
-    cursor: reactive[int] = reactive(0, repaint=False, init=False)
-
-    class CursorMoved(Message):
+    class CursorMoved(VirtualList.CursorMessage):
         """The selected row changed; coalesced so a held-down key doesn't queue redraws."""
 
         def __init__(self, line_list: LineList, row: int) -> None:
-            super().__init__()
+            super().__init__(line_list)
             self.line_list = line_list
             self.row = row
-
-        def can_replace(self, message: Message) -> bool:
-            return isinstance(message, LineList.CursorMoved) and message.line_list is self.line_list
 
     def __init__(self, index: LineIndex, *, name: str | None = None, id: str | None = None) -> None:
         super().__init__(name=name, id=id)
         self.index = index
         self._tail: list[Span] = []
-        self._cache: OrderedDict[tuple[int, int, bool], Strip] = OrderedDict()
         self._line_marks: Callable[[int], str | None] = lambda line: None
         self._highlight = ""  # search text highlighted in every visible row (lower-cased)
         self.summary = True  # rows as "custom_id model text" when the line is a request
@@ -150,14 +131,11 @@ class LineList(ScrollView, can_focus=True):
         self.clear_cache()
         self.refresh()
 
-    def clear_cache(self) -> None:
-        self._cache.clear()
-
     def index_changed(self) -> None:
         """Called when the index grew or completed: resize, and keep the cursor anchored."""
         rows = self._recount()
-        self._cache.clear()
-        self.virtual_size = Size(self.size.width, rows)
+        self.clear_cache()
+        self.update_virtual_size()
         if (self.follow or self._anchor_end) and rows:
             # Keep the cursor on the end while the estimate firms up or the file grows.
             self.set_reactive(LineList.cursor, rows - 1)
@@ -165,61 +143,43 @@ class LineList(ScrollView, can_focus=True):
         elif self.cursor >= rows:
             self.set_reactive(LineList.cursor, max(0, rows - 1))
         self.refresh()
-        self.post_message(self.CursorMoved(self, self.cursor))
+        self.post_cursor_moved()
 
     # -- cursor ------------------------------------------------------------------------
 
-    def watch_cursor(self, old: int, new: int) -> None:
-        self._refresh_row(old)
-        self._refresh_row(new)
-        self._scroll_to_cursor()
-        self.post_message(self.CursorMoved(self, new))
-
-    def validate_cursor(self, value: int) -> int:
-        return max(0, min(value, self.row_count - 1)) if self.row_count else 0
-
-    def _refresh_row(self, row: int) -> None:
-        y = row - int(self.scroll_offset.y)
-        if 0 <= y < self.size.height:
-            self.refresh_lines(y)
-
-    def _scroll_to_cursor(self) -> None:
-        height = self.scrollable_content_region.height
-        top = int(self.scroll_offset.y)
-        if self.cursor < top:
-            self.scroll_to(y=self.cursor, animate=False)
-        elif self.cursor >= top + height:
-            self.scroll_to(y=self.cursor - height + 1, animate=False)
+    def post_cursor_moved(self) -> None:
+        self.post_message(self.CursorMoved(self, self.cursor))
 
     def go_to_row(self, row: int, center: bool = True) -> None:
-        self._anchor_end = self.follow = False
+        self._detach()
         self.cursor = row
         if center:
             height = self.scrollable_content_region.height
             self.scroll_to(y=max(0, self.cursor - height // 3), animate=False)
 
-    def action_cursor(self, delta: int) -> None:
+    def _detach(self) -> None:
+        """A move by hand ends following the end of the file."""
         self._anchor_end = self.follow = False
-        self.cursor += delta
+
+    def action_cursor(self, delta: int) -> None:
+        self._detach()
+        super().action_cursor(delta)
 
     def action_page(self, direction: int) -> None:
-        self._anchor_end = self.follow = False
-        height = max(1, self.scrollable_content_region.height - 1)
-        self.scroll_to(y=self.scroll_offset.y + direction * height, animate=False)
-        self.cursor += direction * height
+        self._detach()
+        super().action_page(direction)
 
     def action_first(self) -> None:
-        self._anchor_end = self.follow = False
-        self.cursor = 0
-        self.scroll_to(y=0, animate=False)
+        self._detach()
+        super().action_first()
 
     def action_last(self) -> None:
         if not self.index.complete:
             self.load_tail(max(self.size.height, 1) * 2)
         else:
             self._recount()
-        self.virtual_size = Size(self.size.width, self.row_count)
-        self._cache.clear()
+        self.update_virtual_size()
+        self.clear_cache()
         self._anchor_end = True
         self.cursor = self.row_count - 1
         self.scroll_to(
@@ -233,31 +193,14 @@ class LineList(ScrollView, can_focus=True):
     def gutter_width(self) -> int:
         return len(f"{max(self.row_count, 1):,}") + 2
 
-    def on_resize(self) -> None:
-        self._cache.clear()
-        self.virtual_size = Size(self.size.width, self.row_count)
-
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._base_style = None
-        self._cache.clear()
 
-    def render_line(self, y: int) -> Strip:
-        row = int(self.scroll_offset.y) + y
-        width = self.scrollable_content_region.width
-        if row >= self.row_count or width <= 0:
-            return Strip.blank(width, self._base_style or self.rich_style)
-        is_cursor = row == self.cursor
-        key = (row, width, is_cursor)
-        strip = self._cache.get(key)
-        if strip is None:
-            strip = self._render_row(row, width, is_cursor)
-            self._cache[key] = strip
-            if len(self._cache) > STRIP_CACHE_SIZE:
-                self._cache.popitem(last=False)
-        return strip
+    def blank_style(self) -> Style:
+        return self._base_style or self.rich_style
 
-    def _render_row(self, row: int, width: int, is_cursor: bool) -> Strip:
+    def render_row(self, row: int, width: int, is_cursor: bool) -> Strip:
         if self._base_style is None:
             self._base_style = self.rich_style  # ~1 ms to compute: once per style change
         style = self._base_style

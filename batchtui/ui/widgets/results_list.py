@@ -9,24 +9,19 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
-from textual import events
-from textual.binding import Binding
-from textual.geometry import Size
-from textual.message import Message
-from textual.reactive import reactive
-from textual.scroll_view import ScrollView
+from textual.cache import LRUCache
 from textual.strip import Strip
 
 from batchtui.core.text import safe
 from batchtui.results.model import SOFT_FLAGS, Flag, RequestClass
 from batchtui.ui.cells import drawable, fit_middle
+from batchtui.ui.widgets.virtual_list import VirtualList, cursor_bindings
 
 if TYPE_CHECKING:
     from batchtui.results.engine import JoinResult
@@ -37,7 +32,6 @@ if TYPE_CHECKING:
 LIST_PARSE_CAP = 256 * 1024
 # Characters of answer or error text kept for a row (a row never shows more).
 BRIEF_CAP = 400
-STRIP_CACHE_SIZE = 512
 BRIEF_CACHE_SIZE = 2048
 CUT_MARK = "…"
 
@@ -174,7 +168,7 @@ def _tags(tags: list[str]) -> str:
     return one_line(", ".join(tags), 80) if tags else ""
 
 
-class ResultList(ScrollView, can_focus=True):
+class ResultList(VirtualList):
     """The requests of the current filter. ``cursor`` is a position in :attr:`rows`."""
 
     help_title = "Requests"
@@ -194,40 +188,22 @@ class ResultList(ScrollView, can_focus=True):
         "results-list--unexpected",
     }
 
-    BINDINGS = [
-        Binding("up,k", "cursor(-1)", "Up", show=False, id="results.up"),
-        Binding("down,j", "cursor(1)", "Down", show=False, id="results.down"),
-        Binding("pageup,ctrl+b", "page(-1)", "Page up", show=False, id="results.page_up"),
-        Binding(
-            "pagedown,ctrl+f,space", "page(1)", "Page down", show=False, id="results.page_down"
-        ),
-        Binding("home,g", "first", "First request", show=False, id="results.first"),
-        Binding("end,G", "last", "Last request", show=False, id="results.last"),
-    ]
+    BINDINGS = cursor_bindings("results", "First request", "Last request")
 
-    cursor: reactive[int] = reactive(0, repaint=False, init=False)
-
-    class CursorMoved(Message):
+    class CursorMoved(VirtualList.CursorMessage):
         """The selected request changed (``row`` is a result row, None when empty);
         coalesced so a held-down key does not queue detail redraws."""
 
         def __init__(self, results_list: ResultList, row: int | None) -> None:
-            super().__init__()
+            super().__init__(results_list)
             self.results_list = results_list
             self.row = row
-
-        def can_replace(self, message: Message) -> bool:
-            return (
-                isinstance(message, ResultList.CursorMoved)
-                and message.results_list is self.results_list
-            )
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.result: JoinResult | None = None
         self.rows: array = array("i")
-        self._strips: OrderedDict[tuple[int, int, bool], Strip] = OrderedDict()
-        self._briefs: OrderedDict[int, Brief] = OrderedDict()
+        self._briefs: LRUCache[int, Brief] = LRUCache(BRIEF_CACHE_SIZE)
         self._id_width = 12
 
     # -- data --------------------------------------------------------------------------
@@ -248,8 +224,8 @@ class ResultList(ScrollView, can_focus=True):
         """Show ``rows`` (ascending). The cursor stays on ``keep`` if it is shown, else on
         the first row after it (else the last); without ``keep``, on the first row."""
         self.rows = rows
-        self._strips.clear()
-        self.virtual_size = Size(self.size.width, len(rows))
+        self.clear_cache()
+        self.update_virtual_size()
         pos = 0
         if keep is not None and rows:
             pos = min(bisect_left(rows, keep), len(rows) - 1)
@@ -257,7 +233,11 @@ class ResultList(ScrollView, can_focus=True):
         height = self.scrollable_content_region.height
         self.scroll_to(y=max(0, pos - height // 3), animate=False)
         self.refresh()
-        self.post_message(self.CursorMoved(self, self.current_row))
+        self.post_cursor_moved()
+
+    @property
+    def row_count(self) -> int:
+        return len(self.rows)
 
     @property
     def current_row(self) -> int | None:
@@ -282,85 +262,22 @@ class ResultList(ScrollView, can_focus=True):
         cached = self._briefs.get(row)
         if cached is None:
             assert self.result is not None
-            cached = self._briefs[row] = brief(self.result, row)
-            if len(self._briefs) > BRIEF_CACHE_SIZE:
-                self._briefs.popitem(last=False)
+            cached = brief(self.result, row)
+            self._briefs.set(row, cached)
         return cached
 
-    # -- cursor ------------------------------------------------------------------------
+    # -- cursor and rendering ------------------------------------------------------------
 
-    def validate_cursor(self, value: int) -> int:
-        return max(0, min(value, len(self.rows) - 1)) if self.rows else 0
-
-    def watch_cursor(self, old: int, new: int) -> None:
-        self._refresh_pos(old)
-        self._refresh_pos(new)
-        height = self.scrollable_content_region.height
-        top = int(self.scroll_offset.y)
-        if new < top:
-            self.scroll_to(y=new, animate=False)
-        elif new >= top + height:
-            self.scroll_to(y=new - height + 1, animate=False)
+    def post_cursor_moved(self) -> None:
         self.post_message(self.CursorMoved(self, self.current_row))
-
-    def _refresh_pos(self, pos: int) -> None:
-        y = pos - int(self.scroll_offset.y)
-        if 0 <= y < self.size.height:
-            self.refresh_lines(y)
-
-    def action_cursor(self, delta: int) -> None:
-        self.cursor += delta
-
-    def action_page(self, direction: int) -> None:
-        height = max(1, self.scrollable_content_region.height - 1)
-        self.scroll_to(y=self.scroll_offset.y + direction * height, animate=False)
-        self.cursor += direction * height
-
-    def action_first(self) -> None:
-        self.cursor = 0
-
-    def action_last(self) -> None:
-        self.cursor = len(self.rows) - 1
-
-    def on_click(self, event: events.Click) -> None:
-        offset = event.get_content_offset(self)
-        if offset is None:
-            return  # on the border or the scrollbar
-        pos = int(self.scroll_offset.y) + offset.y
-        if 0 <= pos < len(self.rows):
-            self.cursor = pos
-
-    # -- rendering ---------------------------------------------------------------------
-
-    def on_resize(self) -> None:
-        self._strips.clear()
-        self.virtual_size = Size(self.size.width, len(self.rows))
-
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._strips.clear()
-
-    def render_line(self, y: int) -> Strip:
-        pos = int(self.scroll_offset.y) + y
-        width = self.scrollable_content_region.width
-        if pos >= len(self.rows) or width <= 0 or self.result is None:
-            return Strip.blank(width, self.rich_style)
-        is_cursor = pos == self.cursor
-        key = (pos, width, is_cursor)
-        strip = self._strips.get(key)
-        if strip is None:
-            strip = self._render_row(self.rows[pos], width, is_cursor)
-            self._strips[key] = strip
-            if len(self._strips) > STRIP_CACHE_SIZE:
-                self._strips.popitem(last=False)
-        return strip
 
     def _component(self, name: str) -> Style:
         # Partial: only what the class sets, so the cursor row's background shows through.
         return self.get_component_rich_style(f"results-list--{name}", partial=True)
 
-    def _render_row(self, row: int, width: int, is_cursor: bool) -> Strip:
+    def render_row(self, pos: int, width: int, is_cursor: bool) -> Strip:
         assert self.result is not None
+        row = self.rows[pos]
         style = self.rich_style
         if is_cursor:
             style = style + self._component("cursor")
