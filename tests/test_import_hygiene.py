@@ -14,7 +14,7 @@ DOMAIN_PACKAGES = ("core", "jsonl", "validation", "api", "results", "emulator", 
 
 
 def domain_modules() -> list[str]:
-    names = ["batchtui", "batchtui.cli", "batchtui.errors"]
+    names = ["batchtui", "batchtui.cli"]
     for pkg in DOMAIN_PACKAGES:
         names.append(f"batchtui.{pkg}")
         path = [f"{batchtui.__path__[0]}/{pkg}"]

@@ -28,8 +28,8 @@ from batchtui.api.errors import NO_KEY_MESSAGE, ApiError, translate
 from batchtui.api.models import BatchView, FileView, sort_newest_first
 from batchtui.api.records import RecordStore, SubmissionRecord
 from batchtui.core import atomic
+from batchtui.core.errors import UserError
 from batchtui.core.paths import inside, safe_filename
-from batchtui.errors import UserError
 
 T = TypeVar("T")
 

@@ -13,8 +13,8 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from batchtui.core.console import echo, echo_json
+from batchtui.core.errors import UserError
 from batchtui.core.text import safe
-from batchtui.errors import UserError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

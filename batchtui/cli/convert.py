@@ -70,8 +70,8 @@ def run(args: argparse.Namespace) -> int:
     from batchtui.convert.run import convert_file
     from batchtui.core.atomic import atomic_write
     from batchtui.core.console import echo
+    from batchtui.core.errors import UserError
     from batchtui.core.text import safe_json
-    from batchtui.errors import UserError
     from batchtui.jsonl.spool import note_to_stderr, open_input
 
     inp = open_input(args.file, note=note_to_stderr)

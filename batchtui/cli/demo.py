@@ -48,7 +48,7 @@ async def run_demo(
     import tempfile
     from pathlib import Path
 
-    from batchtui.errors import UserError
+    from batchtui.core.errors import UserError
     from batchtui.jsonl.spool import note_to_stderr, open_input
 
     # Fail fast on a bad path; `-` and gzip files are read into a private spool.

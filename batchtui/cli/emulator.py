@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from batchtui.errors import UserError
+from batchtui.core.errors import UserError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -64,7 +64,7 @@ def _positive_int(text: str) -> int:
 
 def parse_price_options(options: list[str]) -> dict[str, dict[str, object]]:
     """``["m=0.15,0.6", "dep=gpt-4o"]`` -> price overrides (see batchtui.cost.prices)."""
-    from batchtui.errors import UserError
+    from batchtui.core.errors import UserError
 
     out: dict[str, dict[str, object]] = {}
     for option in options:
@@ -96,13 +96,13 @@ def _estimate(args: argparse.Namespace) -> int:
     import sys
 
     from batchtui.core.console import echo
+    from batchtui.core.errors import UserError
     from batchtui.core.settings import load_settings
     from batchtui.core.text import safe_json
     from batchtui.cost.encodings import OfflineError
     from batchtui.cost.estimate import estimate, to_json, to_text
     from batchtui.cost.prices import PriceBook
     from batchtui.cost.scan import count_file, sample_file
-    from batchtui.errors import UserError
 
     # The config file's [prices], then --price on top (per model: the flag wins).
     overrides = {**load_settings().price_overrides(), **parse_price_options(args.price)}

@@ -12,7 +12,7 @@ import sys
 from typing import Any
 
 from batchtui.core.console import echo, echo_json
-from batchtui.errors import UserError
+from batchtui.core.errors import UserError
 
 DESCRIPTION = """\
 Join a batch's input file with its output and error files by custom_id: what succeeded,

@@ -153,7 +153,7 @@ def _provider(args: argparse.Namespace, *, announce: bool = False) -> object:
     """
     from batchtui.core.config_file import peek
     from batchtui.core.console import echo
-    from batchtui.errors import UserError
+    from batchtui.core.errors import UserError
     from batchtui.validation import providers
 
     if args.provider is not None:
@@ -180,7 +180,7 @@ def _validate(args: argparse.Namespace) -> int:
     import sys
 
     from batchtui.core.console import echo
-    from batchtui.errors import UserError
+    from batchtui.core.errors import UserError
     from batchtui.jsonl.spool import note_to_stderr, open_input
     from batchtui.validation.output import GithubWriter, JsonWriter, TextWriter, Writer
     from batchtui.validation.parallel import validate_parallel

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import stat
 
-from batchtui.errors import UserError
+from batchtui.core.errors import UserError
 
 
 def open_error_message(path: str, exc: OSError) -> str:

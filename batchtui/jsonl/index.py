@@ -56,7 +56,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from batchtui.errors import UserError
+from batchtui.core.errors import UserError
 from batchtui.jsonl.files import open_error_message, open_regular, pread_into
 
 __all__ = [

@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from batchtui.errors import UserError
+from batchtui.core.errors import UserError
 from batchtui.jsonl.index import MAX_LINE_BYTES, LineIndex, Span
 from batchtui.results import parse
 from batchtui.results.model import (
@@ -113,7 +113,7 @@ def join(
     :class:`Progress` snapshots, at most one per 16 MB scanned or ~1,000 lines read, and a
     true ``cancelled()`` stops it with :class:`JoinCancelled`. Bad lines are collected in
     :attr:`JoinResult.problems`, never raised. Missing or unreadable files raise
-    :class:`~batchtui.errors.UserError`.
+    :class:`~batchtui.core.errors.UserError`.
     """
     owned: list[LineIndex] = []
     try:

@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 
 from batchtui.core.atomic import atomic_write
-from batchtui.errors import UserError
+from batchtui.core.errors import UserError
 from batchtui.jsonl.index import Span
 from batchtui.results import parse
 from batchtui.results.engine import CHECK_EVERY, JoinCancelled, JoinResult

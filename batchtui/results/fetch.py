@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from batchtui.core.errors import UserError
 from batchtui.core.paths import inside, safe_filename
-from batchtui.errors import UserError
 
 # (which file: "input" | "output" | "error", bytes done, total bytes or None)
 FetchProgress = Callable[[str, int, "int | None"], None]

@@ -16,8 +16,8 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker
 
+from batchtui.core.errors import UserError
 from batchtui.core.text import safe
-from batchtui.errors import UserError
 from batchtui.jsonl import LineIndex
 from batchtui.ui.screens.file import FileScreen
 from batchtui.ui.screens.help import HelpScreen, key_label

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from batchtui.api.submit import FORCED, ValidatedReport, submit_file
+from batchtui.core.errors import UserError
 from batchtui.core.text import safe
-from batchtui.errors import UserError
 from batchtui.ui.screens.dialogs import ConfirmDialog, SubmitDialog
 from batchtui.ui.transcript import human_size
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import orjson
 
-from batchtui.errors import UserError
+from batchtui.core.errors import UserError
 from batchtui.jsonl.index import LineIndex
 from batchtui.validation.engine import FindingsCallback, Progress, RunStatus, Validator
 from batchtui.validation.findings import Finding

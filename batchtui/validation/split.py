@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from batchtui.core.atomic import atomic_files
-from batchtui.errors import UserError
+from batchtui.core.errors import UserError
 from batchtui.jsonl.index import MAX_LINE_BYTES, FileChanged, LineIndex, Span
 from batchtui.validation.facts import BOM, MAX_FILE_BYTES, MAX_REQUESTS
 

@@ -116,7 +116,7 @@ def test_from_json_rejects_incomplete() -> None:
 
 
 def test_a_full_disk_keeps_the_old_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from batchtui.errors import UserError
+    from batchtui.core.errors import UserError
     from tests.diskfull import disk_full_after, leftovers
 
     store = RecordStore(tmp_path / "submissions.json")

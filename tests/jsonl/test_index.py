@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from batchtui.errors import UserError
+from batchtui.core.errors import UserError
 from batchtui.jsonl import Change, LineIndex
 from batchtui.jsonl.index import FileChanged
 

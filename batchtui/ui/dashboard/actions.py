@@ -10,8 +10,8 @@ from textual.message import Message
 from textual.widgets import ProgressBar
 
 from batchtui.api.models import BatchView
+from batchtui.core.errors import UserError
 from batchtui.core.text import safe
-from batchtui.errors import UserError
 
 if TYPE_CHECKING:
     from batchtui.ui.screens.batches import BatchesScreen

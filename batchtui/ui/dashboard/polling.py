@@ -14,8 +14,8 @@ from rich.text import Text
 from textual.timer import Timer
 
 from batchtui.api.models import BatchView
+from batchtui.core.errors import UserError
 from batchtui.core.text import safe
-from batchtui.errors import UserError
 from batchtui.ui.format import duration, local_time
 
 if TYPE_CHECKING:

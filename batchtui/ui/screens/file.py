@@ -19,8 +19,8 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from batchtui.core.errors import UserError
 from batchtui.core.text import safe
-from batchtui.errors import UserError
 from batchtui.jsonl import Change, LineIndex
 from batchtui.jsonl.index import FileChanged
 from batchtui.jsonl.search import Searcher, compile_needle, custom_id_pattern

@@ -26,8 +26,8 @@ from textual.widgets import Footer, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from batchtui.core.errors import UserError
 from batchtui.core.text import safe
-from batchtui.errors import UserError
 from batchtui.results.model import SOFT_FLAGS, Flag, RequestClass
 from batchtui.ui.transcript import human_size
 from batchtui.ui.widgets.bars import ModeBar, StatusBar
