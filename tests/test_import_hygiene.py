@@ -55,3 +55,19 @@ def test_core_imports_nothing_else_of_batchtui(module: str) -> None:
     ).stdout.split()
     others = {m for m in out if m.startswith("batchtui.") and not m.startswith("batchtui.core")}
     assert not others, f"{module} imports {sorted(others)}"
+
+
+def test_provider_profiles_do_not_load_the_validator() -> None:
+    """The browser checks a file's limits at open: the profiles must stay light."""
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import batchtui.validation.providers, sys; print('\\n'.join(sys.modules))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    heavy = {"batchtui.validation.engine", "batchtui.validation.checks", "openai"}
+    assert not heavy & set(loaded), sorted(heavy & set(loaded))

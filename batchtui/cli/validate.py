@@ -252,13 +252,9 @@ def _split(args: argparse.Namespace) -> int:
 
     provider = _provider(args)
     assert isinstance(provider, providers.Provider)
-    # An undocumented limit falls back to OpenAI's.
-    max_requests = args.max_requests or (
-        provider.max_requests.value or providers.OPENAI.max_requests.value
-    )
-    max_bytes = args.max_bytes or (
-        provider.max_file_bytes.value or providers.OPENAI.max_file_bytes.value
-    )
+    most_requests, most_bytes = provider.part_limits()  # undocumented: OpenAI's
+    max_requests = args.max_requests or most_requests
+    max_bytes = args.max_bytes or most_bytes
     inp = open_input(args.file, note=note_to_stderr)
     out_dir = args.out_dir
     if out_dir is None and inp.copy_of is not None:

@@ -26,6 +26,7 @@ from batchtui.ui.worker_errors import failure_message
 if TYPE_CHECKING:
     from batchtui.core.settings import Settings
     from batchtui.ui.api_loop import ApiLoop
+    from batchtui.validation.providers import Provider
 
 
 class BatchTUI(App[int]):
@@ -57,6 +58,7 @@ class BatchTUI(App[int]):
         notify_desktop: bool = False,
         notify_cmd: str | None = None,
         settings: Settings | None = None,
+        provider: Provider | None = None,
         **services: Any,
     ) -> None:
         super().__init__()
@@ -77,6 +79,7 @@ class BatchTUI(App[int]):
         self.download_dir = download_dir or os.getcwd()
         self.notify_desktop = notify_desktop
         self.notify_cmd = notify_cmd
+        self.provider = provider  # whose limits and rules the File mode applies (None: OpenAI's)
         self.initial_mode = initial_mode or ("file" if index is not None else "batches")
         self.results_args: dict[str, Any] = {}
         self.file_screen: FileScreen | None = None  # the File mode's screen, once built
@@ -138,7 +141,7 @@ class BatchTUI(App[int]):
     def _make_screen(self, mode: str) -> Screen[Any]:
         if mode == "file":
             self.file_screen = FileScreen(
-                self.index, start_line=self.start_line, follow=self.follow
+                self.index, start_line=self.start_line, follow=self.follow, provider=self.provider
             )
             return self.file_screen
         if mode == "batches":

@@ -8,7 +8,7 @@ import subprocess
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -24,7 +24,6 @@ from batchtui.core.text import safe
 from batchtui.jsonl import Change, LineIndex
 from batchtui.jsonl.index import FileChanged
 from batchtui.jsonl.search import Searcher, compile_needle, custom_id_pattern
-from batchtui.limits import LimitNote, file_limits
 from batchtui.ui import messages as msg
 from batchtui.ui.debounce import Debouncer
 from batchtui.ui.transcript import human_size
@@ -40,6 +39,9 @@ from batchtui.ui.widgets.report import (
     summary_text,
 )
 from batchtui.ui.worker_errors import failure_message
+
+if TYPE_CHECKING:
+    from batchtui.validation.providers import LimitNote, Provider
 
 # Bytes indexed synchronously before the first frame (a few screenfuls of typical lines).
 HEAD_BYTES = 256 * 1024
@@ -99,7 +101,12 @@ class FileScreen(Screen[None]):
     ]
 
     def __init__(
-        self, index: LineIndex | None, *, start_line: int | None = None, follow: bool = False
+        self,
+        index: LineIndex | None,
+        *,
+        start_line: int | None = None,
+        follow: bool = False,
+        provider: Provider | None = None,
     ) -> None:
         super().__init__()
         self.index = index
@@ -116,6 +123,7 @@ class FileScreen(Screen[None]):
         self.validation_snapshot: Any = None
         self.validation_running = False
         self.validation_status: Any = None
+        self.provider = provider  # the service whose limits and rules apply (None: OpenAI's)
         self.limits: list[LimitNote] = []  # file-level limits known from size and line count
         self.validation_error: str | None = None  # why the last validation failed, if it did
 
@@ -329,11 +337,12 @@ class FileScreen(Screen[None]):
     def _validate(self, index: LineIndex) -> None:
         # Imported here: the validator and its SDK facts load off the UI thread.
         from batchtui.validation.engine import Validator
+        from batchtui.validation.providers import OPENAI
 
         worker = get_current_worker()
         validator = self.validator
         if validator is None or validator.index is not index:
-            validator = Validator(index)
+            validator = Validator(index, provider=self.provider or OPENAI)
             self.post_message(msg.ValidatorReady(index, validator))
 
         def progress(_p: object) -> None:
@@ -454,10 +463,10 @@ class FileScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="split", exit_on_error=False)
     def _plan_split(self, path: str, copy_of: str | None = None) -> None:
-        import batchtui.limits as limits
+        from batchtui.validation.providers import OPENAI
         from batchtui.validation.split import part_paths, plan
 
-        max_requests, max_bytes = limits.MAX_REQUESTS, limits.MAX_FILE_BYTES
+        max_requests, max_bytes = (self.provider or OPENAI).part_limits()
         try:
             with LineIndex(path, copy_of=copy_of) as index:
                 if not index.scan():
@@ -777,8 +786,12 @@ class FileScreen(Screen[None]):
         index = self.index
         if index is None:
             return
+        # Imported here, not at the top: the first frame does not wait for the profiles
+        # (they load the SDK snapshot), and never for the validator.
+        from batchtui.validation.providers import file_limits
+
         lines_final = self._scan_done.is_set() or index.complete
-        notes = file_limits(index.size, index.line_count, lines_final=lines_final)
+        notes = file_limits(index.size, index.line_count, self.provider, lines_final=lines_final)
         if notes == self.limits:
             return  # the common case: called with every status update
         told = {n.code for n in self.limits}

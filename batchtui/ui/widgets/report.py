@@ -17,9 +17,9 @@ from batchtui.core.text import safe
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from batchtui.limits import LimitNote
     from batchtui.validation.engine import Validator
     from batchtui.validation.findings import Finding
+    from batchtui.validation.providers import LimitNote
     from batchtui.validation.report import Group, ReportSnapshot
 
 SEVERITY_LOOK = {"error": ("✖", "bold red"), "warning": ("⚠", "yellow"), "info": ("ℹ", "cyan")}
@@ -73,16 +73,12 @@ def summary_text(snap: ReportSnapshot | None, running: bool) -> Text:
     return text
 
 
-# How the status line names a limit the file breaks (the report says it in full).
-LIMIT_SHORT = {"file_too_large": "over 200 MB", "too_many_tasks": "over 50,000 requests"}
-
-
 def limits_text(notes: Sequence[LimitNote], short: bool) -> Text:
     text = Text()
     for note in notes:
         text.append("  ✖ ", style="bold red")
         if short:
-            text.append(LIMIT_SHORT.get(note.code, note.code), style="bold red")
+            text.append(note.short, style="bold red")  # the report says it in full
         else:
             text.append(note.code, style="bold red")
             text.append(f" {note.message}")
