@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from batchtui.api.batch_files import BatchFiles, fetch_batch_files
     from batchtui.api.config import ClientSettings
     from batchtui.api.errors import ApiError
     from batchtui.api.models import BatchView, FileView, RequestCounts
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 
 _LAZY = {
     "ApiError": "batchtui.api.errors",
+    "BatchFiles": "batchtui.api.batch_files",
     "BatchPoller": "batchtui.api.poller",
     "BatchService": "batchtui.api.service",
     "BatchView": "batchtui.api.models",
@@ -27,6 +29,7 @@ _LAZY = {
     "ClientSettings": "batchtui.api.config",
     "DownloadResult": "batchtui.api.service",
     "FileView": "batchtui.api.models",
+    "fetch_batch_files": "batchtui.api.batch_files",
     "PollPolicy": "batchtui.api.schedule",
     "PollResult": "batchtui.api.poller",
     "PollSchedule": "batchtui.api.schedule",
@@ -37,6 +40,7 @@ _LAZY = {
 }
 __all__ = [
     "ApiError",
+    "BatchFiles",
     "BatchPoller",
     "BatchService",
     "BatchView",
@@ -51,6 +55,7 @@ __all__ = [
     "RequestCounts",
     "Submission",
     "SubmissionRecord",
+    "fetch_batch_files",
 ]
 
 

@@ -1,4 +1,5 @@
-"""The Batch API service: a thin layer over ``openai.AsyncOpenAI``.
+"""The Batch API service: a thin layer over ``openai.AsyncOpenAI``. A batch's files are
+brought to disk by :mod:`batchtui.api.batch_files` with :meth:`BatchService.download_file`.
 
 Importing this module imports ``openai`` (about a second): the dashboard and the CLI import
 it only when they need the network.
@@ -29,7 +30,6 @@ from batchtui.api.models import BatchView, FileView, sort_newest_first
 from batchtui.api.records import RecordStore, SubmissionRecord
 from batchtui.core import atomic
 from batchtui.core.errors import UserError
-from batchtui.core.paths import inside, safe_filename
 
 T = TypeVar("T")
 
@@ -528,41 +528,6 @@ class BatchService:
         if total is not None and received < total:
             raise _Truncated(f"{received} of {total} bytes")
         return total, resumed
-
-    async def download_results(
-        self,
-        batch: BatchView | str,
-        directory: str | os.PathLike[str],
-        *,
-        progress: Callable[[str, int, int | None], None] | None = None,
-        max_attempts: int | None = None,
-        retry_delay: float = 0.5,
-    ) -> dict[str, DownloadResult]:
-        """Download a batch's output and error files as ``{batch}_output.jsonl`` and
-        ``{batch}_error.jsonl``. ``progress`` gets ("output" | "error", done, total)."""
-        view = batch if isinstance(batch, BatchView) else await self.retrieve(batch)
-        files = view.result_file_ids
-        if not files:
-            raise ApiError(
-                f"batch {view.id} has no output or error file yet (status {view.display_status})",
-                kind="not_found",
-            )
-        results: dict[str, DownloadResult] = {}
-        for kind, file_id in files.items():
-            dest = inside(directory, f"{safe_filename(view.id)}_{kind}.jsonl")
-
-            def report(done: int, total: int | None, kind: str = kind) -> None:
-                if progress is not None:
-                    progress(kind, done, total)
-
-            results[kind] = await self.download_file(
-                file_id,
-                dest,
-                progress=report,
-                max_attempts=max_attempts,
-                retry_delay=retry_delay,
-            )
-        return results
 
 
 def part_path(dest: Path, file_id: str) -> Path:

@@ -447,9 +447,13 @@ def _download(args: argparse.Namespace) -> int:
             meter = meters[kind] = _Meter(f"downloading {kind} file", status)
         meter(done, total)
 
-    results = _run(
-        args, lambda s: s.download_results(args.batch_id, args.dir, progress=progress), status
+    from batchtui.api.batch_files import RESULTS, fetch_batch_files
+
+    files = _run(
+        args,
+        lambda s: fetch_batch_files(s, args.batch_id, args.dir, kinds=RESULTS, progress=progress),
+        status,
     )
-    for kind, result in results.items():
-        echo(f"{kind}: {result.path} ({result.bytes:,} bytes)")
+    for kind, path in files.paths.items():
+        echo(f"{kind}: {path} ({path.stat().st_size:,} bytes)")
     return 0

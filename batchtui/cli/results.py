@@ -88,7 +88,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--cache-dir",
         metavar="DIR",
-        help="with BATCH_ID: where downloaded files go (default: the user cache directory)",
+        help="with BATCH_ID: where downloaded files go (default: the batch's folder in the "
+        "state directory, shared with the dashboard)",
     )
     parser.add_argument(
         "--base-url",
@@ -144,14 +145,31 @@ def _download_progress() -> Any:
     return progress
 
 
+def _fetch(args: argparse.Namespace) -> Any:
+    """The batch's three files, through the one download-and-cache path of the API layer
+    (``--cache-dir``, else the batch's own folder in the state directory)."""
+    import asyncio
+
+    from batchtui.api.batch_files import fetch_batch_files
+    from batchtui.api.config import ClientSettings
+    from batchtui.api.service import BatchService
+
+    async def go() -> Any:
+        async with BatchService(ClientSettings.from_env(base_url=args.base_url)) as service:
+            view = await service.retrieve(args.batch_id)
+            if not view.input_file_id:
+                raise UserError(f"batch {view.id} has no input file id")
+            return await fetch_batch_files(
+                service, view, args.cache_dir, progress=_download_progress()
+            )
+
+    return asyncio.run(go())
+
+
 def run(args: argparse.Namespace) -> int:
     _check_args(args)
     if args.batch_id:
-        from batchtui.results.fetch import download_batch
-
-        files = download_batch(
-            args.batch_id, args.cache_dir, base_url=args.base_url, progress=_download_progress()
-        )
+        files = _fetch(args)
         args.input = str(files.input)
         args.output = str(files.output) if files.output else None
         args.errors = str(files.errors) if files.errors else None
