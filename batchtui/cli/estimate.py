@@ -95,6 +95,7 @@ def parse_price_options(options: list[str]) -> dict[str, dict[str, object]]:
 def _estimate(args: argparse.Namespace) -> int:
     import sys
 
+    from batchtui.cli.progress import Meter, StatusLine
     from batchtui.core.console import echo
     from batchtui.core.errors import UserError
     from batchtui.core.settings import load_settings
@@ -114,12 +115,17 @@ def _estimate(args: argparse.Namespace) -> int:
     several = len(args.files) > 1
     status = 0
     results: list[dict[str, object]] = []
+    line = StatusLine()
     for path in args.files:
         try:
             if args.sample:
                 tokens = sample_file(path, threads=args.jobs)
             else:
-                tokens = count_file(path, threads=args.jobs)
+                meter = Meter(f"counting tokens in {path}", line)
+                try:
+                    tokens = count_file(path, threads=args.jobs, progress=meter)
+                finally:
+                    meter.finish()
         except OfflineError as exc:  # the tokenizer data is missing: no file can be counted
             raise UserError(str(exc)) from None
         except UserError as exc:

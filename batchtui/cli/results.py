@@ -125,45 +125,22 @@ def _headless(args: argparse.Namespace) -> bool:
     return bool(args.summary or args.export_retry or args.export_results)
 
 
-def _download_progress() -> Any:
-    """A one-line progress meter on stderr when it is a terminal, else nothing."""
-    if not sys.stderr.isatty():
-        return None
-    state = {"kind": ""}
-
-    def progress(kind: str, done: int, total: int | None) -> None:
-        if kind != state["kind"] and state["kind"]:
-            sys.stderr.write("\n")
-        state["kind"] = kind
-        of = f" of {total:,}" if total else ""
-        sys.stderr.write(f"\rbatchtui: downloading {kind} file: {done:,}{of} bytes")
-        if total and done >= total:
-            sys.stderr.write("\n")
-            state["kind"] = ""
-        sys.stderr.flush()
-
-    return progress
-
-
 def _fetch(args: argparse.Namespace) -> Any:
     """The batch's three files, through the one download-and-cache path of the API layer
     (``--cache-dir``, else the batch's own folder in the state directory)."""
-    import asyncio
-
     from batchtui.api.batch_files import fetch_batch_files
     from batchtui.api.config import ClientSettings
-    from batchtui.api.service import BatchService
+    from batchtui.cli.progress import FileMeters, StatusLine, run_api
 
-    async def go() -> Any:
-        async with BatchService(ClientSettings.from_env(base_url=args.base_url)) as service:
-            view = await service.retrieve(args.batch_id)
-            if not view.input_file_id:
-                raise UserError(f"batch {view.id} has no input file id")
-            return await fetch_batch_files(
-                service, view, args.cache_dir, progress=_download_progress()
-            )
+    status = StatusLine()
 
-    return asyncio.run(go())
+    async def fetch(service: Any) -> Any:
+        view = await service.retrieve(args.batch_id)
+        if not view.input_file_id:
+            raise UserError(f"batch {view.id} has no input file id")
+        return await fetch_batch_files(service, view, args.cache_dir, progress=FileMeters(status))
+
+    return run_api(ClientSettings.from_env(base_url=args.base_url), fetch, status)
 
 
 def run(args: argparse.Namespace) -> int:

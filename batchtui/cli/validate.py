@@ -245,6 +245,7 @@ def _rules(args: argparse.Namespace) -> int:
 def _split(args: argparse.Namespace) -> int:
     import os
 
+    from batchtui.cli.progress import Meter, StatusLine
     from batchtui.core.console import echo
     from batchtui.jsonl.spool import note_to_stderr, open_input
     from batchtui.validation import providers
@@ -261,14 +262,19 @@ def _split(args: argparse.Namespace) -> int:
         # Not beside the spool (deleted at exit): the current directory for standard input,
         # beside the compressed file otherwise.
         out_dir = "." if inp.is_stdin else os.path.dirname(args.file) or "."
-    parts = split_file(
-        inp.path,
-        copy_of=inp.copy_of,
-        max_requests=max_requests,
-        max_bytes=max_bytes,
-        out_dir=out_dir,
-        overwrite=args.force,
-    )
+    meter = Meter(f"splitting {args.file}", StatusLine())
+    try:
+        parts = split_file(
+            inp.path,
+            copy_of=inp.copy_of,
+            max_requests=max_requests,
+            max_bytes=max_bytes,
+            out_dir=out_dir,
+            overwrite=args.force,
+            progress=meter,
+        )
+    finally:
+        meter.finish()
     for part in parts:
         echo(
             f"wrote {part.path}: lines {part.first_line:,}-{part.last_line:,} "
