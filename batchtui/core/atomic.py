@@ -62,11 +62,6 @@ def write_error(path: str | os.PathLike[str], exc: OSError) -> UserError:
     return UserError(f"cannot write {os.fspath(path)}: {reason}")
 
 
-def is_disk_error(exc: BaseException) -> bool:
-    """An OSError that is about the disk being full or read-only (never about the data)."""
-    return isinstance(exc, OSError) and exc.errno in _WRITE_ONLY
-
-
 def temp_path(dest: Path, suffix: str = TEMP_SUFFIX) -> Path:
     """A fresh temp name beside ``dest`` that :func:`clean_stale` can attribute."""
     token = secrets.token_hex(4)

@@ -76,14 +76,6 @@ def _has_hidden_content(fd: int) -> bool:
     return bool(probe) and os.fstat(fd).st_size == 0
 
 
-def check_regular(path: str | os.PathLike[str]) -> os.stat_result:
-    """Raise :class:`UserError` unless ``path`` is a regular file (see :func:`open_regular`);
-    return its stat. For code that opens the file itself later (e.g. an upload)."""
-    fd, st = open_regular(path)
-    os.close(fd)
-    return st
-
-
 def pread_into(fd: int, view: memoryview, offset: int) -> int:
     """Read up to ``len(view)`` bytes at ``offset`` into ``view`` (no new buffer when the
     platform has ``preadv``); returns how many were read, 0 at the end of the file."""
