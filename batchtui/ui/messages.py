@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.message import Message
 
 from batchtui.jsonl import LineIndex
+
+if TYPE_CHECKING:  # the validator loads in its thread, never before the first frame
+    from batchtui.validation.engine import RunStatus, Validator
+    from batchtui.validation.report import ReportSnapshot
 
 
 class ScanProgress(Message):
@@ -48,7 +54,7 @@ class SearchDone(Message):
 class ValidatorReady(Message):
     """A validator was made for ``index`` (in the validation thread)."""
 
-    def __init__(self, index: LineIndex, validator: object) -> None:
+    def __init__(self, index: LineIndex, validator: Validator) -> None:
         super().__init__()
         self.index = index
         self.validator = validator
@@ -58,7 +64,11 @@ class ValidationProgress(Message):
     """A fresh report snapshot; ``final`` when the run ended (done, cancelled or file changed)."""
 
     def __init__(
-        self, index: LineIndex, snapshot: object, final: bool, status: object = None
+        self,
+        index: LineIndex,
+        snapshot: ReportSnapshot,
+        final: bool,
+        status: RunStatus | None = None,
     ) -> None:
         super().__init__()
         self.index = index

@@ -4,7 +4,7 @@ input at a line, copy its id. Every API call runs on the TUI's API loop (``scree
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 from textual.widgets import ProgressBar
@@ -12,6 +12,7 @@ from textual.widgets import ProgressBar
 from batchtui.api.models import BatchView
 from batchtui.core.errors import UserError
 from batchtui.core.text import safe
+from batchtui.ui.context import tui
 
 if TYPE_CHECKING:
     from batchtui.ui.screens.batches import BatchesScreen
@@ -135,7 +136,7 @@ class BatchActions:
             where = safe(files.folder.resolve())
             screen.notify(f"Saved {names} in {where}", title="Downloaded", timeout=10)
             return
-        app: Any = screen.app
+        app = tui(screen)
         await app.open_results(
             input_path=local or (str(files.input) if files.input else None),
             output_path=str(files.output) if files.output else None,
@@ -176,5 +177,5 @@ class BatchActions:
         if path is None:
             self.screen.notify("The batch's input file is not available.", severity="warning")
             return
-        app: Any = self.screen.app
+        app = tui(self.screen)
         await app.open_file(path, line)

@@ -8,7 +8,7 @@ import subprocess
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -40,8 +40,11 @@ from batchtui.ui.widgets.report import (
 )
 from batchtui.ui.worker_errors import failure_message
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the validator loads in its thread, never before the first frame
+    from batchtui.validation.engine import RunStatus, Validator
+    from batchtui.validation.findings import Finding
     from batchtui.validation.providers import LimitNote, Provider
+    from batchtui.validation.report import ReportSnapshot
 
 # Bytes indexed synchronously before the first frame (a few screenfuls of typical lines).
 HEAD_BYTES = 256 * 1024
@@ -119,10 +122,10 @@ class FileScreen(Screen[None]):
         self._scan_worker: Worker[None] | None = None
         self._detail = Debouncer(self, self._draw_detail)
         self._visible_marks: tuple[str | None, ...] = ()
-        self.validator: Any = None  # batchtui.validation.engine.Validator, made in a thread
-        self.validation_snapshot: Any = None
+        self.validator: Validator | None = None  # made in the validation thread
+        self.validation_snapshot: ReportSnapshot | None = None
         self.validation_running = False
-        self.validation_status: Any = None
+        self.validation_status: RunStatus | None = None
         self.provider = provider  # the service whose limits and rules apply (None: OpenAI's)
         self.limits: list[LimitNote] = []  # file-level limits known from size and line count
         self.validation_error: str | None = None  # why the last validation failed, if it did
@@ -315,7 +318,7 @@ class FileScreen(Screen[None]):
             lines.index, lines.row_span(row), line, force=force, findings=self.findings_at(line)
         )
 
-    def findings_at(self, line: int | None) -> list[Any]:
+    def findings_at(self, line: int | None) -> list[Finding]:
         """Findings of 0-based ``line`` (re-derived, so only once the validator is idle)."""
         v = self.validator
         if v is None or line is None or self.validation_running:
@@ -821,7 +824,7 @@ def _parts_dir(path: str, copy_of: str | None) -> Path:
     return Path.cwd() if copy_of == STDIN_NAME else Path(copy_of).parent
 
 
-def _mark(validator: Any, line: int) -> str | None:
+def _mark(validator: Validator, line: int) -> str | None:
     severity = validator.report.severity_at(line + 1)
     return None if severity is None else severity_name(severity)
 

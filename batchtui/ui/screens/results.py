@@ -29,6 +29,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from batchtui.core.errors import UserError
 from batchtui.core.text import safe
 from batchtui.results.model import SOFT_FLAGS, Flag, RequestClass
+from batchtui.ui.context import tui
 from batchtui.ui.transcript import human_size
 from batchtui.ui.widgets.bars import ModeBar, StatusBar
 from batchtui.ui.widgets.key_list import KeyList
@@ -665,7 +666,7 @@ class ResultsScreen(Screen[None]):
                 return
             path = result.path(answer.source) or path
             line = answer.line
-        app: Any = self.app
+        app = tui(self)
         await app.open_file(path, line + 1)
 
     # -- finding a request: / n N, i, : (the File view's prompt and keys) ---------------
@@ -972,7 +973,7 @@ class ResultsScreen(Screen[None]):
 
     async def submit_file(self, path: str) -> None:
         """Open ``path`` in the File mode and start the dashboard's submit on it."""
-        app: Any = self.app
+        app = tui(self)
         await app.open_file(path, 1)
         app.action_submit_file()
 
@@ -1003,7 +1004,7 @@ class ResultsScreen(Screen[None]):
 
         async def done(choice: tuple[str, int] | None) -> None:
             if choice is not None:
-                app: Any = self.app
+                app = tui(self)
                 await app.open_file(choice[0], choice[1] + 1)
 
         self.app.push_screen(ProblemsScreen(result), done)
