@@ -158,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
         args.summary = True
     if not _headless(args):
         return _open_view(args)
-    from batchtui.results.engine import join
+    from batchtui.results.joiner import join
 
     with join(args.input, args.output or None, args.errors or None) as result:
         if args.summary:

@@ -30,9 +30,9 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
-    "join": "batchtui.results.engine",
-    "JoinResult": "batchtui.results.engine",
-    "JoinCancelled": "batchtui.results.engine",
+    "join": "batchtui.results.joiner",
+    "JoinResult": "batchtui.results.result",
+    "JoinCancelled": "batchtui.results.joiner",
     "export_retry": "batchtui.results.export",
     "export_results": "batchtui.results.export",
     "retry_rows": "batchtui.results.export",

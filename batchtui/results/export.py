@@ -21,8 +21,9 @@ from batchtui.core.atomic import atomic_write
 from batchtui.core.errors import UserError
 from batchtui.jsonl.index import Span
 from batchtui.results import parse
-from batchtui.results.engine import CHECK_EVERY, JoinCancelled, JoinResult
+from batchtui.results.joiner import CHECK_EVERY, JoinCancelled
 from batchtui.results.model import RETRY_CLASSES, Progress, RequestClass, Source, flag_names
+from batchtui.results.result import JoinResult
 
 RESULT_FIELDS = (
     "custom_id",

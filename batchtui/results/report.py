@@ -10,8 +10,8 @@ import os
 import textwrap
 
 from batchtui.core.text import safe
-from batchtui.results.engine import JoinResult
 from batchtui.results.model import RETRY_CLASSES, Source
+from batchtui.results.result import JoinResult
 
 MAX_GROUPS = 20
 MAX_PROBLEMS = 20

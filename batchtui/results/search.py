@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from batchtui.jsonl.search import compile_needle
 
 if TYPE_CHECKING:
-    from batchtui.results.engine import JoinResult
+    from batchtui.results.result import JoinResult
 
 # Bytes of an answer or error line searched (longer lines: their first part).
 LINE_CAP = 256 * 1024

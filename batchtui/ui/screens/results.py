@@ -39,8 +39,8 @@ from batchtui.ui.widgets.results_list import ResultList
 from batchtui.ui.widgets.results_summary import ResultsSummary, group_label
 
 if TYPE_CHECKING:
-    from batchtui.results.engine import JoinResult
     from batchtui.results.export import ExportReport
+    from batchtui.results.result import JoinResult
 
 # Below this width the detail panes stack; below this height the summary is two lines.
 WIDE_AT = 120

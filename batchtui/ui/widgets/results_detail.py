@@ -32,8 +32,8 @@ from batchtui.ui.widgets.results_summary import KIND_STYLES
 
 if TYPE_CHECKING:
     from batchtui.jsonl import LineIndex
-    from batchtui.results.engine import JoinResult
     from batchtui.results.model import Answer, Outcome, RowDetail
+    from batchtui.results.result import JoinResult
 
 
 def _index_of(result: JoinResult, source: Source) -> LineIndex | None:
