@@ -7,7 +7,9 @@ Importing the package is cheap. ``models``, ``schedule``, ``records``, ``config`
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from batchtui.core.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from batchtui.api.batch_files import BatchFiles, fetch_batch_files
@@ -59,10 +61,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'batchtui.api' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_exports(__name__, _LAZY)

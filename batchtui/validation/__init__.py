@@ -23,8 +23,9 @@ profiles, which the browser reads at open) must not load the validator (~50 ms).
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from batchtui.core.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from batchtui.validation.engine import Progress, RunStatus, Validator
@@ -34,17 +35,17 @@ if TYPE_CHECKING:
     from batchtui.validation.run import validate_path
 
 _WHERE = {
-    "Progress": "engine",
-    "RunStatus": "engine",
-    "Validator": "engine",
-    "Finding": "findings",
-    "Severity": "findings",
-    "Group": "report",
-    "Report": "report",
-    "ReportSnapshot": "report",
-    "RULES": "rules",
-    "Rule": "rules",
-    "validate_path": "run",
+    "Progress": ".engine",
+    "RunStatus": ".engine",
+    "Validator": ".engine",
+    "Finding": ".findings",
+    "Severity": ".findings",
+    "Group": ".report",
+    "Report": ".report",
+    "ReportSnapshot": ".report",
+    "RULES": ".rules",
+    "Rule": ".rules",
+    "validate_path": ".run",
 }
 
 __all__ = [
@@ -61,11 +62,4 @@ __all__ = [
     "validate_path",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _WHERE)
