@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from batchtui.cli.args import seconds
 from batchtui.cli.progress import FileMeters, Meter, StatusLine, run_api
 from batchtui.core.console import echo, echo_json
 from batchtui.core.errors import UserError
@@ -31,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     group.add_argument(
         "--timeout",
-        type=_seconds,
+        type=seconds,
         default=None,
         metavar="S",
         help="give up on an API call after S seconds, retries included "
@@ -39,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     group.add_argument(
         "--connect-timeout",
-        type=_seconds,
+        type=seconds,
         default=None,
         metavar="S",
         help="give up on connecting after S seconds (default 10, BATCHTUI_CONNECT_TIMEOUT)",
@@ -112,16 +113,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 # --------------------------------------------------------------------- helpers
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"not a number of seconds above 0: {text!r}")
-    return value
 
 
 def _settings(args: argparse.Namespace) -> Any:
@@ -238,6 +229,8 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
+    from batchtui.api.models import TIMESTAMPS
+
     view = _run(args, lambda s: s.retrieve(args.batch_id))
     rec = _records().get(view.id)
     if args.format == "json":
@@ -256,17 +249,7 @@ def _show(args: argparse.Namespace) -> int:
         ("error file", view.error_file_id or "-"),
         ("local input", rec.input_path if rec else "-"),
     ]
-    for name in (
-        "created_at",
-        "in_progress_at",
-        "finalizing_at",
-        "completed_at",
-        "failed_at",
-        "expired_at",
-        "cancelling_at",
-        "cancelled_at",
-        "expires_at",
-    ):
+    for name in TIMESTAMPS:
         value = getattr(view, name)
         label = name.replace("_at", "").replace("_", " ")
         if value is not None:

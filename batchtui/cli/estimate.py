@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 
+from batchtui.cli.args import add_jobs
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
@@ -41,25 +43,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="price MODEL at these US dollars per million tokens (batch defaults to half), or "
         "MODEL=OTHER to price it as OTHER (e.g. an Azure deployment name); repeatable",
     )
-    p.add_argument(
-        "-j",
-        "--jobs",
-        type=_positive_int,
-        default=None,
-        metavar="N",
-        help="threads for counting (default: one per CPU, at most 4)",
-    )
+    add_jobs(p, "threads for counting (default: one per CPU, at most 4)")
     p.set_defaults(handler=_estimate)
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
-    return value
 
 
 def parse_price_options(options: list[str]) -> dict[str, dict[str, object]]:

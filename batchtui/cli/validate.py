@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 
+from batchtui.cli.args import add_jobs, positive_int
+
 PROVIDER_NAMES = ("openai", "azure", "groq", "together")  # providers.PROVIDERS, kept import-free
 
 
@@ -54,19 +56,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
     p.add_argument(
         "--max-findings",
-        type=_positive_int,
+        type=positive_int,
         default=None,
         metavar="N",
         help="show at most N findings per file (all are still counted)",
     )
-    p.add_argument(
-        "-j",
-        "--jobs",
-        type=_positive_int,
-        default=None,
-        metavar="N",
-        help="processes for a large file (default: one per CPU, at most 4; files under 16 MB "
-        "use one)",
+    add_jobs(
+        p,
+        "processes for a large file (default: one per CPU, at most 4; files under 16 MB use one)",
     )
     _add_provider(p, "limits and rules")
     p.set_defaults(handler=_validate)
@@ -100,7 +97,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     s.add_argument(
         "--max-requests",
-        type=_positive_int,
+        type=positive_int,
         default=None,
         metavar="N",
         help="requests (lines) per part (default: the provider's limit; 50000 on OpenAI)",
@@ -123,16 +120,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="replace the parts of an earlier run (its extra parts are removed)",
     )
     s.set_defaults(handler=_split)
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
-    return value
 
 
 def _size(text: str) -> int:
