@@ -161,60 +161,43 @@ class ResultsScreen(Screen[None]):
 
     # -- messages from the workers -----------------------------------------------------
 
+    @dataclass(eq=False)
     class JoinProgress(Message):
-        def __init__(self, generation: int, phase: str, done: int, total: int) -> None:
-            super().__init__()
-            self.generation = generation
-            self.phase = phase
-            self.done = done
-            self.total = total
+        generation: int
+        phase: str
+        done: int
+        total: int
 
         def can_replace(self, message: Message) -> bool:
             return isinstance(message, ResultsScreen.JoinProgress)
 
+    @dataclass(eq=False)
     class JoinFinished(Message):
-        def __init__(
-            self,
-            generation: int,
-            result: JoinResult | None,
-            error: str | None = None,
-            cancelled: bool = False,
-        ) -> None:
-            super().__init__()
-            self.generation = generation
-            self.result = result
-            self.error = error
-            self.cancelled = cancelled
+        generation: int
+        result: JoinResult | None
+        error: str | None = None
+        cancelled: bool = False
 
+    @dataclass(eq=False)
     class SearchDone(Message):
-        def __init__(self, generation: int, text: str, position: int | None) -> None:
-            super().__init__()
-            self.generation = generation
-            self.text = text
-            self.position = position
+        generation: int
+        text: str
+        position: int | None
 
+    @dataclass(eq=False)
     class SearchProgress(Message):
-        def __init__(self, done: int, total: int) -> None:
-            super().__init__()
-            self.done = done
-            self.total = total
+        done: int
+        total: int
 
         def can_replace(self, message: Message) -> bool:
             return isinstance(message, ResultsScreen.SearchProgress)
 
+    @dataclass(eq=False)
     class ExportFinished(Message):
-        def __init__(
-            self,
-            kind: str,
-            report: ExportReport | None,
-            error: str | None = None,
-            then_submit: bool = False,
-        ) -> None:
-            super().__init__()
-            self.kind = kind
-            self.report = report
-            self.error = error
-            self.then_submit = then_submit
+        kind: str
+        report: ExportReport | None
+        error: str | None = None
+        then_submit: bool = False
 
     # -- setup ---------------------------------------------------------------------------
 
