@@ -334,6 +334,7 @@ class BatchService:
             reader = _ProgressReader(f, size, progress)
             async with self._translated(f"uploading {name}"):
                 uploaded = await client.files.create(
+                    # The reader counts bytes for the meter; httpx only calls read().
                     file=(name, reader, "application/jsonl"),  # type: ignore[arg-type]
                     purpose="batch",
                     timeout=self.settings.http_timeout(transfer=True),
@@ -353,6 +354,8 @@ class BatchService:
             None,
             self.client.batches.with_raw_response.create(
                 input_file_id=input_file_id,
+                # Other services take values the SDK's Literals do not list (Groq: audio
+                # endpoints, windows up to 7d); the submit path checked them.
                 endpoint=endpoint,  # type: ignore[arg-type]
                 completion_window=completion_window,  # type: ignore[arg-type]
                 metadata=dict(metadata) if metadata else openai.omit,

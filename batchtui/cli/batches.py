@@ -18,7 +18,7 @@ from batchtui.core.errors import UserError
 from batchtui.core.text import safe
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     common = argparse.ArgumentParser(add_help=False)
     group = common.add_argument_group("connection (defaults come from the environment)")
     group.add_argument(

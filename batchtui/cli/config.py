@@ -34,7 +34,7 @@ gpt-4o-mini = 2_000_000
 """
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser(
         "config",
         help="show the effective settings and where each comes from",

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import Any
 
 DESCRIPTION = """\
 Turn an Anthropic Message Batches request file or a Gemini batch request file (or an OpenAI
@@ -23,7 +22,7 @@ could not be converted at all (they are listed; the rest is written), 2 usage or
 SHOWN = 20  # lines of the per-line list printed on stderr
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser(
         "convert",
         help="turn Anthropic or Gemini batch request files into OpenAI batch input",

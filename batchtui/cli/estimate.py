@@ -11,7 +11,7 @@ import argparse
 from batchtui.cli.args import add_jobs
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser(
         "estimate",
         help="count a batch file's tokens and price it (batch vs standard), offline",

@@ -35,7 +35,7 @@ The retry file holds the input lines of failed, expired, cancelled and missing r
 byte for byte."""
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "results",
         help="join input, output and error files by custom_id; summary, retry file, exports",

@@ -7,8 +7,12 @@ the engine when they run.
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from batchtui.cli.args import add_jobs, positive_int
+
+if TYPE_CHECKING:
+    from batchtui.validation.providers import Provider
 
 PROVIDER_NAMES = ("openai", "azure", "groq", "together")  # providers.PROVIDERS, kept import-free
 
@@ -23,7 +27,7 @@ def _add_provider(p: argparse.ArgumentParser, what: str) -> None:
     )
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser(
         "validate",
         help="check Batch API files against every known rule",
@@ -131,7 +135,7 @@ def _size(text: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _provider(args: argparse.Namespace, *, announce: bool = False) -> object:
+def _provider(args: argparse.Namespace, *, announce: bool = False) -> Provider:
     """The profile ``--provider`` names, else the settings' ``provider`` (BATCHTUI_PROVIDER,
     the config file), else the one OPENAI_BASE_URL points at.
 
@@ -181,7 +185,7 @@ def _validate(args: argparse.Namespace) -> int:
         writer = GithubWriter(out, args.max_findings)
     else:
         writer = TextWriter(out, args.max_findings)
-    writer.provider = provider.name  # type: ignore[attr-defined]
+    writer.provider = provider.name
     status = 0
     try:
         for path in args.files:
@@ -201,7 +205,7 @@ def _validate(args: argparse.Namespace) -> int:
                 inp.path,
                 copy_of=inp.copy_of,
                 digest=False,  # nothing is submitted here: no hashing to pay for
-                provider=provider,  # type: ignore[arg-type]
+                provider=provider,
                 processes=args.jobs,
                 on_findings=lambda batch, _file_level: writer.findings(batch),
             )
@@ -235,11 +239,9 @@ def _split(args: argparse.Namespace) -> int:
     from batchtui.cli.progress import Meter, StatusLine
     from batchtui.core.console import echo
     from batchtui.jsonl.spool import note_to_stderr, open_input
-    from batchtui.validation import providers
     from batchtui.validation.split import split_file
 
     provider = _provider(args)
-    assert isinstance(provider, providers.Provider)
     most_requests, most_bytes = provider.part_limits()  # undocumented: OpenAI's
     max_requests = args.max_requests or most_requests
     max_bytes = args.max_bytes or most_bytes

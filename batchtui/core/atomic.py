@@ -176,7 +176,7 @@ def atomic_write(
     done = False
     try:
         with _translated(target, any_errno=False), open_fd(fd, "wb", buffering=buffering) as fh:
-            yield fh  # type: ignore[misc]
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
         with _translated(target, any_errno=True):
@@ -204,7 +204,7 @@ class FileSet:
         tmp, fd = create_temp(target)
         self._pending.append((tmp, target))
         with _translated(target, any_errno=False), open_fd(fd, "wb", buffering=buffering) as fh:
-            yield fh  # type: ignore[misc]
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
 

@@ -529,7 +529,7 @@ class LineIndex:
 
     def scan(
         self,
-        progress: Callable[[int, int], None] | None = None,
+        progress: Callable[[int, int], object] | None = None,
         cancelled: Callable[[], bool] | None = None,
         batch_bytes: int = SCAN_BATCH_BYTES,
         until: int | None = None,
@@ -545,7 +545,7 @@ class LineIndex:
 
     def _scan_locked(
         self,
-        progress: Callable[[int, int], None] | None,
+        progress: Callable[[int, int], object] | None,
         cancelled: Callable[[], bool] | None,
         batch_bytes: int,
         until: int | None,

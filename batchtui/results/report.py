@@ -40,9 +40,10 @@ def format_text(result: JoinResult) -> str:
     c = summary["counts"]
     total = c["total"]
     names = {s: result.path(s) for s in (Source.INPUT, Source.OUTPUT, Source.ERRORS)}
-    has_input = names[Source.INPUT] is not None
-    if has_input:
-        lines = [f"{total:,} requests in {safe(os.fspath(names[Source.INPUT]))}"]
+    input_path = names[Source.INPUT]
+    has_input = input_path is not None
+    if input_path is not None:
+        lines = [f"{total:,} requests in {safe(os.fspath(input_path))}"]
     else:
         lines = [
             f"{total:,} requests answered (no input file: requests with no answer at all "

@@ -40,7 +40,7 @@ def find_text(
     start: int,
     direction: int = 1,
     *,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int], object] | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> int | None:
     """The position in ``rows`` of the next row (after position ``start``; -1 searches from

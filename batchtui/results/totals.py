@@ -93,7 +93,7 @@ class Totals(RowQueries):
         """Everything ``--summary --format json`` prints."""
         failed_rows = self.rows(FAILED_CLASSES)
         soft_rows = self.rows([RequestClass.SUCCEEDED], flags=int(SOFT_FLAGS))
-        usage = self.usage().as_dict()
+        usage: dict[str, Any] = self.usage().as_dict()
         usage["on_failed"] = self.usage(failed_rows).as_dict()
         usage["on_soft_failures"] = self.usage(soft_rows).as_dict()
         return {

@@ -117,7 +117,7 @@ def split_file(
     max_bytes: int = _OPENAI_BYTES,
     out_dir: str | os.PathLike[str] | None = None,
     overwrite: bool = False,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int], object] | None = None,
     cancelled: Callable[[], bool] | None = None,
     copy_of: str | None = None,
 ) -> list[Part]:

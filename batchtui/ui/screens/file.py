@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import subprocess
 import threading
@@ -25,6 +26,7 @@ from batchtui.jsonl import Change, LineIndex
 from batchtui.jsonl.index import FileChanged
 from batchtui.jsonl.search import Searcher, compile_needle, custom_id_pattern
 from batchtui.ui import messages as msg
+from batchtui.ui.context import tui
 from batchtui.ui.debounce import Debouncer
 from batchtui.ui.transcript import human_size
 from batchtui.ui.widgets.bars import KeyHints, ModeBar, StatusBar
@@ -420,7 +422,7 @@ class FileScreen(Screen[None]):
             report = self.query_one(ReportView)
             if report.pending is not None:
                 report.update_snapshot(*report.pending)
-            report.tree.focus()
+            report.findings.focus()
 
     def action_next_finding(self, direction: int) -> None:
         v = self.validator
@@ -555,7 +557,7 @@ class FileScreen(Screen[None]):
         )
 
     def action_submit(self) -> None:
-        self.app.action_submit_file()  # type: ignore[attr-defined]
+        tui(self).action_submit_file()
 
     def go_to_line(self, line_number: int) -> None:
         """Select 1-based ``line_number`` (clamped to the file)."""
@@ -626,7 +628,9 @@ class FileScreen(Screen[None]):
             return
         self.run_search(compile_needle(self._search_text), f"“{self._search_text}”", direction)
 
-    def run_search(self, pattern, label: str, direction: int, from_top: bool = False) -> None:  # type: ignore[no-untyped-def]
+    def run_search(
+        self, pattern: re.Pattern[bytes], label: str, direction: int, from_top: bool = False
+    ) -> None:
         lines = self.line_list
         row = lines.cursor
         start = -1 if from_top else (lines.row_line(row) if lines.row_line(row) is not None else -1)
@@ -635,7 +639,9 @@ class FileScreen(Screen[None]):
         self._search(lines.index, pattern, label, start, direction)
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
-    def _search(self, index: LineIndex, pattern, label: str, start: int, direction: int) -> None:  # type: ignore[no-untyped-def]
+    def _search(
+        self, index: LineIndex, pattern: re.Pattern[bytes], label: str, start: int, direction: int
+    ) -> None:
         worker = get_current_worker()
         # Line numbers need the complete index; it takes well under a second a gigabyte.
         while not self._scan_done.wait(0.05):
@@ -736,7 +742,7 @@ class FileScreen(Screen[None]):
         if self.focused is not self.line_list:
             self.line_list.focus()
         elif self.query_one("#bottom", ContentSwitcher).current == "report":
-            self.query_one(ReportView).tree.focus()
+            self.query_one(ReportView).findings.focus()
         else:
             self.detail.focus()
 

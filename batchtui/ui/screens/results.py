@@ -28,7 +28,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from batchtui.core.errors import UserError
 from batchtui.core.text import safe
-from batchtui.results.model import SOFT_FLAGS, Flag, RequestClass
+from batchtui.results.model import SOFT_FLAGS, Flag, RequestClass, Source
 from batchtui.ui.context import tui
 from batchtui.ui.transcript import human_size
 from batchtui.ui.widgets.bars import ModeBar, StatusBar
@@ -213,7 +213,7 @@ class ResultsScreen(Screen[None]):
         self.input_path = input_path or None
         self.output_path = output_path or None
         self.error_path = error_path or None
-        self.batch = batch
+        self.batch_view = batch  # not "batch": that is Textual's Widget.batch()
         self.batch_id = batch_id or (getattr(batch, "id", None) if batch is not None else None)
         self.result: JoinResult | None = None
         self.filter_key = "all"
@@ -642,13 +642,15 @@ class ResultsScreen(Screen[None]):
         if result is None or row is None:
             return
         line = result.input_line(row)
-        path = result.input_index.path
+        path = result.path(Source.INPUT)
         if line is None:
             answer = result.result_answer(row)
             if answer is None:
                 return
             path = result.path(answer.source) or path
             line = answer.line
+        if path is None:
+            return
         app = tui(self)
         await app.open_file(path, line + 1)
 

@@ -184,7 +184,9 @@ class ResultDetail(ScrollableContainer, can_focus=False):
                 )
             )
             return
-        full = result.input_index.span(detail.input_line).length
+        ix = result.input_index
+        assert ix is not None  # an input line comes from an input file
+        full = ix.span(detail.input_line).length
         pane.border_title = f"Request · input line {detail.input_line + 1:,}"
         obj, fallback = _parse(detail.input_bytes, full)
         parts: list[RenderableType] = []
