@@ -5,6 +5,7 @@ from __future__ import annotations
 import pkgutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -71,3 +72,14 @@ def test_provider_profiles_do_not_load_the_validator() -> None:
     ).stdout.split()
     heavy = {"batchtui.validation.engine", "batchtui.validation.checks", "openai"}
     assert not heavy & set(loaded), sorted(heavy & set(loaded))
+
+
+def test_every_package_has_its_place_in_the_layer_contract() -> None:
+    """A new package outside the import-linter layers would be checked by nothing."""
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    pyproject = tomllib.loads((Path(batchtui.__path__[0]).parent / "pyproject.toml").read_text())
+    contracts = pyproject["tool"]["importlinter"]["contracts"]
+    (layers,) = [c["layers"] for c in contracts if c["type"] == "layers"]
+    named = {name.strip(" ()") for layer in layers for name in layer.split("|")}
+    packages = {m.name for m in pkgutil.iter_modules(batchtui.__path__) if m.ispkg}
+    assert packages - {"examples"} <= named, sorted(packages - {"examples"} - named)
