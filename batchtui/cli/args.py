@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from typing import TypeAlias
+
+# What each command group's ``register(subparsers)`` receives (argparse keeps the class private).
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 def positive_int(text: str) -> int:

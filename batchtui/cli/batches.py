@@ -11,14 +11,14 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from batchtui.cli.args import seconds
+from batchtui.cli.args import Subparsers, seconds
 from batchtui.cli.progress import FileMeters, Meter, StatusLine, run_api
 from batchtui.core.console import echo, echo_json
 from batchtui.core.errors import UserError
 from batchtui.core.text import safe
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: Subparsers) -> None:
     common = argparse.ArgumentParser(add_help=False)
     group = common.add_argument_group("connection (defaults come from the environment)")
     group.add_argument(

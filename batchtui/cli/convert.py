@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 import os
 
+from batchtui.cli.args import Subparsers
+
 DESCRIPTION = """\
 Turn an Anthropic Message Batches request file or a Gemini batch request file (or an OpenAI
 fine-tuning chat file) into an OpenAI batch input for /v1/chat/completions (--to chat) or
@@ -22,7 +24,7 @@ could not be converted at all (they are listed; the rest is written), 2 usage or
 SHOWN = 20  # lines of the per-line list printed on stderr
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: Subparsers) -> None:
     p = subparsers.add_parser(
         "convert",
         help="turn Anthropic or Gemini batch request files into OpenAI batch input",

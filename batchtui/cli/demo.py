@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 
+from batchtui.cli.args import Subparsers
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+
+def register(subparsers: Subparsers) -> None:
     p = subparsers.add_parser(
         "demo",
         help="see the dashboard work without an API key (local emulator)",

@@ -6,10 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from batchtui.cli.args import Subparsers
 from batchtui.core.errors import UserError
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: Subparsers) -> None:
     p = subparsers.add_parser(
         "emulator",
         help="run a local OpenAI-compatible Files + Batches server",

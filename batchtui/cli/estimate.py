@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import argparse
 
-from batchtui.cli.args import add_jobs
+from batchtui.cli.args import Subparsers, add_jobs
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: Subparsers) -> None:
     p = subparsers.add_parser(
         "estimate",
         help="count a batch file's tokens and price it (batch vs standard), offline",

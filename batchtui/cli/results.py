@@ -11,6 +11,7 @@ import os
 import sys
 from typing import Any
 
+from batchtui.cli.args import Subparsers
 from batchtui.core.console import echo, echo_json
 from batchtui.core.errors import UserError
 
@@ -35,7 +36,7 @@ The retry file holds the input lines of failed, expired, cancelled and missing r
 byte for byte."""
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "results",
         help="join input, output and error files by custom_id; summary, retry file, exports",

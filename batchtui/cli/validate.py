@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from batchtui.cli.args import add_jobs, positive_int
+from batchtui.cli.args import Subparsers, add_jobs, positive_int
 
 if TYPE_CHECKING:
     from batchtui.validation.providers import Provider
@@ -27,7 +27,7 @@ def _add_provider(p: argparse.ArgumentParser, what: str) -> None:
     )
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: Subparsers) -> None:
     p = subparsers.add_parser(
         "validate",
         help="check Batch API files against every known rule",
