@@ -5,6 +5,7 @@ from __future__ import annotations
 import pkgutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -14,7 +15,7 @@ DOMAIN_PACKAGES = ("core", "jsonl", "validation", "api", "results", "emulator", 
 
 
 def domain_modules() -> list[str]:
-    names = ["batchtui", "batchtui.cli", "batchtui.errors"]
+    names = ["batchtui", "batchtui.cli"]
     for pkg in DOMAIN_PACKAGES:
         names.append(f"batchtui.{pkg}")
         path = [f"{batchtui.__path__[0]}/{pkg}"]
@@ -55,3 +56,30 @@ def test_core_imports_nothing_else_of_batchtui(module: str) -> None:
     ).stdout.split()
     others = {m for m in out if m.startswith("batchtui.") and not m.startswith("batchtui.core")}
     assert not others, f"{module} imports {sorted(others)}"
+
+
+def test_provider_profiles_do_not_load_the_validator() -> None:
+    """The browser checks a file's limits at open: the profiles must stay light."""
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import batchtui.validation.providers, sys; print('\\n'.join(sys.modules))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    heavy = {"batchtui.validation.engine", "batchtui.validation.checks", "openai"}
+    assert not heavy & set(loaded), sorted(heavy & set(loaded))
+
+
+def test_every_package_has_its_place_in_the_layer_contract() -> None:
+    """A new package outside the import-linter layers would be checked by nothing."""
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    pyproject = tomllib.loads((Path(batchtui.__path__[0]).parent / "pyproject.toml").read_text())
+    contracts = pyproject["tool"]["importlinter"]["contracts"]
+    (layers,) = [c["layers"] for c in contracts if c["type"] == "layers"]
+    named = {name.strip(" ()") for layer in layers for name in layer.split("|")}
+    packages = {m.name for m in pkgutil.iter_modules(batchtui.__path__) if m.ispkg}
+    assert packages - {"examples"} <= named, sorted(packages - {"examples"} - named)

@@ -7,9 +7,12 @@ Importing the package is cheap. ``models``, ``schedule``, ``records``, ``config`
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from batchtui.core.lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from batchtui.api.batch_files import BatchFiles, fetch_batch_files
     from batchtui.api.config import ClientSettings
     from batchtui.api.errors import ApiError
     from batchtui.api.models import BatchView, FileView, RequestCounts
@@ -20,6 +23,7 @@ if TYPE_CHECKING:
 
 _LAZY = {
     "ApiError": "batchtui.api.errors",
+    "BatchFiles": "batchtui.api.batch_files",
     "BatchPoller": "batchtui.api.poller",
     "BatchService": "batchtui.api.service",
     "BatchView": "batchtui.api.models",
@@ -27,6 +31,7 @@ _LAZY = {
     "ClientSettings": "batchtui.api.config",
     "DownloadResult": "batchtui.api.service",
     "FileView": "batchtui.api.models",
+    "fetch_batch_files": "batchtui.api.batch_files",
     "PollPolicy": "batchtui.api.schedule",
     "PollResult": "batchtui.api.poller",
     "PollSchedule": "batchtui.api.schedule",
@@ -37,6 +42,7 @@ _LAZY = {
 }
 __all__ = [
     "ApiError",
+    "BatchFiles",
     "BatchPoller",
     "BatchService",
     "BatchView",
@@ -51,13 +57,8 @@ __all__ = [
     "RequestCounts",
     "Submission",
     "SubmissionRecord",
+    "fetch_batch_files",
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'batchtui.api' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_exports(__name__, _LAZY)

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from batchtui.api.schedule import parse_retry_after
-from batchtui.errors import UserError
+from batchtui.core.errors import UserError
 
 NO_KEY_MESSAGE = (
     "no API key: set OPENAI_API_KEY (and OPENAI_BASE_URL for another provider), "

@@ -28,6 +28,18 @@ STATUSES = (
     "cancelled",
 )
 UNKNOWN = "unknown"
+# A batch's timestamps, in the order of its life (the expiry last).
+TIMESTAMPS = (
+    "created_at",
+    "in_progress_at",
+    "finalizing_at",
+    "completed_at",
+    "failed_at",
+    "expired_at",
+    "cancelling_at",
+    "cancelled_at",
+    "expires_at",
+)
 ACTIVE_STATUSES = frozenset({"validating", "in_progress", "finalizing", "cancelling"})
 TERMINAL_STATUSES = frozenset({"completed", "failed", "expired", "cancelled"})
 _ALIASES = {
@@ -243,20 +255,7 @@ class BatchView:
         raw_id = data.get("id")
         if not isinstance(raw_id, (str, int)) or isinstance(raw_id, bool) or raw_id == "":
             check.invalid.add("id")
-        times = {
-            name: check.read(name, data.get(name), _timestamp)
-            for name in (
-                "created_at",
-                "in_progress_at",
-                "expires_at",
-                "finalizing_at",
-                "completed_at",
-                "failed_at",
-                "expired_at",
-                "cancelling_at",
-                "cancelled_at",
-            )
-        }
+        times = {name: check.read(name, data.get(name), _timestamp) for name in TIMESTAMPS}
         request_counts = RequestCounts(
             total=check.read("total", counts.get("total"), _count, "request_counts"),
             completed=check.read("completed", counts.get("completed"), _count, "request_counts"),

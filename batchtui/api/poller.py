@@ -6,9 +6,8 @@ stale (with the reason and since when), it never changes a batch's status.
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -76,8 +75,6 @@ class BatchPoller:
         self._had_full = False
         self.updated_at: float | None = None
         self.stale_since: float | None = None
-        self.last_error: ApiError | None = None
-        self._wake = asyncio.Event()
 
     @property
     def batches(self) -> list[BatchView]:
@@ -110,7 +107,6 @@ class BatchPoller:
             now = self._now()
             if self.stale_since is None:
                 self.stale_since = now
-            self.last_error = exc
             delay = self.schedule.after_error(exc.retry_after)
             return PollResult(self.batches, exc, delay, self.updated_at, self.stale_since, [], 0)
         changes = []
@@ -125,38 +121,5 @@ class BatchPoller:
             self.known.update((b.id, b) for b in seen)
         self.updated_at = self._now()
         self.stale_since = None
-        self.last_error = None
         delay = self.schedule.after_success(b.status for b in self.known.values())
         return PollResult(self.batches, None, delay, self.updated_at, None, changes, calls)
-
-    def wake(self) -> None:
-        """Refresh now (the user pressed r, or submitted or cancelled something)."""
-        self._wake.set()
-
-    async def run(
-        self,
-        on_result: Callable[[PollResult], Awaitable[None] | None],
-        *,
-        stop: asyncio.Event | None = None,
-        sleep: Callable[[float], Awaitable[object]] | None = None,
-    ) -> None:
-        """Poll until ``stop`` is set (or the task is cancelled), calling ``on_result``.
-
-        ``sleep`` replaces the wait between polls (tests pass one that advances an emulated
-        clock instead of waiting); by default the wait ends early on :meth:`wake`.
-        """
-        while stop is None or not stop.is_set():
-            result = await self.refresh()
-            outcome = on_result(result)
-            if asyncio.iscoroutine(outcome) or isinstance(outcome, asyncio.Future):
-                await outcome
-            if stop is not None and stop.is_set():
-                return
-            if sleep is not None:
-                await sleep(result.next_delay)
-                continue
-            self._wake.clear()
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=result.next_delay)
-            except asyncio.TimeoutError:
-                pass

@@ -10,7 +10,6 @@ read as a record is moved aside (``submissions.json.corrupt-<time>``) and report
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import time
@@ -79,17 +78,6 @@ class SubmissionRecord:
         except OSError:
             return "missing"
         return "same" if size == self.size else "changed"
-
-
-def hash_file(path: Path, chunk_size: int = 1 << 20) -> tuple[int, str]:
-    """(size, sha256 hex) read in constant memory."""
-    digest = hashlib.sha256()
-    size = 0
-    with open(path, "rb") as f:
-        while chunk := f.read(chunk_size):
-            digest.update(chunk)
-            size += len(chunk)
-    return size, digest.hexdigest()
 
 
 class RecordStore:

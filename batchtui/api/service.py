@@ -1,4 +1,5 @@
-"""The Batch API service: a thin layer over ``openai.AsyncOpenAI``.
+"""The Batch API service: a thin layer over ``openai.AsyncOpenAI``. A batch's files are
+brought to disk by :mod:`batchtui.api.batch_files` with :meth:`BatchService.download_file`.
 
 Importing this module imports ``openai`` (about a second): the dashboard and the CLI import
 it only when they need the network.
@@ -28,8 +29,7 @@ from batchtui.api.errors import NO_KEY_MESSAGE, ApiError, translate
 from batchtui.api.models import BatchView, FileView, sort_newest_first
 from batchtui.api.records import RecordStore, SubmissionRecord
 from batchtui.core import atomic
-from batchtui.core.paths import inside, safe_filename
-from batchtui.errors import UserError
+from batchtui.core.errors import UserError
 
 T = TypeVar("T")
 
@@ -334,6 +334,7 @@ class BatchService:
             reader = _ProgressReader(f, size, progress)
             async with self._translated(f"uploading {name}"):
                 uploaded = await client.files.create(
+                    # The reader counts bytes for the meter; httpx only calls read().
                     file=(name, reader, "application/jsonl"),  # type: ignore[arg-type]
                     purpose="batch",
                     timeout=self.settings.http_timeout(transfer=True),
@@ -353,6 +354,8 @@ class BatchService:
             None,
             self.client.batches.with_raw_response.create(
                 input_file_id=input_file_id,
+                # Other services take values the SDK's Literals do not list (Groq: audio
+                # endpoints, windows up to 7d); the submit path checked them.
                 endpoint=endpoint,  # type: ignore[arg-type]
                 completion_window=completion_window,  # type: ignore[arg-type]
                 metadata=dict(metadata) if metadata else openai.omit,
@@ -528,41 +531,6 @@ class BatchService:
         if total is not None and received < total:
             raise _Truncated(f"{received} of {total} bytes")
         return total, resumed
-
-    async def download_results(
-        self,
-        batch: BatchView | str,
-        directory: str | os.PathLike[str],
-        *,
-        progress: Callable[[str, int, int | None], None] | None = None,
-        max_attempts: int | None = None,
-        retry_delay: float = 0.5,
-    ) -> dict[str, DownloadResult]:
-        """Download a batch's output and error files as ``{batch}_output.jsonl`` and
-        ``{batch}_error.jsonl``. ``progress`` gets ("output" | "error", done, total)."""
-        view = batch if isinstance(batch, BatchView) else await self.retrieve(batch)
-        files = view.result_file_ids
-        if not files:
-            raise ApiError(
-                f"batch {view.id} has no output or error file yet (status {view.display_status})",
-                kind="not_found",
-            )
-        results: dict[str, DownloadResult] = {}
-        for kind, file_id in files.items():
-            dest = inside(directory, f"{safe_filename(view.id)}_{kind}.jsonl")
-
-            def report(done: int, total: int | None, kind: str = kind) -> None:
-                if progress is not None:
-                    progress(kind, done, total)
-
-            results[kind] = await self.download_file(
-                file_id,
-                dest,
-                progress=report,
-                max_attempts=max_attempts,
-                retry_delay=retry_delay,
-            )
-        return results
 
 
 def part_path(dest: Path, file_id: str) -> Path:

@@ -36,8 +36,8 @@ from typing import TYPE_CHECKING, Any
 from batchtui.api.errors import ApiError
 from batchtui.api.records import SubmissionRecord, state_dir
 from batchtui.core import atomic
+from batchtui.core.errors import UserError
 from batchtui.core.paths import safe_filename
-from batchtui.errors import UserError
 
 if TYPE_CHECKING:
     from batchtui.api.service import BatchService, Progress, Submission

@@ -7,17 +7,18 @@ module level: ``openai`` is imported inside the handlers, so ``batchtui --help``
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from batchtui.cli.args import Subparsers, seconds
+from batchtui.cli.progress import FileMeters, Meter, StatusLine, run_api
 from batchtui.core.console import echo, echo_json
+from batchtui.core.errors import UserError
 from batchtui.core.text import safe
-from batchtui.errors import UserError
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: Subparsers) -> None:
     common = argparse.ArgumentParser(add_help=False)
     group = common.add_argument_group("connection (defaults come from the environment)")
     group.add_argument(
@@ -31,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     group.add_argument(
         "--timeout",
-        type=_seconds,
+        type=seconds,
         default=None,
         metavar="S",
         help="give up on an API call after S seconds, retries included "
@@ -39,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     group.add_argument(
         "--connect-timeout",
-        type=_seconds,
+        type=seconds,
         default=None,
         metavar="S",
         help="give up on connecting after S seconds (default 10, BATCHTUI_CONNECT_TIMEOUT)",
@@ -114,16 +115,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 # --------------------------------------------------------------------- helpers
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"not a number of seconds above 0: {text!r}")
-    return value
-
-
 def _settings(args: argparse.Namespace) -> Any:
     from batchtui.api.config import ClientSettings
 
@@ -136,72 +127,12 @@ def _settings(args: argparse.Namespace) -> Any:
     )
 
 
-# Seconds without progress before the status line says what it is waiting for.
-WAIT_NOTICE_AFTER = 1.0
-
-
-class _Status:
-    """One self-overwriting line on stderr, only when stderr is a terminal: progress meters,
-    and "waiting for the server… 12 s" when nothing has moved for a while."""
-
-    def __init__(self) -> None:
-        self.enabled = sys.stderr.isatty()
-        self.last_activity = time.monotonic()
-        self._shown = False
-        self._last_draw = 0.0
-
-    def activity(self) -> None:
-        self.last_activity = time.monotonic()
-
-    def show(self, text: str, *, force: bool = False) -> None:
-        if not self.enabled:
-            return
-        now = time.monotonic()
-        if not force and now - self._last_draw < 0.1:
-            return
-        self._last_draw = now
-        # Only our own escapes reach the terminal: the text names files and servers.
-        print(f"\r{safe(text)}\x1b[K", end="", file=sys.stderr, flush=True)
-        self._shown = True
-
-    def clear(self) -> None:
-        if self._shown:
-            print("\r\x1b[K", end="", file=sys.stderr, flush=True)
-            self._shown = False
-
-    async def watch(self, what: str) -> None:
-        """Until cancelled: say how long the server has been silent."""
-        import asyncio
-
-        while True:
-            await asyncio.sleep(0.25)
-            idle = time.monotonic() - self.last_activity
-            if idle >= WAIT_NOTICE_AFTER:
-                self.show(f"waiting for {what}… {idle:.0f} s", force=True)
-
-
 def _run(
     args: argparse.Namespace,
     work: Callable[[Any], Coroutine[Any, Any, Any]],
-    status: _Status | None = None,
+    status: StatusLine | None = None,
 ) -> Any:
-    import asyncio
-
-    from batchtui.api.service import BatchService
-
-    status = status or _Status()
-    settings = _settings(args)
-
-    async def go() -> Any:
-        watcher = asyncio.ensure_future(status.watch(settings.display_base_url))
-        try:
-            async with BatchService(settings) as service:
-                return await work(service)
-        finally:
-            watcher.cancel()
-            status.clear()
-
-    return asyncio.run(go())
+    return run_api(_settings(args), work, status)
 
 
 def _warn(message: str) -> None:
@@ -298,6 +229,8 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
+    from batchtui.api.models import TIMESTAMPS
+
     view = _run(args, lambda s: s.retrieve(args.batch_id))
     rec = _records().get(view.id)
     if args.format == "json":
@@ -316,17 +249,7 @@ def _show(args: argparse.Namespace) -> int:
         ("error file", view.error_file_id or "-"),
         ("local input", rec.input_path if rec else "-"),
     ]
-    for name in (
-        "created_at",
-        "in_progress_at",
-        "finalizing_at",
-        "completed_at",
-        "failed_at",
-        "expired_at",
-        "cancelling_at",
-        "cancelled_at",
-        "expires_at",
-    ):
+    for name in TIMESTAMPS:
         value = getattr(view, name)
         label = name.replace("_at", "").replace("_", " ")
         if value is not None:
@@ -371,32 +294,12 @@ def _parse_metadata(pairs: list[str], description: str | None) -> dict[str, str]
     return metadata  # the limits are checked by the one submit path (api/submit.py)
 
 
-class _Meter:
-    """Byte progress of an upload or download on the status line."""
-
-    def __init__(self, label: str, status: _Status) -> None:
-        self.label = label
-        self.status = status
-        self._done = -1
-
-    def __call__(self, done: int, total: int | None) -> None:
-        if done != self._done:
-            self._done = done
-            self.status.activity()  # bytes move: not "waiting"
-        mb = done / 1e6
-        text = f"{mb:,.1f} MB" if total is None else f"{mb:,.1f} / {total / 1e6:,.1f} MB"
-        self.status.show(f"{self.label}: {text}", force=total is not None and done >= total)
-
-    def finish(self) -> None:
-        self.status.clear()
-
-
 def _submit(args: argparse.Namespace) -> int:
     from batchtui.api.submit import submit_file
 
     metadata = _parse_metadata(args.metadata, args.description)
-    status = _Status()
-    meter = _Meter(f"uploading {args.file}", status)
+    status = StatusLine()
+    meter = Meter(f"uploading {args.file}", status, unit="bytes")
 
     def stage(name: str, fraction: float | None) -> None:
         status.activity()  # local work is not "waiting for the server"
@@ -438,18 +341,15 @@ def _cancel(args: argparse.Namespace) -> int:
 
 
 def _download(args: argparse.Namespace) -> int:
-    status = _Status()
-    meters: dict[str, _Meter] = {}
+    from batchtui.api.batch_files import RESULTS, fetch_batch_files
 
-    def progress(kind: str, done: int, total: int | None) -> None:
-        meter = meters.get(kind)
-        if meter is None:
-            meter = meters[kind] = _Meter(f"downloading {kind} file", status)
-        meter(done, total)
-
-    results = _run(
-        args, lambda s: s.download_results(args.batch_id, args.dir, progress=progress), status
+    status = StatusLine()
+    progress = FileMeters(status)
+    files = _run(
+        args,
+        lambda s: fetch_batch_files(s, args.batch_id, args.dir, kinds=RESULTS, progress=progress),
+        status,
     )
-    for kind, result in results.items():
-        echo(f"{kind}: {result.path} ({result.bytes:,} bytes)")
+    for kind, path in files.paths.items():
+        echo(f"{kind}: {path} ({path.stat().st_size:,} bytes)")
     return 0

@@ -12,7 +12,7 @@ import argparse
 import os
 from typing import TYPE_CHECKING
 
-from batchtui.errors import UserError
+from batchtui.core.errors import UserError
 from batchtui.jsonl.spool import STDIN, note_to_stderr, open_input, stdin_has_data
 
 if TYPE_CHECKING:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from batchtui.cli.args import Subparsers
+
 EXAMPLE = """\
 # batchtui config (TOML). Every key is optional; unknown keys are refused.
 theme = "nord"                       # a Textual theme (batchtui config --themes)
@@ -34,7 +36,7 @@ gpt-4o-mini = 2_000_000
 """
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: Subparsers) -> None:
     p = subparsers.add_parser(
         "config",
         help="show the effective settings and where each comes from",

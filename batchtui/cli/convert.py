@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import Any
+
+from batchtui.cli.args import Subparsers
 
 DESCRIPTION = """\
 Turn an Anthropic Message Batches request file or a Gemini batch request file (or an OpenAI
@@ -23,7 +24,7 @@ could not be converted at all (they are listed; the rest is written), 2 usage or
 SHOWN = 20  # lines of the per-line list printed on stderr
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     p = subparsers.add_parser(
         "convert",
         help="turn Anthropic or Gemini batch request files into OpenAI batch input",
@@ -70,8 +71,8 @@ def run(args: argparse.Namespace) -> int:
     from batchtui.convert.run import convert_file
     from batchtui.core.atomic import atomic_write
     from batchtui.core.console import echo
+    from batchtui.core.errors import UserError
     from batchtui.core.text import safe_json
-    from batchtui.errors import UserError
     from batchtui.jsonl.spool import note_to_stderr, open_input
 
     inp = open_input(args.file, note=note_to_stderr)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 
+from batchtui.cli.args import Subparsers
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+
+def register(subparsers: Subparsers) -> None:
     p = subparsers.add_parser(
         "demo",
         help="see the dashboard work without an API key (local emulator)",
@@ -48,7 +50,7 @@ async def run_demo(
     import tempfile
     from pathlib import Path
 
-    from batchtui.errors import UserError
+    from batchtui.core.errors import UserError
     from batchtui.jsonl.spool import note_to_stderr, open_input
 
     # Fail fast on a bad path; `-` and gzip files are read into a private spool.

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
-from batchtui.errors import UserError
+from batchtui.cli.args import Subparsers
+from batchtui.core.errors import UserError
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: Subparsers) -> None:
     p = subparsers.add_parser(
         "emulator",
         help="run a local OpenAI-compatible Files + Batches server",
@@ -76,20 +78,18 @@ def exposure_warning(host: str, api_keys: list[str] | None) -> str | None:
 
 def _run(args: argparse.Namespace) -> int:
     import asyncio
-    from pathlib import Path
 
     if args.speed < 0:
         raise UserError("--speed must be 0 or more")
     if not 0.0 <= args.failure_rate <= 1.0:
         raise UserError("--failure-rate must be between 0 and 1")
+    data_dir: Path | None = None
     if args.data_dir is not None:
         data_dir = Path(args.data_dir)
         try:
             data_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise UserError(f"cannot use {data_dir} as data directory: {exc.strerror}") from None
-    else:
-        data_dir = None
     warning = exposure_warning(args.host, args.api_keys)
     if warning is not None:
         print(f"batchtui: {warning}", file=sys.stderr, flush=True)
@@ -102,7 +102,7 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _serve(args: argparse.Namespace, data_dir: object) -> None:
+async def _serve(args: argparse.Namespace, data_dir: Path | None) -> None:
     import asyncio
 
     from batchtui.emulator.demo import seed_demo
@@ -118,7 +118,7 @@ async def _serve(args: argparse.Namespace, data_dir: object) -> None:
         latency=args.latency,
         api_keys=tuple(args.api_keys) if args.api_keys else None,
         supports_range=not args.no_range,
-        data_dir=data_dir,  # type: ignore[arg-type]
+        data_dir=data_dir,
         keep_state=data_dir is not None,
     )
     async with EmulatorServer(options) as emu:

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 from batchtui import __version__
 from batchtui.core.console import echo
-from batchtui.errors import UserError
+from batchtui.core.errors import UserError
 
 # Modules that contribute subcommands, in the order they appear in --help.
 SUBCOMMAND_MODULES = (

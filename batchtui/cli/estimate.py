@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import argparse
 
+from batchtui.cli.args import Subparsers, add_jobs
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+
+def register(subparsers: Subparsers) -> None:
     p = subparsers.add_parser(
         "estimate",
         help="count a batch file's tokens and price it (batch vs standard), offline",
@@ -41,30 +43,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="price MODEL at these US dollars per million tokens (batch defaults to half), or "
         "MODEL=OTHER to price it as OTHER (e.g. an Azure deployment name); repeatable",
     )
-    p.add_argument(
-        "-j",
-        "--jobs",
-        type=_positive_int,
-        default=None,
-        metavar="N",
-        help="threads for counting (default: one per CPU, at most 4)",
-    )
+    add_jobs(p, "threads for counting (default: one per CPU, at most 4)")
     p.set_defaults(handler=_estimate)
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
-    return value
 
 
 def parse_price_options(options: list[str]) -> dict[str, dict[str, object]]:
     """``["m=0.15,0.6", "dep=gpt-4o"]`` -> price overrides (see batchtui.cost.prices)."""
-    from batchtui.errors import UserError
+    from batchtui.core.errors import UserError
 
     out: dict[str, dict[str, object]] = {}
     for option in options:
@@ -95,14 +80,15 @@ def parse_price_options(options: list[str]) -> dict[str, dict[str, object]]:
 def _estimate(args: argparse.Namespace) -> int:
     import sys
 
+    from batchtui.cli.progress import Meter, StatusLine
     from batchtui.core.console import echo
+    from batchtui.core.errors import UserError
     from batchtui.core.settings import load_settings
     from batchtui.core.text import safe_json
     from batchtui.cost.encodings import OfflineError
     from batchtui.cost.estimate import estimate, to_json, to_text
     from batchtui.cost.prices import PriceBook
     from batchtui.cost.scan import count_file, sample_file
-    from batchtui.errors import UserError
 
     # The config file's [prices], then --price on top (per model: the flag wins).
     overrides = {**load_settings().price_overrides(), **parse_price_options(args.price)}
@@ -114,12 +100,17 @@ def _estimate(args: argparse.Namespace) -> int:
     several = len(args.files) > 1
     status = 0
     results: list[dict[str, object]] = []
+    line = StatusLine()
     for path in args.files:
         try:
             if args.sample:
                 tokens = sample_file(path, threads=args.jobs)
             else:
-                tokens = count_file(path, threads=args.jobs)
+                meter = Meter(f"counting tokens in {path}", line)
+                try:
+                    tokens = count_file(path, threads=args.jobs, progress=meter)
+                finally:
+                    meter.finish()
         except OfflineError as exc:  # the tokenizer data is missing: no file can be counted
             raise UserError(str(exc)) from None
         except UserError as exc:

@@ -11,8 +11,9 @@ import os
 import sys
 from typing import Any
 
+from batchtui.cli.args import Subparsers
 from batchtui.core.console import echo, echo_json
-from batchtui.errors import UserError
+from batchtui.core.errors import UserError
 
 DESCRIPTION = """\
 Join a batch's input file with its output and error files by custom_id: what succeeded,
@@ -35,7 +36,7 @@ The retry file holds the input lines of failed, expired, cancelled and missing r
 byte for byte."""
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "results",
         help="join input, output and error files by custom_id; summary, retry file, exports",
@@ -88,7 +89,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--cache-dir",
         metavar="DIR",
-        help="with BATCH_ID: where downloaded files go (default: the user cache directory)",
+        help="with BATCH_ID: where downloaded files go (default: the batch's folder in the "
+        "state directory, shared with the dashboard)",
     )
     parser.add_argument(
         "--base-url",
@@ -124,34 +126,28 @@ def _headless(args: argparse.Namespace) -> bool:
     return bool(args.summary or args.export_retry or args.export_results)
 
 
-def _download_progress() -> Any:
-    """A one-line progress meter on stderr when it is a terminal, else nothing."""
-    if not sys.stderr.isatty():
-        return None
-    state = {"kind": ""}
+def _fetch(args: argparse.Namespace) -> Any:
+    """The batch's three files, through the one download-and-cache path of the API layer
+    (``--cache-dir``, else the batch's own folder in the state directory)."""
+    from batchtui.api.batch_files import fetch_batch_files
+    from batchtui.api.config import ClientSettings
+    from batchtui.cli.progress import FileMeters, StatusLine, run_api
 
-    def progress(kind: str, done: int, total: int | None) -> None:
-        if kind != state["kind"] and state["kind"]:
-            sys.stderr.write("\n")
-        state["kind"] = kind
-        of = f" of {total:,}" if total else ""
-        sys.stderr.write(f"\rbatchtui: downloading {kind} file: {done:,}{of} bytes")
-        if total and done >= total:
-            sys.stderr.write("\n")
-            state["kind"] = ""
-        sys.stderr.flush()
+    status = StatusLine()
 
-    return progress
+    async def fetch(service: Any) -> Any:
+        view = await service.retrieve(args.batch_id)
+        if not view.input_file_id:
+            raise UserError(f"batch {view.id} has no input file id")
+        return await fetch_batch_files(service, view, args.cache_dir, progress=FileMeters(status))
+
+    return run_api(ClientSettings.from_env(base_url=args.base_url), fetch, status)
 
 
 def run(args: argparse.Namespace) -> int:
     _check_args(args)
     if args.batch_id:
-        from batchtui.results.fetch import download_batch
-
-        files = download_batch(
-            args.batch_id, args.cache_dir, base_url=args.base_url, progress=_download_progress()
-        )
+        files = _fetch(args)
         args.input = str(files.input)
         args.output = str(files.output) if files.output else None
         args.errors = str(files.errors) if files.errors else None
@@ -163,7 +159,7 @@ def run(args: argparse.Namespace) -> int:
         args.summary = True
     if not _headless(args):
         return _open_view(args)
-    from batchtui.results.engine import join
+    from batchtui.results.joiner import join
 
     with join(args.input, args.output or None, args.errors or None) as result:
         if args.summary:

@@ -7,6 +7,12 @@ the engine when they run.
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
+
+from batchtui.cli.args import Subparsers, add_jobs, positive_int
+
+if TYPE_CHECKING:
+    from batchtui.validation.providers import Provider
 
 PROVIDER_NAMES = ("openai", "azure", "groq", "together")  # providers.PROVIDERS, kept import-free
 
@@ -21,7 +27,7 @@ def _add_provider(p: argparse.ArgumentParser, what: str) -> None:
     )
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: Subparsers) -> None:
     p = subparsers.add_parser(
         "validate",
         help="check Batch API files against every known rule",
@@ -54,19 +60,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
     p.add_argument(
         "--max-findings",
-        type=_positive_int,
+        type=positive_int,
         default=None,
         metavar="N",
         help="show at most N findings per file (all are still counted)",
     )
-    p.add_argument(
-        "-j",
-        "--jobs",
-        type=_positive_int,
-        default=None,
-        metavar="N",
-        help="processes for a large file (default: one per CPU, at most 4; files under 16 MB "
-        "use one)",
+    add_jobs(
+        p,
+        "processes for a large file (default: one per CPU, at most 4; files under 16 MB use one)",
     )
     _add_provider(p, "limits and rules")
     p.set_defaults(handler=_validate)
@@ -100,7 +101,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     s.add_argument(
         "--max-requests",
-        type=_positive_int,
+        type=positive_int,
         default=None,
         metavar="N",
         help="requests (lines) per part (default: the provider's limit; 50000 on OpenAI)",
@@ -125,16 +126,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     s.set_defaults(handler=_split)
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
-    return value
-
-
 def _size(text: str) -> int:
     from batchtui.validation.split import parse_size
 
@@ -144,7 +135,7 @@ def _size(text: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _provider(args: argparse.Namespace, *, announce: bool = False) -> object:
+def _provider(args: argparse.Namespace, *, announce: bool = False) -> Provider:
     """The profile ``--provider`` names, else the settings' ``provider`` (BATCHTUI_PROVIDER,
     the config file), else the one OPENAI_BASE_URL points at.
 
@@ -153,7 +144,7 @@ def _provider(args: argparse.Namespace, *, announce: bool = False) -> object:
     """
     from batchtui.core.config_file import peek
     from batchtui.core.console import echo
-    from batchtui.errors import UserError
+    from batchtui.core.errors import UserError
     from batchtui.validation import providers
 
     if args.provider is not None:
@@ -180,7 +171,7 @@ def _validate(args: argparse.Namespace) -> int:
     import sys
 
     from batchtui.core.console import echo
-    from batchtui.errors import UserError
+    from batchtui.core.errors import UserError
     from batchtui.jsonl.spool import note_to_stderr, open_input
     from batchtui.validation.output import GithubWriter, JsonWriter, TextWriter, Writer
     from batchtui.validation.parallel import validate_parallel
@@ -194,7 +185,7 @@ def _validate(args: argparse.Namespace) -> int:
         writer = GithubWriter(out, args.max_findings)
     else:
         writer = TextWriter(out, args.max_findings)
-    writer.provider = provider.name  # type: ignore[attr-defined]
+    writer.provider = provider.name
     status = 0
     try:
         for path in args.files:
@@ -214,7 +205,7 @@ def _validate(args: argparse.Namespace) -> int:
                 inp.path,
                 copy_of=inp.copy_of,
                 digest=False,  # nothing is submitted here: no hashing to pay for
-                provider=provider,  # type: ignore[arg-type]
+                provider=provider,
                 processes=args.jobs,
                 on_findings=lambda batch, _file_level: writer.findings(batch),
             )
@@ -245,34 +236,34 @@ def _rules(args: argparse.Namespace) -> int:
 def _split(args: argparse.Namespace) -> int:
     import os
 
+    from batchtui.cli.progress import Meter, StatusLine
     from batchtui.core.console import echo
     from batchtui.jsonl.spool import note_to_stderr, open_input
-    from batchtui.validation import providers
     from batchtui.validation.split import split_file
 
     provider = _provider(args)
-    assert isinstance(provider, providers.Provider)
-    # An undocumented limit falls back to OpenAI's.
-    max_requests = args.max_requests or (
-        provider.max_requests.value or providers.OPENAI.max_requests.value
-    )
-    max_bytes = args.max_bytes or (
-        provider.max_file_bytes.value or providers.OPENAI.max_file_bytes.value
-    )
+    most_requests, most_bytes = provider.part_limits()  # undocumented: OpenAI's
+    max_requests = args.max_requests or most_requests
+    max_bytes = args.max_bytes or most_bytes
     inp = open_input(args.file, note=note_to_stderr)
     out_dir = args.out_dir
     if out_dir is None and inp.copy_of is not None:
         # Not beside the spool (deleted at exit): the current directory for standard input,
         # beside the compressed file otherwise.
         out_dir = "." if inp.is_stdin else os.path.dirname(args.file) or "."
-    parts = split_file(
-        inp.path,
-        copy_of=inp.copy_of,
-        max_requests=max_requests,
-        max_bytes=max_bytes,
-        out_dir=out_dir,
-        overwrite=args.force,
-    )
+    meter = Meter(f"splitting {args.file}", StatusLine())
+    try:
+        parts = split_file(
+            inp.path,
+            copy_of=inp.copy_of,
+            max_requests=max_requests,
+            max_bytes=max_bytes,
+            out_dir=out_dir,
+            overwrite=args.force,
+            progress=meter,
+        )
+    finally:
+        meter.finish()
     for part in parts:
         echo(
             f"wrote {part.path}: lines {part.first_line:,}-{part.last_line:,} "

@@ -101,8 +101,8 @@ def _items(index: LineIndex, found: Sniff) -> Iterator[tuple[int, int | None, An
                 f"{index.name}: a pretty-printed file over {WHOLE_FILE_LIMIT >> 20} MB; make "
                 "it JSONL first: jq -c . FILE > FILE.jsonl"
             )
-        data = index.read_exact(0, index.size)
-        values, _ = decode_objects(data.removeprefix(b"\xef\xbb\xbf"), 1 << 30)
+        whole = index.read_exact(0, index.size)
+        values, _ = decode_objects(whole.removeprefix(b"\xef\xbb\xbf"), 1 << 30)
         if len(values) == 1 and isinstance(values[0], list):
             values = values[0]
         for k, value in enumerate(values, 1):

@@ -62,11 +62,6 @@ def write_error(path: str | os.PathLike[str], exc: OSError) -> UserError:
     return UserError(f"cannot write {os.fspath(path)}: {reason}")
 
 
-def is_disk_error(exc: BaseException) -> bool:
-    """An OSError that is about the disk being full or read-only (never about the data)."""
-    return isinstance(exc, OSError) and exc.errno in _WRITE_ONLY
-
-
 def temp_path(dest: Path, suffix: str = TEMP_SUFFIX) -> Path:
     """A fresh temp name beside ``dest`` that :func:`clean_stale` can attribute."""
     token = secrets.token_hex(4)
@@ -181,7 +176,7 @@ def atomic_write(
     done = False
     try:
         with _translated(target, any_errno=False), open_fd(fd, "wb", buffering=buffering) as fh:
-            yield fh  # type: ignore[misc]
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
         with _translated(target, any_errno=True):
@@ -209,7 +204,7 @@ class FileSet:
         tmp, fd = create_temp(target)
         self._pending.append((tmp, target))
         with _translated(target, any_errno=False), open_fd(fd, "wb", buffering=buffering) as fh:
-            yield fh  # type: ignore[misc]
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
 

@@ -1,7 +1,7 @@
 """Errors that carry a message meant for the user (shown without a traceback).
 
-The class lives in the neutral base so that ``core`` modules can raise it without importing
-the rest of batchtui; ``batchtui.errors`` re-exports it, the name every layer uses.
+The class lives in the neutral base: every layer (``core`` itself included) raises it, and
+the CLI and the TUI show its message on one line.
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ import hashlib
 import os
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -177,7 +177,7 @@ def _refuse_download(blobpath: str) -> bytes:
 def _no_downloads() -> Iterator[None]:
     import tiktoken.load
 
-    original: Callable[[str], bytes] = tiktoken.load.read_file
+    original = tiktoken.load.read_file
     tiktoken.load.read_file = _refuse_download
     try:
         yield

@@ -22,7 +22,7 @@ import os
 import time
 from array import array
 from collections import Counter, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -261,7 +261,9 @@ def parse_line(data: bytes) -> tuple[str, dict[str, Any]] | str:
 
 
 def count_lines(
-    counter: RequestCounter, lines: list[tuple[int, bytes | int]], part: _Part | None = None
+    counter: RequestCounter,
+    lines: Sequence[tuple[int, bytes | int]],
+    part: _Part | None = None,
 ) -> _Part:
     """Count ``(1-based line number, bytes)`` lines into a part (a line given as an int is
     that many bytes, too long to read: skipped)."""
@@ -341,9 +343,10 @@ def _blocks(f: Any, block_bytes: int) -> Iterator[tuple[list[tuple[int, bytes | 
         head = data[:cut]
         if carry:
             head = b"".join(carry) + head
-        lines: list[bytes | int] = list(head.split(b"\n"))
+        parts = head.split(b"\n")
+        lines: list[bytes | int] = list(parts)
         if too_long:
-            lines[0] = carried + len(lines[0])  # type: ignore[arg-type]
+            lines[0] = carried + len(parts[0])
         rest = data[cut + 1 :]
         carry, carried, too_long = ([rest] if rest else []), len(rest), False
         yield list(enumerate(lines, number)), done
@@ -359,7 +362,7 @@ def count_file(
     *,
     threads: int | None = None,
     counter: RequestCounter | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int], object] | None = None,
     cancelled: Callable[[], bool] | None = None,
     block_bytes: int = BLOCK_BYTES,
 ) -> FileTokens:
@@ -396,7 +399,7 @@ def count_file(
 def _merge(
     result: FileTokens,
     item: tuple[Future[_Part], int],
-    progress: Callable[[int, int], None] | None,
+    progress: Callable[[int, int], object] | None,
     size: int,
 ) -> None:
     future, done = item

@@ -23,7 +23,7 @@ from batchtui.emulator import options as o
 from batchtui.emulator.faults import BatchFaults, MetadataFaultError, parse_batch_faults
 from batchtui.emulator.files import FileStore
 from batchtui.emulator.ids import IdMaker
-from batchtui.emulator.results import ResultFiles, ResultJob, write_results
+from batchtui.emulator.results import Reason, ResultFiles, ResultJob, write_results
 from batchtui.emulator.validate import (
     VALIDATION_MESSAGES,
     Plan,
@@ -453,7 +453,7 @@ class Lifecycle:
             opts = self.options
             batch.duration = opts.processing_seconds + plan.n * opts.seconds_per_request
 
-    def _start_results(self, batch: BatchRecord, reason: str, processed: int, at: float) -> None:
+    def _start_results(self, batch: BatchRecord, reason: Reason, processed: int, at: float) -> None:
         plan = batch.plan
         stored = self.files.files.get(batch.input_file_id)
         assert plan is not None
@@ -465,7 +465,7 @@ class Lifecycle:
             endpoint=batch.endpoint,
             plan=plan,
             processed=processed,
-            reason=reason,  # type: ignore[arg-type]
+            reason=reason,
             output_path=self.files.new_upload_path(),
             error_path=self.files.new_upload_path(),
             seed=batch.seed ^ 0xC0FFEE,
@@ -477,7 +477,7 @@ class Lifecycle:
         self._spawn(batch, self._write(batch, job, reason, processed, at))
 
     async def _write(
-        self, batch: BatchRecord, job: ResultJob, reason: str, processed: int, at: float
+        self, batch: BatchRecord, job: ResultJob, reason: Reason, processed: int, at: float
     ) -> None:
         try:
             files = await asyncio.to_thread(write_results, job)
@@ -491,7 +491,7 @@ class Lifecycle:
         self._landed(batch)
 
     def _apply_results(
-        self, batch: BatchRecord, reason: str, processed: int, at: float, files: ResultFiles
+        self, batch: BatchRecord, reason: Reason, processed: int, at: float, files: ResultFiles
     ) -> None:
         plan = batch.plan
         assert plan is not None

@@ -193,13 +193,18 @@ def _fingerprint(ids: IdMaker) -> str:
     return "fp_" + ids.hex(10)
 
 
+def _count(n: object) -> int:
+    """``n`` of a request (how many answers): a positive int, else 1."""
+    return n if isinstance(n, int) and n > 0 else 1
+
+
 def _chat(
     body: dict[str, Any], facts: RequestFacts, rng: random.Random, ids: IdMaker, model: str
 ) -> dict[str, Any]:
-    n = body.get("n") if isinstance(body.get("n"), int) and body["n"] > 0 else 1
+    n = _count(body.get("n"))
     pool = _language(_texts(body))
     visible = max(facts.out_tokens - facts.reasoning_tokens, 1)
-    choices = [
+    choices: list[dict[str, Any]] = [
         {
             "index": i,
             "message": {
@@ -293,8 +298,10 @@ def _response(
             "role": "assistant",
         }
     )
-    text = body.get("text") if isinstance(body.get("text"), dict) else {}
-    fmt = text.get("format") if isinstance(text.get("format"), dict) else {"type": "text"}
+    text = body.get("text")
+    text = text if isinstance(text, dict) else {}
+    fmt = text.get("format")
+    fmt = fmt if isinstance(fmt, dict) else {"type": "text"}
     verbosity = text.get("verbosity") if text.get("verbosity") in ("low", "high") else "medium"
     instructions = body.get("instructions")
     max_output = body.get("max_output_tokens")
@@ -414,7 +421,7 @@ def _moderation(
 
 
 def _image(body: dict[str, Any], facts: RequestFacts, rng: random.Random) -> dict[str, Any]:
-    n = body.get("n") if isinstance(body.get("n"), int) and body["n"] > 0 else 1
+    n = _count(body.get("n"))
     return {
         "created": facts.created,
         "data": [{"b64_json": _PNG_1X1} for _ in range(min(n, 4))],

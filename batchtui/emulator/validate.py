@@ -170,7 +170,7 @@ class Plan:
 
     def usage_among(self, k: int) -> tuple[int, int, int, int]:
         """(input, cached, output, reasoning) tokens of the successes among the first k."""
-        return tuple(a[k] for a in self.usage_by_order)  # type: ignore[return-value]
+        return tuple(a[k] for a in self.usage_by_order)
 
 
 @dataclass
@@ -218,7 +218,8 @@ def request_error(finding: Finding, model: str | None) -> tuple[int, dict[str, A
         )
     message = finding.message
     code: str | None = finding.code
-    param: str | None = finding.path[5:] if (finding.path or "").startswith("body.") else None
+    path = finding.path or ""
+    param: str | None = path[5:] if path.startswith("body.") else None
     if finding.code in ("unknown_parameter", "unsupported_parameter"):
         param = None  # null in the real error files, even when the message names it
     elif finding.code == "max_tokens_reasoning_model":

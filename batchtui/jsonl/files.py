@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import stat
 
-from batchtui.errors import UserError
+from batchtui.core.errors import UserError
 
 
 def open_error_message(path: str, exc: OSError) -> str:
@@ -74,14 +74,6 @@ def _has_hidden_content(fd: int) -> bool:
     except OSError:
         return False
     return bool(probe) and os.fstat(fd).st_size == 0
-
-
-def check_regular(path: str | os.PathLike[str]) -> os.stat_result:
-    """Raise :class:`UserError` unless ``path`` is a regular file (see :func:`open_regular`);
-    return its stat. For code that opens the file itself later (e.g. an upload)."""
-    fd, st = open_regular(path)
-    os.close(fd)
-    return st
 
 
 def pread_into(fd: int, view: memoryview, offset: int) -> int:

@@ -56,7 +56,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from batchtui.errors import UserError
+from batchtui.core.errors import UserError
 from batchtui.jsonl.files import open_error_message, open_regular, pread_into
 
 __all__ = [
@@ -529,7 +529,7 @@ class LineIndex:
 
     def scan(
         self,
-        progress: Callable[[int, int], None] | None = None,
+        progress: Callable[[int, int], object] | None = None,
         cancelled: Callable[[], bool] | None = None,
         batch_bytes: int = SCAN_BATCH_BYTES,
         until: int | None = None,
@@ -545,7 +545,7 @@ class LineIndex:
 
     def _scan_locked(
         self,
-        progress: Callable[[int, int], None] | None,
+        progress: Callable[[int, int], object] | None,
         cancelled: Callable[[], bool] | None,
         batch_bytes: int,
         until: int | None,
@@ -638,8 +638,9 @@ def _count_crlf(buf: bytearray, n: int, found: array, base: int, before: int) ->
     is the byte before ``buf`` (-1 at the start of the file)."""
     if not found:
         return 0, -1
-    np = _numpy() if len(found) >= 4096 else None
-    if np is not None:
+    if len(found) >= 4096:
+        import numpy as np  # first use pays ~80 ms (in the scan thread), not browsing
+
         rel = np.frombuffer(found, dtype=np.int64) - (base + 1)
         skip = 0
         lead = 0
@@ -670,15 +671,16 @@ def _find_newlines(
 
     With numpy the search runs in C without holding the GIL, so the UI thread stays
     responsive during a scan (measured: a UI loop kept ~845 iterations/s against ~150 with the
-    pure-Python loop) and the scan is about twice as fast. Without numpy, ``find`` in a loop
-    does the same job. ``numpy_min`` (default :data:`NUMPY_MIN_BYTES`) is the smallest range
-    given to numpy.
+    pure-Python loop) and the scan is about twice as fast. ``numpy_min`` (default
+    :data:`NUMPY_MIN_BYTES`) is the smallest range given to numpy; smaller ones are searched
+    with ``find`` in a loop.
     """
     # Small ranges (the synchronous head scan before the first frame) stay in pure Python:
     # importing numpy costs ~0.1 s, which only a real scan should pay, in its own thread.
     threshold = NUMPY_MIN_BYTES if numpy_min is None else numpy_min
-    np = _numpy() if stop - start >= threshold else None
-    if np is not None:
+    if stop - start >= threshold:
+        import numpy as np
+
         view = np.frombuffer(buf, dtype=np.uint8, count=stop - start, offset=start)
         hits = np.flatnonzero(view == 10)
         del view  # release the buffer export so the buffer can be reused
@@ -694,19 +696,3 @@ def _find_newlines(
         append(p + base)
         p = find(NEWLINE, p + 1, stop)
     return out
-
-
-_np_module: object = None
-
-
-def _numpy():  # type: ignore[no-untyped-def]
-    """numpy, imported on first use (it costs ~80 ms, which browsing must not pay up front)."""
-    global _np_module
-    if _np_module is None:
-        try:
-            import numpy
-        except ImportError:  # pragma: no cover - numpy is a dependency; stay usable without
-            _np_module = False
-        else:
-            _np_module = numpy
-    return _np_module or None

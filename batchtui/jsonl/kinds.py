@@ -75,7 +75,7 @@ class Kind(str, enum.Enum):
         return self.value
 
     @property
-    def title(self) -> str:
+    def title(self) -> str:  # type: ignore[override]  # a name for people; str.title() unused
         """A name for people: "an OpenAI batch output file"."""
         return _TITLES[self]
 
@@ -146,7 +146,7 @@ class LineKind(str, enum.Enum):
         return self.value
 
     @property
-    def title(self) -> str:
+    def title(self) -> str:  # type: ignore[override]  # a name for people; str.title() unused
         return _LINE_TITLES[self]
 
 

@@ -67,7 +67,7 @@ class Searcher:
         self,
         index: LineIndex,
         pattern: re.Pattern[bytes],
-        progress: Callable[[int, int], None] | None = None,
+        progress: Callable[[int, int], object] | None = None,
         cancelled: Callable[[], bool] | None = None,
     ) -> None:
         self.index = index

@@ -26,13 +26,12 @@ Row numbers are input order (then unexpected results); line numbers are 0-based.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from batchtui.core.lazy import lazy_exports
 
 _EXPORTS = {
-    "join": "batchtui.results.engine",
-    "JoinResult": "batchtui.results.engine",
-    "JoinCancelled": "batchtui.results.engine",
+    "join": "batchtui.results.joiner",
+    "JoinResult": "batchtui.results.result",
+    "JoinCancelled": "batchtui.results.joiner",
     "export_retry": "batchtui.results.export",
     "export_results": "batchtui.results.export",
     "retry_rows": "batchtui.results.export",
@@ -59,10 +58,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'batchtui.results' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _EXPORTS)

@@ -51,6 +51,10 @@ def _s(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _d(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _cap(text: str, cap: int = TEXT_CAP) -> str:
     return text if len(text) <= cap else text[:cap] + f"… ({len(text) - cap:,} more characters)"
 
@@ -230,7 +234,7 @@ def output_item_parts(item: dict[str, Any]) -> list[Part]:
         detail = f"{len(results)} result(s)" if isinstance(results, list) else None
         return [Part("tool", kind, text, status, detail)]
     if kind == "computer_call":
-        action = item.get("action") if isinstance(item.get("action"), dict) else {}
+        action = _d(item.get("action"))
         args = {k: v for k, v in action.items() if k != "type"}
         label = f"{kind} {_s(action.get('type')) or ''}".strip()
         return [Part("call", label, pretty_arguments(args), status, call_id, args)]
@@ -255,7 +259,7 @@ def output_item_parts(item: dict[str, Any]) -> list[Part]:
                 lines.append(f"→ image {o['url']}")
         return [Part("tool", kind, _cap("\n".join(x for x in lines if x)), status)]
     if kind in ("local_shell_call", "shell_call"):
-        action = item.get("action") if isinstance(item.get("action"), dict) else {}
+        action = _d(item.get("action"))
         commands = action.get("commands", action.get("command"))
         if isinstance(commands, list):
             text = "\n".join(" ".join(c) if isinstance(c, list) else str(c) for c in commands)
@@ -308,7 +312,7 @@ def _reasoning(item: dict[str, Any], status: str | None) -> Part:
 
 
 def _web_search(item: dict[str, Any], status: str | None) -> Part:
-    action = item.get("action") if isinstance(item.get("action"), dict) else {}
+    action = _d(item.get("action"))
     what = _s(action.get("type")) or "search"
     lines = []
     queries = action.get("queries")

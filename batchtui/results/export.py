@@ -18,11 +18,12 @@ from typing import Any
 import orjson
 
 from batchtui.core.atomic import atomic_write
-from batchtui.errors import UserError
+from batchtui.core.errors import UserError
 from batchtui.jsonl.index import Span
 from batchtui.results import parse
-from batchtui.results.engine import CHECK_EVERY, JoinCancelled, JoinResult
+from batchtui.results.joiner import CHECK_EVERY, JoinCancelled
 from batchtui.results.model import RETRY_CLASSES, Progress, RequestClass, Source, flag_names
+from batchtui.results.result import JoinResult
 
 RESULT_FIELDS = (
     "custom_id",
@@ -106,11 +107,7 @@ def export_retry(
     written = 0
     with atomic_write(dest, protect=_sources(result)) as fh:
         for n, row in enumerate(chosen):
-            if not n % CHECK_EVERY:
-                if cancelled is not None and cancelled():
-                    raise JoinCancelled()
-                if progress is not None:
-                    progress(Progress("writing retry file", n, len(chosen)))
+            _tick(n, len(chosen), "writing retry file", progress, cancelled)
             raw = result.raw_input_line(row)
             assert raw is not None
             if result.input_line(row) == 0 and raw[:3] == parse.BOM:
@@ -190,11 +187,7 @@ def export_results(
             writer = csv.writer(text)
             writer.writerow(RESULT_FIELDS)
         for n, row in enumerate(chosen):
-            if not n % CHECK_EVERY:
-                if cancelled is not None and cancelled():
-                    raise JoinCancelled()
-                if progress is not None:
-                    progress(Progress("writing results", n, len(chosen)))
+            _tick(n, len(chosen), "writing results", progress, cancelled)
             record = result_record(result, row)
             if fmt == "jsonl":
                 data = orjson.dumps(record) + b"\n"
@@ -208,3 +201,19 @@ def export_results(
             written = fh.tell()
             text.detach()  # leave closing (and fsync) to atomic_write
     return ExportReport(os.fspath(dest), len(chosen), written)
+
+
+def _tick(
+    n: int,
+    total: int,
+    phase: str,
+    progress: Callable[[Progress], None] | None,
+    cancelled: Callable[[], bool] | None,
+) -> None:
+    """Every CHECK_EVERY rows: stop if cancelled, else say how far the export is."""
+    if n % CHECK_EVERY:
+        return
+    if cancelled is not None and cancelled():
+        raise JoinCancelled()
+    if progress is not None:
+        progress(Progress(phase, n, total))

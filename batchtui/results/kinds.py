@@ -15,7 +15,7 @@ from collections import Counter
 
 import orjson
 
-from batchtui.errors import UserError
+from batchtui.core.errors import UserError
 from batchtui.jsonl.index import MAX_LINE_BYTES, LineIndex
 from batchtui.jsonl.kinds import Kind, Layout, Sniff, sniff_path
 

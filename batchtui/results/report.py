@@ -10,8 +10,8 @@ import os
 import textwrap
 
 from batchtui.core.text import safe
-from batchtui.results.engine import JoinResult
 from batchtui.results.model import RETRY_CLASSES, Source
+from batchtui.results.result import JoinResult
 
 MAX_GROUPS = 20
 MAX_PROBLEMS = 20
@@ -40,9 +40,10 @@ def format_text(result: JoinResult) -> str:
     c = summary["counts"]
     total = c["total"]
     names = {s: result.path(s) for s in (Source.INPUT, Source.OUTPUT, Source.ERRORS)}
-    has_input = names[Source.INPUT] is not None
-    if has_input:
-        lines = [f"{total:,} requests in {safe(os.fspath(names[Source.INPUT]))}"]
+    input_path = names[Source.INPUT]
+    has_input = input_path is not None
+    if input_path is not None:
+        lines = [f"{total:,} requests in {safe(os.fspath(input_path))}"]
     else:
         lines = [
             f"{total:,} requests answered (no input file: requests with no answer at all "

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from batchtui.jsonl.search import compile_needle
 
 if TYPE_CHECKING:
-    from batchtui.results.engine import JoinResult
+    from batchtui.results.result import JoinResult
 
 # Bytes of an answer or error line searched (longer lines: their first part).
 LINE_CAP = 256 * 1024
@@ -40,7 +40,7 @@ def find_text(
     start: int,
     direction: int = 1,
     *,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int], object] | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> int | None:
     """The position in ``rows`` of the next row (after position ``start``; -1 searches from

@@ -6,7 +6,8 @@ import asyncio
 import gc
 import importlib
 import os
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -16,16 +17,19 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker
 
+from batchtui.core.errors import UserError
 from batchtui.core.text import safe
-from batchtui.errors import UserError
 from batchtui.jsonl import LineIndex
+from batchtui.ui.context import AppContext
 from batchtui.ui.screens.file import FileScreen
 from batchtui.ui.screens.help import HelpScreen, key_label
 from batchtui.ui.worker_errors import failure_message
 
 if TYPE_CHECKING:
+    from batchtui.api.service import BatchService
     from batchtui.core.settings import Settings
     from batchtui.ui.api_loop import ApiLoop
+    from batchtui.validation.providers import Provider
 
 
 class BatchTUI(App[int]):
@@ -57,7 +61,10 @@ class BatchTUI(App[int]):
         notify_desktop: bool = False,
         notify_cmd: str | None = None,
         settings: Settings | None = None,
-        **services: Any,
+        provider: Provider | None = None,
+        service: BatchService | None = None,
+        clock: Callable[[], float] = time.time,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__()
         # The command line's flags: they win over the settings' other sources.
@@ -73,10 +80,11 @@ class BatchTUI(App[int]):
         self.start_line = start_line
         self.follow = follow
         self.validate = validate
-        self.services: dict[str, Any] = services
+        self.context = AppContext(service, clock, wall_clock)
         self.download_dir = download_dir or os.getcwd()
         self.notify_desktop = notify_desktop
         self.notify_cmd = notify_cmd
+        self.provider = provider  # whose limits and rules the File mode applies (None: OpenAI's)
         self.initial_mode = initial_mode or ("file" if index is not None else "batches")
         self.results_args: dict[str, Any] = {}
         self.file_screen: FileScreen | None = None  # the File mode's screen, once built
@@ -138,7 +146,7 @@ class BatchTUI(App[int]):
     def _make_screen(self, mode: str) -> Screen[Any]:
         if mode == "file":
             self.file_screen = FileScreen(
-                self.index, start_line=self.start_line, follow=self.follow
+                self.index, start_line=self.start_line, follow=self.follow, provider=self.provider
             )
             return self.file_screen
         if mode == "batches":
@@ -231,20 +239,21 @@ class BatchTUI(App[int]):
 
         self.run_worker(submit_flow(self), group="submit", exclusive=True, exit_on_error=False)
 
-    async def get_service(self) -> Any:
+    async def get_service(self) -> BatchService:
         """The API service, made on first use (``import openai`` runs off the UI thread).
 
         Raises UserError with what to set when there is no API key.
         """
-        service = self.services.get("service")
+        service = self.context.service
         if service is None:
             settings = await self.get_settings()
             module = await asyncio.to_thread(importlib.import_module, "batchtui.api.service")
             quiet_gc()  # the SDK's thousands of classes are here to stay
             from batchtui.api.config import ClientSettings
 
-            service = module.BatchService(ClientSettings.from_settings(settings))
-            self.services["service"] = service
+            service = self.context.service = module.BatchService(
+                ClientSettings.from_settings(settings)
+            )
         if not service.settings.api_key:
             # No "press r": the environment of a running process does not change, and r
             # means "raw" on the File screen, where a submit meets this message too.
@@ -278,7 +287,7 @@ class BatchTUI(App[int]):
     async def on_unmount(self) -> None:
         if self._api is not None:
             await self._api.close()
-        service = self.services.get("service")
+        service = self.context.service
         if service is not None:
             await service.close()  # close the HTTP connections on the loop that opened them
 

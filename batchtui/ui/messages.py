@@ -1,70 +1,73 @@
-"""Messages that cross widgets and screens. High-rate ones coalesce (``can_replace``)."""
+"""Messages that cross widgets and screens. High-rate ones coalesce (``can_replace``).
+
+Each is a dataclass (Textual initialises a dataclass message through ``__post_init__``);
+``eq=False`` keeps messages compared, and hashed, by identity.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 from batchtui.jsonl import LineIndex
 
+if TYPE_CHECKING:  # the validator loads in its thread, never before the first frame
+    from batchtui.validation.engine import RunStatus, Validator
+    from batchtui.validation.report import ReportSnapshot
 
+
+@dataclass(eq=False)
 class ScanProgress(Message):
     """The line index grew (posted from the scan thread, once per batch)."""
 
-    def __init__(self, index: LineIndex, scanned_bytes: int, lines: int) -> None:
-        super().__init__()
-        self.index = index
-        self.scanned_bytes = scanned_bytes
-        self.lines = lines
+    index: LineIndex
+    scanned_bytes: int
+    lines: int
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, ScanProgress) and message.index is self.index
 
 
+@dataclass(eq=False)
 class ScanFinished(Message):
-    def __init__(self, index: LineIndex) -> None:
-        super().__init__()
-        self.index = index
+    index: LineIndex
 
 
+@dataclass(eq=False)
 class SearchProgress(Message):
-    def __init__(self, done: int, total: int) -> None:
-        super().__init__()
-        self.done = done
-        self.total = total
+    done: int
+    total: int
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, SearchProgress)
 
 
+@dataclass(eq=False)
 class SearchDone(Message):
-    def __init__(self, index: LineIndex, label: str, line: int | None, start: int) -> None:
-        super().__init__()
-        self.index = index
-        self.label = label
-        self.line = line
-        self.start = start
+    index: LineIndex
+    label: str
+    line: int | None
+    start: int
 
 
+@dataclass(eq=False)
 class ValidatorReady(Message):
     """A validator was made for ``index`` (in the validation thread)."""
 
-    def __init__(self, index: LineIndex, validator: object) -> None:
-        super().__init__()
-        self.index = index
-        self.validator = validator
+    index: LineIndex
+    validator: Validator
 
 
+@dataclass(eq=False)
 class ValidationProgress(Message):
     """A fresh report snapshot; ``final`` when the run ended (done, cancelled or file changed)."""
 
-    def __init__(
-        self, index: LineIndex, snapshot: object, final: bool, status: object = None
-    ) -> None:
-        super().__init__()
-        self.index = index
-        self.snapshot = snapshot
-        self.final = final
-        self.status = status
+    index: LineIndex
+    snapshot: ReportSnapshot
+    final: bool
+    status: RunStatus | None = None
 
     def can_replace(self, message: Message) -> bool:
         return (

@@ -11,19 +11,24 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from batchtui.api.submit import FORCED, ValidatedReport, submit_file
+from batchtui.core.errors import UserError
 from batchtui.core.text import safe
-from batchtui.errors import UserError
 from batchtui.ui.screens.dialogs import ConfirmDialog, SubmitDialog
 from batchtui.ui.transcript import human_size
+
+if TYPE_CHECKING:
+    from batchtui.ui.app import BatchTUI
+    from batchtui.ui.screens.file import FileScreen
+    from batchtui.validation.report import ReportSnapshot
 
 # How long to wait for a running validation before giving up on a submission.
 VALIDATION_WAIT_SECONDS = 600
 
 
-async def _validated(app: Any, screen: Any) -> Any:
+async def _validated(app: BatchTUI, screen: FileScreen) -> ReportSnapshot | None:
     """The finished validation report of the open file, waiting for a running one; None
     (and the user told why) when validation fails or does not finish."""
     if screen.validator is None and not screen.validation_running:
@@ -46,7 +51,7 @@ async def _validated(app: Any, screen: Any) -> Any:
     return snapshot
 
 
-async def submit_flow(app: Any) -> None:
+async def submit_flow(app: BatchTUI) -> None:
     screen = app.file_screen
     if screen is None or screen.index is None:
         app.notify("Open a file first: batchtui FILE.jsonl, then press u.", severity="warning")
@@ -102,7 +107,9 @@ async def submit_flow(app: Any) -> None:
         if not note.startswith(FORCED):  # the user chose that in the dialog
             app.notify(safe(note), severity="warning", timeout=10)
     await app.action_mode("batches")
+    from batchtui.ui.screens.batches import BatchesScreen  # loaded: the mode is shown
+
     batches = app.screen
-    if hasattr(batches, "poll_now"):
+    if isinstance(batches, BatchesScreen):
         batches.select_batch(batch.id)
         batches.poll_now()

@@ -109,16 +109,17 @@ def _chat_turns(messages: Any) -> list[Text]:
         if not isinstance(msg, dict):
             turns.append(Text(_value(msg), style="red"))
             continue
-        role = msg.get("role") if isinstance(msg.get("role"), str) else "?"
+        role = msg.get("role")
+        role = role if isinstance(role, str) else "?"
         if role == "assistant":
             # An assistant turn may hold calls, a refusal, reasoning or audio, not only text.
-            parts = answers.chat_message_parts(msg)
-            turns.extend(part_turns(parts) if parts else [_turn(role, [])])
+            calls = answers.chat_message_parts(msg)
+            turns.extend(part_turns(calls) if calls else [_turn(role, [])])
             continue
-        parts = _content_parts(msg.get("content"))
+        content = _content_parts(msg.get("content"))
         if role == "tool" and isinstance(msg.get("tool_call_id"), str):
             role = f"tool {msg['tool_call_id']}"
-        turns.append(_turn(role, parts))
+        turns.append(_turn(role, content))
     return turns
 
 
@@ -214,7 +215,8 @@ def transcript(obj: Any) -> list[Text]:
     out: list[Text] = []
     body = obj.get("body")
     if isinstance(body, dict):
-        url = obj.get("url") if isinstance(obj.get("url"), str) else ""
+        url = obj.get("url")
+        url = url if isinstance(url, str) else ""
         if "messages" in body:
             out.extend(_chat_turns(body["messages"]))
             line = _params_line(body, {"messages"})

@@ -13,8 +13,8 @@ from typing import Any
 
 from textual.worker import Worker, WorkerState
 
+from batchtui.core.errors import UserError
 from batchtui.core.text import safe
-from batchtui.errors import UserError
 
 MAX_MESSAGE = 200
 

@@ -14,14 +14,39 @@ plug in (``Validator(index, rules=...)``), ``tally`` is the state across lines.
 
 Also: :func:`batchtui.validation.parallel.validate_parallel` (headless, several processes),
 :func:`batchtui.validation.split.split_file` (parts that fit the limits),
-:func:`batchtui.validation.rules.reference` (the rules reference).
+:func:`batchtui.validation.rules.reference` (the rules reference), and
+:mod:`batchtui.validation.providers` (every service's limits, the one source of them).
+
+The names below load on first use: importing a light module of this package (the provider
+profiles, which the browser reads at open) must not load the validator (~50 ms).
 """
 
-from batchtui.validation.engine import Progress, RunStatus, Validator
-from batchtui.validation.findings import Finding, Severity
-from batchtui.validation.report import Group, Report, ReportSnapshot
-from batchtui.validation.rules import RULES, Rule
-from batchtui.validation.run import validate_path
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from batchtui.core.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from batchtui.validation.engine import Progress, RunStatus, Validator
+    from batchtui.validation.findings import Finding, Severity
+    from batchtui.validation.report import Group, Report, ReportSnapshot
+    from batchtui.validation.rules import RULES, Rule
+    from batchtui.validation.run import validate_path
+
+_WHERE = {
+    "Progress": ".engine",
+    "RunStatus": ".engine",
+    "Validator": ".engine",
+    "Finding": ".findings",
+    "Severity": ".findings",
+    "Group": ".report",
+    "Report": ".report",
+    "ReportSnapshot": ".report",
+    "RULES": ".rules",
+    "Rule": ".rules",
+    "validate_path": ".run",
+}
 
 __all__ = [
     "RULES",
@@ -36,3 +61,5 @@ __all__ = [
     "Validator",
     "validate_path",
 ]
+
+__getattr__ = lazy_exports(__name__, _WHERE)

@@ -415,7 +415,8 @@ class RequestChecker:
             if bounds is not None and (t is int or t is float):
                 lo, hi = bounds
                 if (lo is not None and value < lo) or (hi is not None and value > hi):
-                    self._range(name, value, bounds, line, out, float in vs.types)
+                    floats = vs.types is None or float in vs.types
+                    self._range(name, value, bounds, line, out, floats)
             elif t is str or t is list:
                 if vs.max_len is not None and len(value) > vs.max_len:
                     self._length(name, value, vs.max_len, True, line, out)
@@ -782,7 +783,7 @@ class RequestChecker:
 
     def _embeddings(self, body: dict[str, Any], line: int, out: list[Finding]) -> int:
         """Check ``input`` and return how many embedding inputs it holds."""
-        value = body.get("input")
+        value: Any = body.get("input")  # JSON: judged by its type() (fast), not isinstance
         t = type(value)
         if t is str:
             if not value:

@@ -14,17 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from batchtui.limits import MAX_FILE_BYTES as MAX_FILE_BYTES
-from batchtui.limits import MAX_REQUESTS as MAX_REQUESTS
 from batchtui.validation import sdk_snapshot
 
-# -- limits (SDK batch_create_params docstring; GUIDE "Rate limits") ---------------------------
-# MAX_REQUESTS and MAX_FILE_BYTES live in batchtui.limits (the browser checks them at open).
-MAX_EMBEDDING_INPUTS = 50_000
+# -- limits ------------------------------------------------------------------------------------
+# A file's limits (requests, bytes, embedding inputs, custom_id length) differ by service: they
+# live in the provider profiles (providers.py), the one source of each.
 # SPEC CreateEmbeddingRequest: an input array holds 1-2048 items.
 MAX_EMBEDDING_ARRAY = 2048
-# OpenAI's figure (see providers.OPENAI.max_custom_id for its source); Together enforces 64.
-MAX_CUSTOM_ID = 512
 
 ENVELOPE_KEYS = frozenset({"custom_id", "method", "url", "body"})
 BOM = b"\xef\xbb\xbf"

@@ -24,10 +24,11 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import orjson
 
-from batchtui.errors import UserError
+from batchtui.core.errors import UserError
 from batchtui.jsonl.index import LineIndex
 from batchtui.validation.engine import FindingsCallback, Progress, RunStatus, Validator
 from batchtui.validation.findings import Finding
@@ -35,6 +36,10 @@ from batchtui.validation.providers import OPENAI, Provider
 from batchtui.validation.rules import RULES
 from batchtui.validation.ruleset import RuleSet
 from batchtui.validation.tally import PartState
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+    from multiprocessing.context import ForkContext, ForkServerContext, SpawnContext
 
 MIN_PARALLEL_BYTES = 16 * 1024 * 1024
 FIRST_LINE_LIMIT = 64 * 1024 * 1024  # a longer first line: one process
@@ -168,12 +173,14 @@ def _cut_offsets(size: int, n: int) -> list[int]:
     return offsets
 
 
-def _context() -> multiprocessing.context.BaseContext:
+def _context() -> ForkContext | ForkServerContext | SpawnContext:
     # fork is the cheapest start, but unsafe once this process runs other threads (the TUI).
     methods = multiprocessing.get_all_start_methods()
     if "fork" in methods and threading.active_count() == 1 and sys.platform != "darwin":
         return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if "forkserver" in methods:
+        return multiprocessing.get_context("forkserver")
+    return multiprocessing.get_context("spawn")
 
 
 class _Worker:
@@ -246,7 +253,7 @@ def _work(
     start_offset: int,
     stop_offset: int | None,
     spool_path: str,
-    conn: object,
+    conn: Connection,
     digest: bool,
     rules: RuleSet,
 ) -> None:
@@ -272,13 +279,13 @@ def _work(
                 stop=stop, finish=False, on_findings=on_findings, on_progress=on_progress
             )
         if status is not RunStatus.DONE or validator.next_line != stop:
-            conn.send(("error", f"stopped: {status.value}"))  # type: ignore[attr-defined]
+            conn.send(("error", f"stopped: {status.value}"))
         else:
-            conn.send(("ok", validator.export_part()))  # type: ignore[attr-defined]
+            conn.send(("ok", validator.export_part()))
     except BaseException as exc:  # report, never hang the parent
         try:
-            conn.send(("error", f"{type(exc).__name__}: {exc}"))  # type: ignore[attr-defined]
+            conn.send(("error", f"{type(exc).__name__}: {exc}"))
         except Exception:
             pass
     finally:
-        conn.close()  # type: ignore[attr-defined]
+        conn.close()

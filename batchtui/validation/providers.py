@@ -7,6 +7,11 @@ source saying "undocumented", and then nothing is checked against it.
 
 Chosen by ``--provider`` or detected from ``OPENAI_BASE_URL`` (:func:`detect`). Source tags
 are those of ``BATCH_API.md`` (SDK, SPEC, GUIDE, AZ, ...), or a URL.
+
+The one source of every limit: the validator, ``split``, and the browser (which checks a file's
+size and line count at open with :func:`file_limits`, long before validation reaches the end).
+So this module imports nothing heavy: the standard library and the SDK snapshot (a small JSON
+file), never the validator (the package's ``__init__`` loads that lazily).
 """
 
 from __future__ import annotations
@@ -19,6 +24,9 @@ from urllib.parse import urlsplit
 T = TypeVar("T")
 
 MIB = 1024 * 1024
+# OpenAI's file limits, also the fallback where a profile documents none (split needs numbers).
+_OPENAI_MAX_REQUESTS = 50_000
+_OPENAI_MAX_FILE_BYTES = 200 * MIB  # OpenAI's own error text says 209,715,200 bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +120,65 @@ class Provider:
         ]
         return rows
 
+    def part_limits(self) -> tuple[int, int]:
+        """(requests, bytes) each part of a split must fit: this profile's limits, OpenAI's
+        where it documents none."""
+        return (
+            self.max_requests.value or _OPENAI_MAX_REQUESTS,
+            self.max_file_bytes.value or _OPENAI_MAX_FILE_BYTES,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class LimitNote:
+    """A file-level limit a file breaks, known before validation reads it."""
+
+    code: str  # the rule the validator reports at the end
+    message: str
+    short: str  # how a status line names it: "over 200 MB"
+
+
+def file_limits(
+    size: int, lines: int, provider: Provider | None = None, *, lines_final: bool = True
+) -> list[LimitNote]:
+    """The limits of ``provider`` (default OpenAI's) that ``size`` bytes and ``lines`` lines
+    already break.
+
+    The size is known when a file is opened and its line count once indexing gets there,
+    long before the validator reaches the end (where it reports ``file_too_large`` and
+    ``too_many_tasks`` with the exact request count): saying so at once saves reading a
+    gigabyte to learn the file must be split anyway. ``lines_final`` is False while the count
+    is still growing; a count over the limit is over it whatever comes next. Lines stand in
+    for requests here: a request takes one line, and only blank lines (rare) make the
+    validator's final count lower.
+    """
+    provider = provider or OPENAI
+    out = []
+    most_bytes = provider.max_file_bytes.value
+    if most_bytes is not None and size > most_bytes:
+        out.append(
+            LimitNote(
+                "file_too_large",
+                f"{size / MIB:,.1f} MB: over the {_size(most_bytes)} a batch input file may have",
+                f"over {_size(most_bytes)}",
+            )
+        )
+    most_requests = provider.max_requests.value
+    if most_requests is not None and lines > most_requests:
+        count = f"{lines:,}" if lines_final else f"{lines:,}+"
+        out.append(
+            LimitNote(
+                "too_many_tasks",
+                f"{count} lines: over the {most_requests:,} requests a batch takes",
+                f"over {most_requests:,} requests",
+            )
+        )
+    return out
+
+
+def _size(n: int) -> str:
+    return f"{n // MIB:,} MB" if n % MIB == 0 else f"{n:,} bytes"
+
 
 _SDK_LIMITS = (
     "SDK batch_create_params docstring (openai 3.57.0): 'The file can contain up to 50,000 "
@@ -131,10 +198,9 @@ _ENVELOPE = ("custom_id", "method", "url", "body")
 OPENAI = Provider(
     name="openai",
     title="OpenAI Batch API",
-    max_requests=Sourced(50_000, _SDK_LIMITS),
-    # 200 MB is 209,715,200 bytes in OpenAI's own error text.
+    max_requests=Sourced(_OPENAI_MAX_REQUESTS, _SDK_LIMITS),
     max_file_bytes=Sourced(
-        200 * MIB,
+        _OPENAI_MAX_FILE_BYTES,
         _SDK_LIMITS + "; error text 'larger than the 209715200 maximum' "
         "(errerrors.blogspot.com 2024-07)",
     ),

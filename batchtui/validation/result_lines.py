@@ -175,8 +175,8 @@ class ResultChecker(KindCounter):
                 )
                 return None, None
             model = body.get("model")
-            what = body.get("object")
-            endpoint = _ENDPOINT_OF.get(what) if type(what) is str else None
+            obj = body.get("object")
+            endpoint = _ENDPOINT_OF.get(obj) if type(obj) is str else None
             return endpoint, model if type(model) is str else None
         if status >= 400:
             body_error = body.get("error") if type(body) is dict else None

@@ -23,9 +23,12 @@ from pathlib import Path
 from typing import BinaryIO
 
 from batchtui.core.atomic import atomic_files
-from batchtui.errors import UserError
+from batchtui.core.errors import UserError
 from batchtui.jsonl.index import MAX_LINE_BYTES, FileChanged, LineIndex, Span
-from batchtui.validation.facts import BOM, MAX_FILE_BYTES, MAX_REQUESTS
+from batchtui.validation.facts import BOM
+from batchtui.validation.providers import OPENAI
+
+_OPENAI_REQUESTS, _OPENAI_BYTES = OPENAI.part_limits()  # the defaults; callers pass a profile's
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
@@ -110,11 +113,11 @@ def plan(index: LineIndex, max_requests: int, max_bytes: int) -> list[tuple[int,
 def split_file(
     path: str | os.PathLike[str],
     *,
-    max_requests: int = MAX_REQUESTS,
-    max_bytes: int = MAX_FILE_BYTES,
+    max_requests: int = _OPENAI_REQUESTS,
+    max_bytes: int = _OPENAI_BYTES,
     out_dir: str | os.PathLike[str] | None = None,
     overwrite: bool = False,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int], object] | None = None,
     cancelled: Callable[[], bool] | None = None,
     copy_of: str | None = None,
 ) -> list[Part]:

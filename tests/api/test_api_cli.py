@@ -231,9 +231,9 @@ def test_a_server_that_never_answers_is_reported_within_the_timeout(
 def test_waiting_is_shown_on_a_terminal(
     silent_server: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from batchtui.cli import batches as cli
+    from batchtui.cli import progress
 
-    monkeypatch.setattr(cli, "WAIT_NOTICE_AFTER", 0.0)
+    monkeypatch.setattr(progress, "WAIT_NOTICE_AFTER", 0.0)
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     monkeypatch.setenv("BATCHTUI_TIMEOUT", "0.6")
     code, _, err = run(capsys, "batches", "show", "batch_1")

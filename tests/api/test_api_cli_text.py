@@ -98,11 +98,11 @@ def test_json_escapes_c1_and_bidi_and_keeps_values(
 def test_upload_progress_names_the_file_safely(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    from batchtui.cli.batches import _Meter, _Status
+    from batchtui.cli.progress import Meter, StatusLine
 
-    status = _Status()
+    status = StatusLine()
     status.enabled = True  # as on a terminal
-    meter = _Meter(f"uploading {tmp_path}/x{HOSTILE}.jsonl", status)
+    meter = Meter(f"uploading {tmp_path}/x{HOSTILE}.jsonl", status, unit="bytes")
     meter(10, 100)
     meter.finish()
     err = capsys.readouterr().err

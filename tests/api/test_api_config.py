@@ -56,7 +56,7 @@ def test_scrub_and_safe_filename() -> None:
 def test_waits_from_the_environment() -> None:
     import pytest
 
-    from batchtui.errors import UserError
+    from batchtui.core.errors import UserError
 
     s = ClientSettings.from_env({})
     assert (s.timeout, s.connect_timeout, s.transfer_timeout, s.retry_seconds) == (

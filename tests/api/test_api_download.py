@@ -104,7 +104,7 @@ async def test_download_gives_up_keeps_the_old_file_and_the_next_one_resumes(
 async def test_download_of_a_missing_file_and_bad_directory(
     emu: EmulatorServer, service: BatchService, tmp_path: Path
 ) -> None:
-    from batchtui.errors import UserError
+    from batchtui.core.errors import UserError
 
     with pytest.raises(ApiError) as info:
         await service.download_file("file-nope", tmp_path / "dl" / "x.jsonl")
@@ -217,7 +217,7 @@ async def test_a_download_in_progress_elsewhere_is_not_touched(
     import fcntl
     import os
 
-    from batchtui.errors import UserError
+    from batchtui.core.errors import UserError
 
     file_id, _ = await stored_file(emu, 20)
     dest = tmp_path / "file.jsonl"
@@ -250,7 +250,7 @@ async def test_download_follows_the_umask(
 async def test_a_full_disk_is_one_line_and_leaves_nothing(
     emu: EmulatorServer, service: BatchService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from batchtui.errors import UserError
+    from batchtui.core.errors import UserError
     from tests.diskfull import disk_full_after
 
     file_id, _ = await stored_file(emu)  # 826 kB

@@ -9,6 +9,7 @@ import pytest
 from api_helpers import API_KEY
 from hostile import HOSTILE_BATCHES, hostile_server, hostile_server_thread
 
+from batchtui.api.batch_files import RESULTS, fetch_batch_files
 from batchtui.api.config import ClientSettings
 from batchtui.api.models import BatchView
 from batchtui.api.service import BatchService
@@ -92,7 +93,8 @@ async def test_downloads_named_by_hostile_ids_stay_in_their_directory(tmp_path: 
                 }
             )
             target = tmp_path / "a" / "b"
-            results = await service.download_results(hostile, target)
+            files = await fetch_batch_files(service, hostile, target, kinds=RESULTS)
+            results = files.downloaded
     assert view.id == "batch_ok"
     for result in results.values():
         assert result.path.parent == target and result.path.exists()

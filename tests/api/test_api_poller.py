@@ -3,7 +3,6 @@ intact picture while failing, and recovery without help."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from api_helpers import write_chat
@@ -111,49 +110,24 @@ async def test_500s_during_polling_back_off_exponentially(
     assert recovered.ok and recovered.next_delay == 30 and poller.schedule.failures == 0
 
 
-async def test_run_loop_watches_a_batch_to_the_end(
+async def test_polls_paced_by_the_schedule_watch_a_batch_to_the_end(
     emu: EmulatorServer, service: BatchService, tmp_path: Path
 ) -> None:
+    """The dashboard's loop: refresh, wait ``next_delay`` (time passes on the emulator)."""
     poller, _ = make_poller(service)
     batch_id = (await service.submit(write_chat(tmp_path / "in.jsonl", 20))).batch.id
     emu.faults.server_error(2)  # a bumpy start
     seen: list[PollResult] = []
-    stop = asyncio.Event()
     delays: list[float] = []
-
-    def on_result(result: PollResult) -> None:
+    for _ in range(100):  # bounded
+        result = await poller.refresh()
         seen.append(result)
         if any(c.finished and c.new.id == batch_id for c in result.changes):
-            stop.set()
-
-    async def fake_sleep(delay: float) -> None:  # time passes on the emulator, not for real
-        delays.append(delay)
-        await emu.advance(delay)
-
-    await asyncio.wait_for(poller.run(on_result, stop=stop, sleep=fake_sleep), timeout=30)
+            break
+        delays.append(result.next_delay)
+        await emu.advance(result.next_delay)
     assert seen[-1].batches[0].status == "completed"
     assert [r.ok for r in seen[:3]] == [False, False, True]
     assert delays[:3] == [5, 10, 5], "backoff, then the validating cadence"
     assert 30 in delays, "the in-progress cadence"
     assert emu.count_requests("GET", "/v1/batches") == len(seen)
-
-
-async def test_wake_cuts_the_wait_short(emu: EmulatorServer, service: BatchService) -> None:
-    poller, _ = make_poller(service)
-    results: list[PollResult] = []
-    stop = asyncio.Event()
-
-    def on_result(result: PollResult) -> None:
-        results.append(result)
-        if len(results) == 2:
-            stop.set()
-
-    task = asyncio.create_task(poller.run(on_result, stop=stop))
-    for _ in range(200):  # bounded: wait for the first poll to land
-        if results:
-            break
-        await asyncio.sleep(0.01)
-    assert results and results[0].next_delay == 300
-    poller.wake()
-    await asyncio.wait_for(task, timeout=5)
-    assert len(results) == 2

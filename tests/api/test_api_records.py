@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -11,7 +10,6 @@ import pytest
 from batchtui.api.records import (
     RecordStore,
     SubmissionRecord,
-    hash_file,
     state_dir,
 )
 
@@ -95,11 +93,10 @@ def test_unwritable_directory_raises_oserror(tmp_path: Path) -> None:
         store.add(record())
 
 
-def test_hash_file_and_local_state(tmp_path: Path) -> None:
+def test_local_state(tmp_path: Path) -> None:
     f = tmp_path / "in.jsonl"
     data = b'{"a": 1}\n' * 1000
     f.write_bytes(data)
-    assert hash_file(f, chunk_size=100) == (len(data), hashlib.sha256(data).hexdigest())
     rec = record(input_path=str(f), size=len(data))
     assert rec.local_file_state() == "same"
     f.write_bytes(data + b"\n")
@@ -116,7 +113,7 @@ def test_from_json_rejects_incomplete() -> None:
 
 
 def test_a_full_disk_keeps_the_old_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from batchtui.errors import UserError
+    from batchtui.core.errors import UserError
     from tests.diskfull import disk_full_after, leftovers
 
     store = RecordStore(tmp_path / "submissions.json")

@@ -9,6 +9,7 @@ import orjson
 import pytest
 from api_helpers import custom_ids_of, run_to_end
 
+from batchtui.api.batch_files import RESULTS, fetch_batch_files
 from batchtui.api.service import BatchService
 from batchtui.emulator import samples
 from batchtui.emulator.server import EmulatorServer
@@ -43,7 +44,9 @@ async def test_round_trip_every_custom_id_once(
 
     done = await run_to_end(emu, service, submitted.batch.id, step=3600)
     assert done.status == end_status
-    results = await service.download_results(done, tmp_path / "results")
+    results = (
+        await fetch_batch_files(service, done, tmp_path / "results", kinds=RESULTS)
+    ).downloaded
     out = results.get("output")
     err = results.get("error")
     seen = ids_in(out.path if out else None) + ids_in(err.path if err else None)
@@ -74,7 +77,7 @@ async def test_round_trip_cancelled_with_the_mixed_endpoints(
     assert (await service.cancel(batch_id)).status == "cancelling"
     done = await run_to_end(emu, service, batch_id)
     assert done.status == "cancelled"
-    results = await service.download_results(batch_id, tmp_path)
+    results = (await fetch_batch_files(service, batch_id, tmp_path, kinds=RESULTS)).downloaded
     seen = ids_in(results["output"].path) + ids_in(results["error"].path)
     assert sorted(seen) == sorted(custom_ids_of(source))
     first = orjson.loads(results["output"].path.read_bytes().splitlines()[0])
@@ -89,4 +92,4 @@ async def test_download_before_results_exist_is_explained(
     path = samples.write_jsonl(tmp_path / "in.jsonl", samples.chat_requests(3))
     batch_id = (await service.submit(path)).batch.id
     with pytest.raises(ApiError, match=r"has no output or error file yet \(status validating\)"):
-        await service.download_results(batch_id, tmp_path)
+        await fetch_batch_files(service, batch_id, tmp_path, kinds=RESULTS)

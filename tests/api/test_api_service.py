@@ -16,9 +16,9 @@ from batchtui.api.config import ClientSettings
 from batchtui.api.errors import ApiError
 from batchtui.api.records import RecordStore
 from batchtui.api.service import BatchService
+from batchtui.core.errors import UserError
 from batchtui.emulator import samples
 from batchtui.emulator.server import EmulatorServer
-from batchtui.errors import UserError
 
 
 async def test_list_every_batch_newest_first(

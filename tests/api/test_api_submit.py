@@ -16,9 +16,9 @@ from batchtui.api.records import state_dir
 from batchtui.api.service import BatchService
 from batchtui.api.submit import SubmitRefused, ValidatedReport, check_metadata, submit_file
 from batchtui.cli import main
+from batchtui.core.errors import UserError
 from batchtui.emulator.server import EmulatorServer
 from batchtui.emulator.threaded import EmulatorThread
-from batchtui.errors import UserError
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ What it does:
 2. Time, interleaved so drift hits both alike, ``--repeats`` times each:
    * reference: one thread reading the three files line by line and ``orjson.loads`` on every
      line (the cheapest "parse everything" pass there is);
-   * join: ``batchtui.results.join`` from file paths (line indexes built from scratch) to a
+   * join: ``batchtui.results.joiner`` from file paths (line indexes built from scratch) to a
      complete ``summary()``.
    Files are in the page cache for both (a warm-up pass runs first).
 3. Memory, each in a fresh subprocess: the tracemalloc peak of the join minus the line

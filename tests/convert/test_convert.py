@@ -14,7 +14,7 @@ import pytest
 from batchtui.cli import main
 from batchtui.convert import mapping
 from batchtui.convert.run import convert_file
-from batchtui.errors import UserError
+from batchtui.core.errors import UserError
 from tests.jsonl import kind_samples as S
 from tests.validation.helpers import validate
 

@@ -12,7 +12,7 @@ import pytest
 
 from batchtui.core import atomic
 from batchtui.core.atomic import atomic_files, atomic_write, clean_stale, temp_path
-from batchtui.errors import UserError
+from batchtui.core.errors import UserError
 from tests.diskfull import disk_full_after, leftovers
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from batchtui.core.errors import UserError
 from batchtui.core.paths import inside, safe_filename
-from batchtui.errors import UserError
 
 HOSTILE = [
     "..",

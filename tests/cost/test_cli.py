@@ -247,3 +247,16 @@ def test_approximations_are_listed(tmp_path: Path, capsys: pytest.CaptureFixture
     assert data["approximations"] == [
         "tool and function definitions (the cookbook's approximation)"
     ]
+
+
+def test_counting_shows_the_one_progress_meter_on_a_terminal_only(
+    batch_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, _, err = run(capsys, str(batch_file))
+    assert code == 0 and "counting tokens" not in err  # not a terminal: nothing
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    code, out, err = run(capsys, str(batch_file))
+    assert code == 0
+    assert f"\rcounting tokens in {batch_file}: 100%\x1b[K" in err
+    assert err.endswith("\r\x1b[K"), "cleared before the summary is printed"
+    assert "counting tokens" not in out and "\r" not in out

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from batchtui.core.errors import UserError
 from batchtui.cost.count import RequestCount, RequestCounter
 from batchtui.cost.scan import NO_CEILING, SKIPPED, count_file, sample_file
-from batchtui.errors import UserError
 from tests.benchmarks._datagen import write_batch_file
 from tests.cost.helpers import line, png_url, write_lines
 

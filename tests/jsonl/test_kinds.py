@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from batchtui.errors import UserError
+from batchtui.core.errors import UserError
 from batchtui.jsonl.index import LineIndex
 from batchtui.jsonl.kinds import (
     Kind,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from batchtui.errors import UserError
+from batchtui.core.errors import UserError
 from batchtui.jsonl import spool
 from batchtui.jsonl.spool import open_input, stdin_has_data
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from batchtui.errors import UserError
+from batchtui.core.errors import UserError
 from batchtui.results import Flag, JoinCancelled, RequestClass, join
 from batchtui.results.export import RESULT_FIELDS, export_results, export_retry, retry_rows
 

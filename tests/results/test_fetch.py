@@ -85,3 +85,22 @@ def test_a_batch_without_results_is_a_clear_error(
     err = capsys.readouterr().err
     assert code == 2
     assert f"batch {batch_id} has no output or error file yet" in err
+
+
+def test_downloading_shows_the_one_progress_meter_on_a_terminal(
+    emulator: EmulatorThread,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sys
+
+    batch_id = submit(emulator.base_url, samples.to_jsonl(samples.chat_requests(5)), {})
+    emulator.call(emulator.server.advance(2 * 86_400))
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    args = ["results", batch_id, "--base-url", emulator.base_url, "--cache-dir", str(tmp_path)]
+    assert main([*args, "--summary", "--format", "json"]) == 0
+    out, err = capsys.readouterr()
+    assert "\rdownloading input file: " in err and "\rdownloading output file: " in err
+    assert err.endswith("\r\x1b[K"), "cleared before the summary"
+    assert json.loads(out)["counts"]["total"] == 5

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from batchtui.errors import UserError
+from batchtui.core.errors import UserError
 from batchtui.jsonl import LineIndex
 from batchtui.results import Flag, JoinCancelled, RequestClass, Source, join
 from batchtui.results.model import FLAG_NAMES, flag_names

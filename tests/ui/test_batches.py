@@ -336,3 +336,42 @@ async def test_detail_title_follows_the_cursor_before_the_body(service, emu, tmp
         screen.flush_pending()
         await pilot.pause()
         assert "meta description first" in screen_text(app)
+
+
+async def test_results_batch_id_and_the_dashboard_keep_a_batch_in_one_folder(
+    service, emu, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """`batchtui results BATCH_ID` and `o` share the batch's cache folder: what one
+    downloaded, the other opens without downloading it again."""
+    import asyncio
+
+    from batchtui.api.records import state_dir
+    from batchtui.cli import main
+    from batchtui.ui.screens.results import ResultsScreen
+
+    done = await submit_sample(
+        service, tmp_path, "shared", n=30, **{"emulator.fail_fraction": "0.25"}
+    )
+    await emu.advance(48 * 3600)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    argv = ["results", done, "--base-url", emu.base_url, "--summary"]
+    assert await asyncio.to_thread(main, argv) == 0
+    folder = state_dir() / "batches" / done
+    assert sorted(p.name for p in folder.iterdir()) == [
+        f"{done}_{kind}.jsonl" for kind in ("error", "input", "output")
+    ]
+    before = len(emu.requests)
+    app = dashboard(service, emu, tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ResultsScreen)
+        await settle(pilot)
+        assert screen.result is not None and screen.result.counts()["total"] == 30
+    downloads = [r.path for r in list(emu.requests)[before:] if r.path.endswith("/content")]
+    assert downloads == []
+    assert sorted(p.name for p in folder.iterdir()) == [
+        f"{done}_{kind}.jsonl" for kind in ("error", "input", "output")
+    ]

@@ -100,10 +100,10 @@ async def test_hostile_ids_do_not_escape_the_state_directory(tmp_path: Path) -> 
     for path in written:
         assert path.is_relative_to(state) or path.is_relative_to(tmp_path / "downloads"), path
         assert ".." not in path.name
-    results = [p for p in written if p.is_relative_to(state / "results")]
-    assert {p.parent.parent for p in results} == {state / "results"}
-    inputs = [p for p in written if p.is_relative_to(state / "inputs")]
-    assert len(inputs) == 1 and inputs[0].parent == state / "inputs"
+    # One folder for the batch (its input beside its results), inside the state directory.
+    cached = [p for p in written if p.is_relative_to(state / "batches")]
+    assert len(cached) == 3 and len({p.parent for p in cached}) == 1
+    assert cached[0].parent.parent == state / "batches"
     downloads = [p for p in written if p.is_relative_to(tmp_path / "downloads")]
     assert len(downloads) == 2 and all(p.parent == tmp_path / "downloads" for p in downloads)
     assert not outside.exists()

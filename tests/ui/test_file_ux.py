@@ -111,30 +111,29 @@ def test_status_never_says_no_errors_before_validation_is_done() -> None:
 
 
 async def test_file_limits_are_shown_as_soon_as_size_and_lines_are_known(
-    make_app, tmp_path: Path, monkeypatch
+    make_app, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    import batchtui.limits
     from tests.ui.conftest import screen_text
+    from tests.validation.helpers import small_limits
 
     path = tmp_path / "many.jsonl"
     path.write_bytes(b"{}\n" * 50_001)
-    monkeypatch.setattr(batchtui.limits, "MAX_FILE_BYTES", 100_000)  # 150 KB stands in for 200 MB
-    app = make_app(path)  # validation off: nothing but the index knows the numbers
+    # 100 KB stands in for 200 MB; the request limit is OpenAI's.
+    provider = small_limits(file_bytes=100_000)
+    app = make_app(path, provider=provider)  # validation off: only the index knows the numbers
     async with app.run_test(size=(120, 24)) as pilot:
         await settle(pilot)
         status = screen_text(app).splitlines()[-2]
-        assert "over 200 MB" in status and "over 50,000 requests" in status, status
+        assert "over 100,000 bytes" in status and "over 50,000 requests" in status, status
         said = " ".join(notes(app))
         assert "file_too_large" in said and "too_many_tasks" in said and "p splits" in said
 
 
-async def test_split_asks_first_and_refuses_a_file_that_fits(
-    make_app, tmp_path: Path, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+async def test_split_asks_first_and_refuses_a_file_that_fits(make_app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     import shutil
 
-    import batchtui.limits
     from batchtui.ui.screens.dialogs import ConfirmDialog
+    from tests.validation.helpers import small_limits
 
     path = tmp_path / "chat.jsonl"
     shutil.copyfile(EXAMPLES / "chat.jsonl", path)
@@ -147,7 +146,7 @@ async def test_split_asks_first_and_refuses_a_file_that_fits(
         assert any("already fits" in n for n in notes(app)), notes(app)
         assert sorted(p.name for p in tmp_path.iterdir()) == ["chat.jsonl"]
 
-        monkeypatch.setattr(batchtui.limits, "MAX_REQUESTS", 5)  # 12 requests: 3 parts
+        app.file_screen.provider = small_limits(requests=5)  # 12 requests: 3 parts
         await pilot.press("p")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the question")
         assert "3 parts" in str(app.screen.title_text)  # type: ignore[attr-defined]

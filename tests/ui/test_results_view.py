@@ -812,3 +812,16 @@ async def test_colon_goes_to_an_input_line_or_a_row_of_the_list() -> None:
         await pilot.press("colon", *"99", "enter")
         await settle(pilot)
         assert any("no request on input line 99" in n for n in notes(app)), notes(app)
+
+
+async def test_the_screen_keeps_textuals_batch_and_can_recompose() -> None:
+    """The screen's own attributes do not hide Textual's: `app.recompose()` runs
+    `screen.batch()`, which a stored BatchView (or None) used to replace."""
+    app = results_app(**SAMPLE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await opened(pilot)
+        async with screen.batch():
+            pass
+        await app.recompose()
+        await settle(pilot)
+        assert isinstance(app.screen, ResultsScreen)

@@ -64,7 +64,9 @@ async def test_enter_on_a_finding_jumps_to_its_line_and_names_the_field(
         screen = app.screen
         await pilot.press("v")
         report = screen.query_one(ReportView)
-        tree = report.tree
+        tree = report.findings
+        # Textual's own DOMNode.tree (the DOM as a rich Tree) is not hidden by the widget.
+        assert not isinstance(report.tree, type(tree))
         node = report._groups["streaming_unsupported"]
         tree.move_cursor(node)
         await pilot.press("enter")  # expand the group

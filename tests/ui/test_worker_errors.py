@@ -116,7 +116,7 @@ async def test_a_failing_download_is_shown(
         raise OSError(5, "Input/output error")
 
     # On the class: the app's API loop downloads with a service of its own (ui/api_loop.py).
-    monkeypatch.setattr(BatchService, "download_results", broken)
+    monkeypatch.setattr(BatchService, "download_file", broken)
     app = BatchTUI(
         None,
         initial_mode="batches",

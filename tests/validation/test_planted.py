@@ -500,11 +500,13 @@ def test_image_and_video_bodies_from_the_sdk_types(tmp_path: Path) -> None:
 
 
 def test_limits_are_the_documented_ones() -> None:
-    assert F.MAX_REQUESTS == 50_000
-    assert F.MAX_FILE_BYTES == 209_715_200
-    assert F.MAX_EMBEDDING_INPUTS == 50_000
+    from batchtui.validation.providers import OPENAI
+
+    assert OPENAI.max_requests.value == 50_000
+    assert OPENAI.max_file_bytes.value == 209_715_200
+    assert OPENAI.max_embedding_inputs.value == 50_000
+    assert OPENAI.max_custom_id.value == 512
     assert F.MAX_EMBEDDING_ARRAY == 2048
-    assert F.MAX_CUSTOM_ID == 512
 
 
 def test_empty_files(tmp_path: Path) -> None:

@@ -171,3 +171,28 @@ def test_rules_cite_real_sources(capsys: pytest.CaptureFixture[str]) -> None:
         "batch or request",
         "not submitted",  # the rules of output and error files
     }
+
+
+def test_file_limits_at_open_are_the_profile_limits() -> None:
+    """The browser's check at open reads the same table as the validator and split."""
+    from batchtui.validation.providers import AZURE, MIB, OPENAI, TOGETHER, file_limits
+
+    def codes(provider: providers.Provider) -> list[str]:
+        return [n.code for n in file_limits(150 * MIB, 60_000, provider)]
+
+    assert codes(OPENAI) == ["too_many_tasks"]
+    assert codes(AZURE) == []  # 100,000 requests, 200 MB
+    assert codes(TOGETHER) == ["file_too_large", "too_many_tasks"]  # 100 MB
+    (note,) = file_limits(101 * MIB, 1, TOGETHER)
+    assert note.short == "over 100 MB" and "over the 100 MB" in note.message
+    (note,) = file_limits(1, 50_001, OPENAI, lines_final=False)
+    assert note.short == "over 50,000 requests" and note.message.startswith("50,001+ lines")
+    assert OPENAI.part_limits() == (50_000, 200 * MIB)
+    assert providers.GROQ.part_limits() == (50_000, 200 * MIB)
+
+
+def test_cli_choices_name_every_profile() -> None:
+    """`--provider` lists the names without importing the table (kept equal here)."""
+    from batchtui.cli.validate import PROVIDER_NAMES
+
+    assert tuple(providers.PROVIDERS) == PROVIDER_NAMES

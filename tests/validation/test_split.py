@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from batchtui.errors import UserError
+from batchtui.core.errors import UserError
 from batchtui.validation.split import parse_size, split_file
 from tests.validation.helpers import line, request
 

@@ -4,14 +4,15 @@ input at a line, copy its id. Every API call runs on the TUI's API loop (``scree
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 from textual.widgets import ProgressBar
 
 from batchtui.api.models import BatchView
+from batchtui.core.errors import UserError
 from batchtui.core.text import safe
-from batchtui.errors import UserError
+from batchtui.ui.context import tui
 
 if TYPE_CHECKING:
     from batchtui.ui.screens.batches import BatchesScreen
@@ -86,24 +87,17 @@ class BatchActions:
         self._start_download(batch, directory, open_after=False)
 
     def open_results(self, batch: BatchView) -> None:
-        """Download the result files into the state directory, then show them joined."""
+        """Bring the batch's files into its cache folder (which ``batchtui results BATCH_ID``
+        shares), then show them joined."""
         if not batch.result_file_ids:
             self.screen.notify(
                 f"{safe(batch.id)} has no results yet ({batch.display_status}).",
                 severity="warning",
             )
             return
-        from batchtui.api.records import state_dir
-        from batchtui.core.paths import inside, safe_filename
+        self._start_download(batch, None, open_after=True)
 
-        try:
-            folder = inside(state_dir() / "results", safe_filename(batch.id))
-        except UserError as exc:
-            self.notify_error(exc)
-            return
-        self._start_download(batch, folder, open_after=True)
-
-    def _start_download(self, batch: BatchView, directory: Path, open_after: bool) -> None:
+    def _start_download(self, batch: BatchView, directory: Path | None, open_after: bool) -> None:
         self.screen.run_worker(
             self._download(batch, directory, open_after),
             group="download",
@@ -111,7 +105,11 @@ class BatchActions:
             exit_on_error=False,
         )
 
-    async def _download(self, batch: BatchView, directory: Path, open_after: bool) -> None:
+    async def _download(self, batch: BatchView, directory: Path | None, open_after: bool) -> None:
+        """The result files into ``directory`` (None: the batch's cache folder), and the
+        input too when they are opened and this machine has no unchanged copy of its own."""
+        from batchtui.api.batch_files import RESULTS, fetch_batch_files
+
         screen = self.screen
         api = screen.api
         assert api is not None
@@ -122,46 +120,48 @@ class BatchActions:
         def progress(kind: str, done: int, total: int | None) -> None:
             screen.post_message(DownloadProgress(done, total))  # from the API loop's thread
 
+        local = self.local_input(batch) if open_after else None
+        kinds = ("input", *RESULTS) if open_after and local is None else RESULTS
         try:
-            results = await api.run(
-                api.service.download_results(batch, directory, progress=progress)
+            files = await api.run(
+                fetch_batch_files(api.service, batch, directory, kinds=kinds, progress=progress)
             )
-            input_path = await self.input_path(batch) if open_after else None
         except UserError as exc:
             self.notify_error(exc)
             return
         finally:
             bar.display = False
-        paths = {kind: str(r.path) for kind, r in results.items()}
         if not open_after:
-            names = ", ".join(safe(Path(p).name) for p in paths.values())
-            where = safe(directory.resolve())
+            names = ", ".join(safe(p.name) for p in files.paths.values())
+            where = safe(files.folder.resolve())
             screen.notify(f"Saved {names} in {where}", title="Downloaded", timeout=10)
             return
-        app: Any = screen.app
+        app = tui(screen)
         await app.open_results(
-            input_path=input_path,
-            output_path=paths.get("output"),
-            error_path=paths.get("error"),
+            input_path=local or (str(files.input) if files.input else None),
+            output_path=str(files.output) if files.output else None,
+            error_path=str(files.errors) if files.errors else None,
             batch=batch,
         )
 
-    async def input_path(self, batch: BatchView) -> str | None:
-        """The batch's input: the local file this machine submitted, else a downloaded copy."""
+    def local_input(self, batch: BatchView) -> str | None:
+        """The file this machine submitted as the batch's input, if it is unchanged."""
         record = self.screen.local_record(batch.id)
         if record is not None and record.local_file_state() == "same":
             return str(record.input_path)
-        api = self.screen.api
-        if not batch.input_file_id or api is None:
-            return None
-        from batchtui.api.records import state_dir
-        from batchtui.core.paths import inside, safe_filename
+        return None
 
-        # The id comes from the server: reduced to a plain name inside the state directory.
-        dest = inside(state_dir() / "inputs", f"{safe_filename(batch.input_file_id)}.jsonl")
-        if not dest.exists():
-            await api.run(api.service.download_file(batch.input_file_id, dest))
-        return str(dest)
+    async def input_path(self, batch: BatchView) -> str | None:
+        """The batch's input: the local file this machine submitted, else the copy in the
+        batch's cache folder (downloaded if missing)."""
+        local = self.local_input(batch)
+        api = self.screen.api
+        if local is not None or api is None:
+            return local
+        from batchtui.api.batch_files import fetch_batch_files
+
+        files = await api.run(fetch_batch_files(api.service, batch, kinds=("input",)))
+        return str(files.input) if files.input else None
 
     def open_input(self, batch: BatchView, line: int | None) -> None:
         self.screen.run_worker(
@@ -177,5 +177,5 @@ class BatchActions:
         if path is None:
             self.screen.notify("The batch's input file is not available.", severity="warning")
             return
-        app: Any = self.screen.app
+        app = tui(self.screen)
         await app.open_file(path, line)

@@ -8,18 +8,21 @@ stale, and the next poll stays on schedule.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.timer import Timer
 
 from batchtui.api.models import BatchView
+from batchtui.core.errors import UserError
 from batchtui.core.text import safe
-from batchtui.errors import UserError
 from batchtui.ui.format import duration, local_time
 
 if TYPE_CHECKING:
+    from textual.notifications import Notification
+
     from batchtui.api.poller import BatchPoller, PollResult
+    from batchtui.ui.app import BatchTUI
     from batchtui.ui.screens.batches import BatchesScreen
 
 
@@ -134,9 +137,9 @@ class FinishAnnouncer:
     stacked up covered half the dashboard at 80x24. Each batch also rings the app's hooks
     (bell, desktop notification, --notify-cmd) through ``app.announce_batch``."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: BatchTUI) -> None:
         self.app = app
-        self._toast: Any = None  # the toast announcing finished batches, while up
+        self._toast: Notification | None = None  # the toast announcing finished batches, while up
         self._shown: dict[str, BatchView] = {}  # the batches it counts
 
     def announce(self, batches: list[BatchView]) -> None:

@@ -9,8 +9,9 @@ API loop (``ui/api_loop.py``).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -24,6 +25,7 @@ from textual.worker import Worker
 from batchtui.api.eta import ThroughputTracker
 from batchtui.api.models import BatchView
 from batchtui.core.text import safe
+from batchtui.ui.context import tui
 from batchtui.ui.dashboard.actions import BatchActions, DownloadProgress
 from batchtui.ui.dashboard.detail import BatchDetail
 from batchtui.ui.dashboard.polling import FinishAnnouncer, Polls
@@ -36,6 +38,7 @@ from batchtui.ui.worker_errors import failure_message
 
 if TYPE_CHECKING:
     from batchtui.api.poller import PollResult
+    from batchtui.api.records import SubmissionRecord
     from batchtui.api.service import BatchService
     from batchtui.ui.api_loop import ApiLoop
 
@@ -70,15 +73,15 @@ class BatchesScreen(Screen[None]):
         self.state_filter = "all"
         self.text_filter = ""
         self.setup_error: str | None = None
-        self.clock: Any = time.time  # batch timestamps (the demo's emulator runs faster)
-        self.wall_clock: Any = time.time  # poll timing; tests pin both
+        self.clock: Callable[[], float] = time.time  # see ui.context.AppContext
+        self.wall_clock: Callable[[], float] = time.time
         self.polls = Polls(self, lambda: self.wall_clock())
         self.rows = BatchRows(self.tracker, lambda: self.clock())
         self.actions = BatchActions(self)
         self._by_id: dict[str, BatchView] = {}
         self._select_next: str | None = None  # a batch to select once a poll shows it
         self._announcer: FinishAnnouncer | None = None
-        self._records: dict[str, Any] | None = None  # this machine's submissions, per poll
+        self._records: dict[str, SubmissionRecord] | None = None  # this machine's, per poll
         self._detail = Debouncer(self, lambda: self._show_detail(self.selected_batch()))
         self._first_poll_done = False
         self._shown = 0  # rows in the table (the status line counts them every second)
@@ -97,9 +100,9 @@ class BatchesScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        app: Any = self.app
-        self.clock = app.services.get("clock", time.time)
-        self.wall_clock = app.services.get("wall_clock", time.time)
+        context = tui(self).context
+        self.clock = context.clock
+        self.wall_clock = context.wall_clock
         self.query_one("#batch-filter").display = False
         self.query_one("#download-progress").display = False
         self.set_interval(1.0, self.update_poll_status, name="poll-status")
@@ -116,9 +119,9 @@ class BatchesScreen(Screen[None]):
     async def ensure_api(self) -> ApiLoop:
         """The app's API loop (made on first use); raises UserError without an API key."""
         if self.api is None:
-            app: Any = self.app
+            app = tui(self)
             self.api = await app.get_api()
-            self.service = app.services.get("service")
+            self.service = app.context.service
         assert self.api is not None
         return self.api
 
@@ -137,7 +140,7 @@ class BatchesScreen(Screen[None]):
                 finished = [c.new for c in result.changes if c.finished and c.old is not None]
                 if finished:
                     if self._announcer is None:
-                        self._announcer = FinishAnnouncer(self.app)
+                        self._announcer = FinishAnnouncer(tui(self))
                     self._announcer.announce(finished)
             self._first_poll_done = True
         self.batches = result.batches
@@ -270,7 +273,7 @@ class BatchesScreen(Screen[None]):
         if not detail.errors.display and self.focused is detail.errors:
             self.query_one(BatchTable).focus()
 
-    def local_record(self, batch_id: str) -> Any:
+    def local_record(self, batch_id: str) -> SubmissionRecord | None:
         """This machine's submission record of the batch; the file is read once per poll."""
         if self.service is None:
             return None
@@ -355,7 +358,7 @@ class BatchesScreen(Screen[None]):
     def action_download(self) -> None:
         batch = self.selected_batch()
         if batch is not None and self.api is not None:
-            app: Any = self.app
+            app = tui(self)
             self.actions.download(batch, Path(app.download_dir))
 
     def action_open_results(self) -> None:
@@ -364,5 +367,5 @@ class BatchesScreen(Screen[None]):
             self.actions.open_results(batch)
 
     def action_submit(self) -> None:
-        app: Any = self.app
+        app = tui(self)
         app.action_submit_file()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import subprocess
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -19,13 +20,13 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from batchtui.core.errors import UserError
 from batchtui.core.text import safe
-from batchtui.errors import UserError
 from batchtui.jsonl import Change, LineIndex
 from batchtui.jsonl.index import FileChanged
 from batchtui.jsonl.search import Searcher, compile_needle, custom_id_pattern
-from batchtui.limits import LimitNote, file_limits
 from batchtui.ui import messages as msg
+from batchtui.ui.context import tui
 from batchtui.ui.debounce import Debouncer
 from batchtui.ui.transcript import human_size
 from batchtui.ui.widgets.bars import KeyHints, ModeBar, StatusBar
@@ -40,6 +41,12 @@ from batchtui.ui.widgets.report import (
     summary_text,
 )
 from batchtui.ui.worker_errors import failure_message
+
+if TYPE_CHECKING:  # the validator loads in its thread, never before the first frame
+    from batchtui.validation.engine import RunStatus, Validator
+    from batchtui.validation.findings import Finding
+    from batchtui.validation.providers import LimitNote, Provider
+    from batchtui.validation.report import ReportSnapshot
 
 # Bytes indexed synchronously before the first frame (a few screenfuls of typical lines).
 HEAD_BYTES = 256 * 1024
@@ -99,7 +106,12 @@ class FileScreen(Screen[None]):
     ]
 
     def __init__(
-        self, index: LineIndex | None, *, start_line: int | None = None, follow: bool = False
+        self,
+        index: LineIndex | None,
+        *,
+        start_line: int | None = None,
+        follow: bool = False,
+        provider: Provider | None = None,
     ) -> None:
         super().__init__()
         self.index = index
@@ -112,10 +124,11 @@ class FileScreen(Screen[None]):
         self._scan_worker: Worker[None] | None = None
         self._detail = Debouncer(self, self._draw_detail)
         self._visible_marks: tuple[str | None, ...] = ()
-        self.validator: Any = None  # batchtui.validation.engine.Validator, made in a thread
-        self.validation_snapshot: Any = None
+        self.validator: Validator | None = None  # made in the validation thread
+        self.validation_snapshot: ReportSnapshot | None = None
         self.validation_running = False
-        self.validation_status: Any = None
+        self.validation_status: RunStatus | None = None
+        self.provider = provider  # the service whose limits and rules apply (None: OpenAI's)
         self.limits: list[LimitNote] = []  # file-level limits known from size and line count
         self.validation_error: str | None = None  # why the last validation failed, if it did
 
@@ -307,7 +320,7 @@ class FileScreen(Screen[None]):
             lines.index, lines.row_span(row), line, force=force, findings=self.findings_at(line)
         )
 
-    def findings_at(self, line: int | None) -> list[Any]:
+    def findings_at(self, line: int | None) -> list[Finding]:
         """Findings of 0-based ``line`` (re-derived, so only once the validator is idle)."""
         v = self.validator
         if v is None or line is None or self.validation_running:
@@ -329,11 +342,12 @@ class FileScreen(Screen[None]):
     def _validate(self, index: LineIndex) -> None:
         # Imported here: the validator and its SDK facts load off the UI thread.
         from batchtui.validation.engine import Validator
+        from batchtui.validation.providers import OPENAI
 
         worker = get_current_worker()
         validator = self.validator
         if validator is None or validator.index is not index:
-            validator = Validator(index)
+            validator = Validator(index, provider=self.provider or OPENAI)
             self.post_message(msg.ValidatorReady(index, validator))
 
         def progress(_p: object) -> None:
@@ -408,7 +422,7 @@ class FileScreen(Screen[None]):
             report = self.query_one(ReportView)
             if report.pending is not None:
                 report.update_snapshot(*report.pending)
-            report.tree.focus()
+            report.findings.focus()
 
     def action_next_finding(self, direction: int) -> None:
         v = self.validator
@@ -454,10 +468,10 @@ class FileScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="split", exit_on_error=False)
     def _plan_split(self, path: str, copy_of: str | None = None) -> None:
-        import batchtui.limits as limits
+        from batchtui.validation.providers import OPENAI
         from batchtui.validation.split import part_paths, plan
 
-        max_requests, max_bytes = limits.MAX_REQUESTS, limits.MAX_FILE_BYTES
+        max_requests, max_bytes = (self.provider or OPENAI).part_limits()
         try:
             with LineIndex(path, copy_of=copy_of) as index:
                 if not index.scan():
@@ -543,7 +557,7 @@ class FileScreen(Screen[None]):
         )
 
     def action_submit(self) -> None:
-        self.app.action_submit_file()  # type: ignore[attr-defined]
+        tui(self).action_submit_file()
 
     def go_to_line(self, line_number: int) -> None:
         """Select 1-based ``line_number`` (clamped to the file)."""
@@ -614,7 +628,9 @@ class FileScreen(Screen[None]):
             return
         self.run_search(compile_needle(self._search_text), f"“{self._search_text}”", direction)
 
-    def run_search(self, pattern, label: str, direction: int, from_top: bool = False) -> None:  # type: ignore[no-untyped-def]
+    def run_search(
+        self, pattern: re.Pattern[bytes], label: str, direction: int, from_top: bool = False
+    ) -> None:
         lines = self.line_list
         row = lines.cursor
         start = -1 if from_top else (lines.row_line(row) if lines.row_line(row) is not None else -1)
@@ -623,7 +639,9 @@ class FileScreen(Screen[None]):
         self._search(lines.index, pattern, label, start, direction)
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
-    def _search(self, index: LineIndex, pattern, label: str, start: int, direction: int) -> None:  # type: ignore[no-untyped-def]
+    def _search(
+        self, index: LineIndex, pattern: re.Pattern[bytes], label: str, start: int, direction: int
+    ) -> None:
         worker = get_current_worker()
         # Line numbers need the complete index; it takes well under a second a gigabyte.
         while not self._scan_done.wait(0.05):
@@ -724,7 +742,7 @@ class FileScreen(Screen[None]):
         if self.focused is not self.line_list:
             self.line_list.focus()
         elif self.query_one("#bottom", ContentSwitcher).current == "report":
-            self.query_one(ReportView).tree.focus()
+            self.query_one(ReportView).findings.focus()
         else:
             self.detail.focus()
 
@@ -777,8 +795,12 @@ class FileScreen(Screen[None]):
         index = self.index
         if index is None:
             return
+        # Imported here, not at the top: the first frame does not wait for the profiles
+        # (they load the SDK snapshot), and never for the validator.
+        from batchtui.validation.providers import file_limits
+
         lines_final = self._scan_done.is_set() or index.complete
-        notes = file_limits(index.size, index.line_count, lines_final=lines_final)
+        notes = file_limits(index.size, index.line_count, self.provider, lines_final=lines_final)
         if notes == self.limits:
             return  # the common case: called with every status update
         told = {n.code for n in self.limits}
@@ -808,7 +830,7 @@ def _parts_dir(path: str, copy_of: str | None) -> Path:
     return Path.cwd() if copy_of == STDIN_NAME else Path(copy_of).parent
 
 
-def _mark(validator: Any, line: int) -> str | None:
+def _mark(validator: Validator, line: int) -> str | None:
     severity = validator.report.severity_at(line + 1)
     return None if severity is None else severity_name(severity)
 

@@ -26,9 +26,10 @@ from textual.widgets import Footer, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from batchtui.core.errors import UserError
 from batchtui.core.text import safe
-from batchtui.errors import UserError
-from batchtui.results.model import SOFT_FLAGS, Flag, RequestClass
+from batchtui.results.model import SOFT_FLAGS, Flag, RequestClass, Source
+from batchtui.ui.context import tui
 from batchtui.ui.transcript import human_size
 from batchtui.ui.widgets.bars import ModeBar, StatusBar
 from batchtui.ui.widgets.key_list import KeyList
@@ -38,8 +39,8 @@ from batchtui.ui.widgets.results_list import ResultList
 from batchtui.ui.widgets.results_summary import ResultsSummary, group_label
 
 if TYPE_CHECKING:
-    from batchtui.results.engine import JoinResult
     from batchtui.results.export import ExportReport
+    from batchtui.results.result import JoinResult
 
 # Below this width the detail panes stack; below this height the summary is two lines.
 WIDE_AT = 120
@@ -160,60 +161,43 @@ class ResultsScreen(Screen[None]):
 
     # -- messages from the workers -----------------------------------------------------
 
+    @dataclass(eq=False)
     class JoinProgress(Message):
-        def __init__(self, generation: int, phase: str, done: int, total: int) -> None:
-            super().__init__()
-            self.generation = generation
-            self.phase = phase
-            self.done = done
-            self.total = total
+        generation: int
+        phase: str
+        done: int
+        total: int
 
         def can_replace(self, message: Message) -> bool:
             return isinstance(message, ResultsScreen.JoinProgress)
 
+    @dataclass(eq=False)
     class JoinFinished(Message):
-        def __init__(
-            self,
-            generation: int,
-            result: JoinResult | None,
-            error: str | None = None,
-            cancelled: bool = False,
-        ) -> None:
-            super().__init__()
-            self.generation = generation
-            self.result = result
-            self.error = error
-            self.cancelled = cancelled
+        generation: int
+        result: JoinResult | None
+        error: str | None = None
+        cancelled: bool = False
 
+    @dataclass(eq=False)
     class SearchDone(Message):
-        def __init__(self, generation: int, text: str, position: int | None) -> None:
-            super().__init__()
-            self.generation = generation
-            self.text = text
-            self.position = position
+        generation: int
+        text: str
+        position: int | None
 
+    @dataclass(eq=False)
     class SearchProgress(Message):
-        def __init__(self, done: int, total: int) -> None:
-            super().__init__()
-            self.done = done
-            self.total = total
+        done: int
+        total: int
 
         def can_replace(self, message: Message) -> bool:
             return isinstance(message, ResultsScreen.SearchProgress)
 
+    @dataclass(eq=False)
     class ExportFinished(Message):
-        def __init__(
-            self,
-            kind: str,
-            report: ExportReport | None,
-            error: str | None = None,
-            then_submit: bool = False,
-        ) -> None:
-            super().__init__()
-            self.kind = kind
-            self.report = report
-            self.error = error
-            self.then_submit = then_submit
+        kind: str
+        report: ExportReport | None
+        error: str | None = None
+        then_submit: bool = False
 
     # -- setup ---------------------------------------------------------------------------
 
@@ -229,7 +213,7 @@ class ResultsScreen(Screen[None]):
         self.input_path = input_path or None
         self.output_path = output_path or None
         self.error_path = error_path or None
-        self.batch = batch
+        self.batch_view = batch  # not "batch": that is Textual's Widget.batch()
         self.batch_id = batch_id or (getattr(batch, "id", None) if batch is not None else None)
         self.result: JoinResult | None = None
         self.filter_key = "all"
@@ -658,14 +642,16 @@ class ResultsScreen(Screen[None]):
         if result is None or row is None:
             return
         line = result.input_line(row)
-        path = result.input_index.path
+        path = result.path(Source.INPUT)
         if line is None:
             answer = result.result_answer(row)
             if answer is None:
                 return
             path = result.path(answer.source) or path
             line = answer.line
-        app: Any = self.app
+        if path is None:
+            return
+        app = tui(self)
         await app.open_file(path, line + 1)
 
     # -- finding a request: / n N, i, : (the File view's prompt and keys) ---------------
@@ -972,7 +958,7 @@ class ResultsScreen(Screen[None]):
 
     async def submit_file(self, path: str) -> None:
         """Open ``path`` in the File mode and start the dashboard's submit on it."""
-        app: Any = self.app
+        app = tui(self)
         await app.open_file(path, 1)
         app.action_submit_file()
 
@@ -1003,7 +989,7 @@ class ResultsScreen(Screen[None]):
 
         async def done(choice: tuple[str, int] | None) -> None:
             if choice is not None:
-                app: Any = self.app
+                app = tui(self)
                 await app.open_file(choice[0], choice[1] + 1)
 
         self.app.push_screen(ProblemsScreen(result), done)

@@ -8,6 +8,7 @@ from typing import Any
 
 from rich.console import Group
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
@@ -25,10 +26,10 @@ class DetailView(VerticalScroll, can_focus=True):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.pretty = True
-        self._shown: tuple[int, int, int, bool] | None = None
+        self._shown: tuple[int, int, int, bool, int] | None = None  # what is drawn
         self._body = Static("", markup=False)
 
-    def compose(self):  # type: ignore[override]
+    def compose(self) -> ComposeResult:
         yield self._body
 
     def show_line(

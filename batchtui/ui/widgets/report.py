@@ -17,9 +17,9 @@ from batchtui.core.text import safe
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from batchtui.limits import LimitNote
     from batchtui.validation.engine import Validator
     from batchtui.validation.findings import Finding
+    from batchtui.validation.providers import LimitNote
     from batchtui.validation.report import Group, ReportSnapshot
 
 SEVERITY_LOOK = {"error": ("✖", "bold red"), "warning": ("⚠", "yellow"), "info": ("ℹ", "cyan")}
@@ -73,20 +73,20 @@ def summary_text(snap: ReportSnapshot | None, running: bool) -> Text:
     return text
 
 
-# How the status line names a limit the file breaks (the report says it in full).
-LIMIT_SHORT = {"file_too_large": "over 200 MB", "too_many_tasks": "over 50,000 requests"}
-
-
 def limits_text(notes: Sequence[LimitNote], short: bool) -> Text:
     text = Text()
     for note in notes:
         text.append("  ✖ ", style="bold red")
         if short:
-            text.append(LIMIT_SHORT.get(note.code, note.code), style="bold red")
+            text.append(note.short, style="bold red")  # the report says it in full
         else:
             text.append(note.code, style="bold red")
             text.append(f" {note.message}")
     return text
+
+
+class FindingsTree(Tree[Any]):
+    help_title = "Report"  # the keys help names the area so
 
 
 class ReportView(Vertical, can_focus=False):
@@ -109,14 +109,13 @@ class ReportView(Vertical, can_focus=False):
 
     def compose(self) -> ComposeResult:
         yield Static(summary_text(None, False), id="report-summary", markup=False)
-        tree: Tree[Any] = Tree("findings", id="report-tree")
+        tree = FindingsTree("findings", id="report-tree")
         tree.show_root = False
-        tree.help_title = "Report"  # type: ignore[attr-defined]
         tree.guide_depth = 2
         yield tree
 
     @property
-    def tree(self) -> Tree[Any]:
+    def findings(self) -> Tree[Any]:
         return self.query_one("#report-tree", Tree)
 
     def reset(self, validator: Validator | None) -> None:
@@ -125,7 +124,7 @@ class ReportView(Vertical, can_focus=False):
         self.pending = None
         self._groups.clear()
         self._shown.clear()
-        self.tree.clear()
+        self.findings.clear()
         self.set_limits(self.limits)
 
     def update_snapshot(self, snap: ReportSnapshot, running: bool) -> None:
@@ -133,7 +132,7 @@ class ReportView(Vertical, can_focus=False):
         self.snapshot = snap
         self.running = running
         self.query_one("#report-summary", Static).update(self._header(snap, running))
-        tree = self.tree
+        tree = self.findings
         seen = set()
         for group in snap.groups:
             seen.add(group.code)
@@ -207,7 +206,10 @@ class ReportView(Vertical, can_focus=False):
         parent = more.parent
         more.remove()
         shown = self._shown[code]
-        listed = [c.data for c in parent.children if not isinstance(c.data, tuple)]
+        # The rule's children: a page of findings, then a ("more", code) node.
+        listed: list[Finding] = [
+            c.data for c in parent.children if c.data is not None and not isinstance(c.data, tuple)
+        ]
         last = listed[-1].line if listed and listed[-1].line is not None else 0
         # Resume after the last listed line instead of re-deriving everything before it.
         page = list(islice(self.validator.iter_findings(code, start_line=last + 1), PAGE))

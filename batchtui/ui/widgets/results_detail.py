@@ -32,8 +32,8 @@ from batchtui.ui.widgets.results_summary import KIND_STYLES
 
 if TYPE_CHECKING:
     from batchtui.jsonl import LineIndex
-    from batchtui.results.engine import JoinResult
     from batchtui.results.model import Answer, Outcome, RowDetail
+    from batchtui.results.result import JoinResult
 
 
 def _index_of(result: JoinResult, source: Source) -> LineIndex | None:
@@ -184,7 +184,9 @@ class ResultDetail(ScrollableContainer, can_focus=False):
                 )
             )
             return
-        full = result.input_index.span(detail.input_line).length
+        ix = result.input_index
+        assert ix is not None  # an input line comes from an input file
+        full = ix.span(detail.input_line).length
         pane.border_title = f"Request · input line {detail.input_line + 1:,}"
         obj, fallback = _parse(detail.input_bytes, full)
         parts: list[RenderableType] = []

@@ -24,8 +24,8 @@ from batchtui.ui.cells import drawable, fit_middle
 from batchtui.ui.widgets.virtual_list import VirtualList, cursor_bindings
 
 if TYPE_CHECKING:
-    from batchtui.results.engine import JoinResult
     from batchtui.results.model import Outcome
+    from batchtui.results.result import JoinResult
 
 # A result line longer than this is not parsed for its one-line summary (the detail pane
 # still shows it); the failure group or the size stands in.

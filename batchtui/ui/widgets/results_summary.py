@@ -13,8 +13,8 @@ from batchtui.core.text import safe
 from batchtui.ui.widgets.results_list import MARKS, one_line
 
 if TYPE_CHECKING:
-    from batchtui.results.engine import JoinResult
     from batchtui.results.model import FailureGroup
+    from batchtui.results.result import JoinResult
 
 # kind -> style, shared by the summary and the histogram (the list uses COMPONENT_CLASSES).
 KIND_STYLES = {

@@ -63,7 +63,7 @@ class VirtualList(ScrollView, can_focus=True):
             self.widget = widget
 
         def can_replace(self, message: Message) -> bool:
-            return type(message) is type(self) and message.widget is self.widget  # type: ignore[attr-defined]
+            return type(message) is type(self) and message.widget is self.widget
 
     def __init__(self, *, name: str | None = None, id: str | None = None) -> None:
         super().__init__(name=name, id=id)

@@ -1,11 +1,11 @@
-"""The join engine: input, output and error files matched by ``custom_id``.
+"""The join itself: input, output and error files read once and matched by ``custom_id``.
 
 Memory model: nothing parsed is kept. Each file gets a :class:`~batchtui.jsonl.LineIndex`
 (8 bytes a line); each request gets a handful of compact per-row arrays (line numbers, a class
 byte, a flag byte, a status code, four token counts, a failure-group id) plus its custom_id
-in one dict. Everything the UI shows for one request is re-read from the files on demand
-(:meth:`JoinResult.detail`). Totals are computed from the per-row arrays after the pass,
-which makes replacing an answer (an id answered twice) a plain overwrite.
+in one dict (:class:`~batchtui.results.store.RowStore`). Everything the UI shows for one
+request is re-read from the files on demand. Totals are computed from the per-row arrays
+after the pass, which makes replacing an answer (an id answered twice) a plain overwrite.
 
 Rows: one per input line that has a custom_id, in input order, then one per unexpected
 custom_id (a result whose id is not in the input), in the order they were met.
@@ -15,18 +15,13 @@ from __future__ import annotations
 
 import os
 from array import array
-from bisect import bisect_left, bisect_right
-from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
-from batchtui.errors import UserError
-from batchtui.jsonl.index import MAX_LINE_BYTES, LineIndex, Span
+from batchtui.core.errors import UserError
+from batchtui.jsonl.index import MAX_LINE_BYTES, LineIndex
 from batchtui.results import parse
 from batchtui.results.model import (
-    FAILED_CLASSES,
-    PROBLEM_CLASSES,
-    SOFT_FLAGS,
     Answer,
     ErrorInfo,
     FailureGroup,
@@ -34,10 +29,9 @@ from batchtui.results.model import (
     LineProblem,
     Progress,
     RequestClass,
-    RowDetail,
     Source,
-    Usage,
 )
+from batchtui.results.result import JoinResult
 
 # A file argument: a path, an open LineIndex, or None / "" for an absent file.
 FileArg = Any
@@ -113,7 +107,7 @@ def join(
     :class:`Progress` snapshots, at most one per 16 MB scanned or ~1,000 lines read, and a
     true ``cancelled()`` stops it with :class:`JoinCancelled`. Bad lines are collected in
     :attr:`JoinResult.problems`, never raised. Missing or unreadable files raise
-    :class:`~batchtui.errors.UserError`.
+    :class:`~batchtui.core.errors.UserError`.
     """
     owned: list[LineIndex] = []
     try:
@@ -421,355 +415,3 @@ class _Builder:
         if not self.has_input:
             self.input_count = len(self.ids)  # the requests the results answer
         return JoinResult(self, inp, out, err, owned)
-
-
-class JoinResult:
-    """The outcome of a join: counts, the failure histogram, and per-row access.
-
-    Immutable once built, so any thread may read it. Line numbers are 0-based throughout
-    the API (add 1 to show them). Keep it open while the UI needs line bytes; ``close()``
-    releases the files this result opened itself.
-    """
-
-    def __init__(
-        self,
-        b: _Builder,
-        inp: LineIndex | None,
-        out: LineIndex | None,
-        err: LineIndex | None,
-        owned: list[LineIndex],
-    ) -> None:
-        self.input_index = inp
-        self.output_index = out
-        self.errors_index = err
-        self._owned = owned
-        self._ids = b.ids
-        self._row_of = b.row_of
-        self.input_count = b.input_count
-        self._input_line = b.input_line
-        self._klass = bytes(b.klass)
-        self._flags = bytes(b.flags)
-        self._result_src = bytes(b.result_src)
-        self._result_line = b.result_line
-        self._status = b.status
-        self._group = b.group
-        self._tokens = b.tokens
-        self._groups = b.groups
-        self._other_answers = {row: tuple(v) for row, v in b.other_answers.items()}
-        self.problems: list[LineProblem] = b.problems
-        self.problem_count = b.problem_count
-        self.broken_line_count = b.skipped_count  # lines skipped as unusable
-        self.blank_lines = b.blank_lines
-        self._class_counts = [self._klass.count(k) for k in range(len(RequestClass))]
-        self._flag_counts = dict.fromkeys((f for f in Flag if f), 0)
-        for value, n in Counter(self._flags).items():
-            for f in self._flag_counts:
-                if value & f:
-                    self._flag_counts[f] += n
-        self._row_cache: dict[tuple[Any, ...], array] = {}
-
-    # -- lifecycle -------------------------------------------------------------------
-
-    def close(self) -> None:
-        for index in self._owned:
-            index.close()
-        self._owned = []
-
-    def __enter__(self) -> JoinResult:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def path(self, source: Source) -> str | None:
-        ix = self._index(source)
-        return ix.path if ix is not None else None
-
-    def _index(self, source: Source) -> LineIndex | None:
-        if source == Source.INPUT:
-            return self.input_index
-        if source == Source.OUTPUT:
-            return self.output_index
-        if source == Source.ERRORS:
-            return self.errors_index
-        return None
-
-    # -- counts ----------------------------------------------------------------------
-
-    @property
-    def row_count(self) -> int:
-        """Input rows plus unexpected rows."""
-        return len(self._ids)
-
-    def count(self, klass: RequestClass) -> int:
-        return self._class_counts[klass]
-
-    def flag_count(self, flag: Flag) -> int:
-        return self._flag_counts[flag]
-
-    @property
-    def failed_count(self) -> int:
-        """Failures other than expiry: HTTP errors, other errors, cancellations."""
-        return sum(self._class_counts[k] for k in FAILED_CLASSES if k != RequestClass.EXPIRED)
-
-    def counts(self) -> dict[str, int]:
-        """The headline counts (the ``--summary --format json`` ``counts`` object)."""
-        c = self._class_counts
-        return {
-            "total": self.input_count,
-            "succeeded": c[RequestClass.SUCCEEDED],
-            "failed": self.failed_count,
-            "expired": c[RequestClass.EXPIRED],
-            "missing": c[RequestClass.MISSING],
-            "unexpected": c[RequestClass.UNEXPECTED],
-            "duplicates": self._flag_counts[Flag.DUPLICATE],
-            "truncated": self._flag_counts[Flag.TRUNCATED],
-            "failed_http": c[RequestClass.FAILED_HTTP],
-            "cancelled": c[RequestClass.CANCELLED],
-            "content_filter": self._flag_counts[Flag.CONTENT_FILTER],
-            "refusal": self._flag_counts[Flag.REFUSAL],
-            "empty": self._flag_counts[Flag.EMPTY],
-            "duplicate_inputs": self._flag_counts[Flag.DUPLICATE_INPUT],
-            "broken_lines": self.broken_line_count,
-        }
-
-    def histogram(self) -> list[FailureGroup]:
-        """Failure groups by (class, code, message pattern), most frequent first."""
-        groups = [g for g in self._groups if g.count]
-        groups.sort(key=lambda g: (-g.count, g.first_row))
-        return groups
-
-    def group(self, group_id: int) -> FailureGroup:
-        return self._groups[group_id]
-
-    def failures_by_code(self) -> dict[str, int]:
-        by_code: dict[str, int] = {}
-        for g in self.histogram():
-            by_code[g.code] = by_code.get(g.code, 0) + g.count
-        return dict(sorted(by_code.items(), key=lambda kv: (-kv[1], kv[0])))
-
-    def usage(self, rows: Iterable[int] | None = None) -> Usage:
-        """Token totals over ``rows`` (all rows when None)."""
-        t = self._tokens
-        if rows is None:
-            return Usage(sum(t[0]), sum(t[1]), sum(t[2]), sum(t[3]))
-        totals = [0, 0, 0, 0]
-        for r in rows:
-            for j in range(4):
-                totals[j] += t[j][r]
-        return Usage(*totals)
-
-    # -- rows ------------------------------------------------------------------------
-
-    def custom_id(self, row: int) -> str:
-        return self._ids[row]
-
-    def row_of(self, custom_id: str) -> int | None:
-        """The row of ``custom_id`` (its first input line when repeated), or None."""
-        return self._row_of.get(custom_id)
-
-    def klass(self, row: int) -> RequestClass:
-        return RequestClass(self._klass[row])
-
-    def flags(self, row: int) -> Flag:
-        return Flag(self._flags[row])
-
-    def status_code(self, row: int) -> int | None:
-        return self._status[row] or None
-
-    def group_id(self, row: int) -> int | None:
-        gid = self._group[row]
-        return gid if gid >= 0 else None
-
-    def input_line(self, row: int) -> int | None:
-        line = self._input_line[row]
-        return line if line >= 0 else None
-
-    def result_answer(self, row: int) -> Answer | None:
-        src = self._result_src[row]
-        return Answer(Source(src), self._result_line[row]) if src else None
-
-    def row_usage(self, row: int) -> Usage:
-        t = self._tokens
-        return Usage(t[0][row], t[1][row], t[2][row], t[3][row])
-
-    def is_problem(self, row: int, soft: bool = True) -> bool:
-        if self._klass[row] in PROBLEM_CLASSES:
-            return True
-        mask = int(SOFT_FLAGS | Flag.DUPLICATE) if soft else int(Flag.DUPLICATE)
-        return bool(self._flags[row] & mask)
-
-    def rows(
-        self,
-        classes: Iterable[RequestClass] | None = None,
-        *,
-        flags: int = 0,
-        group: int | None = None,
-    ) -> array:
-        """Row numbers (ascending ``array('i')``) matching every given filter: class in
-        ``classes``, any bit of ``flags`` set, failure group ``group``. No filter: all rows.
-        Results are cached; do not modify the returned array."""
-        key = (None if classes is None else frozenset(int(c) for c in classes), int(flags), group)
-        cached = self._row_cache.get(key)
-        if cached is not None:
-            return cached
-        if group is not None:
-            candidates: Iterable[int] = (r for r, g in enumerate(self._group) if g == group)
-        else:
-            candidates = range(len(self._ids))
-        kl, fl = self._klass, self._flags
-        if key[0] is not None:
-            wanted = key[0]
-            candidates = [r for r in candidates if kl[r] in wanted]
-        if flags:
-            candidates = [r for r in candidates if fl[r] & flags]
-        result = array("i", candidates)
-        if len(self._row_cache) > 64:
-            self._row_cache.clear()
-        self._row_cache[key] = result
-        return result
-
-    def problem_rows(self, soft: bool = True) -> array:
-        """Rows a "next failure" key stops at: failed, expired, cancelled, missing,
-        unexpected, answered twice, and (with ``soft``) truncated/filtered/refused/empty."""
-        key = ("problems", soft)
-        cached = self._row_cache.get(key)
-        if cached is None:
-            cached = array("i", (r for r in range(len(self._ids)) if self.is_problem(r, soft)))
-            self._row_cache[key] = cached
-        return cached
-
-    def next_failure(
-        self,
-        row: int | None,
-        *,
-        backward: bool = False,
-        within: array | None = None,
-        soft: bool = True,
-        wrap: bool = True,
-    ) -> int | None:
-        """The next (or previous) problem row after ``row`` (None: from the edge).
-
-        ``within`` restricts the search to an ascending row array, e.g. the list the UI is
-        showing. Returns None when there is none; wraps around by default.
-        """
-        if within is None:
-            candidates = self.problem_rows(soft)
-        else:
-            candidates = array("i", (r for r in within if self.is_problem(r, soft)))
-        if not candidates:
-            return None
-        if backward:
-            pos = len(candidates) if row is None else bisect_left(candidates, row)
-            if pos > 0:
-                return candidates[pos - 1]
-            return candidates[-1] if wrap else None
-        pos = 0 if row is None else bisect_right(candidates, row)
-        if pos < len(candidates):
-            return candidates[pos]
-        return candidates[0] if wrap else None
-
-    # -- lines -----------------------------------------------------------------------
-
-    def input_bytes(self, row: int, cap: int | None = None) -> bytes | None:
-        line = self._input_line[row]
-        ix = self.input_index
-        return ix.line(line, cap) if line >= 0 and ix is not None else None
-
-    def result_bytes(self, row: int, cap: int | None = None) -> bytes | None:
-        answer = self.result_answer(row)
-        if answer is None:
-            return None
-        ix = self._index(answer.source)
-        return ix.line(answer.line, cap) if ix is not None else None
-
-    def detail(self, row: int, cap: int | None = None) -> RowDetail:
-        """Both lines of ``row`` (capped at ``cap`` bytes each) and the parsed outcome."""
-        answer = self.result_answer(row)
-        result_bytes = outcome = None
-        if answer is not None:
-            ix = self._index(answer.source)
-            assert ix is not None
-            full = ix.line(answer.line)
-            result_bytes = full if cap is None else full[:cap]
-            try:
-                obj, _ = parse.loads(full)
-                if isinstance(obj, dict):
-                    outcome = parse.outcome(obj)
-            except parse.LineError:
-                outcome = None  # changed on disk since the join
-        return RowDetail(
-            row=row,
-            custom_id=self._ids[row],
-            klass=self.klass(row),
-            flags=Flag(self._flags[row]),
-            input_line=self.input_line(row),
-            input_bytes=self.input_bytes(row, cap),
-            result=answer,
-            result_bytes=result_bytes,
-            outcome=outcome,
-            other_answers=self._other_answers.get(row, ()),
-        )
-
-    def other_answers(self, row: int) -> tuple[Answer, ...]:
-        return self._other_answers.get(row, ())
-
-    def answer_bytes(self, answer: Answer, cap: int | None = None) -> bytes | None:
-        """The line an :class:`Answer` points at (e.g. one of ``other_answers``)."""
-        ix = self._index(answer.source)
-        return ix.line(answer.line, cap) if ix is not None else None
-
-    def raw_input_line(self, row: int) -> bytes | None:
-        """The input line of ``row`` with its own line ending, exactly as in the file
-        (a line without a final newline comes back without one)."""
-        line = self._input_line[row]
-        ix = self.input_index
-        if line < 0 or ix is None:
-            return None
-        span = ix.span(line)
-        nl = ix.newline_offsets
-        end = nl[line] + 1 if line < len(nl) else span.end
-        return ix.read(Span(span.start, end))
-
-    # -- summary ---------------------------------------------------------------------
-
-    def summary(self, max_groups: int = 50, max_problems: int = 100) -> dict[str, Any]:
-        """Everything ``--summary --format json`` prints."""
-        failed_rows = self.rows(FAILED_CLASSES)
-        soft_rows = self.rows([RequestClass.SUCCEEDED], flags=int(SOFT_FLAGS))
-        usage = self.usage().as_dict()
-        usage["on_failed"] = self.usage(failed_rows).as_dict()
-        usage["on_soft_failures"] = self.usage(soft_rows).as_dict()
-        return {
-            "files": {
-                "input": self.path(Source.INPUT),
-                "output": self.path(Source.OUTPUT),
-                "errors": self.path(Source.ERRORS),
-            },
-            "counts": self.counts(),
-            "failures_by_code": self.failures_by_code(),
-            "histogram": [
-                {
-                    "class": g.klass.name.lower(),
-                    "code": g.code,
-                    "pattern": g.pattern,
-                    "count": g.count,
-                    "example": g.example,
-                    "first_custom_id": self._ids[g.first_row] if g.first_row >= 0 else None,
-                }
-                for g in self.histogram()[:max_groups]
-            ],
-            "usage": usage,
-            "problems": {
-                "count": self.problem_count,
-                "lines": [
-                    {
-                        "file": p.source.label,
-                        "line": p.line + 1,
-                        "message": p.message,
-                        "skipped": p.skipped,
-                    }
-                    for p in self.problems[:max_problems]
-                ],
-            },
-        }

@@ -1,0 +1,34 @@
+"""Argument types the command groups share (argparse only: ``--help`` stays fast)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TypeAlias
+
+# What each command group's ``register(subparsers)`` receives (argparse keeps the class private).
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
+    return value
+
+
+def seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"not a number of seconds above 0: {text!r}")
+    return value
+
+
+def add_jobs(parser: argparse.ArgumentParser, help: str) -> None:
+    """``-j/--jobs N``: how many threads or processes to work with."""
+    parser.add_argument("-j", "--jobs", type=positive_int, default=None, metavar="N", help=help)
