@@ -28,21 +28,15 @@ from batchtui.jsonl.search import Searcher, compile_needle, custom_id_pattern
 from batchtui.ui import messages as msg
 from batchtui.ui.context import tui
 from batchtui.ui.debounce import Debouncer
-from batchtui.ui.transcript import human_size
+from batchtui.ui.format import human_size, limits_text, plural, severity_name, summary_text
 from batchtui.ui.widgets.bars import KeyHints, ModeBar, StatusBar
 from batchtui.ui.widgets.detail import DetailView
 from batchtui.ui.widgets.line_list import LineList
-from batchtui.ui.widgets.prompt import PromptBar
-from batchtui.ui.widgets.report import (
-    ReportView,
-    limits_text,
-    plural,
-    severity_name,
-    summary_text,
-)
 from batchtui.ui.worker_errors import failure_message
 
 if TYPE_CHECKING:  # the validator loads in its thread, never before the first frame
+    from batchtui.ui.widgets.prompt import PromptBar
+    from batchtui.ui.widgets.report import ReportView
     from batchtui.validation.engine import RunStatus, Validator
     from batchtui.validation.findings import Finding
     from batchtui.validation.providers import LimitNote, Provider
@@ -67,6 +61,8 @@ KEY_HINTS = [
     ("2", "Batches"),
     ("q", "Quit"),
 ]
+# Seconds after the first frame before indexing, validation and the hidden panes start.
+AFTER_FIRST_FRAME = 0.1
 # Seconds the validation thread sleeps between chunks (10-30 ms of work each).
 VALIDATION_YIELD = 0.003
 # How often the file is checked for appends, rewrites and replacement (one stat call).
@@ -131,6 +127,9 @@ class FileScreen(Screen[None]):
         self.provider = provider  # the service whose limits and rules apply (None: OpenAI's)
         self.limits: list[LimitNote] = []  # file-level limits known from size and line count
         self.validation_error: str | None = None  # why the last validation failed, if it did
+        # Hidden until asked for, so mounted after the first frame (with their imports).
+        self._report: ReportView | None = None
+        self._prompt: PromptBar | None = None
 
     # -- layout ------------------------------------------------------------------------
 
@@ -142,10 +141,27 @@ class FileScreen(Screen[None]):
                 yield LineList(self.index, id="lines")
                 with ContentSwitcher(initial="detail", id="bottom"):
                     yield DetailView(id="detail")
-                    yield ReportView(id="report")
         yield StatusBar(id="status")
-        yield PromptBar(id="prompt")
         yield KeyHints(KEY_HINTS, id="key-hints")
+
+    async def _mount_hidden(self) -> None:
+        """The report pane and the prompt: nothing shows them before a key asks, so they (and
+        the Tree and Input they are made of) are not paid for before the first frame."""
+        from batchtui.ui.widgets.prompt import PromptBar
+        from batchtui.ui.widgets.report import ReportView
+
+        prompt = PromptBar(id="prompt")
+        report = ReportView(id="report")
+        await self.mount(prompt, before=self.query_one(KeyHints))
+        if self.index is not None:
+            await self.query_one("#bottom", ContentSwitcher).add_content(report)
+            # What happened meanwhile: the validator, a first report, limits.
+            report.reset(self.validator)
+            report.set_limits(self.limits)
+            if self.validation_snapshot is not None:
+                report.pending = (self.validation_snapshot, self.validation_running)
+            self._report = report
+        self._prompt = prompt
 
     @property
     def line_list(self) -> LineList:
@@ -164,6 +180,7 @@ class FileScreen(Screen[None]):
                 "No file open. Run `batchtui FILE.jsonl`, or press 2 for your batches."
             )
             self.update_status()
+            self.call_after_refresh(self._mount_hidden)
             return
         lines = self.line_list
         lines.follow = self._follow_at_start
@@ -173,12 +190,18 @@ class FileScreen(Screen[None]):
         self.index.scan(until=HEAD_BYTES)
         lines.load_tail(max(self.size.height, 40) * 2)
         lines.index_changed()
-        self.call_after_refresh(self._after_first_paint)
+        # The background work waits a moment after the first frame: started at once, on two
+        # cores it delayed the frame reaching the terminal by tens of milliseconds.
+        if AFTER_FIRST_FRAME > 0:
+            self.call_after_refresh(self.set_timer, AFTER_FIRST_FRAME, self._after_first_paint)
+        else:  # (the tests' setting: no wait they would have to wait out)
+            self.call_after_refresh(self._after_first_paint)
         self.update_status()
 
-    def _after_first_paint(self) -> None:
+    async def _after_first_paint(self) -> None:
         self.start_scan()
         self.set_interval(WATCH_INTERVAL, self.check_file, name="file-watch")
+        await self._mount_hidden()
 
     # -- indexing ----------------------------------------------------------------------
 
@@ -264,7 +287,8 @@ class FileScreen(Screen[None]):
         self.workers.cancel_group(self, "validate")
         self.validator = None
         self.validation_snapshot = None
-        self.query_one(ReportView).reset(None)
+        if self._report is not None:
+            self._report.reset(None)
         self.start_scan()
 
     # -- workers -----------------------------------------------------------------------
@@ -364,7 +388,8 @@ class FileScreen(Screen[None]):
         if event.index is not self.index:
             return
         self.validator = event.validator
-        self.query_one(ReportView).reset(event.validator)
+        if self._report is not None:
+            self._report.reset(event.validator)
         validator = event.validator
         self.line_list.set_mark_source(lambda line: _mark(validator, line))
 
@@ -378,8 +403,10 @@ class FileScreen(Screen[None]):
             self.validation_status = event.status
             if getattr(event.status, "value", None) == "file_changed":
                 self.check_file()  # re-open (and re-validate) the file as it is now
-        report = self.query_one(ReportView)
-        if event.final or self.query_one("#bottom", ContentSwitcher).current == "report":
+        report = self._report
+        if report is None:
+            pass  # mounted later, with the latest snapshot
+        elif event.final or self.query_one("#bottom", ContentSwitcher).current == "report":
             report.update_snapshot(event.snapshot, not event.final)
         else:
             report.pending = (event.snapshot, not event.final)  # drawn when it is shown
@@ -403,8 +430,7 @@ class FileScreen(Screen[None]):
             lines.clear_cache()
             lines.refresh()
 
-    @on(ReportView.JumpTo)
-    def _on_jump(self, event: ReportView.JumpTo) -> None:
+    def on_report_view_jump_to(self, event: ReportView.JumpTo) -> None:
         if event.finding.line is None:
             self.notify(safe(event.finding.message), title=event.finding.code)
             return
@@ -413,13 +439,15 @@ class FileScreen(Screen[None]):
         self.line_list.focus()
 
     def action_toggle_report(self) -> None:
+        report = self._report
+        if report is None:
+            return  # before the first frame is on screen
         switcher = self.query_one("#bottom", ContentSwitcher)
         if switcher.current == "report":
             switcher.current = "detail"
             self.line_list.focus()
         else:
             switcher.current = "report"
-            report = self.query_one(ReportView)
             if report.pending is not None:
                 report.update_snapshot(*report.pending)
             report.findings.focus()
@@ -575,12 +603,10 @@ class FileScreen(Screen[None]):
             "search": "Search (smart case; Enter searches, n/N next/previous)",
             "custom_id": "Jump to custom_id",
         }[kind]
-        self.query_one(PromptBar).ask(
-            kind, placeholder, self._search_text if kind == "search" else ""
-        )
+        if self._prompt is not None:  # (mounted once the first frame is on screen)
+            self._prompt.ask(kind, placeholder, self._search_text if kind == "search" else "")
 
-    @on(PromptBar.Submitted)
-    def _on_prompt(self, event: PromptBar.Submitted) -> None:
+    def on_prompt_bar_submitted(self, event: PromptBar.Submitted) -> None:
         self.line_list.focus()
         if not event.value:
             return
@@ -595,8 +621,7 @@ class FileScreen(Screen[None]):
                 custom_id_pattern(event.value), f"custom_id {event.value}", 1, from_top=True
             )
 
-    @on(PromptBar.Cancelled)
-    def _on_prompt_cancelled(self) -> None:
+    def on_prompt_bar_cancelled(self, event: PromptBar.Cancelled) -> None:
         self.line_list.focus()
 
     def _goto(self, value: str) -> None:
@@ -741,8 +766,11 @@ class FileScreen(Screen[None]):
         """Tab: between the list and the pane below it (the detail or the report)."""
         if self.focused is not self.line_list:
             self.line_list.focus()
-        elif self.query_one("#bottom", ContentSwitcher).current == "report":
-            self.query_one(ReportView).findings.focus()
+        elif (
+            self._report is not None
+            and self.query_one("#bottom", ContentSwitcher).current == "report"
+        ):
+            self._report.findings.focus()
         else:
             self.detail.focus()
 
@@ -813,7 +841,8 @@ class FileScreen(Screen[None]):
                 timeout=12,
             )
         self.limits = notes
-        self.query_one(ReportView).set_limits(notes)
+        if self._report is not None:
+            self._report.set_limits(notes)
 
     def on_unmount(self) -> None:
         if self.index is not None:
