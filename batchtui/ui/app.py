@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from batchtui.api.service import BatchService
     from batchtui.core.settings import Settings
     from batchtui.ui.api_loop import ApiLoop
+    from batchtui.validation.pieces import HeadStart
     from batchtui.validation.providers import Provider
 
 # Seconds after start-up before the collector freezes what start-up built.
@@ -70,8 +71,12 @@ class BatchTUI(App[int]):
         service: BatchService | None = None,
         clock: Callable[[], float] = time.time,
         wall_clock: Callable[[], float] = time.time,
+        validation_head: HeadStart | None = None,
     ) -> None:
+        """``validation_head``: worker processes the command line started for the file's
+        first validation (see :func:`batchtui.validation.pieces.head_start`)."""
         super().__init__()
+        self.validation_head = validation_head
         # The command line's flags: they win over the settings' other sources.
         self._flags: dict[str, tuple[Any, str]] = {
             "download_dir": (download_dir, "--download-dir"),

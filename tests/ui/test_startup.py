@@ -83,3 +83,38 @@ async def test_the_first_frame_is_the_file_screen_alone(
         await pilot.press("3")
         await settle(pilot)
         assert app.stylesheet.has_source(str(UI / "results.tcss"), "")
+
+
+BUILD_APP = """
+import sys
+from batchtui.cli.entry import _browse_parser
+from batchtui.cli.browse import build_app
+from batchtui.validation import pieces
+
+pieces.MIN_PARALLEL_BYTES = 0  # this small file counts as big
+for flags in ([], ["--no-validate"]):
+    app = build_app(_browse_parser([]).parse_args([sys.argv[1], *flags]))
+    head = app.validation_head
+    print(flags, None if head is None else (head.path == sys.argv[1], len(head.workers)))
+    if head is not None:
+        head.close()
+print(sorted(m for m in sys.modules if m.startswith("batchtui.validation.")))
+"""
+
+
+def test_the_command_line_starts_the_validation_workers_before_the_app(tmp_path: Path) -> None:
+    path = tmp_path / "big.jsonl"
+    path.write_bytes(CHAT.read_bytes() * 200)
+    done = subprocess.run(
+        [sys.executable, "-c", BUILD_APP, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+        timeout=60,
+    )
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("[] (True, ") and not lines[0].endswith(" 0)")  # workers
+    assert lines[1] == "['--no-validate'] None"
+    # Forking them cost the app's start-up no import of the validator.
+    assert lines[2] == "['batchtui.validation.pieces']"

@@ -127,6 +127,7 @@ class FileScreen(Screen[None]):
         self.provider = provider  # the service whose limits and rules apply (None: OpenAI's)
         self.limits: list[LimitNote] = []  # file-level limits known from size and line count
         self.validation_error: str | None = None  # why the last validation failed, if it did
+        self._validate_again = False  # the file grew while a validation ran
         # Hidden until asked for, so mounted after the first frame (with their imports).
         self._report: ReportView | None = None
         self._prompt: PromptBar | None = None
@@ -200,6 +201,9 @@ class FileScreen(Screen[None]):
 
     async def _after_first_paint(self) -> None:
         self.start_scan()
+        # Validation starts beside the scan: its worker processes index the file themselves.
+        if getattr(self.app, "validate", True):
+            self.start_validation()
         self.set_interval(WATCH_INTERVAL, self.check_file, name="file-watch")
         await self._mount_hidden()
 
@@ -238,7 +242,10 @@ class FileScreen(Screen[None]):
         self._scan_done.set()
         self.line_list.index_changed()
         if getattr(self.app, "validate", True):
-            self.start_validation()
+            if self.validation_running:
+                self._validate_again = True  # lines may have come after the run's last look
+            else:
+                self.start_validation()
         if self._start_line is not None:
             self.go_to_line(self._start_line)
             self._start_line = None
@@ -285,6 +292,7 @@ class FileScreen(Screen[None]):
         self.line_list.load_tail(max(self.size.height, 40) * 2)
         self.notify(notice, severity="warning")
         self.workers.cancel_group(self, "validate")
+        self.validation_running = False  # the cancelled run's last word is about the old file
         self.validator = None
         self.validation_snapshot = None
         if self._report is not None:
@@ -360,12 +368,19 @@ class FileScreen(Screen[None]):
             return
         self.validation_running = True
         self.validation_error = None
+        self._validate_again = False
         self._validate(self.index)
 
     @work(thread=True, exclusive=True, group="validate", exit_on_error=False)
     def _validate(self, index: LineIndex) -> None:
+        # Workers the command line forked for this validation start now, beside this thread.
+        app = tui(self)
+        head, app.validation_head = app.validation_head, None
+        if head is not None:
+            head.go()
         # Imported here: the validator and its SDK facts load off the UI thread.
         from batchtui.validation.engine import Validator
+        from batchtui.validation.parallel import default_processes, run_parallel
         from batchtui.validation.providers import OPENAI
 
         worker = get_current_worker()
@@ -380,7 +395,18 @@ class FileScreen(Screen[None]):
             # of waiting out a switch interval, so keys stay responsive while validating.
             time.sleep(VALIDATION_YIELD)
 
-        status = validator.run(on_progress=progress, cancelled=lambda: worker.is_cancelled)
+        # On every core, as `batchtui validate` does: worker processes check pieces of a big
+        # file; this thread checks from the start only until they run, then merges their
+        # pieces, so the UI thread keeps the interpreter for keys. (A re-run after an append
+        # checks only the new lines, here.)
+        status = run_parallel(
+            validator,
+            workers=default_processes(),
+            on_progress=progress,
+            cancelled=lambda: worker.is_cancelled,
+            caller_yields=True,
+            head=head,  # workers the command line started before the app (if for this file)
+        )
         self.post_message(msg.ValidationProgress(index, validator.report.snapshot(), True, status))
 
     @on(msg.ValidatorReady)
@@ -403,6 +429,10 @@ class FileScreen(Screen[None]):
             self.validation_status = event.status
             if getattr(event.status, "value", None) == "file_changed":
                 self.check_file()  # re-open (and re-validate) the file as it is now
+            elif self._validate_again and self.validator is not None:
+                if self.validator.next_line < event.index.line_count:
+                    self.start_validation()  # the lines appended while it ran
+                self._validate_again = False
         report = self._report
         if report is None:
             pass  # mounted later, with the latest snapshot
