@@ -391,7 +391,7 @@ class HeadStart:
         """Start the workers (at once: they have waited since they were forked)."""
         if self.go_fd >= 0:
             try:
-                os.write(self.go_fd, b"g" * len(self.workers))
+                os.write(self.go_fd, b"g" * len(self.workers))  # (one more than wait)
             finally:
                 os.close(self.go_fd)
                 self.go_fd = -1
@@ -416,11 +416,12 @@ def head_start(
 ) -> HeadStart | None:
     """Fork the workers of a validation that a UI will run on ``index`` once it is up,
     while this process still has one thread and little memory (forking is safe and cheap
-    then). They wait, using no CPU while the app starts (it needs the cores, and so does
-    the terminal drawing its first frame), until :meth:`HeadStart.go`; then they index the
-    file, sniff its kind and check pieces from its start, at a lower priority
-    (:data:`WORKER_NICE`), writing nothing to the terminal. One a core by default. None when the file is not worth cutting or this process already
-    runs other threads."""
+    then). They index the file, sniff its kind and check pieces from its start, at a lower
+    priority (:data:`WORKER_NICE`), writing nothing to the terminal. One a core by default:
+    the first begins at once, on the core the app's start-up leaves free; the others wait,
+    using no CPU while the app starts (it needs its core, and the terminal drawing its first
+    frame needs one too), until :meth:`HeadStart.go`. None when the file is not worth cutting
+    or this process already runs other threads."""
     count = default_processes() if workers is None else workers
     if count < 1 or threading.active_count() != 1 or not hasattr(os, "fork"):
         return None
@@ -449,9 +450,12 @@ def head_start(
     go_r, go_w = os.pipe()
     start = HeadStart(index.path, index.file_id, index.size, offsets, board, tmp, go_w)
     try:
-        for _ in range(count):
+        for k in range(count):
+            # The first begins at once, on the core the app's start-up leaves free (at a
+            # lower priority, it gives way to the app and the terminal); the others wait.
+            wait = None if k == 0 else (go_r, go_w)
             try:
-                start.workers.append(fork_worker(job, wait=(go_r, go_w)))
+                start.workers.append(fork_worker(job, wait=wait))
             except OSError:
                 break
     finally:
