@@ -9,6 +9,7 @@ the data, the app reads keys from the terminal (``/dev/tty``) instead.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,11 @@ if TYPE_CHECKING:
 
 
 def launch(args: argparse.Namespace) -> int:
+    # Start-up allocates hundreds of thousands of long-lived objects (Textual's classes, the
+    # styles): collecting while they pile up found no garbage and cost a large share of the
+    # time to the first frame. The app collects once, and freezes the survivors, once the
+    # first frame is out (ui.app.quiet_gc, which turns the collector back on).
+    gc.disable()
     if args.file is None and stdin_has_data():
         args.file = STDIN  # `cat f | batchtui`: browse the stream, as less does
     app = build_app(args)
@@ -32,6 +38,14 @@ def launch(args: argparse.Namespace) -> int:
 def build_app(args: argparse.Namespace) -> BatchTUI:
     # Open before Textual starts: a missing file or a directory is a one-line error (exit 2).
     index = open_input(args.file, note=note_to_stderr).index() if args.file else None
+    head = None
+    if index is not None and not args.no_validate:
+        # The validation's worker processes are forked now, while this process has one
+        # thread and little memory; they wait until the File screen's validation starts
+        # (after the first frame), then check the file on every core while it merges.
+        from batchtui.validation.pieces import head_start
+
+        head = head_start(index)
     from batchtui.ui.app import BatchTUI
 
     return BatchTUI(
@@ -42,6 +56,7 @@ def build_app(args: argparse.Namespace) -> BatchTUI:
         download_dir=args.download_dir,
         notify_desktop=args.notify_desktop,
         notify_cmd=args.notify_cmd,
+        validation_head=head,
     )
 
 

@@ -51,6 +51,7 @@ from __future__ import annotations
 import enum
 import os
 import threading
+import time
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterator
@@ -214,6 +215,12 @@ class LineIndex:
         self.close()
 
     # -- state -------------------------------------------------------------------------
+
+    @property
+    def file_id(self) -> tuple[int, int]:
+        """(device, inode) of the open file: another process opening the same path can tell
+        whether it got the same file."""
+        return self._ino
 
     @property
     def scanned_bytes(self) -> int:
@@ -542,6 +549,35 @@ class LineIndex:
         """
         with self._lock:
             return self._scan_locked(progress, cancelled, batch_bytes, until)
+
+    def scan_to(
+        self,
+        offset: int,
+        cancelled: Callable[[], bool] | None = None,
+        poll: float = 0.005,
+    ) -> bool:
+        """Index at least the line holding byte ``offset - 1`` (so :meth:`first_line_from`
+        ``(offset)`` is exact): by scanning there, or, while another thread scans, by waiting
+        for it to get there. False if cancelled, or if the file shrank or is closed."""
+        while not self._covers(offset):
+            if self._closed or self.changed_on_disk or (cancelled is not None and cancelled()):
+                return False
+            if self._lock.acquire(blocking=False):
+                try:
+                    # A batch at a time past the offset, until a newline ends its line.
+                    until = max(offset, self._scanned) + SCAN_BATCH_BYTES
+                    done = self._scan_locked(None, cancelled, SCAN_BATCH_BYTES, until)
+                finally:
+                    self._lock.release()
+                if not done and self._scanned < min(until, self.size):
+                    return False  # cancelled or shrank mid-batch
+            else:
+                time.sleep(poll)  # another thread is scanning: it publishes every batch
+        return True
+
+    def _covers(self, offset: int) -> bool:
+        nl = self._newlines
+        return offset <= 0 or self.complete or (bool(nl) and nl[-1] >= offset - 1)
 
     def _scan_locked(
         self,

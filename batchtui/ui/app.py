@@ -29,7 +29,11 @@ if TYPE_CHECKING:
     from batchtui.api.service import BatchService
     from batchtui.core.settings import Settings
     from batchtui.ui.api_loop import ApiLoop
+    from batchtui.validation.pieces import HeadStart
     from batchtui.validation.providers import Provider
+
+# Seconds after start-up before the collector freezes what start-up built.
+QUIET_GC_AFTER = 1.0
 
 
 class BatchTUI(App[int]):
@@ -37,7 +41,9 @@ class BatchTUI(App[int]):
 
     help_title = "Everywhere"
 
-    CSS_PATH = ["app.tcss", "results.tcss"]
+    # The File screen's styles and what every screen shares; the Batches and Results screens
+    # bring their own (CSS_PATH on each), parsed when they are first shown.
+    CSS_PATH = ["app.tcss"]
     TITLE = "batchtui"
     ENABLE_COMMAND_PALETTE = True
 
@@ -65,8 +71,12 @@ class BatchTUI(App[int]):
         service: BatchService | None = None,
         clock: Callable[[], float] = time.time,
         wall_clock: Callable[[], float] = time.time,
+        validation_head: HeadStart | None = None,
     ) -> None:
+        """``validation_head``: worker processes the command line started for the file's
+        first validation (see :func:`batchtui.validation.pieces.head_start`)."""
         super().__init__()
+        self.validation_head = validation_head
         # The command line's flags: they win over the settings' other sources.
         self._flags: dict[str, tuple[Any, str]] = {
             "download_dir": (download_dir, "--download-dir"),
@@ -144,18 +154,25 @@ class BatchTUI(App[int]):
         self.notify_cmd = settings.notify.command
 
     def _make_screen(self, mode: str) -> Screen[Any]:
+        screen: Screen[Any]
         if mode == "file":
-            self.file_screen = FileScreen(
+            screen = self.file_screen = FileScreen(
                 self.index, start_line=self.start_line, follow=self.follow, provider=self.provider
             )
-            return self.file_screen
-        if mode == "batches":
+        elif mode == "batches":
             from batchtui.ui.screens.batches import BatchesScreen
 
-            return BatchesScreen()
-        from batchtui.ui.screens.results import ResultsScreen
+            screen = BatchesScreen()
+        else:
+            from batchtui.ui.screens.results import ResultsScreen
 
-        return ResultsScreen(**self.results_args)
+            screen = ResultsScreen(**self.results_args)
+        # Textual re-parses every stylesheet and restyles the whole app, twice, when a mode's
+        # new screen has not seen the current CSS (measured: the largest cost of the first
+        # frame after the imports). A new screen needs none of that: its own CSS_PATH is
+        # loaded by Textual when it is installed, and its widgets are styled as they mount.
+        screen._css_update_count = self._css_update_count
+        return screen
 
     async def _reset_mode(self, mode: str) -> None:
         """Drop a mode's screen so it is built afresh (new file, new results)."""
@@ -278,7 +295,9 @@ class BatchTUI(App[int]):
         for mode in ("file", "batches", "results"):
             self.add_mode(mode, partial(self._make_screen, mode))
         await self.switch_mode(self.initial_mode)
-        self.call_after_refresh(quiet_gc)
+        # After the first frame and the work it starts (a full collection right after the
+        # frame kept it from the terminal for as long as it took).
+        self.set_timer(QUIET_GC_AFTER, quiet_gc)
         if self._user_settings:
             self.call_after_refresh(
                 self.run_worker, self._apply_settings(), group="settings", exit_on_error=False
@@ -359,6 +378,7 @@ def quiet_gc() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(10_000, 10, 10)
+    gc.enable()  # (the command line turns it off for the start-up)
 
 
 async def _run_notify_cmd(cmd: str, env: dict[str, str]) -> None:

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 from batchtui.api.submit import FORCED, ValidatedReport, submit_file
 from batchtui.core.errors import UserError
 from batchtui.core.text import safe
+from batchtui.ui.format import human_size
 from batchtui.ui.screens.dialogs import ConfirmDialog, SubmitDialog
-from batchtui.ui.transcript import human_size
 
 if TYPE_CHECKING:
     from batchtui.ui.app import BatchTUI

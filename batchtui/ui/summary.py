@@ -7,7 +7,6 @@ from typing import Any
 import orjson
 
 from batchtui.core.text import safe
-from batchtui.results.answers import answer_parts, preview
 
 # Lines longer than this are shown raw in the list rather than parsed for a summary.
 SUMMARY_PARSE_CAP = 256 * 1024
@@ -51,6 +50,9 @@ def _result_text(obj: dict[str, Any]) -> str | None:
         status = response.get("status_code")
         body = response.get("body")
         if isinstance(body, dict):
+            # Imported for the first output line: an input file's rows never need it.
+            from batchtui.results.answers import answer_parts, preview
+
             if isinstance(body.get("error"), dict):
                 return f"{status} {body['error'].get('code') or ''}: {body['error'].get('message', '')}"
             said = preview(answer_parts(body))  # text, calls, refusals, tools, audio

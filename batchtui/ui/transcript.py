@@ -19,6 +19,7 @@ from rich.text import Text
 import batchtui.results.answers as answers
 from batchtui.core.text import decode, safe
 from batchtui.ui.cells import drawable
+from batchtui.ui.format import human_size
 
 # Lines longer than this are not parsed or pretty-printed in the detail pane; the raw view
 # shows the first DETAIL_RAW_CAP bytes and says how many more there are.
@@ -37,14 +38,6 @@ ROLE_STYLES = {
 }
 
 _json_highlighter = JSONHighlighter()
-
-
-def human_size(n: float) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if abs(n) < 1024 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} GB"  # pragma: no cover
 
 
 def _value(value: object) -> str:

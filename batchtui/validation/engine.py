@@ -164,6 +164,11 @@ class Validator:
         # SHA-256 of every block of bytes the lines were checked from (see digest.py).
         self._digest = DigestBuilder() if digest else None
 
+    @property
+    def digest_enabled(self) -> bool:
+        """Whether the bytes checked are hashed (see :meth:`digest`)."""
+        return self._digest is not None
+
     @classmethod
     def for_part(cls, index: LineIndex, first_line: int, **kwargs: Any) -> Validator:
         """A validator of the lines from ``first_line`` on, whose state another validator
@@ -206,7 +211,8 @@ class Validator:
         every indexed line), then, if the whole file is checked and ``finish``, the file-level
         rules.
 
-        Scans the index first if it is incomplete. Thread-safe: concurrent calls queue.
+        Scans the index first if it is incomplete and does not hold the lines up to ``stop``.
+        Thread-safe: concurrent calls queue.
         """
         with self._run_lock:
             try:
@@ -224,7 +230,9 @@ class Validator:
         finish: bool,
     ) -> RunStatus:
         index = self.index
-        if not index.complete and not index.scan(cancelled=cancelled):
+        # The index must reach ``stop`` (or the end); lines it already holds need no wait.
+        needed = stop is None or stop > index.terminated_lines
+        if needed and not index.complete and not index.scan(cancelled=cancelled):
             return RunStatus.CANCELLED if cancelled and cancelled() else RunStatus.FILE_CHANGED
         self._reopen_tail()
         total = index.line_count if stop is None else min(stop, index.line_count)

@@ -17,7 +17,9 @@ What it measures, each beside a reference measured in the same run:
     app whose only work on ``j`` is updating one "Ln N/..." Static (the floor of the method).
 (b) launch -> report complete (the status bar shows the final counts and no ``validating``),
     beside a headless ``batchtui validate FILE --format json`` of the same file (which may use
-    two processes) and launch -> first paint.
+    two processes), run just before it in each round (the pairs' ratios and their median;
+    issue #12's target: <= 1.2x), and launch -> first paint. ``batchtui/`` is byte-compiled
+    first, as in bench_browser.
 
 The file: ``_datagen``'s 200 MB / 50,000-line chat file, rewritten once so every line uses the
 same model (the generator mixes four, which validation rightly reports as ``model_mismatch``)
@@ -66,6 +68,7 @@ from bench_browser import (
     _alive,
     _loadavg,
     _terminate_on_sigterm,
+    compile_bytecode,
     machine_info,
 )
 
@@ -82,6 +85,7 @@ KEY_TIMEOUT = 2.0  # s: a key not shown by then is a miss
 FIRST_PAINT_TIMEOUT = 30.0
 RUN_TIMEOUT = 180.0  # s per launch, everything included
 TARGET_WORST = 0.100  # s, issue #3
+TARGET_COMPLETE_RATIO = 1.2  # issue #12: launch -> complete report <= 1.2x headless validate
 BARE_KEYS = 40  # presses on the bare Textual app each round
 
 # The floor: a plain Textual app whose only work on ``j`` is one Static showing "Ln N/...".
@@ -647,6 +651,19 @@ def print_report(
         print(
             f"  median ratio TUI / headless = {statistics.median(complete) / statistics.median(hl):.2f}x"
         )
+    pairs = [
+        (h, r.complete) for (h, _), r in zip(headless, runs, strict=False) if r.complete is not None
+    ]
+    if pairs:
+        ratios = [t / h for h, t in pairs]
+        print(
+            "  adjacent pairs (headless, TUI, ratio): "
+            + "; ".join(f"{h:.3f} {t:.3f} {t / h:.2f}x" for h, t in pairs)
+        )
+        print(
+            f"  median of the pair ratios = {statistics.median(ratios):.2f}x "
+            f"(target <= {TARGET_COMPLETE_RATIO}x, issue #12)"
+        )
     if first and ref_first:
         print(
             f"  launch -> first paint: with validation median {statistics.median(first):.3f} s, "
@@ -670,6 +687,13 @@ def print_report(
     )
     if complete:
         print(f"  launch -> report complete: median {statistics.median(complete):.3f} s")
+    if pairs:
+        ratio = statistics.median(ratios)
+        print(
+            f"  launch -> report complete / headless validate, median of pairs: {ratio:.2f}x "
+            f"(target <= {TARGET_COMPLETE_RATIO}x): "
+            + ("ok" if ratio <= TARGET_COMPLETE_RATIO else "MISSED")
+        )
     return ok and ok_counts
 
 
@@ -704,8 +728,9 @@ def main(argv: list[str] | None = None) -> int:
         "LC_ALL": "C.UTF-8",
         "BATCHTUI_STATE_DIR": str(workdir / "state"),
     }
+    compile_bytecode(ROOT / "batchtui")  # as installed (see bench_browser's method)
     print("batchtui live validation benchmark (issue #3, Speed, 'In the TUI')")
-    for line in machine_info(f"working tree {ROOT}, run as {app[0]}"):
+    for line in machine_info(f"working tree {ROOT}, run as {app[0]}; byte-compiled first"):
         print("  " + line)
     print(
         f"  method: tmux {COLS}x{ROWS}; 'j' every {KEY_INTERVAL * 1000:.0f} ms, screen captured "

@@ -393,3 +393,52 @@ def test_close_while_another_reader_holds_the_file(tmp_path: Path) -> None:
     ix.close()  # the generator's reference keeps the descriptor open until it is done
     assert list(lines) == [(1, b"b"), (2, b"c")]
     assert ix.read(ix.span(0)) == b""  # new reads after close find nothing
+
+
+def test_scan_to_indexes_only_as_far_as_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from batchtui.jsonl import index as index_module
+
+    monkeypatch.setattr(index_module, "SCAN_BATCH_BYTES", 4096)
+    data = b"".join(b'{"i":%d}\n' % i for i in range(10_000))
+    path = tmp_path / "f.jsonl"
+    path.write_bytes(data)
+    ix = LineIndex(path)
+    offset = len(data) // 3 + 5  # inside a line
+    assert ix.scan_to(offset)
+    assert not ix.complete and ix.scanned_bytes < len(data) // 2
+    starts = [m for m in range(len(data)) if m == 0 or data[m - 1] == 10]
+    assert ix.first_line_from(offset) == next(k for k, x in enumerate(starts) if x >= offset)
+    assert ix.scan_to(len(data)) and ix.first_line_from(len(data)) == 10_000
+
+
+def test_scan_to_waits_for_another_scanner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The browser's scan thread holds the index while it scans; a validator that needs the
+    # first part waits for it to get there instead of scanning the file a second time.
+    import threading
+
+    from batchtui.jsonl import index as index_module
+
+    monkeypatch.setattr(index_module, "SCAN_BATCH_BYTES", 4096)
+    data = b"".join(b'{"i":%d}\n' % i for i in range(10_000))
+    path = tmp_path / "f.jsonl"
+    path.write_bytes(data)
+    ix = LineIndex(path)
+    batches: list[int] = []
+    gate = threading.Event()
+
+    def progress(scanned: int, lines: int) -> None:
+        batches.append(scanned)
+        if len(batches) == 1:
+            gate.wait(10)  # the scanner pauses after its first batch, holding the index
+
+    scanner = threading.Thread(target=ix.scan, kwargs={"progress": progress, "batch_bytes": 4096})
+    scanner.start()
+    while not batches:
+        pass
+    assert not ix.scan_to(50_000, cancelled=lambda: True)  # waiting, then cancelled
+    threading.Timer(0.05, gate.set).start()
+    assert ix.scan_to(50_000)  # waited for the scanner
+    scanner.join()
+    assert ix.complete and len(batches) == -(-len(data) // 4096)  # nobody scanned twice

@@ -29,6 +29,15 @@ def _isolated_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _no_wait_after_the_first_frame(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The File screen starts its background work right after its first frame, so that
+    ``settle`` finds it running (an app in a terminal waits a moment first)."""
+    import batchtui.ui.screens.file as file_screen
+
+    monkeypatch.setattr(file_screen, "AFTER_FIRST_FRAME", 0)
+
+
 @pytest.fixture
 def make_app() -> Callable[..., BatchTUI]:
     def factory(path: str | Path | None, **kwargs: object) -> BatchTUI:

@@ -175,3 +175,40 @@ def test_editor_command_spellings(monkeypatch) -> None:  # type: ignore[no-untyp
     assert editor_command("/f.jsonl", 7) == ["nano", "-w", "+7", "/f.jsonl"]
     monkeypatch.setenv("EDITOR", "code --wait")
     assert editor_command("/f.jsonl", 7) == ["code", "--wait", "--goto", "/f.jsonl:7"]
+
+
+async def test_a_big_file_is_validated_on_worker_processes(
+    make_app, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    # As `batchtui validate` does: pieces from the end of the file are checked in worker
+    # processes (from a forkserver: the app has threads) while the screen's thread checks
+    # from the start; the merged report is the one-process report, digest included.
+    from batchtui.validation import pieces
+    from batchtui.validation.engine import Validator
+    from tests.validation.helpers import all_findings, validate
+    from tests.validation.test_parallel import build
+
+    monkeypatch.setattr(pieces, "MIN_PARALLEL_BYTES", 0)  # "big": this 900-line file
+    monkeypatch.setattr(pieces, "MIN_PIECE_BYTES", 1)
+    absorbed: list[int] = []
+    absorb = Validator.absorb_part
+
+    def spy(self: Validator, part: object, *args: object) -> None:
+        absorbed.append(part.start)  # type: ignore[attr-defined]
+        absorb(self, part, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Validator, "absorb_part", spy)
+    path = build(tmp_path / "big.jsonl", crlf_from=600)
+    app = make_app(path, validate=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, FileScreen)
+        assert absorbed, "no piece came from a worker process"
+        single = validate(path).validator
+        assert all_findings(screen.validator) == all_findings(single)
+        snap = screen.validation_snapshot
+        assert snap is not None and snap.done
+        assert snap.errors == single.report.snapshot().errors
+        assert snap.digest is not None and snap.digest.matches(path)
+        assert "errors" in str(screen.query_one("StatusBar").render())

@@ -205,3 +205,19 @@ def test_concurrent_reads_while_running(tmp_path: Path) -> None:
         done.set()
         thread.join()
     assert errors == []
+
+
+def test_a_run_to_a_line_already_indexed_does_not_wait_for_the_whole_scan(
+    tmp_path: Path,
+) -> None:
+    # The parallel run starts on its first piece while the rest of the file is indexed.
+    path = write_lines(tmp_path / "a.jsonl", [request(f"r{i}") for i in range(3000)])
+    index = LineIndex(path)
+    index.scan(until=100_000)
+    assert not index.complete
+    stop = index.terminated_lines - 1
+    validator = Validator(index)
+    assert validator.run(stop=stop, finish=False) is RunStatus.DONE
+    assert validator.next_line == stop and not index.complete
+    assert validator.run() is RunStatus.DONE and index.complete  # the rest: scans first
+    assert validator.next_line == 3000

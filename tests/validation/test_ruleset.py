@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from batchtui.jsonl.kinds import Kind
+from batchtui.validation import pieces
 from batchtui.validation.checks import LineFacts, add
 from batchtui.validation.engine import Validator
 from batchtui.validation.findings import Finding
@@ -104,6 +105,7 @@ def test_a_rule_set_on_several_processes(tmp_path: Path, monkeypatch: pytest.Mon
         absorb(self, part, *args)
 
     monkeypatch.setattr(Validator, "absorb_part", spy)
+    monkeypatch.setattr(pieces, "MIN_PIECE_BYTES", 1)
     multi = validate_parallel(path, processes=2, min_bytes=0, rules=AnswerRules())
     assert absorbed  # the worker's part (the rule set went to it), not a fallback
     assert all_findings(multi) == all_findings(validate(path, rules=AnswerRules()).validator)

@@ -47,6 +47,7 @@ class BatchesScreen(Screen[None]):
     """Live table of batches; the network never blocks it (polls run in a worker)."""
 
     help_title = "Batches"
+    CSS_PATH = "../batches.tcss"  # loaded when the screen is first shown
 
     BINDINGS = [
         Binding("r", "refresh", "Refresh", id="batches.refresh"),

@@ -28,21 +28,15 @@ from batchtui.jsonl.search import Searcher, compile_needle, custom_id_pattern
 from batchtui.ui import messages as msg
 from batchtui.ui.context import tui
 from batchtui.ui.debounce import Debouncer
-from batchtui.ui.transcript import human_size
+from batchtui.ui.format import human_size, limits_text, plural, severity_name, summary_text
 from batchtui.ui.widgets.bars import KeyHints, ModeBar, StatusBar
 from batchtui.ui.widgets.detail import DetailView
 from batchtui.ui.widgets.line_list import LineList
-from batchtui.ui.widgets.prompt import PromptBar
-from batchtui.ui.widgets.report import (
-    ReportView,
-    limits_text,
-    plural,
-    severity_name,
-    summary_text,
-)
 from batchtui.ui.worker_errors import failure_message
 
 if TYPE_CHECKING:  # the validator loads in its thread, never before the first frame
+    from batchtui.ui.widgets.prompt import PromptBar
+    from batchtui.ui.widgets.report import ReportView
     from batchtui.validation.engine import RunStatus, Validator
     from batchtui.validation.findings import Finding
     from batchtui.validation.providers import LimitNote, Provider
@@ -67,6 +61,8 @@ KEY_HINTS = [
     ("2", "Batches"),
     ("q", "Quit"),
 ]
+# Seconds after the first frame before indexing, validation and the hidden panes start.
+AFTER_FIRST_FRAME = 0.1
 # Seconds the validation thread sleeps between chunks (10-30 ms of work each).
 VALIDATION_YIELD = 0.003
 # How often the file is checked for appends, rewrites and replacement (one stat call).
@@ -131,6 +127,10 @@ class FileScreen(Screen[None]):
         self.provider = provider  # the service whose limits and rules apply (None: OpenAI's)
         self.limits: list[LimitNote] = []  # file-level limits known from size and line count
         self.validation_error: str | None = None  # why the last validation failed, if it did
+        self._validate_again = False  # the file grew while a validation ran
+        # Hidden until asked for, so mounted after the first frame (with their imports).
+        self._report: ReportView | None = None
+        self._prompt: PromptBar | None = None
 
     # -- layout ------------------------------------------------------------------------
 
@@ -142,10 +142,27 @@ class FileScreen(Screen[None]):
                 yield LineList(self.index, id="lines")
                 with ContentSwitcher(initial="detail", id="bottom"):
                     yield DetailView(id="detail")
-                    yield ReportView(id="report")
         yield StatusBar(id="status")
-        yield PromptBar(id="prompt")
         yield KeyHints(KEY_HINTS, id="key-hints")
+
+    async def _mount_hidden(self) -> None:
+        """The report pane and the prompt: nothing shows them before a key asks, so they (and
+        the Tree and Input they are made of) are not paid for before the first frame."""
+        from batchtui.ui.widgets.prompt import PromptBar
+        from batchtui.ui.widgets.report import ReportView
+
+        prompt = PromptBar(id="prompt")
+        report = ReportView(id="report")
+        await self.mount(prompt, before=self.query_one(KeyHints))
+        if self.index is not None:
+            await self.query_one("#bottom", ContentSwitcher).add_content(report)
+            # What happened meanwhile: the validator, a first report, limits.
+            report.reset(self.validator)
+            report.set_limits(self.limits)
+            if self.validation_snapshot is not None:
+                report.pending = (self.validation_snapshot, self.validation_running)
+            self._report = report
+        self._prompt = prompt
 
     @property
     def line_list(self) -> LineList:
@@ -164,6 +181,7 @@ class FileScreen(Screen[None]):
                 "No file open. Run `batchtui FILE.jsonl`, or press 2 for your batches."
             )
             self.update_status()
+            self.call_after_refresh(self._mount_hidden)
             return
         lines = self.line_list
         lines.follow = self._follow_at_start
@@ -173,12 +191,21 @@ class FileScreen(Screen[None]):
         self.index.scan(until=HEAD_BYTES)
         lines.load_tail(max(self.size.height, 40) * 2)
         lines.index_changed()
-        self.call_after_refresh(self._after_first_paint)
+        # The background work waits a moment after the first frame: started at once, on two
+        # cores it delayed the frame reaching the terminal by tens of milliseconds.
+        if AFTER_FIRST_FRAME > 0:
+            self.call_after_refresh(self.set_timer, AFTER_FIRST_FRAME, self._after_first_paint)
+        else:  # (the tests' setting: no wait they would have to wait out)
+            self.call_after_refresh(self._after_first_paint)
         self.update_status()
 
-    def _after_first_paint(self) -> None:
+    async def _after_first_paint(self) -> None:
         self.start_scan()
+        # Validation starts beside the scan: its worker processes index the file themselves.
+        if getattr(self.app, "validate", True):
+            self.start_validation()
         self.set_interval(WATCH_INTERVAL, self.check_file, name="file-watch")
+        await self._mount_hidden()
 
     # -- indexing ----------------------------------------------------------------------
 
@@ -215,7 +242,10 @@ class FileScreen(Screen[None]):
         self._scan_done.set()
         self.line_list.index_changed()
         if getattr(self.app, "validate", True):
-            self.start_validation()
+            if self.validation_running:
+                self._validate_again = True  # lines may have come after the run's last look
+            else:
+                self.start_validation()
         if self._start_line is not None:
             self.go_to_line(self._start_line)
             self._start_line = None
@@ -262,9 +292,11 @@ class FileScreen(Screen[None]):
         self.line_list.load_tail(max(self.size.height, 40) * 2)
         self.notify(notice, severity="warning")
         self.workers.cancel_group(self, "validate")
+        self.validation_running = False  # the cancelled run's last word is about the old file
         self.validator = None
         self.validation_snapshot = None
-        self.query_one(ReportView).reset(None)
+        if self._report is not None:
+            self._report.reset(None)
         self.start_scan()
 
     # -- workers -----------------------------------------------------------------------
@@ -336,12 +368,19 @@ class FileScreen(Screen[None]):
             return
         self.validation_running = True
         self.validation_error = None
+        self._validate_again = False
         self._validate(self.index)
 
     @work(thread=True, exclusive=True, group="validate", exit_on_error=False)
     def _validate(self, index: LineIndex) -> None:
+        # Workers the command line forked for this validation start now, beside this thread.
+        app = tui(self)
+        head, app.validation_head = app.validation_head, None
+        if head is not None:
+            head.go()
         # Imported here: the validator and its SDK facts load off the UI thread.
         from batchtui.validation.engine import Validator
+        from batchtui.validation.parallel import default_processes, run_parallel
         from batchtui.validation.providers import OPENAI
 
         worker = get_current_worker()
@@ -356,7 +395,18 @@ class FileScreen(Screen[None]):
             # of waiting out a switch interval, so keys stay responsive while validating.
             time.sleep(VALIDATION_YIELD)
 
-        status = validator.run(on_progress=progress, cancelled=lambda: worker.is_cancelled)
+        # On every core, as `batchtui validate` does: worker processes check pieces of a big
+        # file; this thread checks from the start only until they run, then merges their
+        # pieces, so the UI thread keeps the interpreter for keys. (A re-run after an append
+        # checks only the new lines, here.)
+        status = run_parallel(
+            validator,
+            workers=default_processes(),
+            on_progress=progress,
+            cancelled=lambda: worker.is_cancelled,
+            caller_yields=True,
+            head=head,  # workers the command line started before the app (if for this file)
+        )
         self.post_message(msg.ValidationProgress(index, validator.report.snapshot(), True, status))
 
     @on(msg.ValidatorReady)
@@ -364,7 +414,8 @@ class FileScreen(Screen[None]):
         if event.index is not self.index:
             return
         self.validator = event.validator
-        self.query_one(ReportView).reset(event.validator)
+        if self._report is not None:
+            self._report.reset(event.validator)
         validator = event.validator
         self.line_list.set_mark_source(lambda line: _mark(validator, line))
 
@@ -378,8 +429,14 @@ class FileScreen(Screen[None]):
             self.validation_status = event.status
             if getattr(event.status, "value", None) == "file_changed":
                 self.check_file()  # re-open (and re-validate) the file as it is now
-        report = self.query_one(ReportView)
-        if event.final or self.query_one("#bottom", ContentSwitcher).current == "report":
+            elif self._validate_again and self.validator is not None:
+                if self.validator.next_line < event.index.line_count:
+                    self.start_validation()  # the lines appended while it ran
+                self._validate_again = False
+        report = self._report
+        if report is None:
+            pass  # mounted later, with the latest snapshot
+        elif event.final or self.query_one("#bottom", ContentSwitcher).current == "report":
             report.update_snapshot(event.snapshot, not event.final)
         else:
             report.pending = (event.snapshot, not event.final)  # drawn when it is shown
@@ -403,8 +460,7 @@ class FileScreen(Screen[None]):
             lines.clear_cache()
             lines.refresh()
 
-    @on(ReportView.JumpTo)
-    def _on_jump(self, event: ReportView.JumpTo) -> None:
+    def on_report_view_jump_to(self, event: ReportView.JumpTo) -> None:
         if event.finding.line is None:
             self.notify(safe(event.finding.message), title=event.finding.code)
             return
@@ -413,13 +469,15 @@ class FileScreen(Screen[None]):
         self.line_list.focus()
 
     def action_toggle_report(self) -> None:
+        report = self._report
+        if report is None:
+            return  # before the first frame is on screen
         switcher = self.query_one("#bottom", ContentSwitcher)
         if switcher.current == "report":
             switcher.current = "detail"
             self.line_list.focus()
         else:
             switcher.current = "report"
-            report = self.query_one(ReportView)
             if report.pending is not None:
                 report.update_snapshot(*report.pending)
             report.findings.focus()
@@ -575,12 +633,10 @@ class FileScreen(Screen[None]):
             "search": "Search (smart case; Enter searches, n/N next/previous)",
             "custom_id": "Jump to custom_id",
         }[kind]
-        self.query_one(PromptBar).ask(
-            kind, placeholder, self._search_text if kind == "search" else ""
-        )
+        if self._prompt is not None:  # (mounted once the first frame is on screen)
+            self._prompt.ask(kind, placeholder, self._search_text if kind == "search" else "")
 
-    @on(PromptBar.Submitted)
-    def _on_prompt(self, event: PromptBar.Submitted) -> None:
+    def on_prompt_bar_submitted(self, event: PromptBar.Submitted) -> None:
         self.line_list.focus()
         if not event.value:
             return
@@ -595,8 +651,7 @@ class FileScreen(Screen[None]):
                 custom_id_pattern(event.value), f"custom_id {event.value}", 1, from_top=True
             )
 
-    @on(PromptBar.Cancelled)
-    def _on_prompt_cancelled(self) -> None:
+    def on_prompt_bar_cancelled(self, event: PromptBar.Cancelled) -> None:
         self.line_list.focus()
 
     def _goto(self, value: str) -> None:
@@ -741,8 +796,11 @@ class FileScreen(Screen[None]):
         """Tab: between the list and the pane below it (the detail or the report)."""
         if self.focused is not self.line_list:
             self.line_list.focus()
-        elif self.query_one("#bottom", ContentSwitcher).current == "report":
-            self.query_one(ReportView).findings.focus()
+        elif (
+            self._report is not None
+            and self.query_one("#bottom", ContentSwitcher).current == "report"
+        ):
+            self._report.findings.focus()
         else:
             self.detail.focus()
 
@@ -813,7 +871,8 @@ class FileScreen(Screen[None]):
                 timeout=12,
             )
         self.limits = notes
-        self.query_one(ReportView).set_limits(notes)
+        if self._report is not None:
+            self._report.set_limits(notes)
 
     def on_unmount(self) -> None:
         if self.index is not None:

@@ -30,7 +30,7 @@ from batchtui.core.errors import UserError
 from batchtui.core.text import safe
 from batchtui.results.model import SOFT_FLAGS, Flag, RequestClass, Source
 from batchtui.ui.context import tui
-from batchtui.ui.transcript import human_size
+from batchtui.ui.format import human_size
 from batchtui.ui.widgets.bars import ModeBar, StatusBar
 from batchtui.ui.widgets.key_list import KeyList
 from batchtui.ui.widgets.prompt import PromptBar
@@ -109,6 +109,7 @@ class ResultsScreen(Screen[None]):
     """Step through a batch's failures, next to the requests that caused them."""
 
     help_title = "Results"
+    CSS_PATH = "../results.tcss"  # loaded when the screen is first shown
 
     BINDINGS = [
         Binding(

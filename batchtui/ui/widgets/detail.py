@@ -14,8 +14,7 @@ from textual.widgets import Static
 
 from batchtui.core.text import safe
 from batchtui.jsonl import LineIndex, Span
-from batchtui.ui.transcript import DETAIL_PARSE_CAP, render_line_detail
-from batchtui.ui.widgets.report import SEVERITY_LOOK, severity_name
+from batchtui.ui.format import SEVERITY_LOOK, severity_name
 
 
 class DetailView(VerticalScroll, can_focus=True):
@@ -50,6 +49,10 @@ class DetailView(VerticalScroll, can_focus=True):
         key = (span.start, span.end, id(index), self.pretty, len(findings))
         if key == self._shown and not force:
             return
+        # Imported on the first line shown (after the first frame: the pane waits for the
+        # cursor to rest), not with the screen.
+        from batchtui.ui.transcript import DETAIL_PARSE_CAP, render_line_detail
+
         self._shown = key
         data = index.read(span, DETAIL_PARSE_CAP)
         number = f"Line {line + 1:,}" if line is not None else "Line ?"

@@ -13,6 +13,12 @@ from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
 from batchtui.core.text import safe
+from batchtui.ui.format import (  # (the status bar's helpers, here for the report's own use)
+    SEVERITY_LOOK,
+    limits_text,
+    severity_name,
+    summary_text,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -22,13 +28,8 @@ if TYPE_CHECKING:
     from batchtui.validation.providers import LimitNote
     from batchtui.validation.report import Group, ReportSnapshot
 
-SEVERITY_LOOK = {"error": ("✖", "bold red"), "warning": ("⚠", "yellow"), "info": ("ℹ", "cyan")}
 # Findings listed under a rule at a time; "more" loads the next page by re-checking lines.
 PAGE = 200
-
-
-def severity_name(severity: Any) -> str:
-    return getattr(severity, "value", str(severity))
 
 
 def finding_label(f: Finding, with_code: bool = False) -> Text:
@@ -40,48 +41,6 @@ def finding_label(f: Finding, with_code: bool = False) -> Text:
     if f.path:
         text.append(safe(f.path) + "  ", style="cyan")
     text.append(safe(f.message))
-    return text
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n:,} {word}" + ("" if n == 1 else "s")
-
-
-def summary_text(snap: ReportSnapshot | None, running: bool) -> Text:
-    """Counts once validation is done; until then its progress and what it found so far
-    (never "no errors" for a file not read to the end)."""
-    if snap is None:
-        return Text(" validation not started", style="dim")
-    text = Text(" ")
-    if not snap.done:
-        pct = 100 * snap.bytes_checked // max(1, snap.total_bytes)
-        state = "validating" if running else "validation paused at"
-        text.append(f"{state} {pct}% ({snap.lines_checked:,} lines)", style="italic")
-        if snap.errors:
-            text.append(f"  ✖ {plural(snap.errors, 'error')} so far", style="bold red")
-        if snap.warnings:
-            text.append(f"  ⚠ {plural(snap.warnings, 'warning')} so far", style="yellow")
-        return text
-    if snap.errors:
-        text.append(f"✖ {plural(snap.errors, 'error')}", style="bold red")
-    else:
-        text.append("✔ no errors", style="green")
-    text.append(
-        f"  ⚠ {plural(snap.warnings, 'warning')}", style="yellow" if snap.warnings else "dim"
-    )
-    text.append(f"  ℹ {snap.infos:,}", style="cyan" if snap.infos else "dim")
-    return text
-
-
-def limits_text(notes: Sequence[LimitNote], short: bool) -> Text:
-    text = Text()
-    for note in notes:
-        text.append("  ✖ ", style="bold red")
-        if short:
-            text.append(note.short, style="bold red")  # the report says it in full
-        else:
-            text.append(note.code, style="bold red")
-            text.append(f" {note.message}")
     return text
 
 

@@ -19,10 +19,10 @@ from textual.widgets import Static
 from batchtui.core.text import safe
 from batchtui.results.model import Flag, RequestClass, Source, flag_names
 from batchtui.ui.cells import drawable
+from batchtui.ui.format import human_size
 from batchtui.ui.transcript import (
     DETAIL_PARSE_CAP,
     DETAIL_RAW_CAP,
-    human_size,
     multiline,
     pretty_json,
     transcript,
