@@ -7,7 +7,7 @@ from typing import Any
 import orjson
 
 from batchtui.core.text import safe
-from batchtui.results.answers import answer_parts, preview
+from batchtui.jsonl.bodies.answers import answer_parts, preview
 
 # Lines longer than this are shown raw in the list rather than parsed for a summary.
 SUMMARY_PARSE_CAP = 256 * 1024

@@ -16,7 +16,7 @@ from rich.console import Group, RenderableType
 from rich.highlighter import JSONHighlighter
 from rich.text import Text
 
-import batchtui.results.answers as answers
+import batchtui.jsonl.bodies.answers as answers
 from batchtui.core.text import decode, safe
 from batchtui.ui.cells import drawable
 
@@ -123,7 +123,7 @@ def _chat_turns(messages: Any) -> list[Text]:
     return turns
 
 
-# How each kind of answer part looks (see batchtui/results/answers.py).
+# How each kind of answer part looks (see batchtui/jsonl/bodies/parts.py).
 PART_STYLES = {
     "text": "bold green",
     "refusal": "bold red",
