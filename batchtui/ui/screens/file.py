@@ -24,6 +24,7 @@ from batchtui.core.errors import UserError
 from batchtui.core.text import safe
 from batchtui.jsonl import Change, LineIndex
 from batchtui.jsonl.index import FileChanged
+from batchtui.jsonl.kinds import Kind, Layout, Sniff, runner_name, sniff_index
 from batchtui.jsonl.search import Searcher, compile_needle, custom_id_pattern
 from batchtui.ui import messages as msg
 from batchtui.ui.context import tui
@@ -67,6 +68,10 @@ KEY_HINTS = [
     ("2", "Batches"),
     ("q", "Quit"),
 ]
+# The key line of an output or error file: submitting or editing it is not what it is for.
+RESULT_KEY_HINTS = [hint for hint in KEY_HINTS if hint[0] not in ("u", "e")]
+# Below this width the status bar leaves out the file's size.
+STATUS_SIZE_WIDTH = 100
 # Seconds the validation thread sleeps between chunks (10-30 ms of work each).
 VALIDATION_YIELD = 0.003
 # How often the file is checked for appends, rewrites and replacement (one stat call).
@@ -129,6 +134,7 @@ class FileScreen(Screen[None]):
         self.validation_running = False
         self.validation_status: RunStatus | None = None
         self.provider = provider  # the service whose limits and rules apply (None: OpenAI's)
+        self.sniffed: Sniff | None = None  # what the file is, from its head at open
         self.limits: list[LimitNote] = []  # file-level limits known from size and line count
         self.validation_error: str | None = None  # why the last validation failed, if it did
 
@@ -171,10 +177,32 @@ class FileScreen(Screen[None]):
         # The first screenful comes from a tiny synchronous scan of the head and a backwards
         # read of the tail; the full scan starts once that first frame is on screen.
         self.index.scan(until=HEAD_BYTES)
+        self._sniff()
         lines.load_tail(max(self.size.height, 40) * 2)
         lines.index_changed()
         self.call_after_refresh(self._after_first_paint)
         self.update_status()
+
+    def _sniff(self) -> None:
+        """What the file is, from its head (read anyway for the first screenful; well under
+        a millisecond for ordinary lines): the status bar names it, the keys follow it."""
+        assert self.index is not None
+        try:
+            self.sniffed = sniff_index(self.index)
+        except (OSError, UserError):
+            self.sniffed = None
+        kind = self.sniffed.judged_as if self.sniffed is not None else None
+        hints = RESULT_KEY_HINTS if kind is not None and kind.results else KEY_HINTS
+        self.query_one(KeyHints).set_bindings(hints)
+        self.detail.source = self.index.name if self.index.copy_of is None else None
+
+    @property
+    def kind(self) -> Sniff | None:
+        """What the file is: settled over the lines validated so far, else its head's sniff."""
+        snap = self.validation_snapshot
+        if snap is not None and snap.kind is not None:
+            return snap.kind
+        return self.sniffed
 
     def _after_first_paint(self) -> None:
         self.start_scan()
@@ -260,6 +288,7 @@ class FileScreen(Screen[None]):
         self._scan_done.clear()
         self.line_list.set_index(fresh)
         self.line_list.load_tail(max(self.size.height, 40) * 2)
+        self._sniff()
         self.notify(notice, severity="warning")
         self.workers.cancel_group(self, "validate")
         self.validator = None
@@ -756,13 +785,19 @@ class FileScreen(Screen[None]):
             return
         left = Text(" ")
         left.append(safe(Path(index.name).name), style="bold")  # <stdin> stays
-        left.append(f"  {human_size(index.size)}  ")
+        # Narrow terminals: the file's kind and its findings matter more than its size.
+        wide = self.size.width >= STATUS_SIZE_WIDTH
+        left.append(f"  {human_size(index.size)}  " if wide else "  ")
         self.check_limits()
         if self._scan_done.is_set() or index.complete:
             left.append(plural(index.line_count, "line"))
         else:
             pct = 100 * index.scanned_bytes // max(1, index.size)
             left.append(f"indexing {pct}%: {index.line_count:,} lines", style="yellow")
+        kind = self.kind
+        if kind is not None:
+            left.append("  ")
+            left.append_text(kind_text(kind))
         extra = self.status_extra()
         if extra:
             left.append("  ")
@@ -818,6 +853,40 @@ class FileScreen(Screen[None]):
     def on_unmount(self) -> None:
         if self.index is not None:
             self.index.close()
+
+
+_STATUS_LABELS = {
+    Kind.ERRORS: "batch errors",
+    Kind.ANTHROPIC_REQUESTS: "Anthropic requests",
+    Kind.ANTHROPIC_RESULTS: "Anthropic results",
+    Kind.GEMINI_REQUESTS: "Gemini requests",
+    Kind.GEMINI_RESULTS: "Gemini results",
+    Kind.FINETUNE_CHAT: "fine-tuning chat",
+}
+
+
+_LAYOUT_LABELS = {
+    Layout.EMPTY: "empty file",
+    Layout.BINARY: "binary bytes",
+    Layout.LFS_POINTER: "Git LFS pointer",
+    Layout.CONCATENATED: "concatenated",
+    Layout.PRETTY: "pretty-printed",
+}
+
+
+def kind_text(kind: Sniff) -> Text:
+    """The file's kind for the status bar, short: "batch output · vLLM", "batch errors ·
+    Azure", "Anthropic requests", "mixed kinds"."""
+    text = _STATUS_LABELS.get(kind.kind, kind.kind.label)
+    if kind.kind.results and kind.runner not in (None, "openai"):
+        text += " · " + ("Azure" if kind.runner == "azure" else runner_name(kind.runner) or "")
+    if kind.mixed:
+        text = "mixed kinds"
+    layout = _LAYOUT_LABELS.get(kind.layout)
+    if layout is not None:
+        text = layout if kind.kind is Kind.UNKNOWN else f"{text} ({layout})"
+    style = "dim" if kind.kind is Kind.INPUT else "cyan" if kind.kind.results else "yellow"
+    return Text(safe(text), style=style)
 
 
 def _parts_dir(path: str, copy_of: str | None) -> Path:
