@@ -10,10 +10,12 @@ from typing import Any
 
 import pytest
 
+from batchtui.ui.screens.dialogs import ConfirmDialog
 from batchtui.ui.screens.file import FileScreen
+from batchtui.ui.screens.results import ResultsScreen
 from batchtui.ui.summary import summarize
 from tests.jsonl import kind_samples as k
-from tests.ui.conftest import FIXTURES, screen_text, settle
+from tests.ui.conftest import FIXTURES, screen_text, settle, wait_for
 from tests.ui.test_results_view import plain
 
 
@@ -164,3 +166,59 @@ async def test_the_status_bar_names_the_kind(  # type: ignore[no-untyped-def]
         await settle(pilot)
         assert label in status_text(app)
         assert shown in screen_text(app)
+
+
+# -- o: the results, one key away ---------------------------------------------------------
+
+
+async def test_o_opens_the_results_joined_with_the_input_beside_it(  # type: ignore[no-untyped-def]
+    make_app, tmp_path: Path
+) -> None:
+    out = shutil.copy(FIXTURES / "kind_output.jsonl", tmp_path / "batch_abc_output.jsonl")
+    write(tmp_path / "batch_abc_input.jsonl", the_inputs())
+    write(tmp_path / "batch_abc_error.jsonl", [dict(k.EXPIRED_LINE, custom_id="ticket-006")])
+    app = make_app(out)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("o")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the join question")
+        body = app.screen.body
+        assert f"{tmp_path / 'batch_abc_input.jsonl'} (named like it) looks like" in body
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen), "the results")
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.result is not None, "the join")
+        assert screen.input_path == str(tmp_path / "batch_abc_input.jsonl")
+        assert screen.error_path == str(tmp_path / "batch_abc_error.jsonl")
+        counts = screen.result.counts()
+        assert (counts["succeeded"], counts["expired"], counts["unexpected"]) == (5, 0, 1)
+
+
+async def test_o_without_an_input_opens_the_results_alone(make_app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = shutil.copy(FIXTURES / "kind_output.jsonl", tmp_path / "answers.jsonl")
+    app = make_app(out)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("o")
+        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen), "the results")
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.result is not None, "the join")
+        await settle(pilot)
+        assert screen.input_path is None and screen.result.row_count == 5
+        text = screen_text(app)
+        assert "5 succeeded" in text and "missing" not in text
+        assert "No input file: the request is not shown." in text
+        assert "output line 1" in text
+        await pilot.press("x")
+        await settle(pilot)
+        assert any("A retry file is made of the input's lines" in n for n in notes(app))
+
+
+async def test_o_names_what_an_input_file_is(make_app) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(FIXTURES / "normal.jsonl")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        assert isinstance(app.screen, FileScreen)
+        assert any("this is an OpenAI batch input file" in n for n in notes(app))

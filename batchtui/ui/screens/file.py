@@ -44,6 +44,7 @@ from batchtui.ui.widgets.report import (
 from batchtui.ui.worker_errors import failure_message
 
 if TYPE_CHECKING:  # the validator loads in its thread, never before the first frame
+    from batchtui.results.pairing import Companions
     from batchtui.validation.engine import RunStatus, Validator
     from batchtui.validation.findings import Finding
     from batchtui.validation.providers import LimitNote, Provider
@@ -68,8 +69,10 @@ KEY_HINTS = [
     ("2", "Batches"),
     ("q", "Quit"),
 ]
-# The key line of an output or error file: submitting or editing it is not what it is for.
-RESULT_KEY_HINTS = [hint for hint in KEY_HINTS if hint[0] not in ("u", "e")]
+# The key line of an output or error file: its results are one key away, submitting it is not.
+RESULT_KEY_HINTS = [("?", "Keys"), ("o", "Results")] + [
+    hint for hint in KEY_HINTS[1:] if hint[0] not in ("u", "e")
+]
 # Below this width the status bar leaves out the file's size.
 STATUS_SIZE_WIDTH = 100
 # Seconds the validation thread sleeps between chunks (10-30 ms of work each).
@@ -105,6 +108,7 @@ class FileScreen(Screen[None]):
         ),
         Binding("e", "edit", "Edit in $EDITOR", id="file.edit"),
         Binding("u", "submit", "Submit as batch", id="file.submit"),
+        Binding("o", "open_results", "Results of this output file", id="file.results"),
         Binding("p", "split", "Split to fit limits", show=False, id="file.split"),
         Binding("tab", "switch_pane", "Switch pane", show=False, id="file.switch_pane"),
         Binding("escape", "cancel", "Cancel", show=False, id="file.cancel"),
@@ -588,6 +592,74 @@ class FileScreen(Screen[None]):
     def action_submit(self) -> None:
         tui(self).action_submit_file()
 
+    # -- results of an output or error file --------------------------------------------
+
+    def action_open_results(self) -> None:
+        """o: the results view of this output or error file; its input (and the other result
+        file) joined when one is found beside it and the user agrees."""
+        if self.index is None:
+            return
+        kind = self.kind
+        judged = kind.judged_as if kind is not None else None
+        if judged is None or not judged.results:
+            what = kind.kind.title if kind is not None else "a file of unknown kind"
+            self.notify(
+                f"o opens the results of an OpenAI batch output or error file; this is {what}."
+                + (
+                    " Its batch's results: press 2 for Batches, then o on the batch."
+                    if judged is Kind.INPUT
+                    else ""
+                ),
+                severity="warning",
+            )
+            return
+        from batchtui.jsonl.spool import STDIN_NAME
+
+        copy_of = self.index.copy_of
+        where = None if copy_of == STDIN_NAME else (copy_of or self.index.path)
+        self._find_companions(self.index.path, where, judged)
+
+    @work(thread=True, exclusive=True, group="companions", exit_on_error=False)
+    def _find_companions(self, path: str, where: str | None, kind: Kind) -> None:
+        from batchtui.results.pairing import Companions, find_companions
+
+        found = Companions()
+        if where is not None:
+            found = find_companions(_uncompressed_name(where), kind, _recorded_inputs())
+        self.app.call_from_thread(self._offer_join, path, kind, found)
+
+    def _offer_join(self, path: str, kind: Kind, found: Companions) -> None:
+        from batchtui.ui.screens.dialogs import ConfirmDialog
+
+        output = path if kind is Kind.OUTPUT else (found.output and str(found.output.path))
+        errors = path if kind is Kind.ERRORS else (found.errors and str(found.errors.path))
+        other = found.errors if kind is Kind.OUTPUT else found.output
+        if other is not None:
+            label = "error" if kind is Kind.OUTPUT else "output"
+            self.notify(f"With its {label} file {safe(other.path.name)} ({other.reason}).")
+
+        def open_with(input_path: str | None) -> None:
+            self.app.run_worker(
+                self.app.open_results(  # type: ignore[attr-defined]
+                    input_path=input_path, output_path=output, error_path=errors
+                ),
+                group="open-results",
+            )
+
+        if found.input is None:
+            open_with(None)
+            return
+        body = (
+            f"{found.input.path} ({found.input.reason}) looks like this batch's input.\n\n"
+            "Joined, each request shows beside its answer, requests that got no answer are "
+            "counted, and a retry file can be written. Alone: counts, failures, the histogram "
+            "and usage."
+        )
+        self.app.push_screen(
+            ConfirmDialog("Join the results with their input?", body, "Join", "Results alone"),
+            lambda yes: open_with(str(found.input.path) if yes else None),
+        )
+
     def go_to_line(self, line_number: int) -> None:
         """Select 1-based ``line_number`` (clamped to the file)."""
         lines = self.line_list
@@ -887,6 +959,23 @@ def kind_text(kind: Sniff) -> Text:
         text = layout if kind.kind is Kind.UNKNOWN else f"{text} ({layout})"
     style = "dim" if kind.kind is Kind.INPUT else "cyan" if kind.kind.results else "yellow"
     return Text(safe(text), style=style)
+
+
+def _recorded_inputs() -> dict[str, str]:
+    """batch id -> the input file this machine submitted it from (empty when unreadable)."""
+    try:
+        from batchtui.api.records import RecordStore
+
+        return {bid: r.input_path for bid, r in RecordStore().by_batch_id().items()}
+    except Exception:  # the records are a hint; a broken state directory is no reason to fail
+        return {}
+
+
+def _uncompressed_name(path: str) -> str:
+    for suffix in (".gz", ".zst", ".bz2", ".xz"):
+        if path.endswith(suffix):
+            return path[: -len(suffix)]
+    return path
 
 
 def _parts_dir(path: str, copy_of: str | None) -> Path:
