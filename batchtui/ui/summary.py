@@ -25,7 +25,7 @@ class Row(NamedTuple):
     id: str  # custom_id or key ("" for a fine-tuning example)
     second: str  # the model of a request, the status of a result
     text: str  # what was asked, answered, or why it failed, on one line
-    tone: str = ""  # "ok" or "error" for a result's status, "" for a request
+    tone: str = ""  # "ok", "warning" (cut short) or "error" for a result, "" for a request
 
 
 def request_row(request: Request) -> tuple[str, str, str]:
@@ -38,14 +38,34 @@ def request_row(request: Request) -> tuple[str, str, str]:
     return request.id or "", request.model or "", text
 
 
+# Finish reasons that mean the answer was cut short or held back (OpenAI, Anthropic, Gemini):
+# the row's status says so, in the warning colour.
+CUT_SHORT = frozenset(
+    {
+        "length",
+        "max_output_tokens",
+        "content_filter",
+        "max_tokens",
+        "refusal",
+        "MAX_TOKENS",
+        "SAFETY",
+        "RECITATION",
+    }
+)
+
+
 def result_row(result: Result) -> tuple[str, str, str]:
-    """``(id, status, the answer)`` or ``(id, status, "code (param): message")``."""
+    """``(id, status, the answer)`` or ``(id, status, "code (param): message")``; an
+    answer cut short says why in its status ("200 length")."""
     error = result.error
     if error is None:
         said = result.preview()
         if not said:
             said = f"({result.finish_reason or 'no text'})"
-        return result.id or "", result.status, said
+        status = result.status
+        if result.finish_reason in CUT_SHORT and result.finish_reason != status:
+            status = f"{status} {result.finish_reason}"
+        return result.id or "", status, said
     if error.code in (result.status, "batch_expired", "no_result"):
         text = error.message  # the status column says it already
     else:
@@ -69,6 +89,6 @@ def summarize(data: bytes) -> Row | None:
         tone = ""
     else:
         cid, second, text = result_row(line)
-        tone = "ok" if line.ok else "error"
+        tone = "error" if not line.ok else "warning" if line.finish_reason in CUT_SHORT else "ok"
     flat = " ".join(text[:ROW_TEXT_CAP].split())
     return Row(safe(cid), safe(second), safe(flat), tone)

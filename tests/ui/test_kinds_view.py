@@ -222,3 +222,14 @@ async def test_o_names_what_an_input_file_is(make_app) -> None:  # type: ignore[
         await settle(pilot)
         assert isinstance(app.screen, FileScreen)
         assert any("this is an OpenAI batch input file" in n for n in notes(app))
+
+
+def test_an_answer_cut_short_says_why_in_its_status() -> None:
+    line = k.chat_output(1)
+    line["response"]["body"]["choices"][0]["finish_reason"] = "length"
+    got = summarize(json.dumps(line).encode())
+    assert got is not None and (got.second, got.tone) == ("200 length", "warning")
+    cut = k.anthropic_result(2)
+    cut["result"]["message"]["stop_reason"] = "max_tokens"
+    got = summarize(json.dumps(cut).encode())
+    assert got is not None and got.second == "succeeded max_tokens"

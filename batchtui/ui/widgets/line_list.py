@@ -22,7 +22,7 @@ CUT_MARK = "…"
 # The custom_id column: as wide as the widest id drawn so far (plus a space), within bounds.
 ID_COLUMN_MIN = 12
 ID_COLUMN_MAX = 40
-_TONES = {"ok": "line-list--ok", "error": "line-list--error"}
+_TONES = {"ok": "line-list--ok", "warning": "line-list--warning", "error": "line-list--error"}
 
 
 class LineList(VirtualList):
