@@ -207,9 +207,8 @@ def result_texts(result: bodies.Result) -> list[Text]:
                 _multiline(error.message, "red"),
             )
         )
-        facts = [
-            f"{k}: {_value(v)}" for k, v in (("type", error.type), ("param", error.param)) if v
-        ]
+        etype = error.type if error.type != error.code else None  # (said already)
+        facts = [f"{k}: {_value(v)}" for k, v in (("type", etype), ("param", error.param)) if v]
         if facts:
             out.append(Text("  ".join(facts), style="dim"))
     out.extend(part_turns(result.parts))
