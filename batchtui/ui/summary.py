@@ -11,12 +11,26 @@ from typing import NamedTuple
 import orjson
 
 from batchtui.core.text import safe
-from batchtui.jsonl.bodies import Request, Result, read_line
+from batchtui.jsonl.bodies import (
+    REQUEST_KINDS,
+    Request,
+    Result,
+    endpoint_format,
+    read_request,
+    read_result,
+)
+from batchtui.jsonl.bodies.requests import request_prompt
+from batchtui.jsonl.kinds import LineKind, line_kind
 
 # Lines longer than this are shown raw in the list rather than parsed for a summary.
 SUMMARY_PARSE_CAP = 256 * 1024
-# Characters of text kept for a row: a row shows a screen width at most.
-ROW_TEXT_CAP = 2000
+# Characters of text kept for a row (before its whitespace runs are squeezed): a row shows
+# a screen width at most, and squeezing and sanitising cost in proportion to the length
+# (they are most of a row's cost). Text that squeezes below ROW_TEXT_MIN (indented code,
+# padding) is read further, up to ROW_TEXT_MAX.
+ROW_TEXT_CAP = 400
+ROW_TEXT_MIN = 300
+ROW_TEXT_MAX = 4000
 
 
 class Row(NamedTuple):
@@ -81,14 +95,29 @@ def summarize(data: bytes) -> Row | None:
         obj = orjson.loads(data)
     except orjson.JSONDecodeError:
         return None
-    line = read_line(obj)
-    if line is None:
+    if obj.__class__ is not dict:
         return None
-    if isinstance(line, Request):
-        cid, second, text = request_row(line)
+    kind = line_kind(obj)
+    if kind is LineKind.INPUT:
+        # The common row, read without building a Request: this runs for every row drawn.
+        body = obj.get("body")
+        text = request_prompt(endpoint_format(obj.get("url"), body), body) or ""
+        cid = obj.get("custom_id")
+        model = body.get("model") if body.__class__ is dict else None
+        cid, second, tone = "" if cid is None else cid, "" if model is None else model, ""
+    elif kind is LineKind.UNKNOWN or kind is LineKind.INVALID:
+        return None
+    elif kind in REQUEST_KINDS:
+        request = read_request(obj, kind)
+        assert request is not None
+        cid, second, text = request_row(request)
         tone = ""
     else:
+        line = read_result(obj, kind)
+        assert line is not None
         cid, second, text = result_row(line)
         tone = "error" if not line.ok else "warning" if line.finish_reason in CUT_SHORT else "ok"
     flat = " ".join(text[:ROW_TEXT_CAP].split())
-    return Row(safe(cid), safe(second), safe(flat), tone)
+    if len(flat) < ROW_TEXT_MIN and len(text) > ROW_TEXT_CAP:
+        flat = " ".join(text[:ROW_TEXT_MAX].split())
+    return Row(safe(cid), safe(second), safe(flat), tone)  # (safe() str()s a non-string id)

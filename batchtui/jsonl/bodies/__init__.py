@@ -72,6 +72,8 @@ from batchtui.jsonl.kinds import LineKind, line_kind
 
 __all__ = [
     "ACTION_KINDS",
+    "REQUEST_KINDS",
+    "RESULT_KINDS",
     "Failure",
     "Part",
     "Request",
@@ -229,17 +231,22 @@ def read_line(obj: Any) -> Request | Result | None:
     if obj.__class__ is not dict:
         return None
     kind = line_kind(obj)
+    if kind is LineKind.INPUT:  # the common case first, by identity (an Enum hashes slowly)
+        url = obj.get("url")
+        body = obj.get("body")
+        cid = obj.get("custom_id")
+        return Request(kind, endpoint_format(url, body), _id(cid), body, s(url))
+    if kind is LineKind.UNKNOWN or kind is LineKind.INVALID:
+        return None
     if kind in REQUEST_KINDS:
         return read_request(obj, kind)
-    if kind in RESULT_KINDS:
-        return read_result(obj, kind)
-    return None
+    return read_result(obj, kind)
 
 
 def _id(value: Any) -> str | None:
-    if value is None:
-        return None
-    return value if isinstance(value, str) else str(value)
+    if value is None or value.__class__ is str:
+        return value
+    return str(value)
 
 
 def _openai_result(obj: dict[str, Any], kind: LineKind) -> Result:

@@ -65,10 +65,13 @@ def endpoint_format(url: Any, body: Any = None) -> str:
     "moderations", "images", "videos" or "other", from its URL (``/v1/chat/completions``,
     Azure's ``/chat/completions``, Zhipu's ``/v4/...``), else guessed from the body's keys."""
     if isinstance(url, str) and url:
-        path = url.split("?", 1)[0].strip().strip("/")
-        for suffix, fmt in _FORMATS.items():
-            if path == suffix or path.endswith("/" + suffix):
-                return fmt
+        known = _URL_FORMATS.get(url)
+        if known is None:
+            known = _url_format(url)
+            if len(_URL_FORMATS) < 1024:  # a file has a handful of URLs: remember them
+                _URL_FORMATS[url] = known
+        if known != "other":
+            return known
     if not isinstance(body, dict):
         return "other"
     if "messages" in body:
@@ -82,6 +85,17 @@ def endpoint_format(url: Any, body: Any = None) -> str:
         return "responses" if isinstance(body.get("input"), str) else "embeddings"
     if "prompt" in body:
         return "completions"
+    return "other"
+
+
+_URL_FORMATS: dict[str, str] = {}
+
+
+def _url_format(url: str) -> str:
+    path = url.split("?", 1)[0].strip().strip("/")
+    for suffix, fmt in _FORMATS.items():
+        if path == suffix or path.endswith("/" + suffix):
+            return fmt
     return "other"
 
 
