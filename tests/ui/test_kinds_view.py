@@ -233,3 +233,11 @@ def test_an_answer_cut_short_says_why_in_its_status() -> None:
     cut["result"]["message"]["stop_reason"] = "max_tokens"
     got = summarize(json.dumps(cut).encode())
     assert got is not None and got.second == "succeeded max_tokens"
+
+
+async def test_the_results_of_an_output_file_are_in_the_command_palette(make_app) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(FIXTURES / "kind_output.jsonl")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "File: Results of this output file" in titles
