@@ -639,10 +639,9 @@ class FileScreen(Screen[None]):
             self.notify(f"With its {label} file {safe(other.path.name)} ({other.reason}).")
 
         def open_with(input_path: str | None) -> None:
-            self.app.run_worker(
-                self.app.open_results(  # type: ignore[attr-defined]
-                    input_path=input_path, output_path=output, error_path=errors
-                ),
+            app = tui(self)
+            app.run_worker(
+                app.open_results(input_path=input_path, output_path=output, error_path=errors),
                 group="open-results",
             )
 
