@@ -26,7 +26,7 @@ examples:
   batchtui results --input in.jsonl --output out.jsonl --summary --format json
   batchtui results --input in.jsonl --errors err.jsonl --export-retry retry.jsonl
   batchtui results --input in.jsonl --output vllm_out.jsonl --export-results results.csv
-  batchtui results --output out.jsonl          (no input: counts, failures, usage)
+  batchtui results --output out.jsonl          (no input: counts, failures, usage, answers)
   batchtui results batch_abc123 --summary
 
 --summary json keys: counts (succeeded, failed, expired, missing, unexpected, duplicates,
@@ -153,10 +153,6 @@ def run(args: argparse.Namespace) -> int:
         args.errors = str(files.errors) if files.errors else None
     else:
         _check_kinds(args)
-    if not args.input and not _headless(args):
-        # The results view joins on the input; without one, the summary says it all.
-        _note("no input file: printing the summary (the results view needs --input IN)")
-        args.summary = True
     if not _headless(args):
         return _open_view(args)
     from batchtui.results.joiner import join

@@ -74,6 +74,8 @@ def safe(value: object, *, keep_newlines: bool = False) -> str:
         text = decode(bytes(value))[0]
     else:
         text = value if isinstance(value, str) else str(value)
+    if text.isascii() and text.isprintable():
+        return text  # nothing to escape (every unsafe ASCII character is unprintable): fast
     pattern = _UNSAFE_KEEP_NEWLINES if keep_newlines else _UNSAFE_LINE
     return pattern.sub(_escape, text)
 

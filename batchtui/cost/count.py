@@ -53,6 +53,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from batchtui.cost import encodings, images
+from batchtui.jsonl.bodies import (
+    image_source,
+    input_item_kind,
+    output_limit,
+    part_type,
+    prompt_items,
+)
 
 MODERATION_DEFAULT_MODEL = "omni-moderation-latest"
 COMPLETIONS_DEFAULT_MAX_TOKENS = 16  # the legacy completions API's default for max_tokens
@@ -187,9 +194,7 @@ class ModelCounter:
         fmt = body.get("response_format")
         if isinstance(fmt, dict) and fmt.get("type") == "json_schema":
             self._schema(fmt.get("json_schema"), out)
-        limit = _int(body.get("max_completion_tokens"))
-        if limit is None:
-            limit = _int(body.get("max_tokens"))
+        limit = output_limit("chat", body)[1]
         n = _int(body.get("n")) or 1
         out.output_max = None if limit is None else limit * max(1, n)
 
@@ -227,7 +232,7 @@ class ModelCounter:
             fmt = fmt.get("format")
             if isinstance(fmt, dict) and fmt.get("type") == "json_schema":
                 self._schema(fmt, out)
-        out.output_max = _int(body.get("max_output_tokens"))
+        out.output_max = output_limit("responses", body)[1]
 
     def embeddings(self, body: dict[str, Any], out: RequestCount) -> None:
         out.input_tokens += self._prompt(body.get("input"))
@@ -238,7 +243,7 @@ class ModelCounter:
         suffix = body.get("suffix")
         if isinstance(suffix, str):
             out.input_tokens += self.text(suffix)
-        limit = _int(body.get("max_tokens"))
+        limit = output_limit("completions", body)[1]
         if limit is None:
             limit = COMPLETIONS_DEFAULT_MAX_TOKENS
         n = max(_int(body.get("n")) or 1, _int(body.get("best_of")) or 1)
@@ -280,25 +285,22 @@ class ModelCounter:
         out.input_tokens += n
 
     def _part(self, part: Any, out: RequestCount) -> int:
-        if isinstance(part, str):
+        # What a part is comes from the one walker over bodies; how it counts, from here.
+        if part.__class__ is str:
             return self.text(part)
-        if not isinstance(part, dict):
+        if part.__class__ is not dict:
             return 0
-        kind = part.get("type")
-        if kind in ("image_url", "input_image"):
-            value = part.get("image_url")
-            detail = part.get("detail")
-            if isinstance(value, dict):  # chat: {"url": ..., "detail": ...}
-                detail = value.get("detail", detail)
-                value = value.get("url")
-            if value is None and part.get("file_id") is not None:
+        kind = part_type(part)
+        if kind == "image":
+            url, file_id, detail = image_source(part)
+            if file_id is not None:
                 _not_counted(out, "image_file_id")
                 return 0
-            return self._image(value, detail, out)
-        if kind in ("input_audio",):
+            return self._image(url, detail, out)
+        if kind == "audio":
             _not_counted(out, "audio")
             return 0
-        if kind in ("file", "input_file"):
+        if kind == "file":
             _not_counted(out, "file")
             return 0
         n = 0
@@ -340,20 +342,19 @@ class ModelCounter:
         return sum(self.text(v) for k in keys if isinstance(v := value.get(k), str))
 
     def _response_item(self, item: Any, out: RequestCount) -> None:
-        if isinstance(item, str):  # lenient: a bare string as a user message
+        kind = input_item_kind(item)
+        if kind == "text":  # lenient: a bare string as a user message
             out.input_tokens += TOKENS_PER_MESSAGE + self.text("user") + self.text(item)
+        elif kind == "invalid":
             return
-        if not isinstance(item, dict):
-            return
-        kind = item.get("type")
-        if "role" in item and kind in (None, "message"):
+        elif kind == "message":
             self._message({k: v for k, v in item.items() if k not in ("type", "id", "status")}, out)
-        elif kind in ("function_call", "custom_tool_call"):
+        elif kind == "call":
             out.input_tokens += TOKENS_PER_MESSAGE + self._strings(
                 item, ("name", "arguments", "input")
             )
             out.approx |= Approx.TOOL_CALLS
-        elif kind in ("function_call_output", "custom_tool_call_output"):
+        elif kind == "output":
             output = item.get("output")
             n = TOKENS_PER_MESSAGE
             if isinstance(output, str):
@@ -390,7 +391,7 @@ class ModelCounter:
         if not isinstance(value, list):
             return 0
         n = 0
-        for item in value:
+        for item in prompt_items(value):
             if isinstance(item, str):
                 n += self.text(item)
             elif isinstance(item, int):

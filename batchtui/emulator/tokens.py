@@ -1,8 +1,14 @@
-"""A cheap token estimate: good enough for plausible usage figures, not a tokenizer."""
+"""A cheap token estimate: good enough for plausible usage figures, not a tokenizer.
+
+What a request body says is read by the one walker over bodies
+(:mod:`batchtui.jsonl.bodies`), as the browser and the cost estimate read it.
+"""
 
 from __future__ import annotations
 
 from typing import Any
+
+from batchtui.jsonl.bodies import endpoint_format, prompt_items, request_texts
 
 
 def estimate_tokens(text: str) -> int:
@@ -13,25 +19,12 @@ def estimate_tokens(text: str) -> int:
     return max(1, ascii_chars // 4 + (len(text) - ascii_chars))
 
 
-def collect_text(value: Any, out: list[str], depth: int = 0) -> None:
-    """Gather the human text in a request body (message contents, inputs, prompts)."""
-    if depth > 8:
-        return
-    if isinstance(value, str):
-        out.append(value)
-    elif isinstance(value, list):
-        for item in value:
-            collect_text(item, out, depth + 1)
-    elif isinstance(value, dict):
-        for key in ("content", "text", "input", "prompt", "instructions", "messages"):
-            if key in value:
-                collect_text(value[key], out, depth + 1)
+def collect_text(body: Any, out: list[str], url: str | None = None) -> None:
+    """Gather the human text of a request body (messages, instructions, inputs, prompts,
+    earlier calls and their outputs) into ``out``."""
+    out.extend(request_texts(endpoint_format(url, body), body))
 
 
 def count_embedding_inputs(value: Any) -> int:
     """How many embeddings an ``input`` asks for (str, [str], [int], [[int]])."""
-    if isinstance(value, list):
-        if value and all(isinstance(v, int) for v in value):
-            return 1
-        return len(value)
-    return 1
+    return len(prompt_items(value)) if isinstance(value, list) else 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,8 +17,9 @@ from rich.console import Group, RenderableType
 from rich.highlighter import JSONHighlighter
 from rich.text import Text
 
-import batchtui.results.answers as answers
 from batchtui.core.text import decode, safe
+from batchtui.jsonl import bodies
+from batchtui.jsonl.kinds import LineKind
 from batchtui.ui.cells import drawable
 from batchtui.ui.format import human_size
 
@@ -35,6 +37,7 @@ ROLE_STYLES = {
     "assistant": "bold green",
     "tool": "bold yellow",
     "function": "bold yellow",
+    "model": "bold green",
 }
 
 _json_highlighter = JSONHighlighter()
@@ -51,41 +54,22 @@ def _multiline(text: str, style: str = "") -> Text:
     return Text(multiline(text), style=style)
 
 
-def _content_parts(content: Any) -> list[Text]:
-    """Text of a message's content: a string or a list of typed parts."""
-    if content is None:
-        return []
-    if isinstance(content, str):
-        return [_multiline(content)]
-    if not isinstance(content, list):
-        return [Text(_value(content), style="dim")]
-    out: list[Text] = []
-    for part in content:
-        if not isinstance(part, dict):
-            out.append(Text(_value(part), style="dim"))
-            continue
-        kind = part.get("type")
-        if kind in ("text", "input_text", "output_text") and isinstance(part.get("text"), str):
-            out.append(_multiline(part["text"]))
-        elif kind in ("image_url", "input_image"):
-            url = part.get("image_url")
-            if isinstance(url, dict):
-                url = url.get("url")
-            url = url or part.get("file_id") or "?"
-            if isinstance(url, str) and url.startswith("data:"):
-                url = url[:40] + "…"
-            out.append(Text(f"[image: {_value(url)}]", style="italic dim"))
-        elif kind == "input_audio":
-            out.append(Text("[audio]", style="italic dim"))
-        elif kind in ("file", "input_file"):
-            f = part.get("file", part)
-            name = (
-                (f.get("filename") or f.get("file_id") or "file") if isinstance(f, dict) else "file"
-            )
-            out.append(Text(f"[file: {_value(name)}]", style="italic dim"))
-        else:
-            out.append(Text(_value(part), style="dim"))
-    return out
+def _attachment(p: bodies.Part) -> Text:
+    """An image, audio or file of a request, named by its reference (data URLs cut)."""
+    ref = p.text
+    if ref.startswith("data:"):
+        ref = ref[:40] + "…"
+    facts = ", ".join(x for x in (ref and _value(ref), p.detail and _value(p.detail)) if x)
+    return Text(f"[{_value(p.label)}: {facts}]" if facts else f"[{_value(p.label)}]", "italic dim")
+
+
+def _content(p: bodies.Part) -> Text:
+    """A word or attachment part under its turn's role."""
+    if p.kind == "text":
+        return _multiline(p.text)
+    if p.kind == "media":
+        return _attachment(p)
+    return Text(_value(p.text), style="dim")  # a part of no known kind: its JSON
 
 
 def _turn(role: str, parts: list[Text]) -> Text:
@@ -94,29 +78,22 @@ def _turn(role: str, parts: list[Text]) -> Text:
     return Text.assemble(label, body)
 
 
-def _chat_turns(messages: Any) -> list[Text]:
-    if not isinstance(messages, list):
-        return []
-    turns: list[Text] = []
-    for msg in messages:
-        if not isinstance(msg, dict):
-            turns.append(Text(_value(msg), style="red"))
-            continue
-        role = msg.get("role")
-        role = role if isinstance(role, str) else "?"
-        if role == "assistant":
-            # An assistant turn may hold calls, a refusal, reasoning or audio, not only text.
-            calls = answers.chat_message_parts(msg)
-            turns.extend(part_turns(calls) if calls else [_turn(role, [])])
-            continue
-        content = _content_parts(msg.get("content"))
-        if role == "tool" and isinstance(msg.get("tool_call_id"), str):
-            role = f"tool {msg['tool_call_id']}"
-        turns.append(_turn(role, content))
-    return turns
+# Roles whose turns are answers: each part stands on its own line, labelled.
+_ANSWERING = frozenset({"assistant", "model"})
 
 
-# How each kind of answer part looks (see batchtui/results/answers.py).
+def turn_texts(turn: bodies.Turn) -> list[Text]:
+    """One turn: words and attachments under the role ("user: …"), an answering turn's
+    parts each on its own (calls, reasoning, tool results)."""
+    parts = turn.parts
+    if not turn.role:  # not a message at all: shown as the value it is
+        return [Text(_value(p.label if p.kind == "note" else p.text), style="dim") for p in parts]
+    if turn.role in _ANSWERING or any(p.kind in bodies.ACTION_KINDS for p in parts):
+        return part_turns(parts) if parts else [_turn(turn.role, [])]
+    return [_turn(turn.role, [_content(p) for p in parts])]
+
+
+# How each kind of part looks (see batchtui/jsonl/bodies/parts.py).
 PART_STYLES = {
     "text": "bold green",
     "refusal": "bold red",
@@ -124,16 +101,26 @@ PART_STYLES = {
     "call": "bold yellow",
     "tool": "bold cyan",
     "audio": "bold green",
+    "data": "bold green",
     "note": "dim",
 }
 
 
-def part_turns(parts: Sequence[answers.Part]) -> list[Text]:
-    """Answer parts as transcript turns: text under its role, calls with their name,
-    status and pretty-printed arguments, reasoning summaries dimmed, tools with what they did."""
+def part_turns(parts: Sequence[bodies.Part]) -> list[Text]:
+    """Parts as transcript lines: text under its role, calls with their name, status and
+    pretty-printed arguments, reasoning dimmed, tools with what they did, attachments."""
     out: list[Text] = []
     for p in parts:
         style = PART_STYLES.get(p.kind, "bold")
+        if p.kind == "media":
+            out.append(_attachment(p))
+            continue
+        if p.kind == "other":
+            out.append(Text(f"{_value(p.label)}: {_value(p.text)}", style="dim"))
+            continue
+        if p.kind == "note":
+            out.append(Text(_value(p.label), style=style))
+            continue
         if p.kind == "text":
             head = Text(f"{_value(p.label)}: ", style=ROLE_STYLES.get(p.label, style))
         elif p.kind == "call":
@@ -167,121 +154,141 @@ def _indent(text: Text, prefix: str = "  ") -> Text:
     return Text("\n").join(Text(prefix) + line for line in lines)
 
 
-def _responses_turns(body: dict[str, Any]) -> list[Text]:
-    turns: list[Text] = []
-    if isinstance(body.get("instructions"), str):
-        turns.append(_turn("developer", [_multiline(body["instructions"])]))
-    items = body.get("input")
-    if isinstance(items, str):
-        turns.append(_turn("user", [_multiline(items)]))
-    elif isinstance(items, list):
-        for item in items:
-            if isinstance(item, dict) and "role" in item and item.get("type") in (None, "message"):
-                role = item["role"] if isinstance(item["role"], str) else "?"
-                if role == "assistant":
-                    turns.extend(part_turns(answers.output_item_parts(item)))
-                else:
-                    turns.append(_turn(role, _content_parts(item.get("content"))))
-            elif isinstance(item, dict):
-                # Earlier turns of a conversation: calls, their outputs, reasoning, …
-                turns.extend(part_turns(answers.output_item_parts(item)))
-            else:
-                turns.append(Text(_value(item), style="dim"))
-    return turns
-
-
-def _params_line(body: dict[str, Any], skip: set[str]) -> Text | None:
-    params = [
-        f"{k}={_value(v)}"
-        for k, v in body.items()
-        if k not in skip and isinstance(v, (str, int, float, bool)) and k != "model"
-    ]
+def settings_line(settings: bodies.Settings) -> Text | None:
+    """``max_tokens=300  temperature=0.2  tools: get_weather``: how the request asks."""
+    params = [f"{_value(k)}={_value(v)}" for k, v in settings.params]
+    if settings.tools:
+        params.append("tools: " + ", ".join(_value(t) for t in settings.tools[:12]))
+        if len(settings.tools) > 12:
+            params[-1] += f" (+{len(settings.tools) - 12})"
     if not params:
         return None
     return Text("  ".join(params), style="dim")
 
 
-def transcript(obj: Any) -> list[Text]:
-    """A readable view of a batch request, or of a result line's answer; [] if unknown."""
-    if not isinstance(obj, dict):
-        return []
+def request_texts(request: bodies.Request) -> list[Text]:
+    """A request of any format as a transcript: its turns, then its settings."""
     out: list[Text] = []
-    body = obj.get("body")
-    if isinstance(body, dict):
-        url = obj.get("url")
-        url = url if isinstance(url, str) else ""
-        if "messages" in body:
-            out.extend(_chat_turns(body["messages"]))
-            line = _params_line(body, {"messages"})
-        elif (
-            url.endswith("/responses")
-            or "instructions" in body
-            or ("input" in body and "/embeddings" not in url and "/moderations" not in url)
-        ):
-            out.extend(_responses_turns(body))
-            line = _params_line(body, {"input", "instructions"})
-        elif "input" in body or "prompt" in body:
-            value = body.get("input", body.get("prompt"))
-            values = value if isinstance(value, list) else [value]
-            label = "input" if "input" in body else "prompt"
-            for i, v in enumerate(values[:20]):
-                out.append(
-                    _turn(f"{label}[{i}]" if len(values) > 1 else label, [_multiline(_value(v))])
-                )
-            if len(values) > 20:
-                out.append(Text(f"… {len(values) - 20:,} more inputs", style="dim"))
-            line = _params_line(body, {"input", "prompt"})
-        else:
-            line = None
-        if line is not None:
-            out.append(line)
-    response = obj.get("response")
-    if isinstance(response, dict):
-        out.extend(_response_turns(response))
-    error = obj.get("error")
-    if error:
-        out.append(Text.assemble(("error: ", "bold red"), (_value(error), "red")))
+    for turn in request.turns():
+        out.extend(turn_texts(turn))
+    line = settings_line(request.settings())
+    if line is not None:
+        out.append(line)
     return out
 
 
-def _response_turns(response: dict[str, Any]) -> list[Text]:
+# Finish reasons that need no word: the answer ended as it should.
+_NORMAL_FINISH = frozenset(
+    {None, "stop", "completed", "end_turn", "STOP", "stop_sequence", "tool_calls", "tool_use"}
+)
+
+
+def result_texts(result: bodies.Result) -> list[Text]:
+    """A result of any format: a header (status, model, usage, why it stopped when that
+    was not the natural end), then the error whole or the answer."""
     out: list[Text] = []
-    status = response.get("status_code")
-    body = response.get("body")
-    style = "bold green" if status == 200 else "bold red"
-    out.append(Text(f"status {_value(status)}", style=style))
-    if not isinstance(body, dict):
-        return out
-    if isinstance(body.get("error"), dict):
-        err = body["error"]
-        out.append(Text.assemble(("error: ", "bold red"), (_value(err.get("message", err)), "red")))
-    out.extend(part_turns(answers.answer_parts(body)))
-    choices = body.get("choices")
-    for choice in choices if isinstance(choices, list) else ():
-        if isinstance(choice, dict) and choice.get("finish_reason") not in (None, "stop"):
-            out.append(Text(f"finish_reason: {_value(choice['finish_reason'])}", style="yellow"))
-            break
-    if body.get("status") == "incomplete":
-        details = body.get("incomplete_details")
-        reason = details.get("reason") if isinstance(details, dict) else None
-        out.append(Text(f"finish_reason: incomplete ({_value(reason or '?')})", style="yellow"))
-    data = body.get("data")
-    if isinstance(data, list) and data and isinstance(data[0], dict) and "embedding" in data[0]:
-        emb = data[0]["embedding"]
-        size = len(emb) if isinstance(emb, list) else "base64"
-        out.append(Text(f"{len(data)} embedding(s) of {size} dimensions", style="green"))
-    usage = body.get("usage")
-    if isinstance(usage, dict):
+    if result.request is not None:  # Vertex predictions echo the request
+        out.extend(request_texts(result.request))
+    out.append(result_header(result))
+    error = result.error
+    if error is not None:
         out.append(
-            Text(
-                "usage: "
-                + ", ".join(
-                    f"{k}={_value(v)}" for k, v in usage.items() if not isinstance(v, dict)
-                ),
-                style="dim",
+            Text.assemble(
+                ("error ", "bold red"),
+                (_value(error.code), "bold red"),
+                (": ", "red"),
+                _multiline(error.message, "red"),
             )
         )
+        etype = error.type if error.type != error.code else None  # (said already)
+        facts = [f"{k}: {_value(v)}" for k, v in (("type", etype), ("param", error.param)) if v]
+        if facts:
+            out.append(Text("  ".join(facts), style="dim"))
+    out.extend(part_turns(result.parts))
     return out
+
+
+def result_header(result: bodies.Result) -> Text:
+    """``HTTP 200 · gpt-4o-mini-2024-07-18 · 27 in · 13 out``: the answer's facts in a line."""
+    code = result.status_code
+    status = f"HTTP {code}" if result.format == "openai" and code else result.status
+    head = Text(f"{'✔' if result.ok else '✘'} {_value(status)}")
+    head.stylize("bold green" if result.ok else "bold red")
+    if result.model:
+        head.append(f" · {_value(result.model)}", style="dim")
+    if result.usage is not None:
+        head.append(" · " + usage_text(result.usage), style="dim")
+    if result.finish_reason not in _NORMAL_FINISH:
+        head.append(f" · finish {_value(result.finish_reason)}", style="yellow")
+    return head
+
+
+def usage_text(usage: tuple[int, int, int, int]) -> str:
+    inp, output, cached, reasoning = usage
+    text = f"{inp:,} in · {output:,} out"
+    if cached:
+        text += f" · {cached:,} cached"
+    if reasoning:
+        text += f" · {reasoning:,} reasoning"
+    return text
+
+
+def read_any(obj: Any) -> bodies.Request | bodies.Result | None:
+    """The walker's reading of a line, and of fragments of one (a result's response alone,
+    a request without its custom_id)."""
+    line = bodies.read_line(obj)
+    if line is None and isinstance(obj, dict):
+        if "response" in obj or "error" in obj:
+            line = bodies.read_result(obj, LineKind.OUTPUT)
+        elif isinstance(obj.get("body"), dict):
+            line = bodies.read_request(obj, LineKind.INPUT)
+    return line
+
+
+def line_texts(line: bodies.Request | bodies.Result | None) -> list[Text]:
+    if isinstance(line, bodies.Request):
+        return request_texts(line)
+    if isinstance(line, bodies.Result):
+        return result_texts(line)
+    return []
+
+
+def transcript(obj: Any) -> list[Text]:
+    """A readable view of a line of any batch format (a request, or a result's answer or
+    error); [] when the line is of no known shape."""
+    return line_texts(read_any(obj))
+
+
+def kind_note(kind: LineKind, source: str | None) -> Text | None:
+    """What a line of another format is, and what to do with it (the detail pane's first
+    line); None for OpenAI batch lines."""
+    name = shlex.quote(source) if source else "FILE"
+    convert = f"batchtui convert {name} --to chat --model MODEL"
+    what = {
+        LineKind.ANTHROPIC_REQUEST: (
+            "Anthropic Message Batches request",
+            f"{convert} makes the file an OpenAI batch input",
+        ),
+        LineKind.GEMINI_REQUEST: (
+            "Gemini batch request",
+            f"{convert} makes the file an OpenAI batch input",
+        ),
+        LineKind.FINETUNE_CHAT: (
+            "OpenAI fine-tuning example (training data, not a batch request)",
+            f"{convert} makes its prompts an OpenAI batch input",
+        ),
+        LineKind.ANTHROPIC_RESULT: (
+            "Anthropic Message Batches result",
+            "read here; batchtui results reads OpenAI output and error files",
+        ),
+        LineKind.GEMINI_RESULT: (
+            "Gemini batch result",
+            "read here; batchtui results reads OpenAI output and error files",
+        ),
+    }.get(kind)
+    if what is None:
+        return None
+    return Text.assemble((what[0], "bold yellow"), (": " + safe(what[1]), "yellow"))
 
 
 def pretty_json(obj: Any, cap: int = DETAIL_TEXT_CAP) -> Text:
@@ -305,9 +312,16 @@ def multiline(text: str) -> str:
 
 
 def render_line_detail(
-    data: bytes, full_length: int, pretty: bool, marks: Sequence[str] = ()
+    data: bytes,
+    full_length: int,
+    pretty: bool,
+    marks: Sequence[str] = (),
+    source: str | None = None,
+    note: bool = True,
 ) -> RenderableType:
-    """The detail pane's content for one line (``data`` may be a prefix of the line)."""
+    """The detail pane's content for one line (``data`` may be a prefix of the line):
+    a line of another format starts with what it is (naming ``source``, the file, in the
+    command that converts it), then its transcript, then the JSON."""
     more = full_length - len(data)
     if not pretty or more > 0:
         shown = data[:DETAIL_RAW_CAP]
@@ -334,8 +348,12 @@ def render_line_detail(
     except orjson.JSONDecodeError as exc:
         head = Text(f"Not valid JSON: {exc}", style="bold red")
         return Group(head, Text(drawable(safe(data[:DETAIL_RAW_CAP]))))
-    turns = transcript(obj)
+    line = read_any(obj)
+    turns = line_texts(line)
     parts = []
+    said = kind_note(line.kind, source) if line is not None and note else None
+    if said is not None:
+        parts.append(said)
     if turns:
         parts.append(Group(*turns))
         parts.append(Text(""))

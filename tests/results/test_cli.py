@@ -166,9 +166,8 @@ def test_output_alone_prints_counts_failures_histogram_usage(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     out_file, err_file = SAMPLE[3], SAMPLE[5]
-    code, out, err = run(capsys, "--output", out_file, "--errors", err_file)
+    code, out, err = run(capsys, "--output", out_file, "--errors", err_file, "--summary")
     assert code == 0
-    assert "no input file: printing the summary" in err
     assert out.startswith("15 requests answered (no input file")
     assert "failures by code and message:" in out and "batch_expired" in out
     assert "tokens: input 1,544" in out and "missing" not in out
@@ -178,6 +177,24 @@ def test_output_alone_prints_counts_failures_histogram_usage(
     assert summary["counts"]["unexpected"] == 0 and summary["counts"]["succeeded"] == 9
     code, _, err = run(capsys, "--output", out_file, "--export-retry", "r.jsonl")
     assert code == 2 and "--export-retry needs --input IN" in err
+
+
+def test_output_alone_opens_the_results_view(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without --summary, the output alone opens the view (it used to print the summary:
+    the view needed an input)."""
+    import batchtui.cli.results as cli_results
+
+    opened: list[tuple[str | None, str | None, str | None]] = []
+    monkeypatch.setattr(
+        cli_results,
+        "launch_results",
+        lambda args: opened.append((args.input, args.output, args.errors)) or 0,
+    )
+    code, out, err = run(capsys, "--output", SAMPLE[3])
+    assert (code, out, err) == (0, "", "")
+    assert opened == [(None, SAMPLE[3], None)]
 
 
 def anthropic_results(tmp_path: Path) -> Path:

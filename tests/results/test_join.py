@@ -519,6 +519,21 @@ def test_odd_but_valid_result_lines(tmp_path: Path) -> None:
         assert result.flags(result.row_of("e")) & Flag.EMPTY
 
 
+def test_answers_of_the_wrong_shape_do_not_stop_the_join(tmp_path: Path) -> None:
+    """A Responses body whose output (or a message's content) is not a list used to raise
+    TypeError in the join, and the results view said "Could not join the files"."""
+    out = write_lines(
+        tmp_path / "out.jsonl",
+        [
+            ok("a", {"object": "response", "status": "completed", "output": 5}),
+            ok("b", {"object": "response", "output": [{"type": "message", "content": 7}]}),
+        ],
+    )
+    with join(None, out) as result:
+        assert result.row_count == 2
+        assert all(result.flags(r) & Flag.EMPTY for r in range(2))
+
+
 def test_flag_names_cover_every_flag() -> None:
     assert set(FLAG_NAMES) == {f for f in Flag if f}
 

@@ -22,7 +22,7 @@ from batchtui.ui.widgets.results_detail import ResultDetail
 from batchtui.ui.widgets.results_list import ResultList
 from batchtui.ui.widgets.results_summary import ResultsSummary
 from tests.results.builders import request, write_lines
-from tests.ui.conftest import REPO, settle, wait_for
+from tests.ui.conftest import REPO, screen_text, settle, wait_for
 
 EXAMPLES = REPO / "batchtui" / "examples"
 SAMPLE = {
@@ -825,3 +825,18 @@ async def test_the_screen_keeps_textuals_batch_and_can_recompose() -> None:
         await app.recompose()
         await settle(pilot)
         assert isinstance(app.screen, ResultsScreen)
+
+
+async def test_the_results_view_opens_on_an_output_alone(tmp_path: Path) -> None:
+    """``batchtui results --output OUT`` (launch_results with no input) used to say
+    "No results open"."""
+    app = BatchTUI(None, initial_mode="results", validate=False)
+    app.results_args = {"output_path": str(REPO / "tests/ui/fixtures/kind_errors.jsonl")}
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ResultsScreen) and screen.result is not None
+        text = screen_text(app)
+        assert "No results open" not in text
+        assert "4 failed" in text or "3 failed" in text
+        assert "integer_below_min_value" in text

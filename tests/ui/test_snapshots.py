@@ -65,3 +65,17 @@ def test_validation_marks_80x24(snap_compare) -> None:
 
 def test_validation_report_80x24(snap_compare) -> None:
     assert snap_compare(mistakes(), terminal_size=(80, 24), run_before=_pressing("v"))
+
+
+@pytest.mark.parametrize(
+    ("name", "keys"),
+    [
+        ("kind_output", ("j", "j")),  # an answer that is a tool call
+        ("kind_errors", ("j",)),  # an error with its param
+        ("kind_anthropic", ("j",)),  # the note and the transcript (line 1 has the finding)
+    ],
+)
+def test_browser_kinds_80x24(snap_compare, name: str, keys: tuple[str, ...]) -> None:
+    """Each kind shown for what it is: answers, errors, another provider's requests."""
+    app = BatchTUI(LineIndex(f"tests/ui/fixtures/{name}.jsonl"), validate=True)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_pressing(*keys))

@@ -24,6 +24,7 @@ from batchtui.core.errors import UserError
 from batchtui.core.text import safe
 from batchtui.jsonl import Change, LineIndex
 from batchtui.jsonl.index import FileChanged
+from batchtui.jsonl.kinds import Kind, Layout, Sniff, runner_name, sniff_index
 from batchtui.jsonl.search import Searcher, compile_needle, custom_id_pattern
 from batchtui.ui import messages as msg
 from batchtui.ui.context import tui
@@ -35,6 +36,7 @@ from batchtui.ui.widgets.line_list import LineList
 from batchtui.ui.worker_errors import failure_message
 
 if TYPE_CHECKING:  # the validator loads in its thread, never before the first frame
+    from batchtui.results.pairing import Companions
     from batchtui.ui.widgets.prompt import PromptBar
     from batchtui.ui.widgets.report import ReportView
     from batchtui.validation.engine import RunStatus, Validator
@@ -63,6 +65,12 @@ KEY_HINTS = [
 ]
 # Seconds after the first frame before indexing, validation and the hidden panes start.
 AFTER_FIRST_FRAME = 0.1
+# The key line of an output or error file: its results are one key away, submitting it is not.
+RESULT_KEY_HINTS = [("?", "Keys"), ("o", "Results")] + [
+    hint for hint in KEY_HINTS[1:] if hint[0] not in ("u", "e")
+]
+# Below this width the status bar leaves out the file's size.
+STATUS_SIZE_WIDTH = 100
 # Seconds the validation thread sleeps between chunks (10-30 ms of work each).
 VALIDATION_YIELD = 0.003
 # How often the file is checked for appends, rewrites and replacement (one stat call).
@@ -96,6 +104,7 @@ class FileScreen(Screen[None]):
         ),
         Binding("e", "edit", "Edit in $EDITOR", id="file.edit"),
         Binding("u", "submit", "Submit as batch", id="file.submit"),
+        Binding("o", "open_results", "Results of this output file", id="file.results"),
         Binding("p", "split", "Split to fit limits", show=False, id="file.split"),
         Binding("tab", "switch_pane", "Switch pane", show=False, id="file.switch_pane"),
         Binding("escape", "cancel", "Cancel", show=False, id="file.cancel"),
@@ -125,6 +134,7 @@ class FileScreen(Screen[None]):
         self.validation_running = False
         self.validation_status: RunStatus | None = None
         self.provider = provider  # the service whose limits and rules apply (None: OpenAI's)
+        self.sniffed: Sniff | None = None  # what the file is, from its head at open
         self.limits: list[LimitNote] = []  # file-level limits known from size and line count
         self.validation_error: str | None = None  # why the last validation failed, if it did
         self._validate_again = False  # the file grew while a validation ran
@@ -189,6 +199,7 @@ class FileScreen(Screen[None]):
         # The first screenful comes from a tiny synchronous scan of the head and a backwards
         # read of the tail; the full scan starts once that first frame is on screen.
         self.index.scan(until=HEAD_BYTES)
+        self._sniff()
         lines.load_tail(max(self.size.height, 40) * 2)
         lines.index_changed()
         # The background work waits a moment after the first frame: started at once, on two
@@ -198,6 +209,27 @@ class FileScreen(Screen[None]):
         else:  # (the tests' setting: no wait they would have to wait out)
             self.call_after_refresh(self._after_first_paint)
         self.update_status()
+
+    def _sniff(self) -> None:
+        """What the file is, from its head (read anyway for the first screenful; well under
+        a millisecond for ordinary lines): the status bar names it, the keys follow it."""
+        assert self.index is not None
+        try:
+            self.sniffed = sniff_index(self.index)
+        except (OSError, UserError):
+            self.sniffed = None
+        kind = self.sniffed.judged_as if self.sniffed is not None else None
+        hints = RESULT_KEY_HINTS if kind is not None and kind.results else KEY_HINTS
+        self.query_one(KeyHints).set_bindings(hints)
+        self.detail.source = self.index.name if self.index.copy_of is None else None
+
+    @property
+    def kind(self) -> Sniff | None:
+        """What the file is: settled over the lines validated so far, else its head's sniff."""
+        snap = self.validation_snapshot
+        if snap is not None and snap.kind is not None:
+            return snap.kind
+        return self.sniffed
 
     async def _after_first_paint(self) -> None:
         self.start_scan()
@@ -290,6 +322,7 @@ class FileScreen(Screen[None]):
         self._scan_done.clear()
         self.line_list.set_index(fresh)
         self.line_list.load_tail(max(self.size.height, 40) * 2)
+        self._sniff()
         self.notify(notice, severity="warning")
         self.workers.cancel_group(self, "validate")
         self.validation_running = False  # the cancelled run's last word is about the old file
@@ -617,6 +650,73 @@ class FileScreen(Screen[None]):
     def action_submit(self) -> None:
         tui(self).action_submit_file()
 
+    # -- results of an output or error file --------------------------------------------
+
+    def action_open_results(self) -> None:
+        """o: the results view of this output or error file; its input (and the other result
+        file) joined when one is found beside it and the user agrees."""
+        if self.index is None:
+            return
+        kind = self.kind
+        judged = kind.judged_as if kind is not None else None
+        if judged is None or not judged.results:
+            what = kind.kind.title if kind is not None else "a file of unknown kind"
+            self.notify(
+                f"o opens the results of an OpenAI batch output or error file; this is {what}."
+                + (
+                    " Its batch's results: press 2 for Batches, then o on the batch."
+                    if judged is Kind.INPUT
+                    else ""
+                ),
+                severity="warning",
+            )
+            return
+        from batchtui.jsonl.spool import STDIN_NAME
+
+        copy_of = self.index.copy_of
+        where = None if copy_of == STDIN_NAME else (copy_of or self.index.path)
+        self._find_companions(self.index.path, where, judged)
+
+    @work(thread=True, exclusive=True, group="companions", exit_on_error=False)
+    def _find_companions(self, path: str, where: str | None, kind: Kind) -> None:
+        from batchtui.results.pairing import Companions, find_companions
+
+        found = Companions()
+        if where is not None:
+            found = find_companions(_uncompressed_name(where), kind, _recorded_inputs())
+        self.app.call_from_thread(self._offer_join, path, kind, found)
+
+    def _offer_join(self, path: str, kind: Kind, found: Companions) -> None:
+        from batchtui.ui.screens.dialogs import ConfirmDialog
+
+        output = path if kind is Kind.OUTPUT else (found.output and str(found.output.path))
+        errors = path if kind is Kind.ERRORS else (found.errors and str(found.errors.path))
+        other = found.errors if kind is Kind.OUTPUT else found.output
+        if other is not None:
+            label = "error" if kind is Kind.OUTPUT else "output"
+            self.notify(f"With its {label} file {safe(other.path.name)} ({other.reason}).")
+
+        def open_with(input_path: str | None) -> None:
+            app = tui(self)
+            app.run_worker(
+                app.open_results(input_path=input_path, output_path=output, error_path=errors),
+                group="open-results",
+            )
+
+        if found.input is None:
+            open_with(None)
+            return
+        body = (
+            f"{found.input.path} ({found.input.reason}) looks like this batch's input.\n\n"
+            "Joined, each request shows beside its answer, requests that got no answer are "
+            "counted, and a retry file can be written. Alone: counts, failures, the histogram "
+            "and usage."
+        )
+        self.app.push_screen(
+            ConfirmDialog("Join the results with their input?", body, "Join", "Results alone"),
+            lambda yes: open_with(str(found.input.path) if yes else None),
+        )
+
     def go_to_line(self, line_number: int) -> None:
         """Select 1-based ``line_number`` (clamped to the file)."""
         lines = self.line_list
@@ -814,13 +914,19 @@ class FileScreen(Screen[None]):
             return
         left = Text(" ")
         left.append(safe(Path(index.name).name), style="bold")  # <stdin> stays
-        left.append(f"  {human_size(index.size)}  ")
+        # Narrow terminals: the file's kind and its findings matter more than its size.
+        wide = self.size.width >= STATUS_SIZE_WIDTH
+        left.append(f"  {human_size(index.size)}  " if wide else "  ")
         self.check_limits()
         if self._scan_done.is_set() or index.complete:
             left.append(plural(index.line_count, "line"))
         else:
             pct = 100 * index.scanned_bytes // max(1, index.size)
             left.append(f"indexing {pct}%: {index.line_count:,} lines", style="yellow")
+        kind = self.kind
+        if kind is not None:
+            left.append("  ")
+            left.append_text(kind_text(kind))
         extra = self.status_extra()
         if extra:
             left.append("  ")
@@ -877,6 +983,57 @@ class FileScreen(Screen[None]):
     def on_unmount(self) -> None:
         if self.index is not None:
             self.index.close()
+
+
+_STATUS_LABELS = {
+    Kind.ERRORS: "batch errors",
+    Kind.ANTHROPIC_REQUESTS: "Anthropic requests",
+    Kind.ANTHROPIC_RESULTS: "Anthropic results",
+    Kind.GEMINI_REQUESTS: "Gemini requests",
+    Kind.GEMINI_RESULTS: "Gemini results",
+    Kind.FINETUNE_CHAT: "fine-tuning chat",
+}
+
+
+_LAYOUT_LABELS = {
+    Layout.EMPTY: "empty file",
+    Layout.BINARY: "binary bytes",
+    Layout.LFS_POINTER: "Git LFS pointer",
+    Layout.CONCATENATED: "concatenated",
+    Layout.PRETTY: "pretty-printed",
+}
+
+
+def kind_text(kind: Sniff) -> Text:
+    """The file's kind for the status bar, short: "batch output · vLLM", "batch errors ·
+    Azure", "Anthropic requests", "mixed kinds"."""
+    text = _STATUS_LABELS.get(kind.kind, kind.kind.label)
+    if kind.kind.results and kind.runner not in (None, "openai"):
+        text += " · " + ("Azure" if kind.runner == "azure" else runner_name(kind.runner) or "")
+    if kind.mixed:
+        text = "mixed kinds"
+    layout = _LAYOUT_LABELS.get(kind.layout)
+    if layout is not None:
+        text = layout if kind.kind is Kind.UNKNOWN else f"{text} ({layout})"
+    style = "dim" if kind.kind is Kind.INPUT else "cyan" if kind.kind.results else "yellow"
+    return Text(safe(text), style=style)
+
+
+def _recorded_inputs() -> dict[str, str]:
+    """batch id -> the input file this machine submitted it from (empty when unreadable)."""
+    try:
+        from batchtui.api.records import RecordStore
+
+        return {bid: r.input_path for bid, r in RecordStore().by_batch_id().items()}
+    except Exception:  # the records are a hint; a broken state directory is no reason to fail
+        return {}
+
+
+def _uncompressed_name(path: str) -> str:
+    for suffix in (".gz", ".zst", ".bz2", ".xz"):
+        if path.endswith(suffix):
+            return path[: -len(suffix)]
+    return path
 
 
 def _parts_dir(path: str, copy_of: str | None) -> Path:

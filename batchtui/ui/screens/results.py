@@ -252,9 +252,14 @@ class ResultsScreen(Screen[None]):
         parts = []
         if self.batch_id:
             parts.append(self.batch_id)
-        if self.input_path:
-            parts.append(self.input_path)
+        first = self.input_path or self.output_path or self.error_path
+        if first:
+            parts.append(first)
         return safe(" · ".join(parts))
+
+    @property
+    def has_files(self) -> bool:
+        return bool(self.input_path or self.output_path or self.error_path)
 
     @property
     def results_list(self) -> ResultList:
@@ -273,17 +278,12 @@ class ResultsScreen(Screen[None]):
         self._apply_size(self.size.width, self.size.height)
         self.query_one("#results-main").display = False
         self.query_one("#results-wait").display = False
-        if self.input_path is None:
+        if not self.has_files:
             self._show_empty(
                 "No results open.\n\n"
                 "In Batches (2), press o on a finished batch to download its files and open "
-                "them here, or run:\n\n"
+                "them here; in the File view, o on an output or error file; or run:\n\n"
                 "  batchtui results --input IN.jsonl --output OUT.jsonl --errors ERR.jsonl"
-                + (
-                    "\n\nThis batch's input file is not available, and the join needs it."
-                    if self.output_path or self.error_path
-                    else ""
-                )
             )
             return
         self.query_one("#results-empty").display = False
@@ -321,7 +321,7 @@ class ResultsScreen(Screen[None]):
     # -- the join ------------------------------------------------------------------------
 
     def start_join(self) -> None:
-        if self.input_path is None:
+        if not self.has_files:
             return
         self._generation += 1
         self.joining = True
@@ -338,7 +338,7 @@ class ResultsScreen(Screen[None]):
         self._join(self._generation, self.input_path, self.output_path, self.error_path)
 
     @work(thread=True, exclusive=True, group="join", exit_on_error=False)
-    def _join(self, generation: int, inp: str, out: str | None, err: str | None) -> None:
+    def _join(self, generation: int, inp: str | None, out: str | None, err: str | None) -> None:
         from batchtui.results import JoinCancelled, join
 
         worker = get_current_worker()
@@ -415,7 +415,7 @@ class ResultsScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in self.NEEDS_RESULT and self.result is None:
             return False
-        return not (action == "rejoin" and (self.input_path is None or self.joining))
+        return not (action == "rejoin" and (not self.has_files or self.joining))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place unexpected worker failures surface (never a traceback)."""
@@ -434,7 +434,7 @@ class ResultsScreen(Screen[None]):
             self.notify(safe(message), severity="error", timeout=8)
 
     def action_rejoin(self) -> None:
-        if self.input_path is None:
+        if not self.has_files:
             return
         if any(w.group == "export" and w.is_running for w in self.workers):
             self.notify("An export is being written; join again when it is done.")
@@ -809,7 +809,14 @@ class ResultsScreen(Screen[None]):
         return retry_rows(result), "failed, expired, cancelled, missing"
 
     def action_export_retry(self, then_submit: bool = False) -> None:
-        if self.result is None or self.input_path is None:
+        if self.result is None:
+            return
+        if self.input_path is None:
+            self.notify(
+                "A retry file is made of the input's lines: open the results with the batch's "
+                "input to write one.",
+                severity="warning",
+            )
             return
         rows, label = self.retry_selection()
         if not rows:
@@ -824,13 +831,14 @@ class ResultsScreen(Screen[None]):
         )
 
     def action_export_results(self) -> None:
-        if self.result is None or self.input_path is None:
+        named = self.input_path or self.output_path or self.error_path
+        if self.result is None or named is None:
             return
         self._pending = {}
         self._ask(
             "results",
             f"Export {self.result.row_count:,} results as .jsonl or .csv · Enter writes, Esc cancels",
-            default_export_path(self.input_path, ".results.jsonl"),
+            default_export_path(named, ".results.jsonl"),
         )
 
     def _ask(self, kind: str, what: str, default: str) -> None:
@@ -1022,7 +1030,13 @@ class ResultsScreen(Screen[None]):
         right = Text("")
         if row is not None:
             line = result.input_line(row)
-            where = f"input line {line + 1:,}" if line is not None else "not in input"
+            answer = result.result_answer(row)
+            if line is not None:
+                where = f"input line {line + 1:,}"
+            elif result.input_index is None and answer is not None:
+                where = f"{answer.source.label} line {answer.line + 1:,}"
+            else:
+                where = "not in input"
             right = Text(f"{lst.cursor + 1:,}/{len(lst.rows):,} · {where} ")
         status.set(left, right)
 

@@ -77,6 +77,11 @@ class KeyHints(Static):
     def on_resize(self) -> None:
         self._redraw()
 
+    def set_bindings(self, bindings: list[tuple[str, str]]) -> None:
+        if bindings != self.bindings:
+            self.bindings = bindings
+            self._redraw()
+
     def _redraw(self) -> None:
         width = self.size.width or 80
         text = Text()

@@ -25,6 +25,7 @@ class DetailView(VerticalScroll, can_focus=True):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.pretty = True
+        self.source: str | None = None  # the file's name, for the commands a note suggests
         self._shown: tuple[int, int, int, bool, int] | None = None  # what is drawn
         self._body = Static("", markup=False)
 
@@ -58,7 +59,16 @@ class DetailView(VerticalScroll, can_focus=True):
         number = f"Line {line + 1:,}" if line is not None else "Line ?"
         mode = "pretty" if self.pretty else "raw"
         self.border_title = f"{number} · {span.length:,} bytes · {mode}"
-        body = render_line_detail(data, span.length, self.pretty, marks=field_keys(findings))
+        # A file-level finding already says what the file is: no note beside it.
+        said = any(f.code == "foreign_format" for f in findings)
+        body = render_line_detail(
+            data,
+            span.length,
+            self.pretty,
+            marks=field_keys(findings),
+            source=self.source,
+            note=not said,
+        )
         if findings:
             body = Group(findings_block(findings), body)
         self._body.update(body)

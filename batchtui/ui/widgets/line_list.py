@@ -12,7 +12,7 @@ from textual.strip import Strip
 from batchtui.core.text import safe
 from batchtui.jsonl import LineIndex, Span
 from batchtui.ui.cells import drawable, fit_middle
-from batchtui.ui.summary import SUMMARY_PARSE_CAP, summarize
+from batchtui.ui.summary import SUMMARY_PARSE_CAP, Row, summarize
 from batchtui.ui.widgets.virtual_list import VirtualList, cursor_bindings
 
 # Bytes read for one row of the list. A row shows at most a screen width of cells, so a few KB
@@ -22,6 +22,7 @@ CUT_MARK = "…"
 # The custom_id column: as wide as the widest id drawn so far (plus a space), within bounds.
 ID_COLUMN_MIN = 12
 ID_COLUMN_MAX = 40
+_TONES = {"ok": "line-list--ok", "warning": "line-list--warning", "error": "line-list--error"}
 
 
 class LineList(VirtualList):
@@ -45,6 +46,7 @@ class LineList(VirtualList):
         "line-list--match",
         "line-list--id",
         "line-list--model",
+        "line-list--ok",
     }
 
     BINDINGS = cursor_bindings("browser", "First line", "Last line")
@@ -248,26 +250,28 @@ class LineList(VirtualList):
             segments.append(Segment(CUT_MARK, style + self._component("line-list--cut")))
         return Strip(segments, width)
 
-    def _summary_segments(
-        self, parts: tuple[str, str, str], avail: int, style: Style
-    ) -> list[Segment]:
-        cid, model, text = (drawable(p) for p in parts)
-        need = min(cell_len(cid) + 1, ID_COLUMN_MAX)
-        if need > self._id_cells:
-            # A wider id than any so far: every row redraws with the wider column (once).
-            self._id_cells = need
-            if not self._widened:
-                self._widened = True
-                self.call_later(self._after_widening)
-        id_width = min(self._id_cells, max(8, avail // 3))
-        # Cut in the middle: ids that differ only at the end must not look the same.
-        cid_cell = fit_middle(cid, id_width - 1) + " "
-        segments = [Segment(cid_cell, style + self._component("line-list--id"))]
+    def _summary_segments(self, row: Row, avail: int, style: Style) -> list[Segment]:
+        cid, model, text = drawable(row.id), drawable(row.second), drawable(row.text)
+        segments: list[Segment] = []
+        id_width = 0
+        if cid:  # (a fine-tuning example has no id: its text gets the room)
+            need = min(cell_len(cid) + 1, ID_COLUMN_MAX)
+            if need > self._id_cells:
+                # A wider id than any so far: every row redraws with the wider column (once).
+                self._id_cells = need
+                if not self._widened:
+                    self._widened = True
+                    self.call_later(self._after_widening)
+            id_width = min(self._id_cells, max(8, avail // 3))
+            # Cut in the middle: ids that differ only at the end must not look the same.
+            cid_cell = fit_middle(cid, id_width - 1) + " "
+            segments.append(Segment(cid_cell, style + self._component("line-list--id")))
         rest = avail - id_width
         if model and rest > 20:
             width = 12 if cell_len(model) <= 12 else 18  # two fixed widths keep columns aligned
             model_cell = set_cell_size(model, width) + " "
-            segments.append(Segment(model_cell, style + self._component("line-list--model")))
+            look = _TONES.get(row.tone, "line-list--model")  # a result's status: its colour
+            segments.append(Segment(model_cell, style + self._component(look)))
             rest -= cell_len(model_cell)
         text = text[: rest + 1]  # a character is at least one cell: no need to measure more
         cut = cell_len(text) > rest

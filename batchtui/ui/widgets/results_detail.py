@@ -17,6 +17,8 @@ from textual.containers import ScrollableContainer, VerticalScroll
 from textual.widgets import Static
 
 from batchtui.core.text import safe
+from batchtui.jsonl import bodies
+from batchtui.jsonl.kinds import LineKind
 from batchtui.results.model import Flag, RequestClass, Source, flag_names
 from batchtui.ui.cells import drawable
 from batchtui.ui.format import human_size
@@ -24,6 +26,7 @@ from batchtui.ui.transcript import (
     DETAIL_PARSE_CAP,
     DETAIL_RAW_CAP,
     multiline,
+    part_turns,
     pretty_json,
     transcript,
 )
@@ -175,14 +178,18 @@ class ResultDetail(ScrollableContainer, can_focus=False):
 
     def _show_request(self, result: JoinResult, detail: RowDetail) -> None:
         pane = self._request
-        if detail.input_line is None:
+        if detail.input_line is None or result.input_index is None:
             pane.border_title = "Request"
-            self._body(pane).update(
-                Text(
-                    "Not in the input file: this answer's custom_id matches no request.",
-                    style="italic cyan",
-                )
+            cid = Text("custom_id ", style="dim")
+            cid.append(drawable(safe(detail.custom_id)), style="bold")
+            why = (
+                "No input file: the request is not shown. Open the results with the batch's "
+                "input (batchtui results --input IN --output OUT) to see each request beside "
+                "its answer, the requests that got none, and a retry file."
+                if result.input_index is None
+                else "Not in the input file: this answer's custom_id matches no request."
             )
+            self._body(pane).update(Group(cid, Text(why, style="italic cyan")))
             return
         ix = result.input_index
         assert ix is not None  # an input line comes from an input file
@@ -255,16 +262,10 @@ class ResultDetail(ScrollableContainer, can_focus=False):
 
 
 def _answer_turns(obj: Any) -> list[Text]:
-    """The answer's turns without the status/usage lines the outcome table already shows."""
-    if not isinstance(obj, dict) or not isinstance(obj.get("response"), dict):
-        return []
-    turns = transcript({"response": obj["response"]})
-    return [
-        t
-        for t in turns
-        if not (t.plain.startswith("status ") or t.plain.startswith("usage: "))
-        and not t.plain.startswith("finish_reason: ")
-    ]
+    """The answer's parts, without the status, usage and finish lines the outcome table
+    already shows."""
+    result = bodies.read_result(obj, LineKind.OUTPUT) if isinstance(obj, dict) else None
+    return part_turns(result.parts) if result is not None else []
 
 
 def _others(answers: tuple[Answer, ...]) -> str:

@@ -106,7 +106,7 @@ def read_answer(
 def answer_preview(obj: dict[str, Any] | None) -> str:
     """What a successful answer holds on one line: its text, and its calls, refusals, tools
     and audio (a function call alone used to show as "finish_reason completed")."""
-    from batchtui.results.answers import answer_parts, preview
+    from batchtui.jsonl.bodies.answers import answer_parts, preview
 
     response = obj.get("response") if obj is not None else None
     body = response.get("body") if isinstance(response, dict) else None

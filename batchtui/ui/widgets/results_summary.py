@@ -53,8 +53,9 @@ def class_lines(result: JoinResult) -> list[tuple[str, str, str, int]]:
         ("succeeded", "ok", "succeeded", c["succeeded"]),
         ("failed", "fail", "failed", c["failed"]),
         ("expired", "expired", "expired", c["expired"]),
-        ("missing", "missing", "missing", c["missing"]),
     ]
+    if result.input_index is not None:  # without the input, nothing can be seen missing
+        lines.append(("missing", "missing", "missing", c["missing"]))
     if c["unexpected"]:
         lines.append(("unexpected", "unexpected", "unexpected", c["unexpected"]))
     if soft:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from batchtui.results.answers import answer_parts, compact_arguments, preview
+from batchtui.jsonl.bodies.answers import answer_parts, compact_arguments, preview
 from tests.results.answer_samples import SAMPLES
 
 # What a list row says for each sample: the answer, never just "finish completed".
