@@ -72,8 +72,12 @@ def register(subparsers: Subparsers) -> None:
         help="validate a JSONL file, upload it and create a batch",
         description=(
             "Validate FILE (refused on errors unless --force), check the metadata against the "
-            "Batch API limits, then upload exactly the bytes that were validated and create "
-            "the batch. If creating the batch fails, the uploaded file is deleted again."
+            "Batch API limits, count its input tokens and check that they fit the model's "
+            "enqueued-token limit (refused when the queue has no room, unless --force: OpenAI "
+            "would fail the batch with token_limit_exceeded), then upload exactly the bytes "
+            "that were validated and create the batch. If creating the batch fails, the "
+            "uploaded file is deleted again. Queue limits come from the Admin API when "
+            "OPENAI_ADMIN_KEY is set (project OPENAI_PROJECT_ID), else from --queue-limit."
         ),
     )
     p.add_argument("file", metavar="FILE")
@@ -95,7 +99,21 @@ def register(subparsers: Subparsers) -> None:
         "--force",
         action="store_true",
         help="submit even if validation finds errors (the Batch API fails the whole batch "
-        "for one bad line)",
+        "for one bad line) or the model's queue has no room for the file",
+    )
+    p.add_argument(
+        "--queue-limit",
+        action="append",
+        default=[],
+        metavar="MODEL=TOKENS",
+        help="the enqueued-token limit of MODEL ('*': every model) when the Admin API does "
+        "not say it (repeatable)",
+    )
+    p.add_argument(
+        "--no-count-others",
+        action="store_true",
+        help="do not download the input files of batches submitted elsewhere to count what "
+        "they hold in the queue (they are then named as not counted)",
     )
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(handler=_submit)
@@ -295,9 +313,15 @@ def _parse_metadata(pairs: list[str], description: str | None) -> dict[str, str]
 
 
 def _submit(args: argparse.Namespace) -> int:
+    from batchtui.api.queue import QueueSettings
     from batchtui.api.submit import submit_file
+    from batchtui.cli.emulator import parse_queue_limits
 
     metadata = _parse_metadata(args.metadata, args.description)
+    limits, any_model = parse_queue_limits(args.queue_limit, option="--queue-limit")
+    if any_model is not None:
+        limits["*"] = any_model
+    queue = QueueSettings.from_env(config_limits=limits, count_others=not args.no_count_others)
     status = StatusLine()
     meter = Meter(f"uploading {args.file}", status, unit="bytes")
 
@@ -305,6 +329,10 @@ def _submit(args: argparse.Namespace) -> int:
         status.activity()  # local work is not "waiting for the server"
         if name == "validating" and fraction is not None:
             status.show(f"validating {args.file}: {fraction:.0%}")
+        elif name == "counting":
+            status.show(f"counting the tokens of {args.file}", force=True)
+        elif name == "queue":
+            status.show("checking the queue (limits and active batches)", force=True)
 
     result = _run(
         args,
@@ -317,6 +345,7 @@ def _submit(args: argparse.Namespace) -> int:
             force=args.force,
             progress=meter,
             on_stage=stage,
+            queue=queue,
         ),
         status,
     )
@@ -325,12 +354,16 @@ def _submit(args: argparse.Namespace) -> int:
     if args.format == "json":
         entry = result.batch.to_dict()
         entry["local_input"] = result.record.input_path
+        entry["queue"] = result.queue.to_json() if result.queue is not None else None
         echo_json(entry)
         return 0
     echo(
         f"submitted {result.batch.id} ({result.batch.display_status}): {args.file} "
         f"as {result.file.id}, endpoint {result.batch.endpoint or args.endpoint}"
     )
+    if result.queue is not None:
+        for line in result.queue.lines():
+            echo(f"queue: {line}")
     return 0
 
 

@@ -121,21 +121,21 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def parse_queue_limits(options: list[str]) -> tuple[dict[str, int], int | None]:
+def parse_queue_limits(
+    options: list[str], option: str = "--queue-limit"
+) -> tuple[dict[str, int], int | None]:
     """``["gpt-4o-mini=2000000", "*=90000"]`` -> ({model: tokens}, limit for every other)."""
     limits: dict[str, int] = {}
     any_model: int | None = None
-    for option in options:
-        model, sep, value = option.partition("=")
+    for text in options:
+        model, sep, value = text.partition("=")
         model = model.strip()
         try:
             tokens = int(value.replace(",", "").replace("_", "").strip())
         except ValueError:
             tokens = -1
         if not sep or not model or tokens < 0:
-            raise UserError(
-                f"--queue-limit {option!r}: expected MODEL=TOKENS, e.g. gpt-4o-mini=2000000"
-            )
+            raise UserError(f"{option} {text!r}: expected MODEL=TOKENS, e.g. gpt-4o-mini=2000000")
         if model == "*":
             any_model = tokens
         else:

@@ -33,20 +33,28 @@ def queue_key(model: str) -> str:
     return _DATE_SUFFIX.sub("", model.strip().lower())
 
 
+ANY_MODEL = "*"  # a limit for every model without its own entry
+
+
 def limit_for(model: str, limits: Mapping[str, int]) -> int | None:
-    """The limit of ``model``'s queue: its own entry, else its undated name's."""
+    """The limit of ``model``'s queue: its own entry, else its undated name's, else the
+    ``"*"`` entry's."""
     if model in limits:
         return limits[model]
     key = queue_key(model)
     for name, value in limits.items():
         if queue_key(name) == key:
             return value
-    return None
+    return limits.get(ANY_MODEL)
+
+
+UNKNOWN_MODEL = ""  # a batch whose model is not known yet (validating) nor counted
 
 
 @dataclass(frozen=True, slots=True)
 class QueuedBatch:
-    """A batch of the account with its input tokens (None: they could not be counted)."""
+    """A batch of the account with its input tokens (None: they could not be counted).
+    ``model`` is :data:`UNKNOWN_MODEL` when neither the batch nor a count says it."""
 
     id: str
     model: str
@@ -67,10 +75,11 @@ class Enqueued:
 
 
 def enqueued_tokens(batches: Iterable[QueuedBatch]) -> dict[str, Enqueued]:
-    """Input tokens per queue (:func:`queue_key`) of the batches that hold queue room."""
+    """Input tokens per queue (:func:`queue_key`) of the batches that hold queue room; the
+    batches of an unknown model are under :data:`UNKNOWN_MODEL`."""
     out: dict[str, Enqueued] = {}
     for batch in batches:
-        if batch.status.lower() not in ACTIVE_STATUSES or not batch.model:
+        if batch.status.lower() not in ACTIVE_STATUSES:
             continue
         key = queue_key(batch.model)
         queue = out.get(key)
@@ -163,6 +172,9 @@ def queue_fit(
 ) -> list[QueueFit]:
     """One :class:`QueueFit` per model of ``needed`` (tokens the new file adds per model)."""
     table = limits.limits if isinstance(limits, QueueLimits) else limits
+    # Batches of an unknown model may hold room in any queue: each fit names them.
+    anywhere = queues.get(UNKNOWN_MODEL)
+    maybe = tuple(anywhere.unknown) if anywhere else ()
     out = []
     for model, tokens in needed.items():
         queue = _queue_of(model, queues)
@@ -174,7 +186,7 @@ def queue_fit(
                 queue.tokens if queue else 0,
                 tuple(queue.batches) if queue else (),
                 queue.estimated if queue else False,
-                tuple(queue.unknown) if queue else (),
+                (tuple(queue.unknown) if queue else ()) + maybe,
             )
         )
     return out
@@ -222,7 +234,7 @@ def meters(
     out: dict[str, QueueMeter] = {}
     for key, queue in queues.items():
         out[key] = QueueMeter(
-            queue.model,
+            queue.model or "model not known yet",
             queue.tokens,
             limit_for(queue.model, table),
             len(queue.batches),
@@ -230,7 +242,8 @@ def meters(
             len(queue.unknown),
         )
     for model, limit in table.items():
-        out.setdefault(queue_key(model), QueueMeter(model, 0, limit, 0))
+        if model != ANY_MODEL:
+            out.setdefault(queue_key(model), QueueMeter(model, 0, limit, 0))
     return sorted(out.values(), key=lambda m: (-(m.fraction or 0.0), -m.tokens, m.model))
 
 

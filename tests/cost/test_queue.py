@@ -75,6 +75,7 @@ def test_a_dated_snapshot_shares_the_queue_of_its_model() -> None:
     assert (fit.limit, fit.enqueued, fit.free, fit.fits) == (2_000_000, 1_800_000, 200_000, False)
     assert limit_for("GPT-4o-mini-2024-07-18", {"gpt-4o-mini": 5}) == 5
     assert limit_for("gpt-4o", {"gpt-4o-mini": 5}) is None
+    assert limit_for("gpt-4o", {"gpt-4o-mini": 5, "*": 7}) == 7
 
 
 def test_batches_that_could_not_be_counted_are_named_not_guessed() -> None:
