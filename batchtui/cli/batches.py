@@ -246,14 +246,28 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _receipt(view: Any, rec: Any) -> Any:
+    """What the batch cost (batchtui.cost.receipt), None before it reports usage."""
+    if view.usage is None:
+        return None
+    from batchtui.cost.receipt import receipt
+
+    model = view.model
+    if not model and rec is not None and rec.input_tokens and len(rec.input_tokens) == 1:
+        model = next(iter(rec.input_tokens))  # older servers send no model: the file says it
+    return receipt(model, view.usage)
+
+
 def _show(args: argparse.Namespace) -> int:
     from batchtui.api.models import TIMESTAMPS
 
     view = _run(args, lambda s: s.retrieve(args.batch_id))
     rec = _records().get(view.id)
+    bill = _receipt(view, rec)
     if args.format == "json":
         entry = view.to_dict()
         entry["local_input"] = rec.input_path if rec else None
+        entry["receipt"] = bill.to_json() if bill is not None else None
         echo_json(entry)
         return 0
     fields = [
@@ -283,6 +297,12 @@ def _show(args: argparse.Namespace) -> int:
                 f"({u.reasoning_tokens:,} reasoning)",
             )
         )
+    if bill is not None:
+        # A running batch reports the usage of the requests done so far.
+        fields.append(("cost" if view.is_terminal else "cost so far", bill.cost_line()))
+        fields.extend(("cost note", note) for note in bill.notes if note != bill.cost_line())
+        if bill.known and bill.price is not None:
+            fields.append(("prices", bill.price.source))
     for key, value in view.metadata.items():
         fields.append((f"metadata {safe(key)}", value))
     if "metadata" in view.invalid:

@@ -109,9 +109,9 @@ class Receipt:
         """``$1.23 at batch price, $2.46 standard: saved $1.23`` (or why there is no price)."""
         from batchtui.cost.estimate import usd
 
+        if self.usage.empty:
+            return "nothing billed"
         if self.cost is None:
-            if self.usage.empty:
-                return "nothing billed"
             return self.notes[0] if self.notes else "no known price"
         c = self.cost
         return (
