@@ -291,7 +291,7 @@ class QueueCheck:
         """One line per model, then where the limits come from and the notes."""
         out = [f.message() for f in self.fits]
         if self.known:
-            out.append(f"queue limits from the {self.limits.source}")
+            out.append(f"limits: {self.limits.source}")
         elif self.tokens:
             out = [
                 f"{model}: {n:,} input tokens; the queue limit is unknown (set OPENAI_ADMIN_KEY, "

@@ -194,25 +194,20 @@ def _line_counter(factory: Any) -> Any:
 
 
 def submit_facts(state: EstimateState) -> list[tuple[str, str]]:
-    """The submit dialog's cost rows: tokens, batch price, standard price, saving."""
-    from batchtui.cost.estimate import usd
+    """The submit dialog's cost rows: the tokens, then the batch price, the standard price
+    and the saving on one line (the dialog must fit 24 rows)."""
+    from batchtui.cost.estimate import saving_line
 
     est = state.estimate
     if est is None:
         return []
     t = est.tokens
-    rows = [("tokens", f"{t.input_tokens:,} input, at most {t.output_max:,} output")]
+    tokens = f"{t.input_tokens:,} input, at most {t.output_max:,} output"
     if t.without_ceiling:
-        rows[0] = (
-            "tokens",
-            rows[0][1] + f" ({t.without_ceiling:,} requests without an output limit)",
-        )
+        tokens += f" ({t.without_ceiling:,} requests without an output limit)"
+    rows = [("tokens", tokens)]
     if est.cost.batch_max or est.cost.standard_max:
-        rows += [
-            ("batch price", f"≈ {usd(est.cost.batch_max)} at most"),
-            ("standard price", f"≈ {usd(est.cost.standard_max)}"),
-            ("saving", f"≈ {usd(est.cost.saving_max)}"),
-        ]
+        rows.append(("cost", saving_line(est.cost)))
     for model in est.unpriced:
-        rows.append(("price", f"no known price for {model}"))
+        rows.append(("cost", f"no known price for {model}"))
     return rows

@@ -135,7 +135,12 @@ async def submit_flow(app: BatchTUI) -> None:
         )
         if not insist:
             return
-        note = "Submitting although the queue has no room: it will fail unless room frees."
+        too_big = any(f.fits_when_empty is False for f in checked.fits)
+        note = (
+            "Submitting a file bigger than the whole queue: OpenAI will fail it."
+            if too_big
+            else "Submitting although the queue has no room: it fails unless room frees first."
+        )
         warning = f"{warning} {note}" if warning else note
     facts = [
         ("file", path),

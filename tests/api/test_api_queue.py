@@ -167,7 +167,7 @@ async def test_submit_refuses_a_file_the_queue_has_no_room_for_before_uploading(
         assert a.queue is not None and a.queue.ok and a.queue.known
         assert a.queue.lines() == [
             f"{MODEL}: needs {short_tokens(t1)} tokens, {short_tokens(t1 + t2 - 1)} free: fits",
-            "queue limits from the Admin API, project proj_emulator",
+            "limits: Admin API, project proj_emulator",
         ]
         await emu.advance(emu.options.validation_seconds)
         assert (await service.retrieve(a.batch.id)).status == "in_progress"
@@ -242,7 +242,7 @@ def test_cli_submit_prints_the_queue_and_refuses_a_full_one(
     assert code == 0, err
     n = input_tokens(small)
     assert f"queue: {MODEL}: needs {short_tokens(n)} tokens, 100K free: fits" in out
-    assert "queue: queue limits from the config file" in out
+    assert "queue: limits: config file" in out
 
     monkeypatch.setenv("OPENAI_ADMIN_KEY", ADMIN_KEY)  # the Admin API says 1,000 for the model
     big = write_chat(tmp_path / "big.jsonl", 40)

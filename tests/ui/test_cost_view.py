@@ -138,23 +138,20 @@ async def test_submit_dialog_shows_cost_and_queue(
     await emu.start()
     monkeypatch.setenv("OPENAI_ADMIN_KEY", "sk-admin-ui")
     app = submit_app(path, service, emu)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("u")
         await wait_for(pilot, lambda: isinstance(app.screen, SubmitDialog), "the submit dialog")
         facts = dialog_facts(app)
         assert facts["tokens"].startswith(f"{needed:,} input, at most ")
-        from batchtui.cost.estimate import usd
-
-        assert facts["batch price"] == f"≈ {usd(exact.cost.batch_max)} at most"
-        assert facts["standard price"] == f"≈ {usd(exact.cost.standard_max)}"
-        assert facts["saving"] == f"≈ {usd(exact.cost.saving_max)}"
+        # The batch price, the standard price and the saving, as `batchtui estimate` says them.
+        assert facts["cost"] == saving_line(exact.cost)
         assert facts["queue"] == (
             f"gpt-4o-mini: needs {short_tokens(needed)} tokens, {short_tokens(needed + 500)} "
-            "free: fits | queue limits from the Admin API, project proj_emulator"
+            "free: fits | limits: Admin API, project proj_emulator"
         )
         text = screen_text(app)
-        assert "batch price" in text and "fits" in text
+        assert "at batch price" in text and "you save" in text and "Submit (Enter)" in text
         await pilot.press("enter")
         await settle(pilot)
         (batch,) = await service.list_batches()
