@@ -38,6 +38,7 @@ from batchtui.api.errors import ApiError
 from batchtui.api.records import SubmissionRecord, state_dir
 from batchtui.core.atomic import atomic_write
 from batchtui.core.errors import UserError
+from batchtui.cost.encodings import OfflineError
 from batchtui.cost.queue import (
     ACTIVE_STATUSES,
     UNKNOWN_MODEL,
@@ -297,9 +298,10 @@ async def queued_batches(
                     progress(f"counting the input of {batch.id}")
                 try:
                     models = await _download_and_count(service, batch.input_file_id)
-                except UserError as exc:
+                except (UserError, OfflineError) as exc:
+                    reason = exc.message if isinstance(exc, UserError) else str(exc)
                     if notes is not None:
-                        notes.append(f"{batch.id}: its input could not be counted ({exc.message})")
+                        notes.append(f"{batch.id}: its input could not be counted ({reason})")
                 else:
                     cache.put(batch.input_file_id, models)
         if models is None:
@@ -319,7 +321,9 @@ async def _input_size(service: BatchService, file_id: str) -> int | None:
 
 
 async def _download_and_count(service: BatchService, file_id: str) -> dict[str, int]:
-    folder = Path(tempfile.mkdtemp(prefix="queue-", dir=_scratch()))
+    # Named like submit's spools (pid first), so a process killed mid-download leaves
+    # nothing that the next submit does not clean up.
+    folder = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-queue-", dir=_scratch()))
     try:
         result = await service.download_file(file_id, folder / "input.jsonl")
         return await asyncio.to_thread(count_input_file, result.path)
