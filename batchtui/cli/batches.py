@@ -101,6 +101,38 @@ def register(subparsers: Subparsers) -> None:
         help="submit even if validation finds errors (the Batch API fails the whole batch "
         "for one bad line) or the model's queue has no room for the file",
     )
+    _queue_options(p)
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(handler=_submit)
+
+    p = sub.add_parser(
+        "queue",
+        parents=[common],
+        help="the enqueued-token queue per model: its limit and what is in it",
+        description=(
+            "For each model: the enqueued-token limit (from the Admin API when "
+            "OPENAI_ADMIN_KEY is set, else --queue-limit) and the input tokens of the "
+            "account's validating, in-progress and finalizing batches (exact for batches "
+            "submitted from here, else counted from their downloaded input: marked ≈)."
+        ),
+    )
+    _queue_options(p)
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(handler=_queue)
+
+    p = sub.add_parser("cancel", parents=[common], help="cancel a batch")
+    p.add_argument("batch_id", metavar="ID")
+    p.set_defaults(handler=_cancel)
+
+    p = sub.add_parser(
+        "download", parents=[common], help="download a batch's output and error files"
+    )
+    p.add_argument("batch_id", metavar="ID")
+    p.add_argument("--dir", default=".", metavar="DIR", help="where to write (default: here)")
+    p.set_defaults(handler=_download)
+
+
+def _queue_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--queue-limit",
         action="append",
@@ -115,19 +147,16 @@ def register(subparsers: Subparsers) -> None:
         help="do not download the input files of batches submitted elsewhere to count what "
         "they hold in the queue (they are then named as not counted)",
     )
-    p.add_argument("--format", choices=("text", "json"), default="text")
-    p.set_defaults(handler=_submit)
 
-    p = sub.add_parser("cancel", parents=[common], help="cancel a batch")
-    p.add_argument("batch_id", metavar="ID")
-    p.set_defaults(handler=_cancel)
 
-    p = sub.add_parser(
-        "download", parents=[common], help="download a batch's output and error files"
-    )
-    p.add_argument("batch_id", metavar="ID")
-    p.add_argument("--dir", default=".", metavar="DIR", help="where to write (default: here)")
-    p.set_defaults(handler=_download)
+def _queue_settings(args: argparse.Namespace) -> Any:
+    from batchtui.api.queue import QueueSettings
+    from batchtui.cli.emulator import parse_queue_limits
+
+    limits, any_model = parse_queue_limits(args.queue_limit, option="--queue-limit")
+    if any_model is not None:
+        limits["*"] = any_model
+    return QueueSettings.from_env(config_limits=limits, count_others=not args.no_count_others)
 
 
 # --------------------------------------------------------------------- helpers
@@ -333,15 +362,10 @@ def _parse_metadata(pairs: list[str], description: str | None) -> dict[str, str]
 
 
 def _submit(args: argparse.Namespace) -> int:
-    from batchtui.api.queue import QueueSettings
     from batchtui.api.submit import submit_file
-    from batchtui.cli.emulator import parse_queue_limits
 
     metadata = _parse_metadata(args.metadata, args.description)
-    limits, any_model = parse_queue_limits(args.queue_limit, option="--queue-limit")
-    if any_model is not None:
-        limits["*"] = any_model
-    queue = QueueSettings.from_env(config_limits=limits, count_others=not args.no_count_others)
+    queue = _queue_settings(args)
     status = StatusLine()
     meter = Meter(f"uploading {args.file}", status, unit="bytes")
 
@@ -384,6 +408,72 @@ def _submit(args: argparse.Namespace) -> int:
     if result.queue is not None:
         for line in result.queue.lines():
             echo(f"queue: {line}")
+    return 0
+
+
+def _queue(args: argparse.Namespace) -> int:
+    from batchtui.api.queue import queue_state
+    from batchtui.cost.queue import meters, short_tokens
+
+    settings = _queue_settings(args)
+    status = StatusLine()
+
+    def progress(text: str) -> None:
+        status.activity()
+        status.show(text, force=True)
+
+    state = _run(args, lambda s: queue_state(s, settings, progress=progress), status)
+    shown = meters(state.queues, state.limits)
+    if args.format == "json":
+        echo_json(
+            {
+                "limits_source": state.limits.source or None,
+                "models": [
+                    {
+                        "model": m.model,
+                        "enqueued": m.tokens,
+                        "limit": m.limit,
+                        "free": None if m.limit is None else max(0, m.limit - m.tokens),
+                        "fraction": m.fraction,
+                        "batches": m.batches,
+                        "estimated": m.estimated,
+                        "not_counted": m.unknown,
+                    }
+                    for m in shown
+                ],
+                "batches": [
+                    {
+                        "id": b.id,
+                        "model": b.model or None,
+                        "status": b.status,
+                        "input_tokens": b.input_tokens,
+                        "exact": b.exact,
+                    }
+                    for b in state.batches
+                ],
+                "notes": state.notes,
+            }
+        )
+        return 0
+    if not shown:
+        echo("nothing in the queue, and no limit known (set OPENAI_ADMIN_KEY or --queue-limit)")
+    rows = [["MODEL", "ENQUEUED", "LIMIT", "FREE", "USED", "BATCHES"]]
+    for m in shown:
+        rows.append(
+            [
+                m.model,
+                ("≈" if m.estimated else "") + short_tokens(m.tokens),
+                short_tokens(m.limit) if m.limit is not None else "?",
+                short_tokens(max(0, m.limit - m.tokens)) if m.limit is not None else "?",
+                f"{100 * m.fraction:.0f}%" if m.fraction is not None else "-",
+                f"{m.batches}" + (f" ({m.unknown} not counted)" if m.unknown else ""),
+            ]
+        )
+    if shown:
+        _print_table(rows)
+    echo(f"limits: {state.limits.source}" if state.limits.source else "limits: unknown")
+    for note in state.notes:
+        _warn(note)
     return 0
 
 

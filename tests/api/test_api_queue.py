@@ -256,3 +256,50 @@ def test_cli_submit_prints_the_queue_and_refuses_a_full_one(
     assert (
         code == 2 and "--queue-limit 'nonsense': expected MODEL=TOKENS" in capsys.readouterr().err
     )
+
+
+def test_cli_queue_shows_the_meter_per_model(
+    threaded: EmulatorThread,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import json
+
+    threaded.server.options.queue_limits = {MODEL: 100_000}
+    monkeypatch.setenv("OPENAI_ADMIN_KEY", ADMIN_KEY)
+    mine = write_chat(tmp_path / "mine.jsonl", 6, seed=1)
+    assert main(["batches", "submit", str(mine)]) == 0
+    theirs = write_chat(tmp_path / "theirs.jsonl", 9, seed=2)
+    threaded.call(foreign_batch(threaded.server, theirs))
+    capsys.readouterr()
+
+    assert main(["batches", "queue", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    (model,) = data["models"]
+    enqueued = input_tokens(mine) + input_tokens(theirs)
+    assert model == {
+        "model": MODEL,
+        "enqueued": enqueued,
+        "limit": 100_000,
+        "free": 100_000 - enqueued,
+        "fraction": enqueued / 100_000,
+        "batches": 2,
+        "estimated": True,
+        "not_counted": 0,
+    }
+    assert data["limits_source"] == "Admin API, project proj_emulator"
+    assert sorted(b["exact"] for b in data["batches"]) == [False, True]
+
+    assert main(["batches", "queue"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split() == ["MODEL", "ENQUEUED", "LIMIT", "FREE", "USED", "BATCHES"]
+    assert out[1].split() == [
+        MODEL,
+        "≈" + short_tokens(enqueued),
+        "100K",
+        short_tokens(100_000 - enqueued),
+        f"{100 * enqueued / 100_000:.0f}%",
+        "2",
+    ]
+    assert out[2] == "limits: Admin API, project proj_emulator"
