@@ -342,6 +342,30 @@ def _scratch() -> Path:
     return root
 
 
+# A batch holds queue room for at most its 24 h window plus finalizing: listing stops at a
+# page of batches all older than this (the list comes newest first; OpenAI does not promise
+# it, so an older batch on a later page would be missed, never a newer one wrongly counted).
+RECENT_SECONDS = 3 * 86_400
+
+
+async def recent_batches(
+    service: BatchService, *, now: float | None = None, page_size: int = 100
+) -> list[BatchView]:
+    """The account's batches, newest first, down to the first page that is all older than
+    :data:`RECENT_SECONDS` (an account with years of batches is not listed in full)."""
+    cutoff = (time.time() if now is None else now) - RECENT_SECONDS
+    found: list[BatchView] = []
+    pages = service.list_pages(page_size=page_size)
+    try:
+        async for page in pages:
+            found.extend(page)
+            if page and all(b.created_at is not None and b.created_at < cutoff for b in page):
+                break
+    finally:
+        await pages.aclose()  # type: ignore[attr-defined]
+    return found
+
+
 async def queue_state(
     service: BatchService,
     settings: QueueSettings,
@@ -356,7 +380,7 @@ async def queue_state(
     if batches is None:
         if progress is not None:
             progress("listing the account's batches")
-        batches = await service.list_batches()
+        batches = await recent_batches(service)
     records = await asyncio.to_thread(service.records.by_batch_id)
     notes: list[str] = list(limits.problems)
     queued = await queued_batches(

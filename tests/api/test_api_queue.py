@@ -303,3 +303,19 @@ def test_cli_queue_shows_the_meter_per_model(
         "2",
     ]
     assert out[2] == "limits: Admin API, project proj_emulator"
+
+
+async def test_listing_for_the_queue_stops_at_old_batches(
+    emu: EmulatorServer, service: BatchService, tmp_path: Path
+) -> None:
+    from batchtui.api.queue import RECENT_SECONDS, recent_batches
+
+    path = write_chat(tmp_path / "in.jsonl", 2)
+    old = [await foreign_batch(emu, path) for _ in range(3)]
+    await emu.advance(RECENT_SECONDS + 3600)
+    new = [await foreign_batch(emu, path) for _ in range(2)]
+    before = emu.count_requests("GET", "/v1/batches")
+    found = await recent_batches(service, now=emu.state.now(), page_size=2)
+    # Page 1: the two new ones; page 2: two old ones, all old: no third page.
+    assert [b.id for b in found] == [*reversed(new), *list(reversed(old))[:2]]
+    assert emu.count_requests("GET", "/v1/batches") - before == 2
