@@ -169,3 +169,22 @@ async def test_submit_dialog_shows_cost_and_queue(
         await pilot.press("n")
         await settle(pilot)
         assert len(await service.list_batches()) == 1
+
+
+def test_header_words_each_phase(tmp_path: Path) -> None:
+    from batchtui.cost.scan import sample_file
+    from batchtui.ui.estimate import FAILED, estimate_text
+
+    path = samples.write_jsonl(tmp_path / "big.jsonl", samples.chat_requests(2000, seed=5))
+    sampled = estimate(sample_file(path, exact_below=0))
+    sample = estimate_text(EstimateState(SAMPLE, sampled))
+    assert sample is not None
+    assert saving_line(sampled.cost) in sample.plain
+    assert f"≈{short_tokens(sampled.tokens.input_tokens)} input tokens" in sample.plain
+    assert f"from {sampled.sampled_lines:,} sampled lines, counting…" in sample.plain
+    counting = estimate_text(EstimateState(COUNTING, sampled, 0.45))
+    assert counting is not None and "from a sample, counting 45%" in counting.plain
+    failed = estimate_text(EstimateState(FAILED, error="no tokenizer data"))
+    assert failed is not None and failed.plain == " cost: not estimated (no tokenizer data)"
+    empty = samples.write_jsonl(tmp_path / "out.jsonl", [{"custom_id": "x", "response": {}}])
+    assert estimate_text(EstimateState(DONE, estimate(count_file(empty)))) is None
