@@ -52,7 +52,6 @@ if TYPE_CHECKING:
     from batchtui.api.models import BatchView
     from batchtui.api.service import BatchService
 
-ADMIN_KEY_ENV = "OPENAI_ADMIN_KEY"
 COUNTS_FILE = "queue_counts.json"
 COUNTS_KEPT = 2000  # file ids remembered (oldest forgotten first)
 # Input files downloaded for one look at the queue, at most (a 200 MB file takes seconds to
@@ -72,21 +71,32 @@ class QueueSettings:
     download_budget: int = DEFAULT_DOWNLOAD_BUDGET
 
     @classmethod
+    def from_settings(
+        cls, settings: Any, config_limits: Mapping[str, int] | None = None, **overrides: Any
+    ) -> QueueSettings:
+        """From the settings (``core.settings``): the admin key and project (``OPENAI_ADMIN_KEY``,
+        ``OPENAI_PROJECT_ID``) and the config file's ``[queue]`` table; ``config_limits``
+        (``--queue-limit``) win over the table for their models."""
+        admin = settings.api.admin_key
+        return cls(
+            admin_key=admin.get_secret_value() if admin is not None else None,
+            project_id=settings.api.project,
+            config_limits={**settings.queue, **(config_limits or {})},
+            **overrides,
+        )
+
+    @classmethod
     def from_env(
         cls,
         config_limits: Mapping[str, int] | None = None,
         environ: Mapping[str, str] | None = None,
         **overrides: Any,
     ) -> QueueSettings:
-        """``OPENAI_ADMIN_KEY`` and ``OPENAI_PROJECT_ID`` from the environment, plus the
-        config file's limits (passed in by the caller)."""
-        env = os.environ if environ is None else environ
-        return cls(
-            admin_key=env.get(ADMIN_KEY_ENV) or None,
-            project_id=env.get("OPENAI_PROJECT_ID") or None,
-            config_limits=dict(config_limits or {}),
-            **overrides,
-        )
+        """:meth:`from_settings` with the settings loaded now (environment, config file).
+        Raises UserError for a bad config file or variable."""
+        from batchtui.core.settings import load_settings
+
+        return cls.from_settings(load_settings(environ=environ), config_limits, **overrides)
 
 
 # --------------------------------------------------------------------------- limits

@@ -279,12 +279,18 @@ def _receipt(view: Any, rec: Any) -> Any:
     """What the batch cost (batchtui.cost.receipt), None before it reports usage."""
     if view.usage is None:
         return None
+    from batchtui.core.settings import load_settings
+    from batchtui.cost.prices import PriceBook
     from batchtui.cost.receipt import receipt
 
     model = view.model
     if not model and rec is not None and rec.input_tokens and len(rec.input_tokens) == 1:
         model = next(iter(rec.input_tokens))  # older servers send no model: the file says it
-    return receipt(model, view.usage)
+    try:
+        book = PriceBook(load_settings().price_overrides())  # the config's [prices]
+    except ValueError as exc:
+        raise UserError(f"[prices]: {exc}") from None
+    return receipt(model, view.usage, book)
 
 
 def _show(args: argparse.Namespace) -> int:

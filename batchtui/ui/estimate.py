@@ -49,6 +49,26 @@ class EstimateState:
         return self.phase == DONE and self.estimate is not None
 
 
+def price_book(app: Any = None) -> PriceBook:
+    """genai-prices with the config file's ``[prices]`` overrides (the app's settings when
+    they are loaded, else loaded here: call it off the UI thread)."""
+    from batchtui.core.errors import UserError
+    from batchtui.cost.prices import PriceBook
+
+    settings = getattr(app, "settings", None)
+    if settings is None:
+        from batchtui.core.settings import load_settings
+
+        try:
+            settings = load_settings()
+        except UserError:
+            return PriceBook()  # the app says what is wrong with the settings
+    try:
+        return PriceBook(settings.price_overrides())
+    except ValueError:
+        return PriceBook()
+
+
 def count_threads() -> int:
     """One thread fewer than the cores (the UI thread needs one), at least one, at most 4."""
     return max(1, min((os.cpu_count() or 2) - 1, 4))

@@ -21,7 +21,13 @@ from batchtui.api.queue import QueueSettings
 from batchtui.api.submit import FORCED, QueueCheck, ValidatedReport, check_queue, submit_file
 from batchtui.core.errors import UserError
 from batchtui.core.text import safe
-from batchtui.ui.estimate import DONE, EstimateState, input_tokens_of, submit_facts
+from batchtui.ui.estimate import (
+    DONE,
+    EstimateState,
+    input_tokens_of,
+    price_book,
+    submit_facts,
+)
 from batchtui.ui.format import human_size
 from batchtui.ui.screens.dialogs import ConfirmDialog, SubmitDialog
 
@@ -57,9 +63,10 @@ async def _validated(app: BatchTUI, screen: FileScreen) -> ReportSnapshot | None
     return snapshot
 
 
-def queue_settings(app: BatchTUI) -> QueueSettings:
-    """Where the queue limits come from (the Admin API key in the environment)."""
-    return QueueSettings.from_env()
+async def queue_settings(app: BatchTUI) -> QueueSettings:
+    """Where the queue limits come from: the settings' admin key and project, and the config
+    file's ``[queue]`` table."""
+    return QueueSettings.from_settings(await app.get_settings())
 
 
 async def _cost(app: BatchTUI, screen: Any, path: str) -> EstimateState | None:
@@ -79,7 +86,8 @@ async def _cost(app: BatchTUI, screen: Any, path: str) -> EstimateState | None:
             tokens = count_file(path)
         except (UserError, OfflineError, OSError):
             return None
-        return EstimateState(DONE, estimate(tokens), 1.0, tokens=input_tokens_of(tokens))
+        book = price_book(app)
+        return EstimateState(DONE, estimate(tokens, book), 1.0, tokens=input_tokens_of(tokens))
 
     return await asyncio.to_thread(count)
 
@@ -90,7 +98,8 @@ async def _queue(app: BatchTUI, tokens: dict[str, int]) -> tuple[QueueCheck | No
         return None, None
     try:
         api = await app.get_api()
-        return await api.run(check_queue(api.service, tokens, queue_settings(app))), None
+        settings = await queue_settings(app)
+        return await api.run(check_queue(api.service, tokens, settings)), None
     except UserError as exc:
         return None, exc.message
 
@@ -171,7 +180,7 @@ async def submit_flow(app: BatchTUI) -> None:
                 # Used only if its digest matches the bytes uploaded; so are the tokens,
                 # counted from the same file.
                 report=ValidatedReport.of(snapshot, tokens or None),
-                queue=queue_settings(app),
+                queue=await queue_settings(app),
                 processes=1,  # no worker processes forked from the TUI's threads
             )
         )

@@ -319,3 +319,35 @@ async def test_listing_for_the_queue_stops_at_old_batches(
     # Page 1: the two new ones; page 2: two old ones, all old: no third page.
     assert [b.id for b in found] == [*reversed(new), *list(reversed(old))[:2]]
     assert emu.count_requests("GET", "/v1/batches") - before == 2
+
+
+def test_the_config_files_queue_and_prices_are_used(
+    threaded: EmulatorThread,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import json
+
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[queue]\n"gpt-4o-mini" = 10\n\n[prices."gpt-4o-mini"]\ninput = 1.0\noutput = 2.0\n'
+    )
+    monkeypatch.setenv("BATCHTUI_CONFIG", str(config))
+    path = write_chat(tmp_path / "in.jsonl", 3)
+    assert main(["batches", "submit", str(path)]) == 1
+    assert "more than the whole queue (10): split the file" in capsys.readouterr().err
+    assert main(["batches", "queue"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "limits: config file"
+
+    # --queue-limit wins over the file for its model.
+    assert main(["batches", "submit", str(path), "--queue-limit", f"{MODEL}=100000"]) == 0
+    batch_id = capsys.readouterr().out.split()[1]
+    threaded.call(threaded.server.advance(100_000))
+    assert main(["batches", "show", batch_id, "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    u = data["usage"]
+    # The file's price for the model, batch rates half of it: $0.50 and $1.00 a million.
+    expected = (u["input_tokens"] * 0.5 + u["output_tokens"] * 1.0) / 1_000_000
+    assert data["receipt"]["batch_usd"] == pytest.approx(expected)
+    assert data["receipt"]["price_source"] == "override"

@@ -434,13 +434,14 @@ class FileScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="estimate", exit_on_error=False)
     def _estimate(self, index: LineIndex) -> None:
-        from batchtui.ui.estimate import run_estimate
+        from batchtui.ui.estimate import price_book, run_estimate
 
         worker = get_current_worker()
         run_estimate(
             index.path,
             lambda state: self.post_message(msg.EstimateProgress(index, state)),
             cancelled=lambda: worker.is_cancelled,
+            book=price_book(self.app),
             exact_after=lambda: not self.validation_running,
         )
 

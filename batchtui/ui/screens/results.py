@@ -423,9 +423,10 @@ class ResultsScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="costs", exit_on_error=False)
     def _price(self, generation: int, result: JoinResult) -> None:
         from batchtui.ui.costs import model_of, result_costs
+        from batchtui.ui.estimate import price_book
 
         try:
-            costs = result_costs(result, model_of(result, self.batch_view))
+            costs = result_costs(result, model_of(result, self.batch_view), price_book(self.app))
         except (OSError, ValueError):  # joined again meanwhile: its files were closed
             return
         self.post_message(self.CostsReady(generation, costs))
