@@ -2,7 +2,8 @@
 
 The screen wires its parts (``ui/dashboard/``): ``rows`` (filters, columns, cells, which rows
 a poll changed), ``detail`` (the side pane), ``polling`` (schedule, status line, finish
-toasts) and ``actions`` (cancel, download, results, input). API calls run on the app's one
+toasts), ``actions`` (cancel, download, results, input) and ``queue`` (the enqueued-token
+meter per model and each batch's receipt). API calls run on the app's one
 API loop (``ui/api_loop.py``).
 """
 
