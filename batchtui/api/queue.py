@@ -11,10 +11,10 @@ the config file's ``[queue]`` table (model = tokens). A source that cannot be re
 
 **What is queued.** The input tokens of the account's validating, in-progress and finalizing
 batches, per model: exact for batches submitted from here (the count stored in the submission
-record at submit time), else counted from the batch's input file, downloaded through the
-service's download path into a private temporary folder and deleted after counting, and
-marked as estimated; counts are kept per file id (a file never changes) in
-``$BATCHTUI_STATE_DIR/queue_counts.json``. A batch whose input cannot be downloaded (deleted,
+record at submit time), else counted from the batch's input file, downloaded through the one
+download-and-cache path (:mod:`batchtui.api.batch_files`: the batch's cache folder, where the
+Results view finds it later), and marked as estimated; counts are kept per file id (a file
+never changes) in ``$BATCHTUI_STATE_DIR/queue_counts.json``. A batch whose input cannot be downloaded (deleted,
 too much to download for one check) is named as not counted, never guessed.
 
 The arithmetic is :mod:`batchtui.cost.queue`'s.
@@ -26,8 +26,6 @@ import asyncio
 import contextlib
 import json
 import os
-import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -307,7 +305,7 @@ async def queued_batches(
                 if progress is not None:
                     progress(f"counting the input of {batch.id}")
                 try:
-                    models = await _download_and_count(service, batch.input_file_id)
+                    models = await _download_and_count(service, batch)
                 except (UserError, OfflineError) as exc:
                     reason = exc.message if isinstance(exc, UserError) else str(exc)
                     if notes is not None:
@@ -330,26 +328,15 @@ async def _input_size(service: BatchService, file_id: str) -> int | None:
     return info.bytes if info.bytes is not None else None
 
 
-async def _download_and_count(service: BatchService, file_id: str) -> dict[str, int]:
-    # Named like submit's spools (pid first), so a process killed mid-download leaves
-    # nothing that the next submit does not clean up.
-    folder = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-queue-", dir=_scratch()))
-    try:
-        result = await service.download_file(file_id, folder / "input.jsonl")
-        return await asyncio.to_thread(count_input_file, result.path)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+async def _download_and_count(service: BatchService, batch: BatchView) -> dict[str, int]:
+    """The batch's input through the one download-and-cache path (its cache folder, where
+    ``results BATCH_ID`` and the dashboard find it later), counted."""
+    from batchtui.api.batch_files import fetch_batch_files
 
-
-def _scratch() -> Path:
-    root = state_dir() / "spool"
-    try:
-        root.mkdir(parents=True, exist_ok=True, mode=0o700)
-    except OSError as exc:
-        from batchtui.core.atomic import write_error
-
-        raise write_error(root, exc) from None
-    return root
+    files = await fetch_batch_files(service, batch, kinds=("input",))
+    if files.input is None:
+        raise UserError(f"batch {batch.id} has no input file")
+    return await asyncio.to_thread(count_input_file, files.input)
 
 
 # A batch holds queue room for at most its 24 h window plus finalizing: listing stops at a

@@ -120,7 +120,7 @@ async def test_queued_tokens_exact_from_records_estimated_from_downloads(
     assert emu.state.lifecycle.enqueued(MODEL) == queue.tokens
 
     # A file id is counted once (kept in the state directory): the next look downloads
-    # nothing, and nothing downloaded is left behind.
+    # nothing. The input is where the results of that batch will look for it.
     assert CountCache().get((await service.retrieve(other)).input_file_id or "") == {
         MODEL: input_tokens(theirs)
     }
@@ -131,7 +131,10 @@ async def test_queued_tokens_exact_from_records_estimated_from_downloads(
     before = downloads()
     again = await queue_state(service, settings)
     assert downloads() == before == 1 and again.queues[MODEL].tokens == queue.tokens
-    assert not list((tmp_path / "state" / "spool").iterdir())
+    from batchtui.api.batch_files import batch_folder, file_path
+
+    cached = file_path(batch_folder(other), other, "input")
+    assert cached.read_bytes() == theirs.read_bytes()
 
 
 async def test_a_foreign_batch_is_not_counted_when_told_not_to_download(
