@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from batchtui.api.queue import QueueSettings
 from batchtui.api.submit import FORCED, QueueCheck, ValidatedReport, check_queue, submit_file
@@ -69,7 +69,7 @@ async def queue_settings(app: BatchTUI) -> QueueSettings:
     return QueueSettings.from_settings(await app.get_settings())
 
 
-async def _cost(app: BatchTUI, screen: Any, path: str) -> EstimateState | None:
+async def _cost(app: BatchTUI, screen: FileScreen, path: str) -> EstimateState | None:
     """The file's exact estimate (:class:`batchtui.ui.estimate.EstimateState`): the File
     screen's when its background count is done, else counted now; None if it cannot be."""
     state = screen.estimate_state

@@ -18,13 +18,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from batchtui.ui.context import tui
 
 if TYPE_CHECKING:
     from batchtui.api.models import BatchView
     from batchtui.api.queue import QueueState
+    from batchtui.api.records import SubmissionRecord
     from batchtui.cost.prices import PriceBook
-    from batchtui.cost.queue import QueueLimits
+    from batchtui.cost.queue import QueueLimits, QueueMeter
     from batchtui.cost.receipt import Receipt
     from batchtui.ui.screens.batches import BatchesScreen
 
@@ -67,7 +70,7 @@ class QueueWatch:
         from batchtui.core.errors import UserError
 
         screen = self.screen
-        app: Any = screen.app
+        app = tui(screen)
         try:
             settings = await app.get_settings()
         except UserError:
@@ -94,20 +97,20 @@ class QueueWatch:
         )
         screen.show_queue(self.state)
 
-    def receipt(self, batch: BatchView, local: Any = None) -> Receipt | None:
+    def receipt(self, batch: BatchView, local: SubmissionRecord | None = None) -> Receipt | None:
         """What ``batch`` cost so far (None until the prices are loaded or without usage)."""
         if self.book is None or batch.usage is None:
             return None
         from batchtui.cost.receipt import receipt
 
         model = batch.model
-        tokens = getattr(local, "input_tokens", None)
+        tokens = local.input_tokens if local is not None else None
         if not model and tokens and len(tokens) == 1:
             model = next(iter(tokens))  # a server that names no model: the file did
         return receipt(model, batch.usage, self.book)
 
 
-def meters_of(state: QueueState) -> tuple[list[Any], str, list[str]]:
+def meters_of(state: QueueState) -> tuple[list[QueueMeter], str, list[str]]:
     """(meters, source, notes) for :class:`batchtui.ui.widgets.queue_meter.QueueMeterView`."""
     from batchtui.cost.queue import meters
 
