@@ -77,7 +77,8 @@ def register(subparsers: Subparsers) -> None:
             "would fail the batch with token_limit_exceeded), then upload exactly the bytes "
             "that were validated and create the batch. If creating the batch fails, the "
             "uploaded file is deleted again. Queue limits come from the Admin API when "
-            "OPENAI_ADMIN_KEY is set (project OPENAI_PROJECT_ID), else from --queue-limit."
+            "OPENAI_ADMIN_KEY is set (project --project or OPENAI_PROJECT_ID), else from "
+            "--queue-limit or the config file's [queue] table."
         ),
     )
     p.add_argument("file", metavar="FILE")
@@ -111,7 +112,8 @@ def register(subparsers: Subparsers) -> None:
         help="the enqueued-token queue per model: its limit and what is in it",
         description=(
             "For each model: the enqueued-token limit (from the Admin API when "
-            "OPENAI_ADMIN_KEY is set, else --queue-limit) and the input tokens of the "
+            "OPENAI_ADMIN_KEY is set, else --queue-limit or the config file's [queue]) and "
+            "the input tokens of the "
             "account's validating, in-progress and finalizing batches (exact for batches "
             "submitted from here, else counted from their downloaded input: marked ≈)."
         ),
@@ -150,13 +152,18 @@ def _queue_options(p: argparse.ArgumentParser) -> None:
 
 
 def _queue_settings(args: argparse.Namespace) -> Any:
+    from dataclasses import replace
+
     from batchtui.api.queue import QueueSettings
     from batchtui.cli.emulator import parse_queue_limits
 
     limits, any_model = parse_queue_limits(args.queue_limit, option="--queue-limit")
     if any_model is not None:
         limits["*"] = any_model
-    return QueueSettings.from_env(config_limits=limits, count_others=not args.no_count_others)
+    settings = QueueSettings.from_env(config_limits=limits, count_others=not args.no_count_others)
+    if args.project:  # the project whose limits the Admin API reports
+        settings = replace(settings, project_id=args.project)
+    return settings
 
 
 # --------------------------------------------------------------------- helpers
