@@ -14,7 +14,7 @@ import json
 import os
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -47,9 +47,15 @@ class SubmissionRecord:
     input_file_id: str | None = None
     endpoint: str | None = None
     base_url: str | None = None
+    # Input tokens per model, counted at submit time (batchtui.cost): the exact share of the
+    # enqueued-token limit this batch holds while it runs.
+    input_tokens: Mapping[str, int] | None = field(default=None, hash=False)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        if self.input_tokens is not None:
+            data["input_tokens"] = dict(self.input_tokens)
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> SubmissionRecord:
@@ -64,6 +70,7 @@ class SubmissionRecord:
                 input_file_id=data.get("input_file_id"),
                 endpoint=data.get("endpoint"),
                 base_url=data.get("base_url"),
+                input_tokens=_tokens(data.get("input_tokens")),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"bad submission record: {exc}") from None
@@ -78,6 +85,19 @@ class SubmissionRecord:
         except OSError:
             return "missing"
         return "same" if size == self.size else "changed"
+
+
+def _tokens(value: Any) -> dict[str, int] | None:
+    """``{model: tokens}`` as written by :meth:`SubmissionRecord.to_json`; anything else
+    (an older record, a hand edit) is None: not known, never a wrong figure."""
+    if not isinstance(value, Mapping):
+        return None
+    out = {}
+    for model, tokens in value.items():
+        if not isinstance(model, str) or isinstance(tokens, bool) or not isinstance(tokens, int):
+            return None
+        out[model] = max(0, tokens)
+    return out
 
 
 class RecordStore:

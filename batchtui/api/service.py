@@ -17,7 +17,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, BinaryIO, TypeVar, cast
 
 import httpx2
 import openai
@@ -50,6 +50,8 @@ class Submission:
     warning: str | None = None  # all of ``warnings`` in one line
     report: Any = None  # the ReportSnapshot of the bytes that were uploaded
     warnings: tuple[str, ...] = ()  # e.g. forced past errors; the local record not written
+    # The enqueued-token check made before uploading (batchtui.api.submit.QueueCheck).
+    queue: Any = None
 
 
 @dataclass(frozen=True)
@@ -287,6 +289,29 @@ class BatchService:
             f"batch {batch_id}",
             self.client.batches.with_raw_response.cancel(batch_id),
         )
+
+    async def get_json(
+        self,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        bearer: str | None = None,
+        action: str,
+        what: str | None = None,
+    ) -> Any:
+        """GET ``path`` (under the base URL) through the SDK (auth, retries, errors as
+        :class:`ApiError`), the body read as JSON (None when it is not). ``bearer`` replaces
+        the API key for this one call: the Admin API takes an admin key."""
+        options: dict[str, Any] = {"params": dict(params or {})}
+        if bearer:
+            options["headers"] = {"Authorization": f"Bearer {bearer}"}
+        response = await self._call(
+            action,
+            what,
+            # The SDK types options as its private RequestOptions TypedDict.
+            self.client.get(path, cast_to=httpx2.Response, options=cast(Any, options)),
+        )
+        return parse_json(response.content)
 
     async def get_file(self, file_id: str) -> FileView:
         _check_id(file_id, "file")

@@ -12,10 +12,16 @@ not always what gets uploaded (the file may change in between). So, in this orde
    (its digest, checked while copying); otherwise the spool is validated here, with the
    headless validator;
 4. errors refuse the submission unless ``force`` (reasons listed by code);
-5. the spool, not the user's file, is uploaded: the bytes sent are the bytes validated;
-6. the batch is created; if that fails for any reason, the uploaded file is deleted again
+5. the spool's input tokens are counted (batchtui.cost; or the caller's count of the same
+   bytes) and checked against the enqueued-token limit of each model (limits from the Admin
+   API or the config, what is queued from the account's active batches, see
+   :mod:`batchtui.api.queue`): a file that does not fit is refused unless ``force``, saying
+   by how much ("needs 2.4M tokens, 600K free: wait for batch_… or split"), because OpenAI
+   accepts it and fails it minutes later with ``token_limit_exceeded``;
+6. the spool, not the user's file, is uploaded: the bytes sent are the bytes validated;
+7. the batch is created; if that fails for any reason, the uploaded file is deleted again
    (and the message says so, or says it could not be deleted and which file it is);
-7. the submission is recorded, and the spool removed.
+8. the submission is recorded with its token count per model, and the spool removed.
 
 No Textual here; the TUI keeps its dialogs and calls :func:`submit_file`.
 """
@@ -29,15 +35,17 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from batchtui.api.errors import ApiError
+from batchtui.api.queue import QueueSettings, count_input_file, queue_state
 from batchtui.api.records import SubmissionRecord, state_dir
 from batchtui.core import atomic
 from batchtui.core.errors import UserError
 from batchtui.core.paths import safe_filename
+from batchtui.cost.queue import QueueFit, QueueLimits, queue_fit
 
 if TYPE_CHECKING:
     from batchtui.api.service import BatchService, Progress, Submission
@@ -69,16 +77,22 @@ class ValidatedReport:
 
     snapshot: ReportSnapshot
     digest: ContentDigest | None = None
+    # Input tokens per model counted from the same bytes as the snapshot (None: count them).
+    tokens: Mapping[str, int] | None = None
 
     @classmethod
-    def of(cls, snapshot: ReportSnapshot) -> ValidatedReport:
+    def of(
+        cls, snapshot: ReportSnapshot, tokens: Mapping[str, int] | None = None
+    ) -> ValidatedReport:
         """A finished snapshot with the digest the validator recorded."""
-        return cls(snapshot, getattr(snapshot, "digest", None))
+        return cls(snapshot, getattr(snapshot, "digest", None), tokens)
 
 
 # Stages reported through ``on_stage`` (the TUI shows them, the CLI on its status line).
 STAGE_SPOOLING = "copying"
 STAGE_VALIDATING = "validating"
+STAGE_COUNTING = "counting"  # the file's input tokens
+STAGE_QUEUE = "queue"  # the enqueued-token limit and what is queued
 STAGE_UPLOADING = "uploading"
 STAGE_CREATING = "creating"
 
@@ -252,6 +266,97 @@ def error_summary(snapshot: ReportSnapshot, limit: int = 6) -> str:
     return ", ".join(parts)
 
 
+# --------------------------------------------------------------------------- queue
+
+
+@dataclass(frozen=True)
+class QueueCheck:
+    """Whether a file fits the enqueued-token limit of its models, checked before upload."""
+
+    tokens: Mapping[str, int]  # input tokens per model of the file
+    fits: tuple[QueueFit, ...] = ()
+    limits: QueueLimits = field(default_factory=QueueLimits)
+    notes: tuple[str, ...] = ()  # sources that could not be read, inputs not counted
+
+    @property
+    def ok(self) -> bool:
+        """False only when a model's queue is known to be too full."""
+        return all(f.fits is not False for f in self.fits)
+
+    @property
+    def known(self) -> bool:
+        return any(f.limit is not None for f in self.fits)
+
+    def lines(self) -> list[str]:
+        """One line per model, then where the limits come from and the notes."""
+        out = [f.message() for f in self.fits]
+        if self.known:
+            out.append(f"limits: {self.limits.source}")
+        elif self.tokens:
+            out = [
+                f"{model}: {n:,} input tokens; the queue limit is unknown (set OPENAI_ADMIN_KEY, "
+                "or the model's limit in the config's [queue] table)"
+                for model, n in self.tokens.items()
+            ]
+        return out + list(self.notes)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "input_tokens": dict(self.tokens),
+            "fits": None if not self.known else self.ok,
+            "limits_source": self.limits.source or None,
+            "models": [
+                {
+                    "model": f.model,
+                    "needed": f.needed,
+                    "limit": f.limit,
+                    "enqueued": f.enqueued,
+                    "enqueued_estimated": f.estimated,
+                    "free": f.free,
+                    "fits": f.fits,
+                    "short_by": f.short_by,
+                    "waiting_on": list(f.waiting_on),
+                    "not_counted": list(f.unknown),
+                    "message": f.message(),
+                }
+                for f in self.fits
+            ],
+            "notes": list(self.notes),
+        }
+
+
+async def check_queue(
+    service: BatchService,
+    tokens: Mapping[str, int],
+    settings: QueueSettings | None = None,
+    *,
+    progress: Callable[[str], None] | None = None,
+) -> QueueCheck:
+    """Does a file with ``tokens`` input tokens per model fit the queue now? The account's
+    batches are looked at only when a limit is known for one of its models."""
+    settings = settings if settings is not None else QueueSettings.from_env()
+    if not tokens:
+        return QueueCheck(tokens)
+    from batchtui.api.queue import load_limits
+
+    limits = await load_limits(service, settings)
+    if not any(limits.for_model(m) is not None for m in tokens):
+        return QueueCheck(tokens, tuple(queue_fit(tokens, {}, {})), limits, limits.problems)
+    state = await queue_state(service, settings, limits=limits, progress=progress)
+    fits = queue_fit(tokens, limits, state.queues)
+    return QueueCheck(tokens, tuple(fits), limits, tuple(state.notes))
+
+
+def _count_spool(spool: Path) -> tuple[dict[str, int] | None, str | None]:
+    """Input tokens per model of the spool, or why they could not be counted."""
+    from batchtui.cost.encodings import OfflineError
+
+    try:
+        return count_input_file(spool), None
+    except OfflineError as exc:
+        return None, f"tokens not counted: {exc}"
+
+
 # ---------------------------------------------------------------------- submitting
 
 
@@ -268,12 +373,18 @@ async def submit_file(
     on_stage: Callable[[str, float | None], None] | None = None,
     processes: int | None = None,
     record: bool = True,
+    queue: QueueSettings | None = None,
+    check_queue_limit: bool = True,
 ) -> Submission:
-    """Check, spool, validate, upload, create and record (see the module docstring).
+    """Check, spool, validate, count, check the queue, upload, create and record (see the
+    module docstring).
 
     Raises :class:`SubmitRefused` (nothing uploaded) for bad parameters or, unless
-    ``force``, a file with validation errors; :class:`UserError`/:class:`ApiError` for the
-    rest. ``on_stage(stage, fraction)`` reports the steps (``fraction`` while validating).
+    ``force``, a file with validation errors or one that does not fit its model's queue;
+    :class:`UserError`/:class:`ApiError` for the rest. ``on_stage(stage, fraction)`` reports
+    the steps (``fraction`` while validating). ``queue`` says where the limits come from
+    (default: the environment); ``check_queue_limit=False`` skips the queue check (the
+    tokens are still counted for the record).
     """
     from batchtui.api.service import Submission, sniff_endpoint
 
@@ -333,6 +444,28 @@ async def submit_file(
             raise UserError(f"cannot tell the endpoint of {path} from its lines; pass --endpoint")
         if problems:
             warnings.append(FORCED + "; ".join(problems))
+        tokens: Mapping[str, int] | None = None
+        if report is not None and snapshot is report.snapshot and report.tokens is not None:
+            tokens = report.tokens  # counted from the very bytes in the spool
+        else:
+            stage(STAGE_COUNTING)
+            tokens, why = await asyncio.to_thread(_count_spool, spool)
+            if why:
+                warnings.append(why)
+        checked: QueueCheck | None = None
+        if check_queue_limit and tokens:
+            stage(STAGE_QUEUE)
+            checked = await check_queue(service, tokens, queue)
+            full = [f.message() for f in checked.fits if f.fits is False]
+            if full and not force:
+                message = (
+                    f"refusing to submit {path}: the queue has no room: {'; '.join(full)}. "
+                    "OpenAI would accept the upload and fail the batch with "
+                    "token_limit_exceeded. Nothing was uploaded; pass --force to submit anyway"
+                )
+                raise SubmitRefused(message, full, exit_code=1)
+            if full:
+                warnings.append(FORCED + "a full queue: " + "; ".join(full))
         name = path.name if _utf8(path.name) else safe_filename(path.name)
         stage(STAGE_UPLOADING)
         uploaded = await service.upload(spool, name, progress=progress)
@@ -366,6 +499,7 @@ async def submit_file(
         input_file_id=uploaded.id,
         endpoint=chosen,
         base_url=service.settings.display_base_url,
+        input_tokens=dict(tokens) if tokens else None,
     )
     if record:
         try:
@@ -376,7 +510,15 @@ async def submit_file(
                 f"the batch was submitted, but the local record could not be written to "
                 f"{service.records.path}: {reason}"
             )
-    return Submission(batch, uploaded, rec, "; ".join(warnings) or None, snapshot, tuple(warnings))
+    return Submission(
+        batch,
+        uploaded,
+        rec,
+        "; ".join(warnings) or None,
+        snapshot,
+        tuple(warnings),
+        checked,
+    )
 
 
 async def _delete_orphan(service: BatchService, file_id: str) -> str:

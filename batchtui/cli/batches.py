@@ -72,8 +72,13 @@ def register(subparsers: Subparsers) -> None:
         help="validate a JSONL file, upload it and create a batch",
         description=(
             "Validate FILE (refused on errors unless --force), check the metadata against the "
-            "Batch API limits, then upload exactly the bytes that were validated and create "
-            "the batch. If creating the batch fails, the uploaded file is deleted again."
+            "Batch API limits, count its input tokens and check that they fit the model's "
+            "enqueued-token limit (refused when the queue has no room, unless --force: OpenAI "
+            "would fail the batch with token_limit_exceeded), then upload exactly the bytes "
+            "that were validated and create the batch. If creating the batch fails, the "
+            "uploaded file is deleted again. Queue limits come from the Admin API when "
+            "OPENAI_ADMIN_KEY is set (project --project or OPENAI_PROJECT_ID), else from "
+            "--queue-limit or the config file's [queue] table."
         ),
     )
     p.add_argument("file", metavar="FILE")
@@ -95,10 +100,27 @@ def register(subparsers: Subparsers) -> None:
         "--force",
         action="store_true",
         help="submit even if validation finds errors (the Batch API fails the whole batch "
-        "for one bad line)",
+        "for one bad line) or the model's queue has no room for the file",
     )
+    _queue_options(p)
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(handler=_submit)
+
+    p = sub.add_parser(
+        "queue",
+        parents=[common],
+        help="the enqueued-token queue per model: its limit and what is in it",
+        description=(
+            "For each model: the enqueued-token limit (from the Admin API when "
+            "OPENAI_ADMIN_KEY is set, else --queue-limit or the config file's [queue]) and "
+            "the input tokens of the "
+            "account's validating, in-progress and finalizing batches (exact for batches "
+            "submitted from here, else counted from their downloaded input: marked ≈)."
+        ),
+    )
+    _queue_options(p)
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(handler=_queue)
 
     p = sub.add_parser("cancel", parents=[common], help="cancel a batch")
     p.add_argument("batch_id", metavar="ID")
@@ -110,6 +132,38 @@ def register(subparsers: Subparsers) -> None:
     p.add_argument("batch_id", metavar="ID")
     p.add_argument("--dir", default=".", metavar="DIR", help="where to write (default: here)")
     p.set_defaults(handler=_download)
+
+
+def _queue_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--queue-limit",
+        action="append",
+        default=[],
+        metavar="MODEL=TOKENS",
+        help="the enqueued-token limit of MODEL ('*': every model) when the Admin API does "
+        "not say it (repeatable)",
+    )
+    p.add_argument(
+        "--no-count-others",
+        action="store_true",
+        help="do not download the input files of batches submitted elsewhere to count what "
+        "they hold in the queue (they are then named as not counted)",
+    )
+
+
+def _queue_settings(args: argparse.Namespace) -> Any:
+    from dataclasses import replace
+
+    from batchtui.api.queue import QueueSettings
+    from batchtui.cli.emulator import parse_queue_limits
+
+    limits, any_model = parse_queue_limits(args.queue_limit, option="--queue-limit")
+    if any_model is not None:
+        limits["*"] = any_model
+    settings = QueueSettings.from_env(config_limits=limits, count_others=not args.no_count_others)
+    if args.project:  # the project whose limits the Admin API reports
+        settings = replace(settings, project_id=args.project)
+    return settings
 
 
 # --------------------------------------------------------------------- helpers
@@ -228,14 +282,34 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _receipt(view: Any, rec: Any) -> Any:
+    """What the batch cost (batchtui.cost.receipt), None before it reports usage."""
+    if view.usage is None:
+        return None
+    from batchtui.core.settings import load_settings
+    from batchtui.cost.prices import PriceBook
+    from batchtui.cost.receipt import receipt
+
+    model = view.model
+    if not model and rec is not None and rec.input_tokens and len(rec.input_tokens) == 1:
+        model = next(iter(rec.input_tokens))  # older servers send no model: the file says it
+    try:
+        book = PriceBook(load_settings().price_overrides())  # the config's [prices]
+    except ValueError as exc:
+        raise UserError(f"[prices]: {exc}") from None
+    return receipt(model, view.usage, book)
+
+
 def _show(args: argparse.Namespace) -> int:
     from batchtui.api.models import TIMESTAMPS
 
     view = _run(args, lambda s: s.retrieve(args.batch_id))
     rec = _records().get(view.id)
+    bill = _receipt(view, rec)
     if args.format == "json":
         entry = view.to_dict()
         entry["local_input"] = rec.input_path if rec else None
+        entry["receipt"] = bill.to_json() if bill is not None else None
         echo_json(entry)
         return 0
     fields = [
@@ -265,6 +339,12 @@ def _show(args: argparse.Namespace) -> int:
                 f"({u.reasoning_tokens:,} reasoning)",
             )
         )
+    if bill is not None:
+        # A running batch reports the usage of the requests done so far.
+        fields.append(("cost" if view.is_terminal else "cost so far", bill.cost_line()))
+        fields.extend(("cost note", note) for note in bill.notes if note != bill.cost_line())
+        if bill.known and bill.price is not None:
+            fields.append(("prices", bill.price.source))
     for key, value in view.metadata.items():
         fields.append((f"metadata {safe(key)}", value))
     if "metadata" in view.invalid:
@@ -298,6 +378,7 @@ def _submit(args: argparse.Namespace) -> int:
     from batchtui.api.submit import submit_file
 
     metadata = _parse_metadata(args.metadata, args.description)
+    queue = _queue_settings(args)
     status = StatusLine()
     meter = Meter(f"uploading {args.file}", status, unit="bytes")
 
@@ -305,6 +386,10 @@ def _submit(args: argparse.Namespace) -> int:
         status.activity()  # local work is not "waiting for the server"
         if name == "validating" and fraction is not None:
             status.show(f"validating {args.file}: {fraction:.0%}")
+        elif name == "counting":
+            status.show(f"counting the tokens of {args.file}", force=True)
+        elif name == "queue":
+            status.show("checking the queue (limits and active batches)", force=True)
 
     result = _run(
         args,
@@ -317,6 +402,7 @@ def _submit(args: argparse.Namespace) -> int:
             force=args.force,
             progress=meter,
             on_stage=stage,
+            queue=queue,
         ),
         status,
     )
@@ -325,12 +411,82 @@ def _submit(args: argparse.Namespace) -> int:
     if args.format == "json":
         entry = result.batch.to_dict()
         entry["local_input"] = result.record.input_path
+        entry["queue"] = result.queue.to_json() if result.queue is not None else None
         echo_json(entry)
         return 0
     echo(
         f"submitted {result.batch.id} ({result.batch.display_status}): {args.file} "
         f"as {result.file.id}, endpoint {result.batch.endpoint or args.endpoint}"
     )
+    if result.queue is not None:
+        for line in result.queue.lines():
+            echo(f"queue: {line}")
+    return 0
+
+
+def _queue(args: argparse.Namespace) -> int:
+    from batchtui.api.queue import queue_state
+    from batchtui.cost.queue import meters, short_tokens
+
+    settings = _queue_settings(args)
+    status = StatusLine()
+
+    def progress(text: str) -> None:
+        status.activity()
+        status.show(text, force=True)
+
+    state = _run(args, lambda s: queue_state(s, settings, progress=progress), status)
+    shown = meters(state.queues, state.limits)
+    if args.format == "json":
+        echo_json(
+            {
+                "limits_source": state.limits.source or None,
+                "models": [
+                    {
+                        "model": m.model,
+                        "enqueued": m.tokens,
+                        "limit": m.limit,
+                        "free": None if m.limit is None else max(0, m.limit - m.tokens),
+                        "fraction": m.fraction,
+                        "batches": m.batches,
+                        "estimated": m.estimated,
+                        "not_counted": m.unknown,
+                    }
+                    for m in shown
+                ],
+                "batches": [
+                    {
+                        "id": b.id,
+                        "model": b.model or None,
+                        "status": b.status,
+                        "input_tokens": b.input_tokens,
+                        "exact": b.exact,
+                    }
+                    for b in state.batches
+                ],
+                "notes": state.notes,
+            }
+        )
+        return 0
+    if not shown:
+        echo("nothing in the queue, and no limit known (set OPENAI_ADMIN_KEY or --queue-limit)")
+    rows = [["MODEL", "ENQUEUED", "LIMIT", "FREE", "USED", "BATCHES"]]
+    for m in shown:
+        rows.append(
+            [
+                m.model,
+                ("≈" if m.estimated else "") + short_tokens(m.tokens),
+                short_tokens(m.limit) if m.limit is not None else "?",
+                short_tokens(max(0, m.limit - m.tokens)) if m.limit is not None else "?",
+                f"{100 * m.fraction:.0f}%" if m.fraction is not None else "-",
+                f"{m.batches}" + (f" ({m.unknown} not counted)" if m.unknown else ""),
+            ]
+        )
+    if shown:
+        _print_table(rows)
+    echo(f"limits: {state.limits.source}" if state.limits.source else "limits: unknown")
+    for note in state.notes:
+        _warn(note)
     return 0
 
 

@@ -51,6 +51,23 @@ def register(subparsers: Subparsers) -> None:
         metavar="KEY",
         help="accept only this key (repeatable; default: any key)",
     )
+    p.add_argument(
+        "--queue-limit",
+        action="append",
+        default=[],
+        metavar="MODEL=TOKENS",
+        help="fail a batch of MODEL with token_limit_exceeded when its input tokens and those "
+        "of the MODEL batches in progress exceed TOKENS (repeatable; MODEL '*' is every other "
+        "model; tokens counted as `batchtui estimate` counts them)",
+    )
+    p.add_argument(
+        "--admin-key",
+        action="append",
+        dest="admin_keys",
+        metavar="KEY",
+        help="serve the Admin API's project list and project rate limits (the queue limits as "
+        "batch_1_day_max_input_tokens) to this key (repeatable)",
+    )
     p.add_argument("--no-range", action="store_true", help="ignore Range headers on downloads")
     p.add_argument(
         "--data-dir",
@@ -90,6 +107,8 @@ def _run(args: argparse.Namespace) -> int:
             data_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise UserError(f"cannot use {data_dir} as data directory: {exc.strerror}") from None
+    queue_limits, any_model = parse_queue_limits(args.queue_limit)
+    args.queue_limits, args.any_model_limit = queue_limits, any_model
     warning = exposure_warning(args.host, args.api_keys)
     if warning is not None:
         print(f"batchtui: {warning}", file=sys.stderr, flush=True)
@@ -100,6 +119,28 @@ def _run(args: argparse.Namespace) -> int:
             f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}"
         ) from None
     return 0
+
+
+def parse_queue_limits(
+    options: list[str], option: str = "--queue-limit"
+) -> tuple[dict[str, int], int | None]:
+    """``["gpt-4o-mini=2000000", "*=90000"]`` -> ({model: tokens}, limit for every other)."""
+    limits: dict[str, int] = {}
+    any_model: int | None = None
+    for text in options:
+        model, sep, value = text.partition("=")
+        model = model.strip()
+        try:
+            tokens = int(value.replace(",", "").replace("_", "").strip())
+        except ValueError:
+            tokens = -1
+        if not sep or not model or tokens < 0:
+            raise UserError(f"{option} {text!r}: expected MODEL=TOKENS, e.g. gpt-4o-mini=2000000")
+        if model == "*":
+            any_model = tokens
+        else:
+            limits[model] = tokens
+    return limits, any_model
 
 
 async def _serve(args: argparse.Namespace, data_dir: Path | None) -> None:
@@ -117,6 +158,9 @@ async def _serve(args: argparse.Namespace, data_dir: Path | None) -> None:
         failure_rate=args.failure_rate,
         latency=args.latency,
         api_keys=tuple(args.api_keys) if args.api_keys else None,
+        queue_limits=args.queue_limits,
+        enqueued_token_limit=args.any_model_limit,
+        admin_keys=tuple(args.admin_keys) if args.admin_keys else None,
         supports_range=not args.no_range,
         data_dir=data_dir,
         keep_state=data_dir is not None,
@@ -134,5 +178,14 @@ async def _serve(args: argparse.Namespace, data_dir: Path | None) -> None:
             if not args.api_keys
             else "  export OPENAI_API_KEY=<one of the --api-key values>"
         )
+        if args.admin_keys:
+            print(
+                "  export OPENAI_ADMIN_KEY=<one of the --admin-key values> "
+                f"OPENAI_PROJECT_ID={options.project_id}   # queue limits from the Admin API"
+            )
+        for model, tokens in sorted(args.queue_limits.items()):
+            print(f"  queue limit: {model} {tokens:,} enqueued tokens")
+        if args.any_model_limit is not None:
+            print(f"  queue limit: every other model {args.any_model_limit:,} enqueued tokens")
         print("Press Ctrl-C to stop.", flush=True)
         await asyncio.Event().wait()

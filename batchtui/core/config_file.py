@@ -67,7 +67,15 @@ FILE_KEYS: dict[str, Any] = {
     "prices": None,  # model -> {input, output, batch_input, batch_output, same_as}
     "queue": None,  # model -> enqueued-token limit
 }
-PRICE_KEYS = ("input", "output", "batch_input", "batch_output", "same_as")
+PRICE_KEYS = (
+    "input",
+    "output",
+    "batch_input",
+    "batch_output",
+    "cached_input",
+    "batch_cached_input",
+    "same_as",
+)
 
 
 def config_path(environ: Mapping[str, str] | None = None) -> Path:

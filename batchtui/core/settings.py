@@ -102,6 +102,8 @@ class PriceOverride(_Section):
     output: Dollars | None = None
     batch_input: Dollars | None = None
     batch_output: Dollars | None = None
+    cached_input: Dollars | None = None  # cached input tokens (receipts)
+    batch_cached_input: Dollars | None = None
     same_as: str | None = None
 
     @model_validator(mode="after")

@@ -9,5 +9,6 @@ genai-prices load when something is counted or priced.
 * :mod:`~batchtui.cost.scan`: a whole file, exactly (threads) or from a sample.
 * :mod:`~batchtui.cost.prices`: prices from genai-prices, batch and standard, with overrides.
 * :mod:`~batchtui.cost.estimate`: the priced estimate, as JSON and text.
-* :mod:`~batchtui.cost.queue`: enqueued tokens per model and whether a file fits.
+* :mod:`~batchtui.cost.queue`: enqueued tokens per model, whether a file fits, queue meters.
+* :mod:`~batchtui.cost.receipt`: what a finished batch cost, from its usage.
 """

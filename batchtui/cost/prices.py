@@ -10,8 +10,13 @@ APIs", https://developers.openai.com/api/docs/guides/batch), and is marked as as
 
 Overrides (a dict model -> prices, in US dollars per million tokens) replace or add models:
 ``{"my-deployment": {"input": 0.15, "output": 0.6, "batch_input": 0.075, "batch_output": 0.3}}``
-(the batch rates default to half the standard ones), or ``{"my-deployment": {"same_as":
-"gpt-4o-mini"}}`` to price a deployment name as a known model.
+(the batch rates default to half the standard ones; ``cached_input`` and
+``batch_cached_input`` price cached input tokens, by default as input), or
+``{"my-deployment": {"same_as": "gpt-4o-mini"}}`` to price a deployment name as a known model.
+
+Cached input tokens (``cache_read_mtok`` in genai-prices) matter only for receipts: a batch's
+``usage`` says how many of its input tokens were read from the prompt cache, and those cost
+less. Estimates cannot know that in advance and price every input token at the input rate.
 
 Tiered prices (some models charge more per token once a request's input passes a threshold)
 are kept as tiers and applied per request, as genai-prices does: crossing a tier's start
@@ -31,7 +36,17 @@ from typing import Any
 MTOK = Decimal(1_000_000)
 ASSUMED_BATCH_DISCOUNT = Decimal("0.5")
 BATCH_CONTEXT = {"processing": "batch"}
-_OVERRIDE_KEYS = frozenset({"input", "output", "batch_input", "batch_output", "same_as"})
+_OVERRIDE_KEYS = frozenset(
+    {
+        "input",
+        "output",
+        "batch_input",
+        "batch_output",
+        "cached_input",
+        "batch_cached_input",
+        "same_as",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +84,9 @@ class ModelPrice:
     source: str = ""
     matched: str | None = None  # the source's model id
     note: str | None = None
+    # Cached input tokens; None: no cache price known (priced as input).
+    standard_cached: Rate | None = None
+    batch_cached: Rate | None = None
 
     @property
     def tiered(self) -> bool:
@@ -241,16 +259,32 @@ class PriceBook:
         if s_in is None and s_out is None:
             note = f"{self.source} lists no token price for {info.id} (free)"
         s_in, s_out = s_in or ZERO, s_out or ZERO
+        s_cached = _rate(getattr(standard, "cache_read_mtok", None))
         if batch_listed:
             batch = info.get_prices(self.at, BATCH_CONTEXT)
             b_in = _rate(getattr(batch, "input_mtok", None)) or ZERO
             b_out = _rate(getattr(batch, "output_mtok", None)) or ZERO
+            b_cached = _rate(getattr(batch, "cache_read_mtok", None))
             rate = "listed"
         else:
             b_in = s_in.scaled(ASSUMED_BATCH_DISCOUNT)
             b_out = s_out.scaled(ASSUMED_BATCH_DISCOUNT)
+            b_cached = None if s_cached is None else s_cached.scaled(ASSUMED_BATCH_DISCOUNT)
             rate = "assumed"
-        return ModelPrice(model, True, s_in, s_out, b_in, b_out, rate, source, info.id, note)
+        return ModelPrice(
+            model,
+            True,
+            s_in,
+            s_out,
+            b_in,
+            b_out,
+            rate,
+            source,
+            info.id,
+            note,
+            standard_cached=s_cached,
+            batch_cached=b_cached,
+        )
 
 
 def _rate(value: Any) -> Rate | None:
@@ -279,6 +313,13 @@ def _from_override(model: str, spec: Mapping[str, Any]) -> ModelPrice:
         if "batch_output" in spec
         else s_out.scaled(ASSUMED_BATCH_DISCOUNT)
     )
+    s_cached = (
+        Rate(_decimal(spec["cached_input"], "cached_input")) if "cached_input" in spec else None
+    )
+    if "batch_cached_input" in spec:
+        b_cached: Rate | None = Rate(_decimal(spec["batch_cached_input"], "batch_cached_input"))
+    else:
+        b_cached = None if s_cached is None else s_cached.scaled(ASSUMED_BATCH_DISCOUNT)
     return ModelPrice(
         model,
         True,
@@ -289,6 +330,8 @@ def _from_override(model: str, spec: Mapping[str, Any]) -> ModelPrice:
         "override" if explicit else "assumed",
         "override",
         None,
+        standard_cached=s_cached,
+        batch_cached=b_cached,
     )
 
 
@@ -304,4 +347,6 @@ def _renamed(price: ModelPrice, model: str, source: str) -> ModelPrice:
         f"{source} ({price.source})" if price.source else source,
         price.matched,
         price.note,
+        standard_cached=price.standard_cached,
+        batch_cached=price.batch_cached,
     )

@@ -10,6 +10,7 @@ what the real service shows (``finalizing`` while results are written).
 from __future__ import annotations
 
 import asyncio
+import builtins  # Lifecycle.list shadows the type inside the class
 import contextlib
 import logging
 import math
@@ -35,6 +36,8 @@ from batchtui.emulator.wire import EmulatorError
 log = logging.getLogger(__name__)
 
 TERMINAL = frozenset({"completed", "failed", "expired", "cancelled"})
+# Statuses whose batches count against the enqueued-token limit of a new batch.
+_HOLDING_QUEUE = frozenset({"in_progress", "finalizing", "cancelling"})
 
 BatchUsage = tuple[int, int, int, int]  # input, cached, output, reasoning tokens
 
@@ -362,6 +365,7 @@ class Lifecycle:
             "max_requests": self.options.max_requests,
             "max_file_bytes": self.options.max_batch_file_bytes,
             "fail_validation": batch.faults.fail_validation,
+            "organization": self.options.organization_id,
         }
 
     def _start_validation(self, batch: BatchRecord) -> None:
@@ -374,7 +378,7 @@ class Lifecycle:
                         "line": None,
                         "message": (
                             f"Cannot find file {batch.input_file_id}, or organization "
-                            "org-emulator does not have access to it."
+                            f"{self.options.organization_id} does not have access to it."
                             if stored is None
                             else f"File {batch.input_file_id} does not have purpose 'batch'."
                         ),
@@ -410,26 +414,8 @@ class Lifecycle:
         assert outcome is not None
         errors = outcome.errors
         plan = outcome.plan
-        limit = self.options.enqueued_token_limit
-        if not errors and plan is not None and limit is not None:
-            queued = sum(
-                b.plan.input_tokens_total
-                for b in self.batches.values()
-                if b is not batch
-                and b.plan is not None
-                and b.status in ("in_progress", "finalizing")
-            )
-            if queued + plan.input_tokens_total > limit:
-                errors = [
-                    {
-                        "code": "token_limit_exceeded",
-                        "line": None,
-                        "message": VALIDATION_MESSAGES["token_limit_exceeded"].format(
-                            model=plan.model or "the model", limit=limit
-                        ),
-                        "param": None,
-                    }
-                ]
+        if not errors and plan is not None:
+            errors = self._queue_errors(batch, plan)
         if errors or plan is None:
             batch.status = "failed"
             batch.failed_at = at
@@ -452,6 +438,48 @@ class Lifecycle:
         else:
             opts = self.options
             batch.duration = opts.processing_seconds + plan.n * opts.seconds_per_request
+
+    def queue_limit(self, model: str | None) -> int | None:
+        """The enqueued-token limit of ``model``'s queue (None: unlimited)."""
+        from batchtui.cost.queue import limit_for
+
+        own = limit_for(model, self.options.queue_limits) if model else None
+        return own if own is not None else self.options.enqueued_token_limit
+
+    def enqueued(self, model: str | None, *, besides: BatchRecord | None = None) -> int:
+        """Input tokens of the batches holding room in ``model``'s queue: past validation and
+        not finished (in progress, finalizing, cancelling)."""
+        from batchtui.cost.queue import queue_key
+
+        key = queue_key(model or "")
+        return sum(
+            b.plan.input_tokens_total
+            for b in self.batches.values()
+            if b is not besides
+            and b.plan is not None
+            and b.status in _HOLDING_QUEUE
+            and queue_key(b.plan.model or "") == key
+        )
+
+    def _queue_errors(self, batch: BatchRecord, plan: Plan) -> builtins.list[dict[str, Any]]:
+        """``token_limit_exceeded`` when this batch would overfill its model's queue."""
+        limit = self.queue_limit(plan.model)
+        if limit is None:
+            return []
+        if self.enqueued(plan.model, besides=batch) + plan.input_tokens_total <= limit:
+            return []
+        return [
+            {
+                "code": "token_limit_exceeded",
+                "line": None,
+                "message": VALIDATION_MESSAGES["token_limit_exceeded"].format(
+                    model=plan.model or "the model",
+                    limit=limit,
+                    organization=self.options.organization_id,
+                ),
+                "param": None,
+            }
+        ]
 
     def _start_results(self, batch: BatchRecord, reason: Reason, processed: int, at: float) -> None:
         plan = batch.plan

@@ -7,7 +7,8 @@ minute or two.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from batchtui.validation.providers import OPENAI_ENDPOINTS
@@ -85,7 +86,18 @@ class EmulatorOptions:
     http_errors_in_output: bool = False  # some providers put 4xx/5xx lines in the output file
     clean_error_file_id: str | None = None  # "" mimics providers that send "" when clean
     cancelled_lines: bool = True  # unprocessed requests of a cancelled batch -> error lines
-    enqueued_token_limit: int | None = None  # token_limit_exceeded beyond this many
+    # The enqueued-token limit (token_limit_exceeded at validation beyond it): per model
+    # (``--queue-limit MODEL=TOKENS``; a dated snapshot shares its model's queue), and for
+    # every other model. Tokens are counted with batchtui's own counter (batchtui.cost).
+    queue_limits: Mapping[str, int] = field(default_factory=dict)
+    enqueued_token_limit: int | None = None
+    # Who the emulator pretends the caller is (the token_limit_exceeded message names the
+    # organization; the Admin API lists this one project).
+    organization_id: str = "org-emulator"
+    project_id: str = "proj_emulator"
+    # Admin keys: when set, the Admin API's project list and project rate limits are served
+    # (``--admin-key``) and only these keys may read them.
+    admin_keys: tuple[str, ...] | None = None
     max_requests: int = MAX_REQUESTS
     max_batch_file_bytes: int = MAX_BATCH_FILE_BYTES
     # Provider quirks seen in the wild (BATCH_API.md §8), applied to every batch object:

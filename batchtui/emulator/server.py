@@ -28,6 +28,7 @@ import orjson
 from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 
+from batchtui.emulator import admin
 from batchtui.emulator import options as o
 from batchtui.emulator.batches import BatchRecord
 from batchtui.emulator.clock import EmulatorClock
@@ -172,6 +173,11 @@ class EmulatorServer:
         r.add_get("/v1/batches", self._list_batches)
         r.add_get("/v1/batches/{batch_id}", self._get_batch)
         r.add_post("/v1/batches/{batch_id}/cancel", self._cancel_batch)
+        if self.options.admin_keys is not None:
+            r.add_get("/v1/organization/projects", self._list_projects)
+            r.add_get(
+                "/v1/organization/projects/{project_id}/rate_limits", self._project_rate_limits
+            )
         return app
 
     def _batch_of(self, path: str) -> BatchRecord | None:
@@ -221,7 +227,9 @@ class EmulatorServer:
                 "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
             )
         key = auth[7:].strip()
-        if self.options.api_keys is not None and key not in self.options.api_keys:
+        if request.path.startswith(admin.ADMIN_PREFIX) and self.options.admin_keys is not None:
+            admin.check_admin_key(self.options, key)
+        elif self.options.api_keys is not None and key not in self.options.api_keys:
             raise EmulatorError(
                 401,
                 f"Incorrect API key provided: {_mask_key(key)}. You can find your API key at "
@@ -723,3 +731,18 @@ class EmulatorServer:
     async def _cancel_batch(self, request: web.Request) -> web.Response:
         batch = await self.state.cancel_batch(request.match_info["batch_id"])
         return _json(self.state.batch_to_api(batch))
+
+    # ------------------------------------------------------------ admin API
+
+    async def _list_projects(self, request: web.Request) -> web.Response:
+        limit = self._limit(request, 20, 100)
+        projects = [admin.project(self.options)]
+        return _json(admin.page(projects, request.query.get("after"), limit))
+
+    async def _project_rate_limits(self, request: web.Request) -> web.Response:
+        project_id = request.match_info["project_id"]
+        if project_id != self.options.project_id:
+            raise EmulatorError(404, f"The project {project_id} was not found", param=None)
+        limit = self._limit(request, 100, 1000)
+        items = admin.rate_limits(self.options)
+        return _json(admin.page(items, request.query.get("after"), limit))

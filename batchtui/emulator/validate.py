@@ -15,7 +15,9 @@ Runs in a worker thread (a 200 MB file takes a few seconds).
 
 from __future__ import annotations
 
+import logging
 import random
+import threading
 from array import array
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -30,6 +32,8 @@ from batchtui.validation.findings import Finding
 from batchtui.validation.providers import OPENAI, Sourced
 from batchtui.validation.rules import BATCH, REQUEST, UPLOAD, openai_stage
 from batchtui.validation.ruleset import InputRules
+
+log = logging.getLogger(__name__)
 
 _ENDPOINT_NAMES = {
     "/v1/chat/completions": "Chat Completions",
@@ -85,7 +89,7 @@ FLAG_CAPPED = 1  # the answer hit max_tokens: finish_reason "length"
 
 VALIDATION_MESSAGES = {
     "token_limit_exceeded": (
-        "Enqueued token limit reached for {model} in organization org-emulator. Limit: "
+        "Enqueued token limit reached for {model} in organization {organization}. Limit: "
         "{limit:,} enqueued tokens. Please try again once some in_progress batches have been "
         "completed."
     ),
@@ -288,6 +292,7 @@ def validate_input(
     max_requests: int,
     max_file_bytes: int = OPENAI.max_file_bytes.value or 0,
     fail_validation: str | None = None,
+    organization: str = "org-emulator",
 ) -> ValidationOutcome:
     """Judge ``path`` as OpenAI does at batch validation and plan the outcomes."""
     rng = random.Random(seed)
@@ -350,7 +355,9 @@ def validate_input(
         errors.append(
             _error(
                 fail_validation,
-                template.format(model=model or "the model", limit=2_000_000),
+                template.format(
+                    model=model or "the model", limit=2_000_000, organization=organization
+                ),
                 None,
                 None,
             )
@@ -377,13 +384,7 @@ def _plan_request(
     failure_rate: float,
     rejection: tuple[int, dict[str, Any]] | None,
 ) -> None:
-    texts: list[str] = []
-    collect_text(body, texts)
-    in_tokens = sum(estimate_tokens(t) for t in texts)
-    if endpoint == "/v1/chat/completions":
-        messages = body.get("messages")
-        in_tokens += 3 + 4 * (len(messages) if isinstance(messages, list) else 1)
-    in_tokens = max(in_tokens, 1)
+    in_tokens = max(input_tokens(endpoint, body), 1)
     out_tokens = 0
     reasoning = 0
     flags = 0
@@ -420,6 +421,50 @@ def _plan_request(
     plan.reasoning_tokens.append(reasoning)
     plan.input_tokens_total += in_tokens
     plan.n += 1
+
+
+_COUNTER: Any = None
+_COUNTER_LOCK = threading.Lock()
+_OFFLINE: set[str] = set()  # models whose tokenizer could not be loaded (said once)
+
+
+def _counter() -> Any:
+    """batchtui's own token counter (:mod:`batchtui.cost.count`), shared by every validation
+    (it is thread-safe and caches repeated strings)."""
+    global _COUNTER
+    with _COUNTER_LOCK:
+        if _COUNTER is None:
+            from batchtui.cost.count import RequestCounter
+
+            _COUNTER = RequestCounter()
+        return _COUNTER
+
+
+def input_tokens(endpoint: str, body: dict[str, Any]) -> int:
+    """A request's input tokens, counted as batchtui counts them before submitting (so the
+    enqueued-token limit judges exactly what ``batches submit`` checked); the rough estimate
+    of :mod:`.tokens` for what that counter does not count (images, videos)."""
+    from batchtui.cost.encodings import OfflineError
+
+    model = body.get("model")
+    result: Any = "offline"
+    if not (isinstance(model, str) and model in _OFFLINE):
+        try:
+            result = _counter().count(endpoint, body)
+        except OfflineError as exc:  # no tokenizer data: keep the emulator working
+            _OFFLINE.add(str(model))
+            log.warning("counting %s tokens roughly: %s", model, exc)
+        except (RecursionError, ValueError, TypeError):  # hostile shapes
+            result = "cannot be counted"
+    if not isinstance(result, str):
+        return result.input_tokens
+    texts: list[str] = []
+    collect_text(body, texts)
+    tokens = sum(estimate_tokens(t) for t in texts)
+    if endpoint == "/v1/chat/completions":
+        messages = body.get("messages")
+        tokens += 3 + 4 * (len(messages) if isinstance(messages, list) else 1)
+    return tokens
 
 
 def _reasons(model: str, body: dict[str, Any]) -> bool:

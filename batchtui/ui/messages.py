@@ -14,6 +14,7 @@ from textual.message import Message
 from batchtui.jsonl import LineIndex
 
 if TYPE_CHECKING:  # the validator loads in its thread, never before the first frame
+    from batchtui.ui.estimate import EstimateState, LineTokens
     from batchtui.validation.engine import RunStatus, Validator
     from batchtui.validation.report import ReportSnapshot
 
@@ -75,3 +76,28 @@ class ValidationProgress(Message):
             and message.index is self.index
             and not message.final
         )
+
+
+@dataclass(eq=False)
+class EstimateProgress(Message):
+    """The background cost estimate of ``index`` moved on."""
+
+    index: LineIndex
+    state: EstimateState
+
+    def can_replace(self, message: Message) -> bool:
+        # Counting progress coalesces; a sample or a final figure is never dropped.
+        return (
+            isinstance(message, EstimateProgress)
+            and message.index is self.index
+            and message.state.phase == "counting"
+        )
+
+
+@dataclass(eq=False)
+class LineTokensCounted(Message):
+    """The tokens of the line starting at byte ``start``."""
+
+    index: LineIndex
+    start: int
+    tokens: LineTokens

@@ -1,10 +1,14 @@
 """Submitting the open file from the TUI: validate first, confirm, then upload and create.
 
 A batch with a bad line fails as a whole after upload, so the file's validation report is the
-gate: errors refuse the submission unless the user insists. The dialogs are the TUI's; the
-submission itself is the one submit path of the CLI (:func:`batchtui.api.submit.submit_file`):
-metadata checked before any upload, the exact bytes uploaded validated (the screen's report is
-used only when its digest matches them), and no orphan file left when creating fails.
+gate: errors refuse the submission unless the user insists. So is the queue: a file its
+model's enqueued-token queue has no room for fails with ``token_limit_exceeded`` minutes after
+the upload, so that too is said first and needs the user to insist. The dialog shows what the
+batch will cost (tokens, batch price, standard price, the saving) and whether it fits. The
+dialogs are the TUI's; the submission itself is the one submit path of the CLI
+(:func:`batchtui.api.submit.submit_file`): metadata checked before any upload, the exact bytes
+uploaded validated (the screen's report is used only when its digest matches them), the queue
+checked again right before the upload, and no orphan file left when creating fails.
 """
 
 from __future__ import annotations
@@ -13,9 +17,17 @@ import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from batchtui.api.submit import FORCED, ValidatedReport, submit_file
+from batchtui.api.queue import QueueSettings
+from batchtui.api.submit import FORCED, QueueCheck, ValidatedReport, check_queue, submit_file
 from batchtui.core.errors import UserError
 from batchtui.core.text import safe
+from batchtui.ui.estimate import (
+    DONE,
+    EstimateState,
+    input_tokens_of,
+    price_book,
+    submit_facts,
+)
 from batchtui.ui.format import human_size
 from batchtui.ui.screens.dialogs import ConfirmDialog, SubmitDialog
 
@@ -51,6 +63,47 @@ async def _validated(app: BatchTUI, screen: FileScreen) -> ReportSnapshot | None
     return snapshot
 
 
+async def queue_settings(app: BatchTUI) -> QueueSettings:
+    """Where the queue limits come from: the settings' admin key and project, and the config
+    file's ``[queue]`` table."""
+    return QueueSettings.from_settings(await app.get_settings())
+
+
+async def _cost(app: BatchTUI, screen: FileScreen, path: str) -> EstimateState | None:
+    """The file's exact estimate (:class:`batchtui.ui.estimate.EstimateState`): the File
+    screen's when its background count is done, else counted now; None if it cannot be."""
+    state = screen.estimate_state
+    if state is not None and state.exact:
+        return state
+    app.notify("Counting the file's tokens…", timeout=3)
+
+    def count() -> EstimateState | None:
+        from batchtui.cost.encodings import OfflineError
+        from batchtui.cost.estimate import estimate
+        from batchtui.cost.scan import count_file
+
+        try:
+            tokens = count_file(path)
+        except (UserError, OfflineError, OSError):
+            return None
+        book = price_book(app)
+        return EstimateState(DONE, estimate(tokens, book), 1.0, tokens=input_tokens_of(tokens))
+
+    return await asyncio.to_thread(count)
+
+
+async def _queue(app: BatchTUI, tokens: dict[str, int]) -> tuple[QueueCheck | None, str | None]:
+    """The queue check, or why it could not be made (no key, the server down)."""
+    if not tokens:
+        return None, None
+    try:
+        api = await app.get_api()
+        settings = await queue_settings(app)
+        return await api.run(check_queue(api.service, tokens, settings)), None
+    except UserError as exc:
+        return None, exc.message
+
+
 async def submit_flow(app: BatchTUI) -> None:
     screen = app.file_screen
     if screen is None or screen.index is None:
@@ -74,6 +127,30 @@ async def submit_flow(app: BatchTUI) -> None:
         if not insist:
             return
         warning = f"Submitting despite {snapshot.errors:,} validation errors."
+    cost = await _cost(app, screen, path)
+    tokens = dict(cost.tokens) if cost is not None else {}
+    checked, unchecked = await _queue(app, tokens)
+    full_queue = checked is not None and not checked.ok
+    if full_queue:
+        assert checked is not None
+        full = [f.message() for f in checked.fits if f.fits is False]
+        insist = await app.push_screen_wait(
+            ConfirmDialog(
+                "The queue has no room for this file",
+                "\n".join(full) + "\n\nOpenAI would accept the upload, then fail the batch with "
+                "token_limit_exceeded. Submit anyway?",
+                confirm="Submit anyway",
+            )
+        )
+        if not insist:
+            return
+        too_big = any(f.fits_when_empty is False for f in checked.fits)
+        note = (
+            "Submitting a file bigger than the whole queue: OpenAI will fail it."
+            if too_big
+            else "Submitting although the queue has no room: it fails unless room frees first."
+        )
+        warning = f"{warning} {note}" if warning else note
     facts = [
         ("file", path),
         ("endpoint", snapshot.endpoint or "?"),
@@ -82,6 +159,12 @@ async def submit_flow(app: BatchTUI) -> None:
         ("size", human_size(Path(path).stat().st_size)),
         ("findings", f"{snapshot.errors:,} errors, {snapshot.warnings:,} warnings"),
     ]
+    if cost is not None:
+        facts += submit_facts(cost)
+    if checked is not None:
+        facts += [("queue", line) for line in checked.lines()]
+    elif unchecked is not None:
+        facts.append(("queue", f"not checked: {unchecked}"))
     description = await app.push_screen_wait(SubmitDialog(facts, warning))
     if description is None:
         return
@@ -93,8 +176,11 @@ async def submit_flow(app: BatchTUI) -> None:
                 api.service,
                 path,
                 metadata={"description": description} if description else None,
-                force=bool(snapshot.errors),  # the user insisted above
-                report=ValidatedReport.of(snapshot),  # used only if its digest matches
+                force=bool(snapshot.errors) or full_queue,  # the user insisted above
+                # Used only if its digest matches the bytes uploaded; so are the tokens,
+                # counted from the same file.
+                report=ValidatedReport.of(snapshot, tokens or None),
+                queue=await queue_settings(app),
                 processes=1,  # no worker processes forked from the TUI's threads
             )
         )

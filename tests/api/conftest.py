@@ -23,6 +23,7 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
         "OPENAI_BASE_URL",
         "OPENAI_ORG_ID",
         "OPENAI_PROJECT_ID",
+        "OPENAI_ADMIN_KEY",
         "AZURE_OPENAI_API_KEY",
         "OPENAI_LOG",
     ):

@@ -99,14 +99,15 @@ async def test_too_many_requests_and_enqueued_token_limit(tmp_path: Path) -> Non
         assert (await client.batches.retrieve(first)).status == "in_progress"
         usage = (await client.batches.retrieve(first)).model_dump()
         assert usage["request_counts"]["total"] == 5
-        # Enough queued tokens now that a long prompt no longer fits under the limit.
+        # Enough queued tokens now that a long prompt (1,900 tokens as tiktoken counts them,
+        # which is how the emulator counts) no longer fits under the limit.
         long_prompt = samples.to_jsonl(
             [
                 chat(
                     i,
                     body={
                         "model": "gpt-4o-mini",
-                        "messages": [{"role": "user", "content": "x" * 8000}],
+                        "messages": [{"role": "user", "content": " word" * 1900}],
                     },
                 )
                 for i in range(1)

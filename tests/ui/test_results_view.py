@@ -840,3 +840,52 @@ async def test_the_results_view_opens_on_an_output_alone(tmp_path: Path) -> None
         assert "No results open" not in text
         assert "4 failed" in text or "3 failed" in text
         assert "integer_below_min_value" in text
+
+
+# -- cost ------------------------------------------------------------------------------
+
+
+async def test_the_summary_says_what_the_requests_cost_and_failures_not_billed() -> None:
+    from batchtui.cost.estimate import usd
+    from batchtui.cost.receipt import TokenUsage, receipt
+
+    app = results_app(**SAMPLE)
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen = await opened(pilot)
+        assert screen.result is not None
+        # The sample's answers: 1,544 input tokens (1,024 cached) and 297 output, gpt-4o-mini.
+        expected = receipt("gpt-4o-mini", TokenUsage(1_544, 1_024, 297, 0))
+        assert expected.cost is not None
+        summary = plain(screen.query_one(ResultsSummary).content)
+        assert (
+            f"cost {usd(expected.cost.batch_max)} at batch price, "
+            f"{usd(expected.cost.standard_max)} standard: saved "
+            f"{usd(expected.cost.saving_max)} · failures: not billed"
+        ) in summary, summary
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        compact = plain(screen.query_one(ResultsSummary).content)
+        assert f"cost {usd(expected.cost.batch_max)} (saved" in compact, compact
+
+
+def test_failures_that_carry_usage_are_priced(tmp_path: Path) -> None:
+    from batchtui.cost.receipt import TokenUsage, receipt
+    from batchtui.ui.costs import model_of, result_costs
+    from tests.results.builders import chat_body, http_error, ok
+
+    inp = write_lines(tmp_path / "in.jsonl", [request("a"), request("b"), request("c")])
+    out = write_lines(tmp_path / "out.jsonl", [ok("a", chat_body(prompt=1000, completion=500))])
+    failed = http_error("b", 500, "server_error", "boom")
+    failed["response"]["body"]["usage"] = {"prompt_tokens": 200, "completion_tokens": 50}
+    err = write_lines(
+        tmp_path / "err.jsonl", [failed, http_error("c", 400, "invalid_request", "no")]
+    )
+    with join(inp, out, err) as result:
+        model = model_of(result)
+        assert model == "gpt-4o-mini"
+        costs = result_costs(result, model)
+    assert costs.failed_count == 2
+    assert costs.failed == receipt(model, TokenUsage(200, 0, 50, 0))
+    assert costs.total == receipt(model, TokenUsage(1200, 0, 550, 0))
+    assert costs.failed_text().endswith("(250 tokens in their usage)")
+    assert model_of(result, argparse.Namespace(model="gpt-4.1")) == "gpt-4.1"

@@ -16,6 +16,7 @@ from batchtui.api.models import BatchView
 from batchtui.core.text import safe
 from batchtui.ui.format import local_time, progress_bar, relative, status_text
 from batchtui.ui.widgets.key_list import KeyList
+from batchtui.ui.widgets.queue_meter import receipt_text
 
 # Line errors listed (a failed batch can have one per line of a 50,000-line file).
 MAX_ERRORS = 500
@@ -79,8 +80,9 @@ class BatchDetail(Vertical):
         """A message in place of a batch (no API key, no batches, nothing matches)."""
         self.query_one("#batch-detail-text", Static).update(text)
 
-    def show(self, b: BatchView | None, now: float, local: Any = None) -> None:
-        """Draw ``b`` (``local``: this machine's submission record of it, if any)."""
+    def show(self, b: BatchView | None, now: float, local: Any = None, bill: Any = None) -> None:
+        """Draw ``b`` (``local``: this machine's submission record of it, if any; ``bill``:
+        what it cost, a ``cost.receipt.Receipt``)."""
         self.current = b
         self.shown = (b, int(now // 60))
         if b is None:
@@ -88,7 +90,7 @@ class BatchDetail(Vertical):
             self.show_errors(None)
             return
         self.set_title(b.id)
-        self.show_text(self.table(b, now, local))  # type: ignore[arg-type]
+        self.show_text(self.table(b, now, local, bill))  # type: ignore[arg-type]
         self.show_errors(b)
 
     def show_errors(self, b: BatchView | None) -> None:
@@ -137,7 +139,7 @@ class BatchDetail(Vertical):
         self.show_error_message()
 
     @staticmethod
-    def table(b: BatchView, now: float, local: Any = None) -> Table:
+    def table(b: BatchView, now: float, local: Any = None, bill: Any = None) -> Table:
         t = Table.grid(padding=(0, 1))
         # Labels fold past 18 cells: a long metadata key must not squeeze every value.
         t.add_column(style="dim", max_width=18, overflow="fold")
@@ -178,6 +180,8 @@ class BatchDetail(Vertical):
                 f"{u.input_tokens:,} in ({u.cached_tokens:,} cached), "
                 f"{u.output_tokens:,} out ({u.reasoning_tokens:,} reasoning)",
             )
+        if bill is not None and not bill.usage.empty:
+            row("cost", receipt_text(bill, running=not b.is_terminal))
         row("input file", b.input_file_id)
         row("output file", b.output_file_id or "—")
         row("error file", b.error_file_id or "—")

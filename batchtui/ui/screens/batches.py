@@ -2,7 +2,8 @@
 
 The screen wires its parts (``ui/dashboard/``): ``rows`` (filters, columns, cells, which rows
 a poll changed), ``detail`` (the side pane), ``polling`` (schedule, status line, finish
-toasts) and ``actions`` (cancel, download, results, input). API calls run on the app's one
+toasts), ``actions`` (cancel, download, results, input) and ``queue`` (the enqueued-token
+meter per model and each batch's receipt). API calls run on the app's one
 API loop (``ui/api_loop.py``).
 """
 
@@ -29,15 +30,18 @@ from batchtui.ui.context import tui
 from batchtui.ui.dashboard.actions import BatchActions, DownloadProgress
 from batchtui.ui.dashboard.detail import BatchDetail
 from batchtui.ui.dashboard.polling import FinishAnnouncer, Polls
+from batchtui.ui.dashboard.queue import QueueWatch, meters_of
 from batchtui.ui.dashboard.rows import FILTERS, BatchRows, column_labels, columns_for, matches
 from batchtui.ui.debounce import Debouncer
 from batchtui.ui.widgets.bars import ModeBar
 from batchtui.ui.widgets.batch_table import BatchTable
+from batchtui.ui.widgets.queue_meter import QueueMeterView
 from batchtui.ui.widgets.safe_input import SafeInput
 from batchtui.ui.worker_errors import failure_message
 
 if TYPE_CHECKING:
     from batchtui.api.poller import PollResult
+    from batchtui.api.queue import QueueState
     from batchtui.api.records import SubmissionRecord
     from batchtui.api.service import BatchService
     from batchtui.ui.api_loop import ApiLoop
@@ -79,6 +83,7 @@ class BatchesScreen(Screen[None]):
         self.polls = Polls(self, lambda: self.wall_clock())
         self.rows = BatchRows(self.tracker, lambda: self.clock())
         self.actions = BatchActions(self)
+        self.queue = QueueWatch(self, lambda: self.wall_clock())  # meters and receipts
         self._by_id: dict[str, BatchView] = {}
         self._select_next: str | None = None  # a batch to select once a poll shows it
         self._announcer: FinishAnnouncer | None = None
@@ -93,6 +98,7 @@ class BatchesScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield ModeBar("batches", id="mode-bar")
         yield Static("", id="poll-status", markup=False)
+        yield QueueMeterView(id="queue-meter")
         yield SafeInput(placeholder="Filter by id, status, model, description…", id="batch-filter")
         with Horizontal(id="batches-body"):
             yield BatchTable(id="batch-table")
@@ -106,6 +112,7 @@ class BatchesScreen(Screen[None]):
         self.wall_clock = context.wall_clock
         self.query_one("#batch-filter").display = False
         self.query_one("#download-progress").display = False
+        self.query_one("#queue-meter").display = False
         self.set_interval(1.0, self.update_poll_status, name="poll-status")
         self.update_poll_status()
         self.query_one(BatchTable).focus()
@@ -149,6 +156,19 @@ class BatchesScreen(Screen[None]):
         self._records = None  # a submission from here shows up with the next poll
         self.render_table()
         self.update_poll_status()
+        if result.ok:
+            self.queue.refresh(result.batches)
+
+    def show_queue(self, state: QueueState | None) -> None:
+        """The queue meters (hidden while no limit is known)."""
+        view = self.query_one(QueueMeterView)
+        if state is None:
+            view.display = False
+            return
+        view.show(*meters_of(state))
+
+    def redraw_detail(self) -> None:
+        self._show_detail(self.selected_batch())
 
     def show_setup_error(self, message: str) -> None:
         self.setup_error = message
@@ -267,7 +287,8 @@ class BatchesScreen(Screen[None]):
     def _show_detail(self, b: BatchView | None) -> None:
         detail = self.detail
         local = self.local_record(b.id) if b is not None else None
-        detail.show(b, self.clock(), local)
+        bill = self.queue.receipt(b, local) if b is not None else None
+        detail.show(b, self.clock(), local, bill)
         if b is None and not self.setup_error:
             empty = "No batches yet." if not self.batches else "No batch matches the filter."
             detail.show_text(Text(empty if self.result else "", style="dim"))

@@ -36,7 +36,9 @@ from batchtui.ui.widgets.line_list import LineList
 from batchtui.ui.worker_errors import failure_message
 
 if TYPE_CHECKING:  # the validator loads in its thread, never before the first frame
+    from batchtui.jsonl import Span
     from batchtui.results.pairing import Companions
+    from batchtui.ui.estimate import EstimateState
     from batchtui.ui.widgets.prompt import PromptBar
     from batchtui.ui.widgets.report import ReportView
     from batchtui.validation.engine import RunStatus, Validator
@@ -141,6 +143,8 @@ class FileScreen(Screen[None]):
         # Hidden until asked for, so mounted after the first frame (with their imports).
         self._report: ReportView | None = None
         self._prompt: PromptBar | None = None
+        self.estimate_state: EstimateState | None = None  # of this index, in the background
+        self._line_counting: tuple[int, int] | None = None  # the line being counted
 
     # -- layout ------------------------------------------------------------------------
 
@@ -171,6 +175,10 @@ class FileScreen(Screen[None]):
             report.set_limits(self.limits)
             if self.validation_snapshot is not None:
                 report.pending = (self.validation_snapshot, self.validation_running)
+            if self.estimate_state is not None:
+                from batchtui.ui.estimate import estimate_text
+
+                report.set_estimate(estimate_text(self.estimate_state))
             self._report = report
         self._prompt = prompt
 
@@ -278,6 +286,7 @@ class FileScreen(Screen[None]):
                 self._validate_again = True  # lines may have come after the run's last look
             else:
                 self.start_validation()
+            self.start_estimate()
         if self._start_line is not None:
             self.go_to_line(self._start_line)
             self._start_line = None
@@ -325,11 +334,14 @@ class FileScreen(Screen[None]):
         self._sniff()
         self.notify(notice, severity="warning")
         self.workers.cancel_group(self, "validate")
+        self.workers.cancel_group(self, "estimate")
         self.validation_running = False  # the cancelled run's last word is about the old file
         self.validator = None
         self.validation_snapshot = None
+        self.estimate_state = None
         if self._report is not None:
             self._report.reset(None)
+            self._report.set_estimate(None)
         self.start_scan()
 
     # -- workers -----------------------------------------------------------------------
@@ -350,6 +362,8 @@ class FileScreen(Screen[None]):
             self.notify(f"Search failed: {message}", severity="error", timeout=8)
         elif group == "scan":
             self.notify(f"Indexing stopped: {message}", severity="error", timeout=10)
+        elif group == "line-tokens":
+            return  # a token count in the detail title is not worth a toast
         else:
             self.notify(message, severity="error", timeout=8)
         self.update_status()
@@ -381,9 +395,65 @@ class FileScreen(Screen[None]):
                 "per line."
             )
             return
-        self.detail.show_line(
-            lines.index, lines.row_span(row), line, force=force, findings=self.findings_at(line)
+        span = lines.row_span(row)
+        self.detail.show_line(lines.index, span, line, force=force, findings=self.findings_at(line))
+        key = None if span is None else (id(lines.index), span.start)
+        if key is not None and key not in (self.detail.tokens_for, self._line_counting):
+            self._line_counting = key
+            self._count_line(lines.index, span)
+
+    # -- cost ----------------------------------------------------------------------------
+
+    # Not exclusive: a count takes milliseconds (the first loads the tokenizer), and the
+    # detail pane asks only when the cursor rests; a stale answer is dropped on arrival.
+    @work(thread=True, group="line-tokens", exit_on_error=False)
+    def _count_line(self, index: LineIndex, span: Span) -> None:
+        from batchtui.ui.estimate import LINE_CAP, count_line
+
+        if span.length > LINE_CAP:
+            return
+        tokens = count_line(index.read(span, LINE_CAP))
+        if tokens is not None:
+            self.post_message(msg.LineTokensCounted(index, span.start, tokens))
+
+    @on(msg.LineTokensCounted)
+    def _on_line_tokens(self, event: msg.LineTokensCounted) -> None:
+        lines = self.line_list if self.index is not None else None
+        if lines is None or event.index is not self.index:
+            return
+        span = lines.row_span(lines.cursor)
+        if span is not None and span.start == event.start:
+            self.detail.set_tokens(event.index, event.start, event.tokens.label())
+
+    def start_estimate(self) -> None:
+        """The whole file's cost for the report header, in the background: a sample, then
+        (once validation is done) the exact count."""
+        if self.index is None:
+            return
+        self._estimate(self.index)
+
+    @work(thread=True, exclusive=True, group="estimate", exit_on_error=False)
+    def _estimate(self, index: LineIndex) -> None:
+        from batchtui.ui.estimate import price_book, run_estimate
+
+        worker = get_current_worker()
+        run_estimate(
+            index.path,
+            lambda state: self.post_message(msg.EstimateProgress(index, state)),
+            cancelled=lambda: worker.is_cancelled,
+            book=price_book(self.app),
+            exact_after=lambda: not self.validation_running,
         )
+
+    @on(msg.EstimateProgress)
+    def _on_estimate(self, event: msg.EstimateProgress) -> None:
+        from batchtui.ui.estimate import estimate_text
+
+        if event.index is not self.index:
+            return
+        self.estimate_state = event.state
+        if self._report is not None:  # else it is drawn when the report is mounted
+            self._report.set_estimate(estimate_text(event.state))
 
     def findings_at(self, line: int | None) -> list[Finding]:
         """Findings of 0-based ``line`` (re-derived, so only once the validator is idle)."""

@@ -180,6 +180,13 @@ class ResultsScreen(Screen[None]):
         cancelled: bool = False
 
     @dataclass(eq=False)
+    class CostsReady(Message):
+        """What the joined requests cost (priced in a worker: genai-prices loads slowly)."""
+
+        generation: int
+        costs: Any
+
+    @dataclass(eq=False)
     class SearchDone(Message):
         generation: int
         text: str
@@ -411,6 +418,23 @@ class ResultsScreen(Screen[None]):
         self._apply_view(first=True)
         self.results_list.focus()
         self.refresh_bindings()
+        self._price(self._generation, self.result)
+
+    @work(thread=True, exclusive=True, group="costs", exit_on_error=False)
+    def _price(self, generation: int, result: JoinResult) -> None:
+        from batchtui.ui.costs import model_of, result_costs
+        from batchtui.ui.estimate import price_book
+
+        try:
+            costs = result_costs(result, model_of(result, self.batch_view), price_book(self.app))
+        except (OSError, ValueError):  # joined again meanwhile: its files were closed
+            return
+        self.post_message(self.CostsReady(generation, costs))
+
+    @on(CostsReady)
+    def _on_costs(self, event: CostsReady) -> None:
+        if event.generation == self._generation and self.result is not None:
+            self.query_one(ResultsSummary).set_costs(event.costs)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in self.NEEDS_RESULT and self.result is None:

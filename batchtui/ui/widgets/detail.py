@@ -28,6 +28,10 @@ class DetailView(VerticalScroll, can_focus=True):
         self.source: str | None = None  # the file's name, for the commands a note suggests
         self._shown: tuple[int, int, int, bool, int] | None = None  # what is drawn
         self._body = Static("", markup=False)
+        self._title = "Detail"
+        # (id of the index, start byte) of the line whose token count the title shows
+        self.tokens_for: tuple[int, int] | None = None
+        self._tokens = ""
 
     def compose(self) -> ComposeResult:
         yield self._body
@@ -42,7 +46,7 @@ class DetailView(VerticalScroll, can_focus=True):
     ) -> None:
         if span is None:
             self._shown = None
-            self.border_title = "Detail"
+            self._set_title("Detail")
             self._body.update(
                 Text("Indexing… the line number is not known yet.", style="dim italic")
             )
@@ -58,7 +62,9 @@ class DetailView(VerticalScroll, can_focus=True):
         data = index.read(span, DETAIL_PARSE_CAP)
         number = f"Line {line + 1:,}" if line is not None else "Line ?"
         mode = "pretty" if self.pretty else "raw"
-        self.border_title = f"{number} · {span.length:,} bytes · {mode}"
+        if self.tokens_for != (id(index), span.start):
+            self.tokens_for, self._tokens = None, ""
+        self._set_title(f"{number} · {span.length:,} bytes · {mode}")
         # A file-level finding already says what the file is: no note beside it.
         said = any(f.code == "foreign_format" for f in findings)
         body = render_line_detail(
@@ -76,8 +82,19 @@ class DetailView(VerticalScroll, can_focus=True):
 
     def clear(self, message: str) -> None:
         self._shown = None
-        self.border_title = "Detail"
+        self.tokens_for, self._tokens = None, ""
+        self._set_title("Detail")
         self._body.update(Text(message, style="dim italic"))
+
+    def set_tokens(self, index: LineIndex, start: int, label: str) -> None:
+        """The token count of ``index``'s line starting at byte ``start``, in the title
+        (counted in the background: it arrives after the line is shown)."""
+        self.tokens_for, self._tokens = (id(index), start), label
+        self._set_title(self._title)
+
+    def _set_title(self, title: str) -> None:
+        self._title = title
+        self.border_title = f"{title} · {self._tokens}" if self._tokens else title
 
 
 _LAST_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:\[\d+\])*$")

@@ -65,6 +65,7 @@ class ReportView(Vertical, can_focus=False):
         self._shown: dict[str, int] = {}  # findings listed per code
         self.pending: tuple[ReportSnapshot, bool] | None = None  # not drawn while hidden
         self.limits: list[LimitNote] = []
+        self.estimate: Text | None = None  # the cost lines (batchtui.ui.estimate)
 
     def compose(self) -> ComposeResult:
         yield Static(summary_text(None, False), id="report-summary", markup=False)
@@ -90,7 +91,7 @@ class ReportView(Vertical, can_focus=False):
         self.pending = None
         self.snapshot = snap
         self.running = running
-        self.query_one("#report-summary", Static).update(self._header(snap, running))
+        self._draw_summary()
         tree = self.findings
         seen = set()
         for group in snap.groups:
@@ -112,10 +113,20 @@ class ReportView(Vertical, can_focus=False):
     def set_limits(self, notes: Sequence[LimitNote]) -> None:
         """File-level limits known before validation ends (shown until its own findings)."""
         self.limits = list(notes)
+        self._draw_summary()
+
+    def set_estimate(self, text: Text | None) -> None:
+        """The cost lines under the counts (filled in the background)."""
+        self.estimate = text
+        self._draw_summary()
+
+    def _draw_summary(self) -> None:
         snap = self.snapshot
         summary = self._header(snap, self.running) if snap else summary_text(None, False)
         if snap is None and self.limits:
             summary = Text.assemble(summary, "\n", limits_text(self.limits, short=False))
+        if self.estimate is not None:
+            summary = Text.assemble(summary, "\n", self.estimate)
         self.query_one("#report-summary", Static).update(summary)
 
     def _header(self, snap: ReportSnapshot, running: bool) -> Text:

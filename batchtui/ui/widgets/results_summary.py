@@ -15,6 +15,7 @@ from batchtui.ui.widgets.results_list import MARKS, one_line
 if TYPE_CHECKING:
     from batchtui.results.model import FailureGroup
     from batchtui.results.result import JoinResult
+    from batchtui.ui.costs import ResultCosts
 
 # kind -> style, shared by the summary and the histogram (the list uses COMPONENT_CLASSES).
 KIND_STYLES = {
@@ -101,10 +102,17 @@ class ResultsSummary(Static):
         self.result: JoinResult | None = None
         self.active = "all"
         self.compact = False
+        self.costs: ResultCosts | None = None  # priced after the join, in a worker
 
     def show(self, result: JoinResult | None, active: str = "all") -> None:
+        if result is not self.result:
+            self.costs = None
         self.result = result
         self.active = active
+        self.refresh_summary()
+
+    def set_costs(self, costs: ResultCosts | None) -> None:
+        self.costs = costs
         self.refresh_summary()
 
     def set_compact(self, compact: bool) -> None:
@@ -156,6 +164,8 @@ class ResultsSummary(Static):
         if problems is not None:
             parts.append(problems)
         parts.append(Text(tokens_note(result), style="dim"))
+        if self.costs is not None:
+            parts.append(Text(self.costs.line()))
         return Group(*parts)
 
     def _compact(self, result: JoinResult) -> Text:
@@ -195,6 +205,8 @@ class ResultsSummary(Static):
         if problems is not None:
             second.append_text(problems)
             second.append("  ")
+        if self.costs is not None:  # before the token counts: cut last at 80 columns
+            second.append("cost " + self.costs.short() + "  ")
         second.append(tokens_note(result), style="dim")
         first.truncate(width, overflow="ellipsis")
         second.truncate(width, overflow="ellipsis")

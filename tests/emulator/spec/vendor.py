@@ -30,6 +30,8 @@ ROOTS = (
     "CreateModerationResponse",
     "ImagesResponse",
     "VideoResource",
+    "ProjectListResponse",
+    "ProjectRateLimitListResponse",
 )
 DROP = {"description", "example", "examples", "title", "discriminator", "deprecated"}
 
