@@ -57,7 +57,7 @@ class JobEvent:
 
     ``kind`` is one of: ``started``, ``reconciled``, ``adopted``, ``duplicate``, ``waiting``
     (a part waits for queue room), ``uploading``, ``uploaded``, ``creating``, ``submitted``,
-    ``status`` (a batch's status or counts changed), ``queue_full`` (failed with
+    ``status`` (a batch's status changed), ``progress`` (only its request counts moved), ``queue_full`` (failed with
     token_limit_exceeded: resubmitted later), ``backoff`` (the API refused or failed: waiting),
     ``downloaded``, ``settled``, ``leftover`` / ``retry`` (a new part made of another's
     unanswered or failed requests), ``part_failed``, ``cancelling``, ``finished``,

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import secrets
 import time
 from collections.abc import Awaitable, Callable
@@ -119,6 +120,7 @@ class Runner:
         self._cancels_sent: set[str] = set()
         self._said: dict[tuple[int, str], str] = {}  # (part, kind) -> message: say it once
         self.api_errors = 0
+        self.cancel_calls = 0  # batches this runner cancelled (job cancel, duplicates)
 
     # ---------------------------------------------------------------- public
 
@@ -140,10 +142,14 @@ class Runner:
         self._wake = asyncio.Event()
         try:
             parts = self.store.parts()
+            settled = sum(1 for p in parts if p.terminal)
             self._emit(
                 "started",
-                f"job {self.job.name}: {len(parts)} part(s), {sum(p.requests for p in parts if p.parent_id is None):,} requests",
+                f"running job {self.job.name} (pid {os.getpid()}): {settled} of "
+                f"{len(parts)} part(s) settled so far",
                 parts=len(parts),
+                requests=sum(p.requests for p in parts if p.parent_id is None),
+                pid=os.getpid(),
             )
             await self._until_done_calling(self.reconcile)
             while True:
@@ -174,6 +180,21 @@ class Runner:
         if self._stopping and job.state == st.RUNNING:
             self._emit("stopped", f"job {job.name} stopped; `batchtui job resume {job.name}`")
         return job
+
+    async def cancel_now(self) -> int:
+        """For ``job cancel`` when no runner is at the job: reconcile, cancel every active
+        batch, and return how many were cancelled (a later run downloads what they did)."""
+        lock = JobLock(self.store.directory, self.job.name)
+        lock.acquire()
+        self._wake = asyncio.Event()
+        try:
+            await self._until_done_calling(self.reconcile)
+            await self._until_done_calling(self._look)
+            await self._until_done_calling(self._cancel_active)
+            await self._drain()
+        finally:
+            lock.release()
+        return self.cancel_calls
 
     # ---------------------------------------------------------------- events
 
@@ -524,6 +545,7 @@ class Runner:
     async def _cancel_batch(self, part_id: int | None, batch_id: str, intent_id: int) -> None:
         try:
             view = await self.service.cancel(batch_id)
+            self.cancel_calls += 1
         except ApiError as exc:
             if exc.kind in ("conflict", "not_found"):  # already ended (409) or gone
                 self.store.end(intent_id, st.INTENT_DONE, error=exc.message)
@@ -618,14 +640,16 @@ class Runner:
         if view.status != part.status or counts != part.counts:
             store.update_part(part.id, status=view.status, counts=counts)
             store.update_batch(view.id, status=view.status, counts=counts)
+            # "status" when the status changes, "progress" when only the counts move.
             self._emit(
-                "status",
+                "status" if view.status != part.status else "progress",
                 f"part {part.label}: {view.id} {view.display_status} "
-                f"{view.request_counts.done}/{view.request_counts.total or part.requests}",
+                f"{view.request_counts.done:,}/{view.request_counts.total or part.requests:,}",
                 part,
                 view.id,
                 status=view.status,
                 counts=counts,
+                requests=part.requests,
             )
         if not view.is_terminal:
             return
