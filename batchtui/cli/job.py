@@ -367,7 +367,7 @@ def _run(name: str, args: argparse.Namespace, progress: _Progress) -> int:
                     try:
                         loop.add_signal_handler(sig, action)
                         signals.append(sig)
-                    except (NotImplementedError, RuntimeError, AttributeError):
+                    except (NotImplementedError, RuntimeError, AttributeError, ValueError):
                         pass
                 try:
                     return await runner.run()

@@ -36,7 +36,6 @@ subscribes to its :class:`~batchtui.jobs.options.JobEvent` stream (``on_event``)
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import secrets
 import time
@@ -79,7 +78,8 @@ class Runner:
 
     ``sleep`` is how the runner waits between looks (tests pass one that moves an emulated
     clock instead of waiting); ``now`` is the wall clock used for backoffs, which are kept in
-    the database and so survive a restart. ``metadata_for(part)`` adds metadata to one
+    the database and so survive a restart (journal entries always carry the wall clock).
+    ``metadata_for(part)`` adds metadata to one
     part's batch (a UI's own tags; tests inject the emulator's per-batch faults this way).
     """
 
@@ -110,7 +110,6 @@ class Runner:
         self._submitting: tuple[int, asyncio.Task[None]] | None = None
         self._finishing: dict[int, asyncio.Task[None]] = {}
         self._others: set[asyncio.Task[None]] = set()
-        self._sleepers: set[asyncio.Future[Any]] = set()
         self._stopping = False
         self._errors = 0  # API failures in a row (for the backoff)
         self._limits: QueueLimits | None = None
@@ -242,13 +241,9 @@ class Runner:
         try:
             await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
         finally:
+            # Woken early: the sleep is cancelled (an injected one must allow that).
             waker.cancel()
-            if not sleeper.done():
-                if self._sleep is asyncio.sleep:
-                    sleeper.cancel()
-                else:
-                    # An injected sleep may be moving a clock: let it finish on its own.
-                    self._sleepers.add(sleeper)
+            sleeper.cancel()
         self._wake.clear()
 
     def _next_delay(self) -> float:
@@ -318,10 +313,6 @@ class Runner:
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
             self._reap()
-        for sleeper in list(self._sleepers):
-            with contextlib.suppress(Exception):
-                await sleeper
-        self._sleepers.clear()
 
     def _reap(self) -> None:
         """Forget finished tasks; an exception one of them raised (a bug, or an API refusal
@@ -354,7 +345,7 @@ class Runner:
         # The account's batches, back to before the oldest create that may have happened.
         creates = store.intents(state=st.OPEN, action="create")
         cutoff = min([i.started_at for i in creates] + [self._now() - RECENT_SECONDS]) - 3600
-        listed_at = self._now()
+        listed_at = time.time()  # intents are stamped with the wall clock
         listed = await self._list(cutoff)
         self._absorb(listed)
         grace = self._grace()
@@ -362,7 +353,7 @@ class Runner:
             if listed_at - intent.started_at < grace:
                 # Made moments before the crash: a list may not show it yet. Look once more.
                 await self._sleep(grace - (listed_at - intent.started_at))
-                listed_at = self._now()
+                listed_at = time.time()
                 self._absorb(await self._list(cutoff))
                 if store.intent(intent.id).state != st.OPEN:
                     continue
@@ -383,7 +374,8 @@ class Runner:
             self._emit("reconciled", "; ".join(parts_note + notes), adopted=adopted)
 
     def _grace(self) -> float:
-        return min(10.0, 2 * self.options.poll_fast)
+        """How old a create must be before a list that does not show it means it failed."""
+        return min(self.options.reconcile_grace, 2 * self.options.poll_fast)
 
     def _forget_create(self, intent: st.IntentRow, why: str) -> None:
         store = self.store
@@ -563,8 +555,8 @@ class Runner:
         need_queue = bool(waiting) and await self._limits_known()
         if not (active or creating or need_queue):
             return
-        listed_at = self._now()
-        listed = await self._list(listed_at - RECENT_SECONDS)
+        listed_at = time.time()  # intents are stamped with the wall clock
+        listed = await self._list(self._now() - RECENT_SECONDS)
         self._absorb(listed)
         seen = {b.id for b in listed}
         for part in active:
