@@ -16,6 +16,7 @@ from jobs_helpers import (
     merged_ids,
     new_job,
     quick_options,
+    service_for,
     write_chat,
 )
 
@@ -161,7 +162,9 @@ async def test_a_create_whose_answer_is_lost_is_found_not_made_twice(
 
     emu.state.create_batch = create_then_fail
     events = []
-    job = await make_runner(store, service, emu, events).run()
+    # The SDK's own retries on: a create must still not be sent twice.
+    async with service_for(emu, tmp_path, max_retries=2) as retrying:
+        job = await make_runner(store, retrying, emu, events).run()
     assert job.state == st.COMPLETED
     assert [e.kind for e in events if e.kind == "adopted"] == ["adopted"]
     assert len(job_batches(emu, store.job().job_id)) == 1
