@@ -177,8 +177,10 @@ def _child(conn: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
 
     try:
         result = prepare(*args, on_stage=stage, **kwargs)
+    except Refused as exc:  # sent as plain values: exceptions with more arguments do not pickle
+        conn.send(("refused", exc.message, exc.reasons))
     except UserError as exc:
-        conn.send(("user_error", exc))
+        conn.send(("user_error", exc.message, exc.exit_code))
     except BaseException as exc:  # shown by the parent, which has the terminal
         conn.send(("crash", f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"))
     else:
@@ -231,8 +233,10 @@ def prepare_isolated(
                 continue
             if message[0] == "done":
                 return message[1]  # type: ignore[no-any-return]
+            if message[0] == "refused":
+                raise Refused(message[1], message[2])
             if message[0] == "user_error":
-                raise message[1]
+                raise UserError(message[1], message[2])
             raise RuntimeError(f"preparing the job failed in its process: {message[1]}")
     except BaseException:
         if process.is_alive():
