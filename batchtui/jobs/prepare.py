@@ -232,7 +232,8 @@ def prepare_isolated(
                     on_stage(message[1], message[2])
                 continue
             if message[0] == "done":
-                return message[1]  # type: ignore[no-any-return]
+                prepared: Prepared = message[1]
+                return prepared
             if message[0] == "refused":
                 raise Refused(message[1], message[2])
             if message[0] == "user_error":

@@ -165,7 +165,7 @@ def _result_lines(path: str | None) -> list[tuple[str, int, int, object]]:
     if not path:
         return []
     succeeded = int(RequestClass.SUCCEEDED)
-    out = []
+    out: list[tuple[str, int, int, object]] = []
     with open(path, "rb") as f:
         for raw in f:
             line = raw.rstrip(b"\r\n")
@@ -224,17 +224,17 @@ def settle(
     retryable -= succeeded  # answered twice, once well: done
     unfinished = Selection()
     again = Selection()
-    for cid, start, end, number in lines:
-        if cid is None:
+    for line_id, start, end, number in lines:
+        if line_id is None:
             continue
         target = None
-        if cid not in answered:
+        if line_id not in answered:
             target = unfinished
-        elif retry and cid in retryable:
+        elif retry and line_id in retryable:
             target = again
         if target is not None:
             target.spans.append((start, end))
-            target.ids.append(cid)
+            target.ids.append(line_id)
             target.lines.append(number)
     for selection in (unfinished, again):
         _hash(input_path, selection)

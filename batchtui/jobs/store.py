@@ -31,6 +31,7 @@ Nothing here talks to the network; :mod:`batchtui.jobs.runner` does.
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import json
 import os
@@ -300,7 +301,7 @@ class PartRow:
     status: str | None
     counts: dict[str, Any] | None
     message: str | None
-    delegated: bytes | None
+    delegated: builtins.bytes | None  # (``bytes`` is a field name here)
     created_at: float
     updated_at: float
     done_at: float | None
@@ -441,7 +442,7 @@ class NewPart:
     bytes: int
     sha256: str
     tokens: Mapping[str, int] | None
-    spans: bytes | None = None
+    spans: builtins.bytes | None = None  # (``bytes`` is a field name here)
     parent_id: int | None = None
     round: int = 0
     generation: int = 0
