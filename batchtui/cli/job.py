@@ -13,6 +13,7 @@ import sys
 import time
 from typing import Any
 
+from batchtui.cli.args import Subparsers, positive_int, seconds
 from batchtui.core.console import echo, echo_json
 from batchtui.core.errors import UserError
 
@@ -48,13 +49,7 @@ def _size(text: str) -> int:
 
 
 def _positive(text: str) -> int:
-    try:
-        value = int(text.replace(",", "").replace("_", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
-    return value
+    return positive_int(text.replace(",", "").replace("_", ""))
 
 
 def _count(text: str) -> int:
@@ -67,17 +62,7 @@ def _count(text: str) -> int:
     return value
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"not a number of seconds above 0: {text!r}")
-    return value
-
-
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     connection = argparse.ArgumentParser(add_help=False)
     group = connection.add_argument_group("connection (defaults come from the environment)")
     group.add_argument("--base-url", default=None, metavar="URL", help="API base URL")
@@ -85,7 +70,7 @@ def register(subparsers: Any) -> None:
     group.add_argument("--project", default=None, metavar="PROJ", help="OPENAI_PROJECT_ID")
     group.add_argument(
         "--timeout",
-        type=_seconds,
+        type=seconds,
         default=None,
         metavar="S",
         help="give up on one API call after S seconds (default 60); the job goes on",
@@ -182,14 +167,14 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument(
         "--poll",
-        type=_seconds,
+        type=seconds,
         default=60.0,
         metavar="S",
         help="longest wait between two looks at the batches (default 60)",
     )
     p.add_argument(
         "--backoff",
-        type=_seconds,
+        type=seconds,
         default=60.0,
         metavar="S",
         help="first wait before resubmitting a part the full queue turned away; doubles up "
@@ -277,13 +262,14 @@ def _note(message: str) -> None:
 
 
 class _Progress:
-    """The runner's events as lines: text on stdout (a status line on a terminal while
-    preparing), or one JSON object per event."""
+    """The runner's events as lines: text on stdout (the one status line on a terminal while
+    the file is validated and planned), or one JSON object per event."""
 
     def __init__(self, fmt: str) -> None:
+        from batchtui.cli.progress import StatusLine
+
         self.fmt = fmt
-        self.tty = sys.stderr.isatty()
-        self._shown = False
+        self.status = StatusLine()
         self._total = 0
         self._done: dict[str, int] = {}
         self._last_progress = -PROGRESS_EVERY
@@ -291,17 +277,12 @@ class _Progress:
     def stage(self, name: str, fraction: float | None) -> None:
         if self.fmt == "json":
             return
-        if self.tty:
-            from batchtui.core.text import safe
-
-            text = f"{name} the file" + (f": {fraction:.0%}" if fraction is not None else "")
-            print(f"\r{safe(text)}\x1b[K", end="", file=sys.stderr, flush=True)
-            self._shown = True
+        self.status.activity()
+        text = f"{name} the file" + (f": {fraction:.0%}" if fraction is not None else "")
+        self.status.show(text, force=fraction is None or fraction >= 1.0)
 
     def clear(self) -> None:
-        if self._shown:
-            print("\r\x1b[K", end="", file=sys.stderr, flush=True)
-            self._shown = False
+        self.status.clear()
 
     def line(self, data: dict[str, Any], text: str) -> None:
         self.clear()
