@@ -45,7 +45,6 @@ from typing import TYPE_CHECKING, Any
 from batchtui.api.errors import ApiError
 from batchtui.api.models import BatchView
 from batchtui.core.errors import UserError
-from batchtui.core.paths import inside, safe_filename
 from batchtui.jobs import store as st
 from batchtui.jobs.lock import JobLock
 from batchtui.jobs.options import (
@@ -956,41 +955,50 @@ class Runner:
             self.wake()
 
     async def _download(self, part: PartRow) -> bool:
+        """The output and error files of the part's batch, into the job's folder, through
+        the one download-and-cache path (:mod:`batchtui.api.batch_files`): a file already
+        complete there is not fetched again, a cut download resumes."""
+        from batchtui.api.batch_files import RESULTS, fetch_batch_files
+
         store = self.store
         assert part.batch_id is not None
         batch = store.batch(part.batch_id)
         assert batch is not None
         if batch.downloaded:
             return True
-        folder = store.files_dir
-        folder.mkdir(parents=True, exist_ok=True)
-        for kind, file_id, have in (
-            ("output", batch.output_file_id, batch.output_path),
-            ("error", batch.error_file_id, batch.error_path),
-        ):
-            if not file_id or have:
-                continue
-            dest = inside(folder, f"{safe_filename(batch.batch_id)}_{kind}.jsonl")
-            iid = store.begin("download", part.id, file_id, {"kind": kind, "dest": str(dest)})
-            try:
-                result = await self.service.download_file(file_id, dest)
-            except ApiError as exc:
-                store.end(iid, st.INTENT_FAILED, error=exc.message)
-                if exc.retryable:
-                    delay = self._backoff(exc, f"part {part.label}: downloading its {kind} file")
-                    store.update_part(part.id, not_before=self._now() + delay)
-                else:
-                    self._fail(
-                        part, f"its {kind} file {file_id} could not be downloaded: {exc.message}"
-                    )
-                return False
-            except UserError as exc:  # a full disk
-                store.end(iid, st.INTENT_FAILED, error=exc.message)
-                raise
-            with store.transaction():
-                store.update_batch(batch.batch_id, **{f"{kind}_path": str(dest)})
-                store.end(iid, st.INTENT_DONE, {"bytes": result.bytes})
-        store.update_batch(batch.batch_id, downloaded=1)
+        if not (batch.output_file_id or batch.error_file_id):
+            store.update_batch(batch.batch_id, downloaded=1)  # nothing ran: nothing to fetch
+            return True
+        view = BatchView.from_raw(
+            {
+                "id": batch.batch_id,
+                "status": batch.status,
+                "output_file_id": batch.output_file_id,
+                "error_file_id": batch.error_file_id,
+            }
+        )
+        iid = store.begin("download", part.id, batch.batch_id)
+        try:
+            files = await fetch_batch_files(self.service, view, store.files_dir, kinds=RESULTS)
+        except ApiError as exc:
+            store.end(iid, st.INTENT_FAILED, error=exc.message)
+            if exc.retryable:
+                delay = self._backoff(exc, f"part {part.label}: downloading its results")
+                store.update_part(part.id, not_before=self._now() + delay)
+            else:
+                self._fail(part, f"its results could not be downloaded: {exc.message}")
+            return False
+        except UserError as exc:  # a full disk
+            store.end(iid, st.INTENT_FAILED, error=exc.message)
+            raise
+        with store.transaction():
+            store.update_batch(
+                batch.batch_id,
+                output_path=str(files.output) if files.output else None,
+                error_path=str(files.errors) if files.errors else None,
+                downloaded=1,
+            )
+            store.end(iid, st.INTENT_DONE, {k: r.bytes for k, r in files.downloaded.items()})
         self._emit(
             "downloaded",
             f"part {part.label}: results of {batch.batch_id} downloaded",

@@ -9,7 +9,7 @@ from jobs_helpers import make_runner, new_job, quick_options, write_tiny
 
 from batchtui.jobs import store as st
 from batchtui.jobs.merge import merge_results
-from batchtui.results.engine import join
+from batchtui.results import join
 
 N = 200_000
 

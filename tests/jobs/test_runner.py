@@ -214,7 +214,7 @@ async def test_retry_failed_resubmits_retryable_failures_up_to_n_rounds(
     assert_exactly_once(store, inp)
     # What is left failed is either not retryable, or failed in the last round.
     from batchtui.jobs.merge import merge_results
-    from batchtui.results.engine import join
+    from batchtui.results import join
 
     merged = merge_results(store)
     with join(merged.input, merged.output, merged.errors) as result:
