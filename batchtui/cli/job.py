@@ -344,7 +344,10 @@ def _run(name: str, args: argparse.Namespace, progress: _Progress) -> int:
                 runner = Runner(store, service, on_event=progress)
                 loop = asyncio.get_running_loop()
                 signals = []
-                for sig, action in ((signal.SIGTERM, runner.stop), (signal.SIGUSR1, runner.wake)):
+                wanted = [(signal.SIGTERM, runner.stop)]
+                if hasattr(signal, "SIGUSR1"):  # `job cancel` wakes a runner with it (POSIX)
+                    wanted.append((signal.SIGUSR1, runner.wake))
+                for sig, action in wanted:
                     try:
                         loop.add_signal_handler(sig, action)
                         signals.append(sig)
@@ -613,10 +616,11 @@ def _cancel(args: argparse.Namespace) -> int:
         store.update_job(cancel_requested=1, state=CANCELLED)
         pid = runner_pid(store.directory)
         if pid is not None:
-            if pid > 0:
+            wake = getattr(signal, "SIGUSR1", None)  # the runner looks now, not at its next poll
+            if pid > 0 and wake is not None:
                 try:
-                    os.kill(pid, signal.SIGUSR1)  # look now, not at its next poll
-                except (OSError, AttributeError):
+                    os.kill(pid, wake)
+                except OSError:
                     pass
             echo(
                 f"job {job.name}: asked its runner (pid {pid if pid > 0 else '?'}) to cancel "

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from batchtui.core.atomic import atomic_files
-from batchtui.jobs.store import DONE, PART_CANCELLED, JobStore, unpack_ids
+from batchtui.jobs.store import DONE, PART_TERMINAL, JobStore, unpack_ids
 
 COPY_BYTES = 4 * 1024 * 1024
 STAMP = "stamp.json"
@@ -43,7 +43,9 @@ def _sources(store: JobStore) -> tuple[list[tuple[str, str | None, str | None, b
     batches = {b.batch_id: b for b in store.batches()}
     for part in store.parts():
         batch = batches.get(part.batch_id or "")
-        if part.state not in (DONE, PART_CANCELLED) or batch is None or not batch.downloaded:
+        # A settled part's last batch, once its files are in (a part that failed after its
+        # results came in keeps them; one whose batch failed has none).
+        if part.state not in PART_TERMINAL or batch is None or not batch.downloaded:
             if part.state != DONE:
                 pending += 1
             continue
@@ -85,8 +87,8 @@ def merge_results(store: JobStore) -> MergedFiles:
     notes = []
     if pending:
         notes.append(
-            f"{pending} part(s) have no results yet (running, waiting or failed): their "
-            "requests show as missing"
+            f"{pending} part(s) have no results (still running or waiting, or failed): "
+            "their requests show as missing"
         )
     return MergedFiles(
         input=job.input_path,

@@ -60,7 +60,8 @@ class JobEvent:
     ``status`` (a batch's status changed), ``progress`` (only its request counts moved), ``queue_full`` (failed with
     token_limit_exceeded: resubmitted later), ``backoff`` (the API refused or failed: waiting),
     ``downloaded``, ``settled``, ``leftover`` / ``retry`` (a new part made of another's
-    unanswered or failed requests), ``part_failed``, ``cancelling``, ``finished``,
+    unanswered or failed requests), ``part_failed``, ``cancelling``, ``tidied`` (unused
+    uploads deleted at the end), ``finished``,
     ``stopped``, ``error``.
     """
 

@@ -168,9 +168,15 @@ class Runner:
                 if self._stopping:
                     break
                 if not self._in_flight() and all(p.terminal for p in self.store.parts()):
+                    await self._tidy_uploads()
                     self._finish_job()
                     break
                 await self._wait(self._next_delay())
+        except asyncio.CancelledError:
+            # Interrupted (Ctrl+C): the calls in flight stop where they are; the journal
+            # says what may have happened, and the next run reconciles it.
+            await self._abandon()
+            raise
         finally:
             await self._drain()
             lock.release()
@@ -312,6 +318,15 @@ class Runner:
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
             self._reap()
+
+    async def _abandon(self) -> None:
+        tasks = self._all_tasks()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._submitting = None
+        self._finishing.clear()
+        self._others.clear()
 
     def _reap(self) -> None:
         """Forget finished tasks; an exception one of them raised (a bug, or an API refusal
@@ -786,6 +801,15 @@ class Runner:
                 file_id = await self._upload(part)
                 if file_id is None:
                     return
+            if self.store.job().cancel_requested:
+                # Cancelled while it uploaded: no batch for it (its file goes at the end).
+                self.store.update_part(
+                    part.id,
+                    state=st.PART_CANCELLED,
+                    message="the job was cancelled before it was submitted",
+                    done_at=self._now(),
+                )
+                return
             await self._create(self.store.part(part.id), file_id)
         finally:
             self.wake()
@@ -1146,6 +1170,29 @@ class Runner:
                     raise
 
     # ---------------------------------------------------------------- the end
+
+    async def _tidy_uploads(self) -> None:
+        """Delete the job's uploads no part or batch uses (an upload whose answer was lost
+        and that was made again, a part cancelled after its upload): they would only take
+        storage. Best effort: a failure here is said, never fatal."""
+        store = self.store
+        prefix = f"{self.job.name}.{self.job.job_id}."
+        # Kept: the input of every batch made (the dashboard can still open it).
+        used = {b.file_id for b in store.batches() if b.file_id}
+        used |= {p.file_id for p in store.parts() if p.file_id and not p.terminal}
+        if self.store.job().finished_at is not None:
+            return  # tidied when it first finished
+        try:
+            files = await self.service.list_files(purpose="batch")
+            stray = [f for f in files if (f.filename or "").startswith(prefix) and f.id not in used]
+            for f in stray:
+                iid = store.begin("delete_file", None, f.id, {"filename": f.filename})
+                await self._delete_file(f.id, iid)
+        except ApiError as exc:
+            self._emit("error", f"the job's unused uploads could not be tidied: {exc.message}")
+            return
+        if stray:
+            self._emit("tidied", f"deleted {len(stray)} upload(s) no batch uses", files=len(stray))
 
     def _finish_job(self) -> None:
         store = self.store

@@ -284,3 +284,25 @@ async def test_an_input_changed_under_the_job_is_never_submitted(
     live = [f for f in emu.state.files.values() if f.purpose == "batch"]
     assert len(live) == 1
     assert [b.metadata[TAG_PART] for b in job_batches(emu, store.job().job_id)] == ["1"]
+
+
+async def test_a_cancel_during_an_upload_makes_no_batch_and_leaves_no_file(
+    emu: EmulatorServer, service, tmp_path: Path
+) -> None:
+    inp = write_chat(tmp_path / "in.jsonl", 20)
+    store = new_job(inp, options=quick_options(max_requests=20))
+    events = []
+    runner = make_runner(store, service, emu, events)
+
+    def on_event(event):
+        events.append(event)
+        if event.kind == "uploading":
+            store.update_job(cancel_requested=1, state=st.CANCELLED)  # as `job cancel` does
+
+    runner._on_event = on_event
+    job = await runner.run()
+    assert job.state == st.CANCELLED
+    assert store.part(1).state == st.PART_CANCELLED and store.part(1).batch_id is None
+    assert not emu.state.batches
+    assert not [f for f in emu.state.files.values() if f.purpose == "batch"]
+    assert any(e.kind == "tidied" for e in events)
