@@ -9,7 +9,6 @@ from jobs_helpers import make_runner, new_job, quick_options, write_tiny
 
 from batchtui.jobs import store as st
 from batchtui.jobs.merge import merge_results
-from batchtui.results import join
 
 N = 200_000
 
@@ -26,8 +25,13 @@ async def test_a_job_of_200000_requests_in_four_parts_completes_and_merges(
     assert all(p.state == st.DONE for p in store.parts())
     assert len(emu.state.batches) == 4
     merged = merge_results(store)
-    with join(merged.input, merged.output, merged.errors) as result:
-        counts = result.counts()
-    assert counts["total"] == N
-    assert counts["succeeded"] == N
-    assert counts["missing"] == counts["duplicates"] == counts["unexpected"] == 0
+    assert merged.errors is None and merged.output is not None
+    # Every custom_id once (read with a byte search: a full join of 200,000 rows is the
+    # results engine's own test, and `job results` is exercised on a small job).
+    ids = []
+    with open(merged.output, "rb") as f:
+        for line in f:
+            at = line.index(b'"custom_id":"') + 13
+            ids.append(line[at : line.index(b'"', at)])
+    assert len(ids) == N and len(set(ids)) == N
+    assert set(ids) == {b"r%07d" % i for i in range(N)}
