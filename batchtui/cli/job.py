@@ -499,7 +499,8 @@ def _start(args: argparse.Namespace) -> int:
         retry_seconds=min(5.0, args.poll),
         queue_limits=queue_limits,
     )
-    store = create_job(name, prepared, options, base_url=settings.base_url)
+    # The job belongs to the server its batches live on: a resume talks to the same one.
+    store = create_job(name, prepared, options, base_url=settings.effective_base_url)
     plan = prepared.plan
     tokens = plan.tokens()
     about = " ≈" if plan.tokens_mode == "sample" else " "

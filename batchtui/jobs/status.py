@@ -16,6 +16,15 @@ from batchtui.jobs.lock import runner_pid
 from batchtui.jobs.store import JobStore, list_job_names
 
 
+def _shown(base_url: str | None) -> str | None:
+    """The server's URL without credentials or query (it is printed)."""
+    if not base_url:
+        return None
+    from batchtui.api.config import ClientSettings
+
+    return ClientSettings(base_url=base_url).display_base_url
+
+
 def _part(part: st.PartRow, batches: list[st.BatchRow], now: float) -> dict[str, Any]:
     counts = part.counts or {}
     return {
@@ -90,6 +99,7 @@ def job_status(store: JobStore, *, now: float | None = None) -> dict[str, Any]:
         "input_bytes": job.input_size,
         "endpoint": job.endpoint,
         "model": job.model,
+        "base_url": _shown(job.base_url),
         "requests": sum(p.requests for p in parts if p.parent_id is None),
         "parts_planned": sum(1 for p in parts if p.parent_id is None),
         "part_states": states,
