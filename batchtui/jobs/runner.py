@@ -70,6 +70,11 @@ FINISHERS = 2  # parts downloading and settling at once
 RECENT_SECONDS = 3 * 86_400
 LIMITS_REFRESH = 600.0  # seconds between two readings of the queue limits
 TOKEN_LIMIT = "token_limit_exceeded"
+# Refusals that are about the account, not a part: the runner stops and says so (the user
+# fixes the key or the billing and resumes); no part is failed for them.
+FATAL_KINDS = frozenset({"no_key", "auth", "permission", "quota"})
+# Errors after which a create call may or may not have made the batch.
+UNSURE_KINDS = frozenset({"server", "unreachable", "timeout", "download", "internal"})
 
 
 class Runner:
@@ -848,6 +853,9 @@ class Runner:
             store.end(iid, st.INTENT_FAILED, error=exc.message)
             if exc.retryable:
                 self._retry_later(part, exc, "uploading")
+            elif exc.kind in FATAL_KINDS:
+                store.update_part(part.id, state=st.PENDING)
+                raise
             else:
                 self._fail(part, f"the upload was refused: {exc.message}")
             return None
@@ -886,13 +894,16 @@ class Runner:
                 retries=0,
             )
         except ApiError as exc:
-            certain = exc.status is not None and 400 <= exc.status < 500 and exc.status != 408
+            certain = exc.kind not in UNSURE_KINDS and exc.status != 408
             if not certain:
                 # The batch may exist: the intent stays open, and a look at the account
                 # adopts it by its tag, or tries again once it surely does not.
                 self._backoff(exc, f"part {part.label}: creating its batch (answer lost)")
                 return
             store.end(iid, st.INTENT_FAILED, error=exc.message)
+            if exc.kind in FATAL_KINDS:
+                store.update_part(part.id, state=st.PENDING)
+                raise
             if exc.status == 429 or exc.kind == "rate_limited":
                 self._retry_later(part, exc, "creating its batch")
             elif exc.kind == "not_found" and part.attempts < 3:
@@ -1009,6 +1020,8 @@ class Runner:
             if exc.retryable:
                 delay = self._backoff(exc, f"part {part.label}: downloading its results")
                 store.update_part(part.id, not_before=self._now() + delay)
+            elif exc.kind in FATAL_KINDS:
+                raise
             else:
                 self._fail(part, f"its results could not be downloaded: {exc.message}")
             return False

@@ -306,3 +306,39 @@ async def test_a_cancel_during_an_upload_makes_no_batch_and_leaves_no_file(
     assert not emu.state.batches
     assert not [f for f in emu.state.files.values() if f.purpose == "batch"]
     assert any(e.kind == "tidied" for e in events)
+
+
+async def test_a_refused_key_stops_the_runner_and_fails_no_part(
+    emu: EmulatorServer, tmp_path: Path
+) -> None:
+    from batchtui.api.errors import ApiError
+
+    inp = write_chat(tmp_path / "in.jsonl", 20)
+    store = new_job(inp, options=quick_options(max_requests=10))
+    emu.options.api_keys = ("sk-the-only-good-key-0000",)
+    async with service_for(emu, tmp_path) as wrong:
+        with pytest.raises(ApiError) as caught:
+            await make_runner(store, wrong, emu).run()
+    assert caught.value.kind == "auth"
+    assert store.job().state == st.RUNNING  # to be resumed with the right key
+    assert {p.state for p in store.parts()} == {st.PENDING}
+    assert not store.intents(state=st.OPEN)
+
+
+@pytest.mark.parametrize("route", ["/v1/files", "/v1/batches"])
+async def test_a_key_refused_mid_job_stops_the_runner_without_failing_the_part(
+    emu: EmulatorServer, service, tmp_path: Path, route: str
+) -> None:
+    from batchtui.api.errors import ApiError
+
+    inp = write_chat(tmp_path / "in.jsonl", 10)
+    store = new_job(inp, options=quick_options(max_requests=10))
+    emu.faults.server_error(1, status=401, method="POST", path=route)  # the upload, the create
+    with pytest.raises(ApiError) as caught:
+        await make_runner(store, service, emu).run()
+    assert caught.value.kind == "auth"
+    assert store.part(1).state == st.PENDING and store.job().state == st.RUNNING
+    assert not store.intents(state=st.OPEN)
+    job = await make_runner(store, service, emu).run()  # the key works again: resumed
+    assert job.state == st.COMPLETED
+    assert len(job_batches(emu, store.job().job_id)) == 1
