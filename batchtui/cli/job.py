@@ -411,7 +411,12 @@ def _start(args: argparse.Namespace) -> int:
     import asyncio
 
     from batchtui.jobs.options import JobOptions
-    from batchtui.jobs.prepare import create_job, default_limits, prepare_isolated
+    from batchtui.jobs.prepare import (
+        check_job_metadata,
+        create_job,
+        default_limits,
+        prepare_isolated,
+    )
     from batchtui.jobs.store import JobStore, check_name, name_from_path
     from batchtui.validation import providers
 
@@ -434,14 +439,7 @@ def _start(args: argparse.Namespace) -> int:
         if not sep or not key.strip():
             raise UserError(f"--metadata expects KEY=VALUE, got {pair!r}")
         metadata[key.strip()] = value
-    from batchtui.api.submit import check_metadata
-    from batchtui.jobs.options import TAGS
-
-    # The job adds its four tags to each batch: the user's pairs must leave room for them.
-    probe = {**metadata, **{tag: "x" * 40 for tag in TAGS}}
-    reasons = check_metadata(probe) + [f"{t} is the job's own tag" for t in TAGS if t in metadata]
-    if reasons:
-        raise UserError("--metadata: " + "; ".join(reasons))
+    check_job_metadata(metadata)  # before the file is read: it takes a while
     settings = _client_settings(args)
     provider = (
         providers.get(args.provider) if args.provider else providers.detect(settings.base_url)[0]

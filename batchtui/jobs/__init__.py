@@ -19,5 +19,7 @@ A UI lists jobs with :func:`~.status.list_jobs`, reads one with
 ``JobStore.open(name)`` + :func:`~.status.job_status`, runs one in a worker with
 ``await Runner(store, service, on_event=...).run()`` (``runner.stop()`` to pause it; a cancel
 is ``store.update_job(cancel_requested=1, state="cancelled")`` then ``runner.wake()``), and
-opens the results with :func:`~.merge.merge_results` (input, output, errors paths).
+opens the results with :func:`~.merge.merge_results` (input, output, errors paths). A
+``JobStore`` is an SQLite connection: open one per thread (a status view in the UI thread, the
+runner's own in its worker); the database serialises writers and lets readers read as it goes.
 """

@@ -259,7 +259,9 @@ def create_job(
     base_url: str | None,
     root: Path | None = None,
 ) -> JobStore:
-    """Write the job and its planned parts (one transaction). UserError if the name is taken."""
+    """Write the job and its planned parts (one transaction). UserError if the name is taken
+    or the metadata would be refused with the job's own tags added."""
+    check_job_metadata(options.metadata)
     plan = prepared.plan
     parts = [
         NewPart(
@@ -291,6 +293,19 @@ def create_job(
         parts=parts,
         root=root,
     )
+
+
+def check_job_metadata(metadata: Mapping[str, str]) -> None:
+    """UserError unless ``metadata`` leaves room for the job's tags on every batch (the
+    Batch API takes 16 pairs) and uses none of them."""
+    from batchtui.api.submit import check_metadata
+    from batchtui.jobs.options import TAGS
+
+    probe = {**dict(metadata), **{tag: "x" * 40 for tag in TAGS}}
+    reasons = [f"{t} is the job's own tag" for t in TAGS if t in metadata]
+    reasons += check_metadata(probe)
+    if reasons:
+        raise UserError("--metadata: " + "; ".join(reasons))
 
 
 def input_changed(store: JobStore) -> str | None:
