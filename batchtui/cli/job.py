@@ -383,14 +383,20 @@ def _summary(store: Any) -> None:
     )
 
 
-def _detach(name: str, directory: Any) -> int:
-    """Run ``job resume NAME`` in a new session, its output in the job's runner.log."""
+def _detach(name: str, directory: Any, args: argparse.Namespace) -> int:
+    """Run ``job resume NAME`` in a new session, its output in the job's runner.log (the
+    connection options given here go with it; the server's URL is the job's own)."""
     import subprocess
 
+    command = [sys.executable, "-m", "batchtui", "job", "resume", name, "--format", "json"]
+    for option in ("base_url", "organization", "project", "timeout"):
+        value = getattr(args, option, None)
+        if value is not None:
+            command += ["--" + option.replace("_", "-"), str(value)]
     log_path = directory / "runner.log"
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "batchtui", "job", "resume", name, "--format", "json"],
+            command,
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=log,
@@ -521,7 +527,7 @@ def _start(args: argparse.Namespace) -> int:
     directory = store.directory
     store.close()
     if args.detach:
-        return _detach(name, directory)
+        return _detach(name, directory, args)
     return _run(name, args, progress)
 
 
@@ -537,7 +543,7 @@ def _resume(args: argparse.Namespace) -> int:
             from batchtui.jobs.lock import JobLocked
 
             raise JobLocked(args.name, pid if pid > 0 else None)
-        return _detach(args.name, directory)
+        return _detach(args.name, directory, args)
     return _run(args.name, args, _Progress(args.format))
 
 

@@ -183,3 +183,20 @@ async def test_a_second_runner_is_refused_naming_the_first(
         code, out, _ = await cli(capsys, "status", "busy", "--format", "json")
         assert json.loads(out)["runner"] == {"running": True, "pid": os.getpid()}
     assert store.job().state == st.RUNNING
+
+
+async def test_detach_runs_the_job_in_the_background(emu, env, capsys, tmp_path: Path) -> None:
+    inp = write_chat(tmp_path / "in.jsonl", 20)
+    code, out, _ = await cli(
+        capsys, "start", str(inp), "--name", "bg", "--detach", "--poll", "0.05"
+    )
+    assert code == 0 and "runs in the background (pid" in out
+    for _ in range(600):  # the runner is a new process: up to a minute on a busy machine
+        code, out, _ = await cli(capsys, "status", "bg", "--format", "json")
+        if json.loads(out)["state"] != "running":
+            break
+        await asyncio.sleep(0.1)
+    status = json.loads(out)
+    assert status["state"] == "completed", status
+    log = (tmp_path / "state" / "jobs" / "bg" / "runner.log").read_text()
+    assert '"event": "finished"' in log
