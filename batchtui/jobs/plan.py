@@ -126,7 +126,8 @@ def embedding_inputs(data: bytes) -> int:
 class _Cutter:
     """Decides where parts end, line by line, and hashes each part's bytes."""
 
-    def __init__(self, limits: PartLimits, size: int, start: int) -> None:
+    def __init__(self, limits: PartLimits, size: int, start: int, name: str = "") -> None:
+        self.name = name
         self.limits = limits
         self.size = size
         self.parts: list[PlannedPart] = []
@@ -155,12 +156,13 @@ class _Cutter:
         lim = self.limits
         if length > lim.max_bytes:
             raise UserError(
-                f"line {number:,} is {length:,} bytes, more than a part may hold "
+                f"{self.name}: line {number:,} is {length:,} bytes, more than a part may hold "
                 f"({lim.max_bytes:,}); it cannot go into any batch"
             )
         if lim.max_tokens is not None and tokens > lim.max_tokens:
             raise UserError(
-                f"line {number:,} has {tokens:,} input tokens, more than a part may hold "
+                f"{self.name}: line {number:,} has {tokens:,} input tokens, more than a part "
+                "may hold "
                 f"({lim.max_tokens:,}: the queue limit or --max-tokens)"
             )
         if self._lines and (
@@ -253,7 +255,7 @@ def plan_parts(
         whole = hashlib.sha256()
         head = os.pread(f.fileno(), 3, 0)
         skip = len(BOM) if head == BOM else 0
-        cutter = _Cutter(limits, size, skip)
+        cutter = _Cutter(limits, size, skip, name)
         pending: deque[_Block] = deque()
         n_threads = threads or max(1, min(os.cpu_count() or 1, 4))
         pool = ThreadPoolExecutor(max_workers=n_threads, thread_name_prefix="batchtui-plan")
