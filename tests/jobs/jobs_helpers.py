@@ -60,13 +60,33 @@ def write_chat(path: Path, n: int, **kwargs: Any) -> Path:
     return samples.write_jsonl(path, samples.chat_requests(n, **kwargs))
 
 
-def write_tiny(path: Path, n: int, model: str = "gpt-4o-mini", *, same: bool = False) -> Path:
+def write_tiny(
+    path: Path,
+    n: int,
+    model: str = "gpt-4o-mini",
+    *,
+    same: bool = False,
+    completions: bool = False,
+) -> Path:
     """``n`` small chat requests (ids ``r0000000``...), written fast; ``same``: one prompt
-    for all (token counts are then cached, which keeps big jobs quick)."""
-    head = b'{"custom_id":"r%07d","method":"POST","url":"/v1/chat/completions","body":{"model":"'
+    for all (token counts are then cached); ``completions``: legacy /v1/completions requests
+    instead, the cheapest kind for the emulator to judge and answer (for big jobs)."""
     prompt = b"hi" if same else b"hi %d"
-    tail = b'"}],"max_tokens":4}}\n'
-    line = head + model.encode() + b'","messages":[{"role":"user","content":"' + prompt + tail
+    if completions:
+        line = (
+            b'{"custom_id":"r%07d","method":"POST","url":"/v1/completions","body":{"model":'
+            b'"gpt-3.5-turbo-instruct","prompt":"' + prompt + b'","max_tokens":4}}\n'
+        )
+    else:
+        head = b'{"custom_id":"r%07d","method":"POST","url":"/v1/chat/completions","body":'
+        line = (
+            head
+            + b'{"model":"'
+            + model.encode()
+            + b'","messages":[{"role":"user","content":"'
+            + prompt
+            + b'"}],"max_tokens":4}}\n'
+        )
     with open(path, "wb") as f:
         for start in range(0, n, 10_000):
             stop = min(n, start + 10_000)

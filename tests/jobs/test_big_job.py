@@ -1,5 +1,6 @@
 """A job of 200,000 requests in four parts completes, and its merged results answer every
-custom_id exactly once (the emulator at a manual clock, tiny bodies)."""
+custom_id exactly once (the emulator at a manual clock; tiny /v1/completions requests, the
+cheapest for the emulator to judge and answer: its work is most of this test's time)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ N = 200_000
 async def test_a_job_of_200000_requests_in_four_parts_completes_and_merges(
     emu, service, tmp_path: Path
 ) -> None:
-    inp = write_tiny(tmp_path / "big.jsonl", N, same=True)
+    inp = write_tiny(tmp_path / "big.jsonl", N, same=True, completions=True)
     options = quick_options(max_requests=50_000, poll_seconds=600.0, poll_fast=60.0)
     store = new_job(inp, "big", options=options)
     assert [p.requests for p in store.parts()] == [50_000] * 4
