@@ -483,6 +483,8 @@ class Runner:
         )
         if part is None or not free:
             # A second batch of a part that has one: it must not run twice.
+            if view.id in self._cancels_sent:
+                return  # seen and dealt with (one whose part is unknown has no row)
             if part is not None:
                 store.add_batch(
                     view.id,
@@ -499,8 +501,8 @@ class Runner:
                 part,
                 view.id,
             )
-            if view.is_active and view.id not in self._cancels_sent:
-                self._cancels_sent.add(view.id)
+            self._cancels_sent.add(view.id)
+            if view.is_active:
                 iid = store.begin("cancel", part.id if part else None, view.id)
                 self._spawn_cancel(part.id if part else None, view.id, iid)
             return
@@ -683,8 +685,8 @@ class Runner:
             error_message=first.message if first else None,
             usage=usage,
         )
-        self._room_freed(part)
         if view.status != "failed":
+            self._room_freed(part)  # (a batch failed at validation never held any)
             store.update_part(part.id, state=st.FINISHING, not_before=None)
             self.wake()
             return
