@@ -119,7 +119,10 @@ class Runner:
         self._limits: QueueLimits | None = None
         self._limits_read = -LIMITS_REFRESH
         self._enqueued: dict[str, int] = {}  # input tokens per queue, at the last look
-        self._since_look: dict[str, int] = {}  # tokens submitted since then
+        # Tokens of the batches this runner made, by (monotonic) time: those made after the
+        # last list call began are not in it yet.
+        self._made: list[tuple[float, str, int]] = []
+        self._listed_from = 0.0
         self._cancels_sent: set[str] = set()
         self._said: dict[tuple[int, str], str] = {}  # (part, kind) -> message: say it once
         self.api_errors = 0
@@ -577,6 +580,7 @@ class Runner:
         if not (active or creating or need_queue):
             return
         listed_at = time.time()  # intents are stamped with the wall clock
+        started = time.monotonic()
         listed = await self._list(self._now() - RECENT_SECONDS)
         self._absorb(listed)
         seen = {b.id for b in listed}
@@ -593,6 +597,7 @@ class Runner:
             self._forget_create(intent, "its answer was lost and no batch carries its tag")
             self.wake()
         if need_queue:
+            self._listed_from = started
             await self._measure_queue(listed)
 
     async def _limits_known(self) -> bool:
@@ -638,7 +643,7 @@ class Runner:
             notes=notes,
         )
         self._enqueued = {k: q.tokens for k, q in enqueued_tokens(queued).items()}
-        self._since_look = {}
+        self._made = [m for m in self._made if m[0] >= self._listed_from]
         for note in notes:
             self._emit("error", note)
 
@@ -785,7 +790,8 @@ class Runner:
                 )
                 return None
             key = queue_key(model)
-            queued = self._enqueued.get(key, 0) + self._since_look.get(key, 0)
+            since = sum(n for at, k, n in self._made if k == key and at >= self._listed_from)
+            queued = self._enqueued.get(key, 0) + since
             if queued + tokens > limit:
                 free = max(0, limit - queued)
                 self._once(
@@ -939,7 +945,7 @@ class Runner:
 
             for model, tokens in part.tokens.items():
                 key = queue_key(model)
-                self._since_look[key] = self._since_look.get(key, 0) + tokens
+                self._made.append((time.monotonic(), key, tokens))
         self._emit(
             "submitted",
             f"part {part.label}: submitted {view.id} ({part.requests:,} requests)",
