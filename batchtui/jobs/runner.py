@@ -794,11 +794,16 @@ class Runner:
             queued = self._enqueued.get(key, 0) + since
             if queued + tokens > limit:
                 free = max(0, limit - queued)
+                why = (
+                    f"waiting for queue room ({model}: needs {short_tokens(tokens)}, "
+                    f"{short_tokens(free)} free of {short_tokens(limit)})"
+                )
+                if part.message != why:  # `job status` and a UI show it too
+                    self.store.update_part(part.id, message=why)
                 self._once(
                     part,
                     "waiting",
-                    f"part {part.label}: waiting for queue room ({model}: needs "
-                    f"{short_tokens(tokens)}, {short_tokens(free)} free of {short_tokens(limit)})",
+                    f"part {part.label}: {why}",
                     model=model,
                     needed=tokens,
                     free=free,

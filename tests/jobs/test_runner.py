@@ -24,6 +24,7 @@ from batchtui.emulator.options import EmulatorOptions
 from batchtui.emulator.server import EmulatorServer
 from batchtui.jobs import store as st
 from batchtui.jobs.options import TAG_JOB, TAG_PART
+from batchtui.jobs.status import job_status
 
 HOLDING = ("in_progress", "finalizing")  # statuses whose tokens the emulator's queue counts
 
@@ -82,18 +83,23 @@ async def test_parts_wait_for_queue_room_and_go_in_as_it_frees(
     runner = make_runner(store, service, emu, events)
     emulated = runner._sleep
 
+    notes: set[str] = set()
+
     async def watch(seconds: float) -> None:  # the same wait, counting the queue as it goes
         nonlocal holding_most
         await emulated(seconds)
         holding = [b for b in job_batches(emu, store.job().job_id) if b.status in HOLDING]
         holding_most = max(holding_most, len(holding))
+        notes.update(p["message"] or "" for p in job_status(store)["parts"])
 
     runner._sleep = watch
     job = await runner.run()
     assert job.state == st.COMPLETED
     waiting = [e for e in events if e.kind == "waiting"]
     assert waiting, "no part ever waited for room"
+    assert waiting[0].data["limit"] == 7_000 and waiting[0].data["needed"] > waiting[0].data["free"]
     assert "needs" in waiting[0].message and "free of 7,000" in waiting[0].message
+    assert any(n.startswith("waiting for queue room (gpt-4o-mini: needs") for n in notes)
     # Never more than fits, and OpenAI never had to refuse one.
     assert holding_most == 2
     assert not any(b.status == "failed" for b in job_batches(emu, store.job().job_id))
