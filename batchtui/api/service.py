@@ -366,6 +366,43 @@ class BatchService:
                 )
         return FileView.from_sdk(uploaded)
 
+    async def upload_stream(
+        self, stream: Any, name: str, *, progress: Progress | None = None
+    ) -> FileView:
+        """Upload a seekable binary stream (``read``/``seek``/``tell``, no ``fileno``: e.g.
+        a :class:`~batchtui.jsonl.spans.SpanReader` over byte ranges of a bigger file) as a
+        batch input file named ``name``. The client measures it by seeking to its end and
+        rewinds it before a retry; it is read in chunks, never held whole."""
+        size = stream.seek(0, os.SEEK_END)
+        stream.seek(0)
+        reader = _ProgressReader(stream, size, progress)
+        async with self._translated(f"uploading {name}"):
+            uploaded = await self.client.files.create(
+                file=(name, reader, "application/jsonl"),  # type: ignore[arg-type]
+                purpose="batch",
+                timeout=self.settings.http_timeout(transfer=True),
+            )
+        return FileView.from_sdk(uploaded)
+
+    async def list_files(
+        self, *, purpose: str | None = None, page_size: int = 10_000
+    ) -> list[FileView]:
+        """Every file of the account (of ``purpose``), newest first, following ``after``."""
+        query: dict[str, Any] = {"limit": page_size, "order": "desc"}
+        if purpose:
+            query["purpose"] = purpose
+        found: list[FileView] = []
+        while True:
+            response = await self._call(
+                "listing files", None, self.client.files.with_raw_response.list(**query)
+            )
+            data, has_more = _list_page(response.content, self.settings.display_base_url)
+            found.extend(FileView.from_raw(item) for item in data)
+            last_id = data[-1].get("id") if data else None
+            if has_more is not True or not isinstance(last_id, str) or not last_id:
+                return found
+            query["after"] = last_id
+
     async def create_batch(
         self,
         input_file_id: str,
@@ -373,11 +410,15 @@ class BatchService:
         endpoint: str,
         completion_window: str,
         metadata: Mapping[str, str] | None,
+        retries: int | None = None,
     ) -> BatchView:
+        """Create a batch. ``retries=0`` turns off the SDK's own retries: a create whose
+        answer was lost may still have made the batch, and a caller that journals its calls
+        (jobs) looks for it before trying again rather than making a second one."""
         return await self._batch_call(
             "creating the batch",
             None,
-            self.client.batches.with_raw_response.create(
+            self._client_for(retries).batches.with_raw_response.create(
                 input_file_id=input_file_id,
                 # Other services take values the SDK's Literals do not list (Groq: audio
                 # endpoints, windows up to 7d); the submit path checked them.

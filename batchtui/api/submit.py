@@ -48,6 +48,7 @@ from batchtui.core.paths import safe_filename
 from batchtui.cost.queue import QueueFit, QueueLimits, queue_fit
 
 if TYPE_CHECKING:
+    from batchtui.api.models import FileView
     from batchtui.api.service import BatchService, Progress, Submission
     from batchtui.validation.digest import ContentDigest
     from batchtui.validation.report import ReportSnapshot
@@ -519,6 +520,50 @@ async def submit_file(
         tuple(warnings),
         checked,
     )
+
+
+# ------------------------------------------------------------------- byte ranges
+
+
+class InputChanged(UserError):
+    """The bytes read for an upload are not the bytes that were validated and planned."""
+
+
+async def upload_spans(
+    service: BatchService,
+    path: str | os.PathLike[str],
+    spans: list[tuple[int, int]],
+    *,
+    sha256: str,
+    name: str,
+    progress: Progress | None = None,
+) -> FileView:
+    """Upload byte ``spans`` of ``path`` as one batch input file, without copying them: a part
+    of a job (:mod:`batchtui.jobs`), whose bytes were validated and hashed when it was planned.
+
+    The same property as :func:`submit_file`, proved another way: the bytes are hashed as they
+    stream to the server, and unless they hash to ``sha256`` (the planned part's hash: the
+    file changed since), the uploaded file is deleted again and :class:`InputChanged` raised,
+    so no batch is ever made of bytes that were not validated. The caller creates the batch.
+    """
+    from batchtui.jsonl.spans import SpanReader
+
+    changed = (
+        f"{path}: the bytes of this part are not the ones validated when the job was planned "
+        "(the file changed since)"
+    )
+    with SpanReader(path, spans, strict=False) as reader:
+        try:
+            uploaded = await service.upload_stream(reader, name, progress=progress)
+        except UserError:
+            if reader.short:  # the file shrank under the upload: that is the news
+                raise InputChanged(f"{changed}; nothing was uploaded") from None
+            raise
+        got = None if reader.short else reader.sha256
+    if got != sha256:
+        note = await _delete_orphan(service, uploaded.id)
+        raise InputChanged(f"{changed}; {note}")
+    return uploaded
 
 
 async def _delete_orphan(service: BatchService, file_id: str) -> str:
