@@ -11,7 +11,17 @@ import pytest
 
 import batchtui
 
-DOMAIN_PACKAGES = ("core", "jsonl", "validation", "api", "results", "emulator", "cost", "convert")
+DOMAIN_PACKAGES = (
+    "core",
+    "jsonl",
+    "query",
+    "validation",
+    "api",
+    "results",
+    "emulator",
+    "cost",
+    "convert",
+)
 
 
 def domain_modules() -> list[str]:

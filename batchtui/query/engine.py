@@ -1,0 +1,437 @@
+"""The scan: which lines of a file a query matches, block by block, at the speed of grep.
+
+A file is read in line-aligned blocks (:func:`batchtui.jsonl.blocks.line_blocks`). Each
+block is searched for every atom of the query at once, and only the lines something hit are
+looked at one by one (and parsed, for field tests). Two engines do the block search:
+
+* **hyperscan** (Intel's regex engine, from the ``hyperscan`` wheel): every atom compiled
+  into one database and the block scanned once, without holding the GIL. Measured here on
+  256 MB: a case-insensitive miss in 0.07 s against ``grep -ci``'s 0.09 s.
+* **Python** when hyperscan is missing or refuses a pattern: ``bytes.find`` for text
+  (over ``bytes.lower()`` for smart case), ``re`` for patterns and field pre-checks. Correct,
+  and 1.5-3x slower than grep.
+
+Results come as :class:`Hits`, one per block that had matching lines: the lines' start and
+end offsets (and numbers, when asked), so a caller can count them, print them, list them or
+stop at the first.
+"""
+
+from __future__ import annotations
+
+import os
+from bisect import bisect_left
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from batchtui.jsonl.blocks import BLOCK_BYTES, Block, line_blocks
+from batchtui.jsonl.index import LineIndex
+from batchtui.query.atoms import Atom
+from batchtui.query.expr import Query
+
+# Hits in one block past which the scan goes line by line (see Matcher._scan_hyperscan).
+_DENSE = 50_000
+# More hits than this on one line and that scan stops and restarts after the line: a call
+# into Python costs more than a restart once a line is known to match.
+_HITS_PER_LINE = 4
+# Above this many hits in a block, numpy maps them to lines.
+_NUMPY_HITS = 256
+# BATCHTUI_SEARCH_ENGINE=python forces the pure-Python engine (tests compare the two).
+ENGINE_ENV = "BATCHTUI_SEARCH_ENGINE"
+
+
+@dataclass
+class Hits:
+    """Matching lines of one block: ``ends[i]`` is the file offset of a line's ``\\n`` (or
+    of the file's end), ``starts[i]`` of its first byte, ``lines[i]`` its 0-based number when
+    the scan numbers lines. ``block`` holds the lines' bytes when it is whole, only until
+    the scan reads its next block (``starts`` is worked out from them: ask before)."""
+
+    block: Block
+    ends: list[int] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+    _starts: list[int] | None = None
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    @property
+    def starts(self) -> list[int]:
+        if self._starts is None:
+            b = self.block
+            if not b.whole:
+                self._starts = [b.line_start] * len(self.ends)
+            else:
+                rfind, base = b.data.rfind, b.offset
+                self._starts = [rfind(b"\n", 0, e - base) + 1 + base for e in self.ends]
+        return self._starts
+
+    def line_bytes(self, i: int) -> bytes | None:
+        """The bytes of the ``i``-th line with its line ending, if this block holds them
+        (only until the scan reads its next block)."""
+        b = self.block
+        if not b.whole:
+            return None
+        start = self.starts[i] - b.offset
+        end = min(self.ends[i] + 1 - b.offset, b.size)
+        return bytes(memoryview(b.data)[start:end])
+
+
+def hyperscan_module() -> Any:
+    """hyperscan, or None when it is not installed, not wanted, or cannot run on this CPU."""
+    if os.environ.get(ENGINE_ENV, "").lower() == "python":
+        return None
+    try:
+        import hyperscan
+    except (ImportError, OSError):
+        return None
+    return hyperscan
+
+
+class Matcher:
+    """The block search of one query, for one thread at a time."""
+
+    def __init__(self, query: Query) -> None:
+        self.query = query
+        self.atoms = query.atoms
+        self.engine = "python"
+        self._hs: Any = None
+        self._db: Any = None
+        self._hs_ids: list[int] = []
+        hs = hyperscan_module()
+        usable = [
+            i
+            for i, a in enumerate(self.atoms)
+            if a.hyperscan_ok and a.regex and not a.always and a.line_regex is None
+        ]
+        if hs is not None and usable:
+            try:
+                db = hs.Database(mode=hs.HS_MODE_BLOCK)
+                db.compile(
+                    expressions=[self.atoms[i].regex for i in usable],
+                    ids=usable,
+                    elements=len(usable),
+                    flags=[
+                        hs.HS_FLAG_MULTILINE
+                        | (hs.HS_FLAG_CASELESS if self.atoms[i].caseless else 0)
+                        for i in usable
+                    ],
+                )
+                self._scratch = hs.Scratch(db)
+            except Exception:  # a pattern it cannot compile, a CPU it cannot run on
+                db = None
+            if db is not None:
+                self._hs, self._db, self._hs_ids = hs, db, usable
+                self.engine = "hyperscan"
+
+    # -- one block ---------------------------------------------------------------------
+
+    def hit_lines(self, data: bytes | bytearray, size: int) -> dict[int, int]:
+        """``{line end: mask}`` for the lines of ``data[:size]`` that some atom hits
+        (positions relative to ``data``; a line's end is its ``\\n``, or ``size``)."""
+        masks: dict[int, int] = {}
+        for i, ends in self.atom_line_ends(data, size).items():
+            bit = 1 << i
+            for e in ends:
+                masks[e] = masks.get(e, 0) | bit
+        return masks
+
+    def atom_line_ends(self, data: bytes | bytearray, size: int) -> dict[int, list[int]]:
+        """For each atom that hit, the sorted ends of the lines it hit."""
+        out: dict[int, list[int]] = {}
+        if self._db is not None:
+            for i, lasts in self._scan_hyperscan(data, size).items():
+                out[i] = _line_ends_of(data, size, lasts)
+        done = set(self._hs_ids)
+        lowered: bytes | bytearray | None = None
+        for i, atom in enumerate(self.atoms):
+            if i in done or atom.always:
+                continue
+            if atom.needles is not None:
+                if atom.caseless and lowered is None:
+                    lowered = data.lower()  # ASCII only: same length, same offsets
+                ends = _needle_line_ends(lowered if atom.caseless else data, size, atom.needles)
+            elif atom.line_regex is not None:
+                ends = _line_regex_ends(data, size, atom)
+            else:
+                ends = _regex_line_ends(data, size, atom)
+            if ends:
+                out[i] = ends
+        return out
+
+    def _scan_hyperscan(self, data: bytes | bytearray, size: int) -> dict[int, list[int]]:
+        """Offsets of the last byte of every hit, by atom (in no particular order: hyperscan
+        does not promise one). The callback only appends, the cheapest a call into Python
+        can be; a block with more hits than :data:`_DENSE` goes on line by line instead."""
+        hits: dict[int, list[int]] = {i: [] for i in self._hs_ids}
+        appends = {i: lst.append for i, lst in hits.items()}
+        count = 0
+        view = memoryview(data)
+
+        def on_match(ident: int, _from: int, to: int, _flags: int, _ctx: object) -> bool | None:
+            nonlocal count
+            appends[ident](to - 1)
+            count += 1
+            return True if count > _DENSE else None
+
+        try:
+            self._db.scan(view[:size], match_event_handler=on_match, scratch=self._scratch)
+        except self._hs.ScanTerminated:
+            # Many hits: as many lines, or many on each line. Finish the block skipping the
+            # rest of each line once it is known to hit.
+            done = max(max(v) for v in hits.values() if v)
+            end = data.find(b"\n", done, size)
+            if end >= 0:
+                self._scan_by_line(data, view, size, end + 1, hits)
+        finally:
+            view.release()
+        return {i: v for i, v in hits.items() if v}
+
+    def _scan_by_line(
+        self,
+        data: bytes | bytearray,
+        view: memoryview,
+        size: int,
+        start: int,
+        hits: dict[int, list[int]],
+    ) -> None:
+        find = data.find
+        rfind = data.rfind
+        appends = {i: lst.append for i, lst in hits.items()}
+        base = start
+        line_start, line_end, on_line, restart = 0, -1, 0, -1
+
+        def on_match(ident: int, _from: int, to: int, _flags: int, _ctx: object) -> bool | None:
+            nonlocal line_start, line_end, on_line, restart
+            last = base + to - 1
+            appends[ident](last)
+            if line_start <= last <= line_end:
+                on_line += 1
+                if on_line > _HITS_PER_LINE:
+                    restart = line_end + 1
+                    return True  # this line is known: restart after it
+                return None
+            line_start = rfind(b"\n", 0, last) + 1
+            end = find(b"\n", last, size)
+            line_end = size if end < 0 else end
+            on_line = 1
+            return None
+
+        while base < size:
+            restart = -1
+            try:
+                self._db.scan(view[base:size], match_event_handler=on_match, scratch=self._scratch)
+            except self._hs.ScanTerminated:
+                base = restart
+                continue
+            break
+
+    # -- a whole block ------------------------------------------------------------------
+
+    def block_matches(self, data: bytes | bytearray, size: int) -> tuple[list[int], int]:
+        """Line ends (relative, ascending) of the lines of the whole-line block
+        ``data[:size]`` that the query matches; with ``query.empty_matches`` (NOT, -v) every
+        line counts, and the second value is how many lines the block holds (else -1)."""
+        q = self.query
+        if q.simple and not q.invert and not self.atoms[0].always:
+            return self.atom_line_ends(data, size).get(0, []), -1
+        masks = self.hit_lines(data, size)
+        if not q.empty_matches:
+            return [e for e in sorted(masks) if q.decide(masks[e], _line_at(data, e))], -1
+        every = _all_line_ends(data, size)
+        if not masks:
+            return every, len(every)
+        drop = {e for e, m in masks.items() if not q.decide(m, _line_at(data, e))}
+        return [e for e in every if e not in drop], len(every)
+
+
+def _line_ends_of(data: bytes | bytearray, size: int, lasts: list[int]) -> list[int]:
+    """The sorted, distinct ends of the lines holding the offsets ``lasts``."""
+    if len(lasts) > _NUMPY_HITS:
+        from batchtui.jsonl.index import _numpy
+
+        np = _numpy()
+        if np is not None:
+            arr = np.frombuffer(data, dtype=np.uint8, count=size)
+            nl = np.flatnonzero(arr == 10)
+            del arr
+            idx = np.unique(np.searchsorted(nl, np.asarray(lasts, dtype=np.int64)))
+            nl = np.append(nl, size)  # past the last newline: the unterminated last line
+            return [int(x) for x in nl[idx]]
+    find = data.find
+    out: list[int] = []
+    end = -1
+    for last in sorted(lasts):
+        if last <= end:
+            continue
+        end = find(b"\n", last, size)
+        if end < 0:
+            end = size
+        out.append(end)
+    return out
+
+
+def _line_at(data: bytes | bytearray, end: int) -> bytes:
+    start = data.rfind(b"\n", 0, end) + 1
+    line = bytes(memoryview(data)[start:end])
+    return line[:-1] if line.endswith(b"\r") else line
+
+
+def _all_line_ends(data: bytes | bytearray, size: int) -> list[int]:
+    from batchtui.jsonl.index import _find_newlines
+
+    ends: list[int] = _find_newlines(data, 0, size, numpy_min=256 * 1024).tolist()
+    if size and data[size - 1] != 10:
+        ends.append(size)
+    return ends
+
+
+def _needle_line_ends(data: bytes | bytearray, size: int, needles: tuple[bytes, ...]) -> list[int]:
+    find = data.find
+    found: set[int] = set()
+    for needle in needles:
+        p = find(needle, 0, size)
+        while p >= 0:
+            e = find(b"\n", p, size)
+            if e < 0:
+                found.add(size)
+                break
+            found.add(e)
+            p = find(needle, e + 1, size)
+    return sorted(found)
+
+
+def _regex_line_ends(data: bytes | bytearray, size: int, atom: Atom) -> list[int]:
+    search = atom.compiled.search
+    find = data.find
+    out: list[int] = []
+    m = search(data, 0, size)
+    while m is not None:
+        e = find(b"\n", m.start(), size)
+        if e < 0:
+            out.append(size)
+            break
+        out.append(e)
+        m = search(data, e + 1, size)
+    return out
+
+
+def _line_regex_ends(data: bytes | bytearray, size: int, atom: Atom) -> list[int]:
+    """A pattern only Python's ``re`` can run: over each decoded line."""
+    assert atom.line_regex is not None
+    search = atom.line_regex.search
+    out: list[int] = []
+    pos = 0
+    while pos < size:
+        e = data.find(b"\n", pos, size)
+        end = size if e < 0 else e
+        line = data[pos:end]
+        if line.endswith(b"\r"):
+            line = line[:-1]
+        if search(line.decode("utf-8", "surrogateescape")) is not None:
+            out.append(end)
+        if e < 0:
+            break
+        pos = e + 1
+    return out
+
+
+# -- scanning a file ---------------------------------------------------------------------------
+
+
+def scan(
+    index: LineIndex,
+    query: Query,
+    *,
+    start: int = 0,
+    end: int | None = None,
+    first_line: int | None = 0,
+    number: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+    block: int = BLOCK_BYTES,
+    matcher: Matcher | None = None,
+    stats: dict[str, int] | None = None,
+) -> Iterator[Hits]:
+    """The lines of ``index``'s file in bytes ``[start, end)`` that ``query`` matches.
+
+    ``start`` must be a line start. With ``number``, each line's number comes too: counted
+    from ``first_line`` (the number of the line at ``start``), or from the index when it is
+    complete (``first_line=None``). ``progress(done, total)`` gets bytes after each block;
+    ``cancelled()`` is polled between blocks. ``stats`` (if given) receives ``lines`` (every
+    line scanned, counted only when the query matches lines no atom hit, or ``number``) and
+    ``too_long`` (lines too long to parse for a field test, taken as not matching).
+
+    Raises :class:`~batchtui.jsonl.index.FileChanged` if the file shrinks meanwhile.
+    """
+    m = matcher or Matcher(query)
+    stop = index.size if end is None else min(end, index.size)
+    total = max(1, stop - start)
+    # The number of the next line, when counting (None: from the index).
+    line_no = first_line
+    pending: Block | None = None  # the last piece so far of a line too long to read whole
+    pending_mask = 0
+
+    def number_of(offset: int) -> int | None:
+        if not number:
+            return None
+        return bisect_left(index.newline_offsets, offset) if line_no is None else line_no
+
+    for blk in line_blocks(index, start, stop, block=block):
+        if cancelled is not None and cancelled():
+            return
+        if pending is not None and (blk.whole or blk.line_start != pending.line_start):
+            yield from _finish_long(
+                pending, pending_mask, query, stats, number_of(pending.line_start)
+            )
+            if line_no is not None:
+                line_no += 1
+            pending = None
+        if not blk.whole:
+            if pending is None:
+                pending_mask = 0
+            for mask in m.hit_lines(blk.data, blk.size).values():
+                pending_mask |= mask
+            pending = blk
+            if progress is not None:
+                progress(blk.end - start, total)
+            continue
+        data = blk.data
+        ends, lines_here = m.block_matches(data, blk.size)
+        if stats is not None and lines_here >= 0:
+            stats["lines"] = stats.get("lines", 0) + lines_here
+        if ends:
+            hits = Hits(blk, [blk.offset + e for e in ends])
+            if number:
+                # Each line's number: the lines before it in the block, counted in C.
+                line = number_of(blk.offset) or 0
+                counted = 0
+                count = data.count
+                for e in ends:
+                    line += count(b"\n", counted, e)
+                    counted = e
+                    hits.lines.append(line)
+            yield hits
+        if number and line_no is not None:
+            line_no += data.count(b"\n", 0, blk.size) + (data[blk.size - 1] != 10)
+        if progress is not None:
+            progress(blk.end - start, total)
+    if pending is not None:
+        yield from _finish_long(pending, pending_mask, query, stats, number_of(pending.line_start))
+
+
+def _finish_long(
+    blk: Block, mask: int, query: Query, stats: dict[str, int] | None, line: int | None
+) -> Iterator[Hits]:
+    """Decide a line read in pieces (``blk`` is its last): its atoms' hits are known, and it
+    is never parsed (a field test on it is false)."""
+    if query.parses and stats is not None:
+        stats["too_long"] = stats.get("too_long", 0) + 1
+    if not query.decide(mask, None):
+        return
+    end = blk.end - 1 if blk.data[blk.size - 1] == 10 else blk.end
+    yield Hits(blk, [end], [line] if line is not None else [], [blk.line_start])
+
+
+def count_lines(index: LineIndex, query: Query, **kwargs: Any) -> int:
+    return sum(len(h) for h in scan(index, query, **kwargs))
