@@ -3,22 +3,33 @@
 ``compile_query(text, mode)`` makes a :class:`Query`; :func:`scan` runs it over a
 :class:`~batchtui.jsonl.index.LineIndex` block by block. The TUI's search and filter view and
 ``batchtui grep`` share both, so they agree on every line.
+
+The names below load on first use (PEP 562): ``batchtui --help`` reads only
+:mod:`batchtui.query.syntax` and must not pay for the engine.
 """
 
-from batchtui.query.atoms import QueryError
-from batchtui.query.engine import Hits, Matcher, count_lines, scan
-from batchtui.query.expr import MODES, Query, compile_query, custom_id_query
-from batchtui.query.fields import SYNTAX
+from __future__ import annotations
 
-__all__ = [
-    "MODES",
-    "SYNTAX",
-    "Hits",
-    "Matcher",
-    "Query",
-    "QueryError",
-    "compile_query",
-    "count_lines",
-    "custom_id_query",
-    "scan",
-]
+import importlib
+from typing import Any
+
+_WHERE = {
+    "QueryError": "batchtui.query.atoms",
+    "Hits": "batchtui.query.engine",
+    "Matcher": "batchtui.query.engine",
+    "count_lines": "batchtui.query.engine",
+    "scan": "batchtui.query.engine",
+    "MODES": "batchtui.query.expr",
+    "Query": "batchtui.query.expr",
+    "compile_query": "batchtui.query.expr",
+    "custom_id_query": "batchtui.query.expr",
+    "SYNTAX": "batchtui.query.fields",
+}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'batchtui.query' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

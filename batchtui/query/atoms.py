@@ -50,8 +50,16 @@ class Atom:
         return self._compiled
 
 
-def smart_caseless(text: str) -> bool:
-    """Smart case: a query with no capital letter ignores case."""
+CASES = ("smart", "ignore", "sensitive")
+
+
+def smart_caseless(text: str, case: str = "smart") -> bool:
+    """Smart case: a query with no capital letter ignores case (``case`` may say otherwise:
+    ``ignore`` or ``sensitive``)."""
+    if case == "ignore":
+        return True
+    if case == "sensitive":
+        return False
     return not any(c.isupper() for c in text)
 
 
@@ -124,10 +132,11 @@ def text_regex(text: str, caseless: bool) -> bytes:
     return b"(?:" + b"|".join(escape_bytes(s) for s in json_spellings(text)) + b")"
 
 
-def text_atom(text: str) -> Atom:
-    """A plain-text search: smart case, every JSON spelling."""
+def text_atom(text: str, case: str = "smart") -> Atom:
+    """A plain-text search: smart case (unless ``case`` says otherwise), every JSON
+    spelling."""
     check_line_text(text)
-    caseless = smart_caseless(text)
+    caseless = smart_caseless(text, case)
     if not text:
         return Atom("“”", b"", caseless, always=True)
     spellings = json_spellings(text)

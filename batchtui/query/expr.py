@@ -141,16 +141,19 @@ def _eval(node: Node, mask: int, obj: Any, atoms: list[Atom]) -> bool:
     return any(_eval(i, mask, obj, atoms) for i in node.items)
 
 
-def compile_query(text: str, mode: str = "text", *, invert: bool = False) -> Query:
+def compile_query(
+    text: str, mode: str = "text", *, invert: bool = False, case: str = "smart"
+) -> Query:
     """The query ``text`` means in ``mode`` (text, pattern, fields); QueryError if it is
-    invalid, with a message for the user."""
+    invalid, with a message for the user. ``case``: smart (a capital letter makes a test
+    case-sensitive), ignore, or sensitive."""
     if mode == "text":
-        return Query([text_atom(text)], Leaf(0), text, mode, invert)
+        return Query([text_atom(text, case)], Leaf(0), text, mode, invert)
     if mode == "pattern":
-        return Query([pattern_atom(text)], Leaf(0), text, mode, invert)
+        return Query([pattern_atom(text, case)], Leaf(0), text, mode, invert)
     if mode == "fields":
         atoms: list[Atom] = []
-        tree = _Parser(text, atoms).parse()
+        tree = _Parser(text, atoms, case).parse()
         return Query(atoms, tree, text.strip(), mode, invert)
     raise ValueError(f"unknown query mode {mode!r}")
 
@@ -172,10 +175,11 @@ class _Parser:
     """``expr := and (OR and)*; and := unary (AND? unary)*; unary := (NOT|!) unary | primary;
     primary := ( expr ) | PATH OP VALUE | word``."""
 
-    def __init__(self, text: str, atoms: list[Atom]) -> None:
+    def __init__(self, text: str, atoms: list[Atom], case: str = "smart") -> None:
         self.tokens = _tokens(text)
         self.pos = 0
         self.atoms = atoms
+        self.case = case
 
     def parse(self) -> Node:
         if not self.tokens:
@@ -231,10 +235,10 @@ class _Parser:
         if kind == "kw":
             raise QueryError(f"{value} needs a test on each side")
         if kind == "word":
-            self.atoms.append(text_atom(value))
+            self.atoms.append(text_atom(value, self.case))
             return Leaf(len(self.atoms) - 1)
         path, op, val, quoted = value  # type: ignore[misc]
-        test = Comparison(parse_path(path), op, val, quoted)
+        test = Comparison(parse_path(path), op, val, quoted, self.case)
         self.atoms.append(test.atom())
         return Leaf(len(self.atoms) - 1, test)
 

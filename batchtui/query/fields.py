@@ -34,24 +34,10 @@ from batchtui.query.atoms import (
     smart_caseless,
     text_regex,
 )
+from batchtui.query.syntax import FIELD_SYNTAX
 
 OPERATORS = ("!=", "^=", "$=", "*=", "~=", ">=", "<=", "=", ">", "<")
-SYNTAX = """\
-Field filters (fields mode of / and &; batchtui grep --field):
-  PATH=VALUE      equal; numbers compare as numbers (max_tokens=1000 matches 1000.0)
-  PATH!=VALUE     not equal (the path must exist)
-  PATH^=TEXT  begins with    PATH$=TEXT  ends with    PATH*=TEXT  contains
-  PATH~=REGEX     a Python regular expression matches
-  PATH>N  PATH>=N  PATH<N  PATH<=N     numbers only
-PATH is dotted: body.max_tokens, response.status_code, body.messages.0.role. A name
-that is not at the top of a line is looked up in body, then in response.body (model,
-max_tokens); on an array, a name looks in every element (messages.role=system).
-A missing path never matches. Text tests (^= $= *= ~=) follow smart case.
-Terms separated by spaces must all match; OR between terms, NOT before one, ( ) to
-group. A word that is not PATH OP VALUE is text the line must contain. Quote values
-with spaces: content*="hello world".
-Examples: model=gpt-4o body.max_tokens>1000    custom_id^=task-
-  response.status_code!=200    url=/v1/embeddings OR url=/v1/responses"""
+SYNTAX = FIELD_SYNTAX
 
 _SEGMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*|-?\d+")
 _NUMBER_OPS = (">", ">=", "<", "<=")
@@ -61,7 +47,14 @@ _TEXT_OPS = ("^=", "$=", "*=", "~=")
 class Comparison:
     """``path op value`` on one line's parsed JSON."""
 
-    def __init__(self, path: tuple[str | int, ...], op: str, value: str, quoted: bool = False):
+    def __init__(
+        self,
+        path: tuple[str | int, ...],
+        op: str,
+        value: str,
+        quoted: bool = False,
+        case: str = "smart",
+    ) -> None:
         self.path = path
         self.op = op
         self.value = value
@@ -69,7 +62,7 @@ class Comparison:
         self.number = None if quoted else _number(value)
         if op in _NUMBER_OPS and self.number is None:
             raise QueryError(f"{self.label}: {op} compares numbers, and {value!r} is not one")
-        self.caseless = smart_caseless(value)
+        self.caseless = smart_caseless(value, case)
         self.folded = value.lower() if self.caseless else value
         self.regex: re.Pattern[str] | None = None
         if op == "~=":

@@ -56,8 +56,9 @@ class _Unsupported(Exception):
     """The parsed pattern has something the byte engines cannot run."""
 
 
-def pattern_atom(pattern: str) -> Atom:
-    """Compile ``pattern`` (Python syntax) for a line-by-line search; QueryError if invalid."""
+def pattern_atom(pattern: str, case: str = "smart") -> Atom:
+    """Compile ``pattern`` (Python syntax) for a line-by-line search; QueryError if invalid.
+    ``case``: smart (the default), ignore or sensitive."""
     check_line_text(pattern, "a pattern")
     try:
         re.compile(pattern)
@@ -65,7 +66,10 @@ def pattern_atom(pattern: str) -> Atom:
     except (re.error, OverflowError, RecursionError, ValueError) as exc:
         raise QueryError(f"invalid pattern: {exc}") from None
     flags = tree.state.flags
-    caseless = bool(flags & re.IGNORECASE) or not _has_capital(tree)
+    if case == "smart":
+        caseless = bool(flags & re.IGNORECASE) or not _has_capital(tree)
+    else:
+        caseless = bool(flags & re.IGNORECASE) or case == "ignore"
     label = f"/{pattern}/"
     lo, _hi = tree.getwidth()
     try:
