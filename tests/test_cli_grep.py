@@ -87,13 +87,13 @@ def test_count_invert_numbers_and_names(
     assert grep(monkeypatch, "-c", "gpt-4o", str(batch)) == (0, b"4\n")
     assert grep(monkeypatch, "-c", "-v", "gpt-4o", str(batch)) == (0, b"1\n")
     assert grep(monkeypatch, "-c", "한국어", str(batch)) == (0, b"1\n")  # JSON-escaped
-    code, out = grep(monkeypatch, "-n", "-E", r"task-[23]", str(batch))
+    _, out = grep(monkeypatch, "-n", "-E", r"task-[23]", str(batch))
     assert out == b"2:" + LINES[1] + b"3:" + LINES[2]
     other = tmp_path / "other.jsonl"
     other.write_bytes(LINES[0])
-    code, out = grep(monkeypatch, "-c", "task-1", str(batch), str(other))
+    _, out = grep(monkeypatch, "-c", "task-1", str(batch), str(other))
     assert out == f"{batch}:1\n{other}:1\n".encode()
-    code, out = grep(monkeypatch, "--field", "max_tokens>100", "-i", str(batch))
+    _, out = grep(monkeypatch, "--field", "max_tokens>100", "-i", str(batch))
     assert out == LINES[0]
     # Options after the files, as grep takes them.
     assert grep(monkeypatch, "task-1", str(batch), "-c", str(other)) == (
