@@ -150,3 +150,9 @@ def text_atom(text: str, case: str = "smart") -> Atom:
     # Several spellings of each letter: é, É, \u00e9, \u00c9 ... as a regex (which finds
     # mixed escaped and raw characters too).
     return Atom(label, text_regex(text, caseless), caseless)
+
+
+def needle_regex(text: str) -> re.Pattern[bytes]:
+    """A bytes regex finding ``text`` the way a search does (smart case, every JSON
+    spelling), for callers that test a few strings rather than scan a file."""
+    return text_atom(text).compiled

@@ -233,15 +233,35 @@ class Matcher:
         ``data[:size]`` that the query matches; with ``query.empty_matches`` (NOT, -v) every
         line counts, and the second value is how many lines the block holds (else -1)."""
         q = self.query
-        if q.simple and not q.invert and not self.atoms[0].always:
-            return self.atom_line_ends(data, size).get(0, []), -1
+        if q.simple and not self.atoms[0].always:
+            hit = self.atom_line_ends(data, size).get(0, [])
+            if not q.invert:
+                return hit, -1
+            every = _all_line_ends(data, size)
+            return _without(every, hit), len(every)
         masks = self.hit_lines(data, size)
+        known = q.known
+        decided: dict[int, bool] = {}  # mask -> answer, when the atoms decide it
+        keep = []
+        for e in sorted(masks):
+            m = masks[e]
+            answer = decided.get(m)
+            if answer is None:
+                k = known(m)
+                if k is None:
+                    line = _line_at(data, e)
+                    answer = q.decide_parsed(m, line)  # parse this line
+                    line.release()
+                else:
+                    answer = decided[m] = k
+            if answer != q.empty_matches:
+                keep.append(e)  # a match (or, when every line matches, one that does not)
         if not q.empty_matches:
-            return [e for e in sorted(masks) if q.decide(masks[e], _line_at(data, e))], -1
+            return keep, -1
         every = _all_line_ends(data, size)
-        if not masks:
+        if not keep:
             return every, len(every)
-        drop = {e for e, m in masks.items() if not q.decide(m, _line_at(data, e))}
+        drop = set(keep)
         return [e for e in every if e not in drop], len(every)
 
 
@@ -271,10 +291,26 @@ def _line_ends_of(data: bytes | bytearray, size: int, lasts: list[int]) -> list[
     return out
 
 
-def _line_at(data: bytes | bytearray, end: int) -> bytes:
-    start = data.rfind(b"\n", 0, end) + 1
-    line = bytes(memoryview(data)[start:end])
-    return line[:-1] if line.endswith(b"\r") else line
+def _without(every: list[int], drop: list[int]) -> list[int]:
+    """``every`` less ``drop`` (both sorted)."""
+    if not drop:
+        return every
+    if len(every) > _NUMPY_HITS:
+        from batchtui.jsonl.index import _numpy
+
+        np = _numpy()
+        if np is not None:
+            kept = np.setdiff1d(
+                np.asarray(every, dtype=np.int64), np.asarray(drop, dtype=np.int64), True
+            )
+            return [int(x) for x in kept]
+    gone = set(drop)
+    return [e for e in every if e not in gone]
+
+
+def _line_at(data: bytes | bytearray, end: int) -> memoryview:
+    """The line ending at ``end``, without a copy (a CRLF's \\r is JSON whitespace)."""
+    return memoryview(data)[data.rfind(b"\n", 0, end) + 1 : end]
 
 
 def _all_line_ends(data: bytes | bytearray, size: int) -> list[int]:

@@ -75,6 +75,19 @@ class Query:
     def with_invert(self, invert: bool) -> Query:
         return Query(self.atoms, self.tree, self.text, self.mode, invert)
 
+    def known(self, mask: int) -> bool | None:
+        """The answer for a line from its atom hits alone (None: its bytes must decide)."""
+        result = _eval3(self.tree, mask, self.atoms)
+        return None if result is None else result != self.invert
+
+    def decide_parsed(self, mask: int, line: bytes | memoryview) -> bool:
+        """The answer for a line the atoms left open (see :meth:`known`): parse it."""
+        try:
+            obj = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            obj = _NOT_JSON
+        return _eval(self.tree, mask, obj, self.atoms) != self.invert
+
     def decide(self, mask: int, line: bytes | None) -> bool:
         """Does a line match, given the atoms that hit it (``mask``) and its bytes (None:
         too long to parse; its field tests are then false)?"""
@@ -161,7 +174,7 @@ def compile_query(
 def custom_id_query(custom_id: str) -> Query:
     """Lines whose top-level ``custom_id`` is exactly ``custom_id``."""
     atoms: list[Atom] = []
-    test = Comparison(("custom_id",), "=", custom_id, quoted=True)
+    test = Comparison(("custom_id",), "=", custom_id, quoted=True, alias=False)
     atoms.append(test.atom())
     return Query(atoms, Leaf(0, test), f"custom_id {custom_id}", "fields")
 

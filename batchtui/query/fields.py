@@ -54,8 +54,11 @@ class Comparison:
         value: str,
         quoted: bool = False,
         case: str = "smart",
+        *,
+        alias: bool = True,
     ) -> None:
         self.path = path
+        self.alias = alias  # a name missing at the top is looked up in body, response.body
         self.op = op
         self.value = value
         self.quoted = quoted
@@ -79,7 +82,9 @@ class Comparison:
     # -- deciding on a parsed line -------------------------------------------------------
 
     def test(self, obj: Any) -> bool:
-        values = resolve(obj, self.path)
+        values = _fast_get(obj, self.path, self.alias)
+        if values is None:
+            values = resolve(obj, self.path) if self.alias else _walk(obj, self.path)
         if not values:
             return False
         if self.op == "!=":
@@ -232,6 +237,23 @@ def _number_regex(op: str, n: float) -> bytes:
     if op not in (">", ">=") or n < 1 or n > 1e15:
         return rb"-?[0-9]"
     return b"(?:" + _digits_at_least(math.floor(n)) + rb"|[0-9]+(?:\.[0-9]+)?[eE])"
+
+
+def _fast_get(obj: Any, path: tuple[str | int, ...], alias: bool) -> list[Any] | None:
+    """The value at a path of names through objects only (the common case, without the
+    general walk's lists); None when the path meets an array or is missing (the general
+    walk then decides, aliases included)."""
+    node = obj
+    for part in path:
+        if type(node) is not dict:
+            return None
+        node = node.get(part, _MISSING)  # type: ignore[call-overload]
+        if node is _MISSING:
+            return None
+    return None if type(node) is list else [node]
+
+
+_MISSING = object()
 
 
 def resolve(obj: Any, path: tuple[str | int, ...]) -> list[Any]:
