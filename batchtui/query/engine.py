@@ -19,7 +19,6 @@ stop at the first.
 from __future__ import annotations
 
 import os
-from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -411,7 +410,7 @@ def scan(
     def number_of(offset: int) -> int | None:
         if not number:
             return None
-        return bisect_left(index.newline_offsets, offset) if line_no is None else line_no
+        return index.line_containing(offset) if line_no is None else line_no
 
     for blk in line_blocks(index, start, stop, block=block):
         if cancelled is not None and cancelled():

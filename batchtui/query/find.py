@@ -8,7 +8,7 @@ line numbers the view shows) only those lines count.
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections.abc import Callable
 
 from batchtui.jsonl.index import LineIndex
@@ -44,7 +44,7 @@ class Finder:
             return 0
         if line >= ix.line_count:
             return ix.size
-        return ix.newline_offsets[line - 1] + 1
+        return ix.start_of(line)
 
     def _wanted(self, line: int) -> bool:
         rows = self.rows
@@ -104,7 +104,6 @@ class Finder:
 
     def _backward(self, lo: int, hi: int) -> int | None:
         ix = self.index
-        nl = ix.newline_offsets
         stop = hi
         while stop > lo:
             if self.cancelled():
@@ -112,10 +111,7 @@ class Finder:
             # A window of whole lines ending at ``stop``: from the start of the line that
             # holds ``stop - BACK_WINDOW``.
             cut = max(lo, stop - BACK_WINDOW)
-            line = bisect_left(nl, cut)
-            begin = max(lo, self._start(line))
-            if begin >= stop:  # one line longer than the window
-                begin = max(lo, self._start(bisect_right(nl, cut) - 1))
+            begin = max(lo, self._start(ix.line_containing(cut)))
             last = None
             for hits in scan(
                 ix,

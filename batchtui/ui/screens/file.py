@@ -1538,12 +1538,10 @@ def _next_marked_row(
 def _runs(index: LineIndex, rows: array) -> list[tuple[int, int]]:
     """Byte ranges of the lines ``rows`` with their line endings, consecutive lines merged:
     what an export copies, byte for byte."""
-    nl = index.newline_offsets
-    last = len(nl)
     runs: list[tuple[int, int]] = []
+    start_of = index.start_of
     for line in rows:
-        start = nl[line - 1] + 1 if line > 0 else 0
-        end = nl[line] + 1 if line < last else index.size
+        start, end = start_of(line), start_of(line + 1)
         if runs and runs[-1][1] == start:
             runs[-1] = (runs[-1][0], end)
         else:
