@@ -216,3 +216,38 @@ async def test_filter_by_findings_and_by_rule(make_app) -> None:  # type: ignore
         await pilot.press("g", "right_square_bracket")
         await settle(pilot)
         assert lines.cursor == min(1, lines.row_count - 1)
+
+
+async def test_results_failed_requests_open_as_a_filter_of_the_input() -> None:
+    from batchtui.ui.app import BatchTUI
+    from batchtui.ui.screens.results import ResultsScreen
+
+    app = BatchTUI(None, initial_mode="results", validate=False)
+    app.results_args = {
+        "input_path": str(EXAMPLES / "results_input.jsonl"),
+        "output_path": str(EXAMPLES / "results_output.jsonl"),
+        "error_path": str(EXAMPLES / "results_errors.jsonl"),
+    }
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        results = app.screen
+        assert isinstance(results, ResultsScreen) and results.result is not None
+        results.set_filter("failed")
+        await settle(pilot)
+        want = sorted(
+            {
+                line
+                for row in results.current_rows()
+                if (line := results.result.input_line(row)) is not None
+            }
+        )
+        assert want
+        await pilot.press("b")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, FileScreen)
+        await wait_for(pilot, lambda: screen.filter is not None, "the filter")
+        lines = screen.query_one(LineList)
+        assert [lines.row_line(r) for r in range(lines.row_count)] == want
+        assert "failed (results)" in status(app)
+        assert f"{len(want)} of " in status(app)
