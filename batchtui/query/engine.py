@@ -28,12 +28,7 @@ from batchtui.jsonl.index import LineIndex
 from batchtui.query.atoms import Atom
 from batchtui.query.expr import Query
 
-# Hits in one block past which the scan goes line by line (see Matcher._scan_hyperscan).
-_DENSE = 50_000
-# More hits than this on one line and that scan stops and restarts after the line: a call
-# into Python costs more than a restart once a line is known to match.
-_HITS_PER_LINE = 4
-# Above this many hits in a block, numpy maps them to lines.
+# Above this many matching lines in a block, numpy numbers them (and drops them, for -v).
 _NUMPY_HITS = 256
 # BATCHTUI_SEARCH_ENGINE=python forces the pure-Python engine (tests compare the two).
 ENGINE_ENV = "BATCHTUI_SEARCH_ENGINE"
@@ -97,6 +92,7 @@ class Matcher:
         self._hs: Any = None
         self._db: Any = None
         self._hs_ids: list[int] = []
+        self._at_end: set[int] = set()  # atoms hyperscan reports at their line's end
         hs = hyperscan_module()
         usable = [
             i
@@ -107,7 +103,8 @@ class Matcher:
             try:
                 db = hs.Database(mode=hs.HS_MODE_BLOCK)
                 db.compile(
-                    expressions=[self.atoms[i].regex for i in usable],
+                    # One report a line, at its end (see _scan_hyperscan).
+                    expressions=[_to_line_end(self.atoms[i].regex) for i in usable],
                     ids=usable,
                     elements=len(usable),
                     flags=[
@@ -121,6 +118,7 @@ class Matcher:
                 db = None
             if db is not None:
                 self._hs, self._db, self._hs_ids = hs, db, usable
+                self._at_end = {i for i in usable if b"$" not in self.atoms[i].regex}
                 self.engine = "hyperscan"
 
     # -- one block ---------------------------------------------------------------------
@@ -139,8 +137,7 @@ class Matcher:
         """For each atom that hit, the sorted ends of the lines it hit."""
         out: dict[int, list[int]] = {}
         if self._db is not None:
-            for i, lasts in self._scan_hyperscan(data, size).items():
-                out[i] = _line_ends_of(data, size, lasts)
+            out.update(self._scan_hyperscan(data, size))
         done = set(self._hs_ids)
         lowered: bytes | bytearray | None = None
         for i, atom in enumerate(self.atoms):
@@ -159,71 +156,28 @@ class Matcher:
         return out
 
     def _scan_hyperscan(self, data: bytes | bytearray, size: int) -> dict[int, list[int]]:
-        """Offsets of the last byte of every hit, by atom (in no particular order: hyperscan
-        does not promise one). The callback only appends, the cheapest a call into Python
-        can be; a block with more hits than :data:`_DENSE` goes on line by line instead."""
+        """The ends of the lines each atom hits. Every atom was compiled as ``(?:R)[^\\n]*$``,
+        so hyperscan reports a hit line once, at its end, however often the atom occurs in
+        it: one call into Python per matching line (measured: no slower to scan)."""
         hits: dict[int, list[int]] = {i: [] for i in self._hs_ids}
         appends = {i: lst.append for i, lst in hits.items()}
-        count = 0
+
+        def on_match(ident: int, _from: int, to: int, _flags: int, _ctx: object) -> None:
+            appends[ident](to)
+
         view = memoryview(data)
-
-        def on_match(ident: int, _from: int, to: int, _flags: int, _ctx: object) -> bool | None:
-            nonlocal count
-            appends[ident](to - 1)
-            count += 1
-            return True if count > _DENSE else None
-
         try:
             self._db.scan(view[:size], match_event_handler=on_match, scratch=self._scratch)
-        except self._hs.ScanTerminated:
-            # Many hits: as many lines, or many on each line. Finish the block skipping the
-            # rest of each line once it is known to hit.
-            done = max(max(v) for v in hits.values() if v)
-            end = data.find(b"\n", done, size)
-            if end >= 0:
-                self._scan_by_line(data, view, size, end + 1, hits)
         finally:
             view.release()
-        return {i: v for i, v in hits.items() if v}
-
-    def _scan_by_line(
-        self,
-        data: bytes | bytearray,
-        view: memoryview,
-        size: int,
-        start: int,
-        hits: dict[int, list[int]],
-    ) -> None:
-        find = data.find
-        rfind = data.rfind
-        appends = {i: lst.append for i, lst in hits.items()}
-        base = start
-        line_start, line_end, on_line, restart = 0, -1, 0, -1
-
-        def on_match(ident: int, _from: int, to: int, _flags: int, _ctx: object) -> bool | None:
-            nonlocal line_start, line_end, on_line, restart
-            last = base + to - 1
-            appends[ident](last)
-            if line_start <= last <= line_end:
-                on_line += 1
-                if on_line > _HITS_PER_LINE:
-                    restart = line_end + 1
-                    return True  # this line is known: restart after it
-                return None
-            line_start = rfind(b"\n", 0, last) + 1
-            end = find(b"\n", last, size)
-            line_end = size if end < 0 else end
-            on_line = 1
-            return None
-
-        while base < size:
-            restart = -1
-            try:
-                self._db.scan(view[base:size], match_event_handler=on_match, scratch=self._scratch)
-            except self._hs.ScanTerminated:
-                base = restart
-                continue
-            break
+        # Usually in order already; hyperscan does not promise it. An atom with a $ of its
+        # own reports where it matched, which may be before its line's end.
+        out = {}
+        for i, v in hits.items():
+            if v:
+                ends = sorted(set(v))
+                out[i] = ends if i in self._at_end else _ends_of(data, size, ends)
+        return out
 
     # -- a whole block ------------------------------------------------------------------
 
@@ -264,29 +218,45 @@ class Matcher:
         return [e for e in every if e not in drop], len(every)
 
 
-def _line_ends_of(data: bytes | bytearray, size: int, lasts: list[int]) -> list[int]:
-    """The sorted, distinct ends of the lines holding the offsets ``lasts``."""
-    if len(lasts) > _NUMPY_HITS:
+def _to_line_end(regex: bytes) -> bytes:
+    """``regex`` made to report once a line, at the line's end: ``(?:R)[^\\n]*$``. A regex
+    with a ``$`` of its own (end of line, as ``\\r?$``) is left as it is: hyperscan refuses
+    the tail after it."""
+    return regex if b"$" in regex else b"(?:" + regex + rb")[^\n]*$"
+
+
+def _ends_of(data: bytes | bytearray, size: int, positions: list[int]) -> list[int]:
+    """The distinct ends of the lines holding ``positions`` (match ends, sorted)."""
+    find = data.find
+    out: list[int] = []
+    end = -1
+    for pos in positions:
+        if pos <= end:
+            continue
+        end = find(b"\n", max(0, pos - 1), size)
+        if end < 0:
+            end = size
+        out.append(end)
+    return out
+
+
+def _numbers(data: bytes | bytearray, size: int, ends: list[int], first: int) -> list[int]:
+    """The numbers of the lines ending at ``ends`` (sorted) in a block whose first line is
+    number ``first``: the newlines before each, counted in C (numpy for many lines)."""
+    if len(ends) > _NUMPY_HITS:
         from batchtui.jsonl.index import _numpy
 
         np = _numpy()
         if np is not None:
-            arr = np.frombuffer(data, dtype=np.uint8, count=size)
-            nl = np.flatnonzero(arr == 10)
-            del arr
-            idx = np.unique(np.searchsorted(nl, np.asarray(lasts, dtype=np.int64)))
-            nl = np.append(nl, size)  # past the last newline: the unterminated last line
-            return [int(x) for x in nl[idx]]
-    find = data.find
-    out: list[int] = []
-    end = -1
-    for last in sorted(lasts):
-        if last <= end:
-            continue
-        end = find(b"\n", last, size)
-        if end < 0:
-            end = size
-        out.append(end)
+            nl = np.flatnonzero(np.frombuffer(data, dtype=np.uint8, count=size) == 10)
+            at = np.searchsorted(nl, np.asarray(ends, dtype=np.int64))
+            return (at + first).tolist()
+    out = []
+    line, counted, count = first, 0, data.count
+    for e in ends:
+        line += count(b"\n", counted, e)
+        counted = e
+        out.append(line)
     return out
 
 
@@ -437,15 +407,12 @@ def scan(
             stats["lines"] = stats.get("lines", 0) + lines_here
         if ends:
             hits = Hits(blk, [blk.offset + e for e in ends])
-            if number:
-                # Each line's number: the lines before it in the block, counted in C.
-                line = number_of(blk.offset) or 0
-                counted = 0
-                count = data.count
-                for e in ends:
-                    line += count(b"\n", counted, e)
-                    counted = e
-                    hits.lines.append(line)
+            if number and line_no is None:
+                # From the complete index: a binary search a line, cheaper than counting.
+                where = index.line_containing
+                hits.lines = [where(e) for e in hits.ends]
+            elif number:
+                hits.lines = _numbers(data, blk.size, ends, line_no or 0)
             yield hits
         if number and line_no is not None:
             line_no += data.count(b"\n", 0, blk.size) + (data[blk.size - 1] != 10)
