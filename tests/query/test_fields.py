@@ -204,3 +204,34 @@ def test_the_pre_check_never_drops_a_match(
     want = field_oracle(data, text)
     for engine in ENGINES:
         assert matching(ix, compile_query(text, "fields"), engine, monkeypatch) == want, engine
+
+
+# -- the shipped example files: inputs and an output file ------------------------------------
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "batchtui" / "examples"
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("chat.jsonl", "model=gpt-4o-mini"),
+        ("chat.jsonl", "max_tokens>=100 NOT custom_id$=-ko"),
+        ("chat_mistakes.jsonl", "body.stream=true OR temperature>1"),
+        ("embeddings.jsonl", "url=/v1/embeddings input*=the"),
+        ("responses.jsonl", "model^=gpt custom_id$=1"),
+        ("results_errors.jsonl", "response.status_code!=200"),
+        ("results_output.jsonl", "response.status_code=200 model*=mini"),
+        ("results_errors.jsonl", "error.code^=rate OR response.status_code>=400"),
+    ],
+)
+def test_real_files(
+    tmp_path: Path, engine: str, monkeypatch: pytest.MonkeyPatch, name: str, text: str
+) -> None:
+    from batchtui.jsonl.index import LineIndex
+
+    data = (EXAMPLES / name).read_bytes()
+    ix = LineIndex(EXAMPLES / name)
+    assert ix.scan()
+    want = field_oracle(data, text)
+    assert want  # each filter keeps some lines (and, below, drops some)
+    assert matching(ix, compile_query(text, "fields"), engine, monkeypatch) == want

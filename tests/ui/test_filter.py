@@ -251,3 +251,45 @@ async def test_results_failed_requests_open_as_a_filter_of_the_input() -> None:
         assert [lines.row_line(r) for r in range(lines.row_count)] == want
         assert "failed (results)" in status(app)
         assert f"{len(want)} of " in status(app)
+
+
+async def test_the_list_fills_in_while_the_scan_runs_and_esc_stops_it(
+    make_app, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    from batchtui.query import engine
+
+    path = tmp_path / "f.jsonl"
+    write_requests(path, 300)
+    real_scan = engine.scan
+    go_on = threading.Event()
+
+    def slow_scan(*args, **kwargs):  # type: ignore[no-untyped-def]
+        kwargs["block"] = 2048  # many blocks
+        for n, hits in enumerate(real_scan(*args, **kwargs)):
+            yield hits
+            if n == 1:
+                go_on.wait(10)  # hold the scan after two blocks
+
+    monkeypatch.setattr(engine, "scan", slow_scan)
+    app = make_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, FileScreen)
+        lines = screen.query_one(LineList)
+        await pilot.press("ampersand", *"gpt-4o", "enter")  # every line: many per block
+        await wait_for(pilot, lambda: lines.row_count > 0, "the first rows")
+        partial = lines.row_count
+        assert 0 < partial < 300 and "filtering" in status(app)
+        assert "id-1" in screen_text(app)  # shown while the scan goes on
+        # Esc stops the scan: the rows so far stay, a second Esc leaves the filter.
+        await pilot.press("escape")
+        go_on.set()
+        await settle(pilot)
+        assert screen.filter is not None and screen.filter.stopped
+        assert lines.row_count == partial and "(stopped)" in status(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not lines.filtered and lines.row_count == 300
