@@ -107,3 +107,79 @@ def _long_line(index: LineIndex, pos: int, size: int, block: int, max_line: int)
         if stop >= end:
             break
         off = stop - WINDOW_OVERLAP
+
+
+# -- lines inside a block -----------------------------------------------------------------
+# Positions are relative to a block's ``data``, whose valid bytes are ``data[:size]``. A
+# line's *end* is the offset of its ``\n``, or ``size`` for a last line without one; a CRLF's
+# ``\r`` belongs to the line ending (see :mod:`batchtui.jsonl.index`).
+
+
+def line_end(data: bytes | bytearray, pos: int, size: int) -> int:
+    """The end of the line holding ``pos`` (its ``\\n``, or ``size``)."""
+    end = data.find(b"\n", pos, size)
+    return size if end < 0 else end
+
+
+def line_start(data: bytes | bytearray, end: int) -> int:
+    """The first byte of the line ending at ``end``."""
+    return data.rfind(b"\n", 0, end) + 1
+
+
+def line_text(data: bytes | bytearray, start: int, end: int) -> bytes:
+    """The content of the line ``[start, end)``, without a CRLF's ``\\r``."""
+    line = bytes(memoryview(data)[start:end])
+    return line[:-1] if line.endswith(b"\r") else line
+
+
+def line_at(data: bytes | bytearray, end: int) -> memoryview:
+    """The line ending at ``end``, without a copy, for a JSON parser (a CRLF's ``\\r`` is
+    JSON whitespace)."""
+    return memoryview(data)[line_start(data, end) : end]
+
+
+def lines_ending_at(data: bytes | bytearray, size: int, positions: list[int]) -> list[int]:
+    """The distinct ends of the lines holding the ends of matches at ``positions`` (sorted:
+    a match ending at ``p`` has its last byte at ``p - 1``)."""
+    out: list[int] = []
+    end = -1
+    for pos in positions:
+        if pos <= end:
+            continue
+        end = line_end(data, max(0, pos - 1), size)
+        out.append(end)
+    return out
+
+
+def all_line_ends(data: bytes | bytearray, size: int) -> list[int]:
+    """The end of every line of ``data[:size]``."""
+    from batchtui.jsonl.index import _find_newlines
+
+    ends: list[int] = _find_newlines(data, 0, size, numpy_min=256 * 1024).tolist()
+    if size and data[size - 1] != 10:
+        ends.append(size)
+    return ends
+
+
+# Above this many lines, numpy numbers them.
+_NUMPY_LINES = 256
+
+
+def line_numbers(data: bytes | bytearray, size: int, ends: list[int], first: int) -> list[int]:
+    """The numbers of the lines ending at ``ends`` (sorted) in a block whose first line is
+    number ``first``: the newlines before each, counted in C (numpy for many lines)."""
+    if len(ends) > _NUMPY_LINES:
+        from batchtui.jsonl.index import _numpy
+
+        np = _numpy()
+        if np is not None:
+            nl = np.flatnonzero(np.frombuffer(data, dtype=np.uint8, count=size) == 10)
+            at = np.searchsorted(nl, np.asarray(ends, dtype=np.int64))
+            return (at + first).tolist()
+    out = []
+    line, counted, count = first, 0, data.count
+    for e in ends:
+        line += count(b"\n", counted, e)
+        counted = e
+        out.append(line)
+    return out

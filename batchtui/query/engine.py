@@ -23,7 +23,18 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from batchtui.jsonl.blocks import BLOCK_BYTES, Block, line_blocks
+from batchtui.jsonl.blocks import (
+    BLOCK_BYTES,
+    Block,
+    all_line_ends,
+    line_at,
+    line_blocks,
+    line_end,
+    line_numbers,
+    line_start,
+    line_text,
+    lines_ending_at,
+)
 from batchtui.jsonl.index import LineIndex
 from batchtui.query.atoms import Atom
 from batchtui.query.expr import Query
@@ -56,8 +67,8 @@ class Hits:
             if not b.whole:
                 self._starts = [b.line_start] * len(self.ends)
             else:
-                rfind, base = b.data.rfind, b.offset
-                self._starts = [rfind(b"\n", 0, e - base) + 1 + base for e in self.ends]
+                data, base = b.data, b.offset
+                self._starts = [line_start(data, e - base) + base for e in self.ends]
         return self._starts
 
     def line_bytes(self, i: int) -> bytes | None:
@@ -176,7 +187,7 @@ class Matcher:
         for i, v in hits.items():
             if v:
                 ends = sorted(set(v))
-                out[i] = ends if i in self._at_end else _ends_of(data, size, ends)
+                out[i] = ends if i in self._at_end else lines_ending_at(data, size, ends)
         return out
 
     # -- a whole block ------------------------------------------------------------------
@@ -190,7 +201,7 @@ class Matcher:
             hit = self.atom_line_ends(data, size).get(0, [])
             if not q.invert:
                 return hit, -1
-            every = _all_line_ends(data, size)
+            every = all_line_ends(data, size)
             return _without(every, hit), len(every)
         masks = self.hit_lines(data, size)
         known = q.known
@@ -202,7 +213,7 @@ class Matcher:
             if answer is None:
                 k = known(m)
                 if k is None:
-                    line = _line_at(data, e)
+                    line = line_at(data, e)
                     answer = q.decide_parsed(m, line)  # parse this line
                     line.release()
                 else:
@@ -211,7 +222,7 @@ class Matcher:
                 keep.append(e)  # a match (or, when every line matches, one that does not)
         if not q.empty_matches:
             return keep, -1
-        every = _all_line_ends(data, size)
+        every = all_line_ends(data, size)
         if not keep:
             return every, len(every)
         drop = set(keep)
@@ -223,41 +234,6 @@ def _to_line_end(regex: bytes) -> bytes:
     with a ``$`` of its own (end of line, as ``\\r?$``) is left as it is: hyperscan refuses
     the tail after it."""
     return regex if b"$" in regex else b"(?:" + regex + rb")[^\n]*$"
-
-
-def _ends_of(data: bytes | bytearray, size: int, positions: list[int]) -> list[int]:
-    """The distinct ends of the lines holding ``positions`` (match ends, sorted)."""
-    find = data.find
-    out: list[int] = []
-    end = -1
-    for pos in positions:
-        if pos <= end:
-            continue
-        end = find(b"\n", max(0, pos - 1), size)
-        if end < 0:
-            end = size
-        out.append(end)
-    return out
-
-
-def _numbers(data: bytes | bytearray, size: int, ends: list[int], first: int) -> list[int]:
-    """The numbers of the lines ending at ``ends`` (sorted) in a block whose first line is
-    number ``first``: the newlines before each, counted in C (numpy for many lines)."""
-    if len(ends) > _NUMPY_HITS:
-        from batchtui.jsonl.index import _numpy
-
-        np = _numpy()
-        if np is not None:
-            nl = np.flatnonzero(np.frombuffer(data, dtype=np.uint8, count=size) == 10)
-            at = np.searchsorted(nl, np.asarray(ends, dtype=np.int64))
-            return (at + first).tolist()
-    out = []
-    line, counted, count = first, 0, data.count
-    for e in ends:
-        line += count(b"\n", counted, e)
-        counted = e
-        out.append(line)
-    return out
 
 
 def _without(every: list[int], drop: list[int]) -> list[int]:
@@ -277,46 +253,27 @@ def _without(every: list[int], drop: list[int]) -> list[int]:
     return [e for e in every if e not in gone]
 
 
-def _line_at(data: bytes | bytearray, end: int) -> memoryview:
-    """The line ending at ``end``, without a copy (a CRLF's \\r is JSON whitespace)."""
-    return memoryview(data)[data.rfind(b"\n", 0, end) + 1 : end]
-
-
-def _all_line_ends(data: bytes | bytearray, size: int) -> list[int]:
-    from batchtui.jsonl.index import _find_newlines
-
-    ends: list[int] = _find_newlines(data, 0, size, numpy_min=256 * 1024).tolist()
-    if size and data[size - 1] != 10:
-        ends.append(size)
-    return ends
-
-
 def _needle_line_ends(data: bytes | bytearray, size: int, needles: tuple[bytes, ...]) -> list[int]:
     find = data.find
     found: set[int] = set()
     for needle in needles:
         p = find(needle, 0, size)
         while p >= 0:
-            e = find(b"\n", p, size)
-            if e < 0:
-                found.add(size)
-                break
+            e = line_end(data, p, size)
             found.add(e)
-            p = find(needle, e + 1, size)
+            p = find(needle, e + 1, size) if e < size else -1
     return sorted(found)
 
 
 def _regex_line_ends(data: bytes | bytearray, size: int, atom: Atom) -> list[int]:
     search = atom.compiled.search
-    find = data.find
     out: list[int] = []
     m = search(data, 0, size)
     while m is not None:
-        e = find(b"\n", m.start(), size)
-        if e < 0:
-            out.append(size)
-            break
+        e = line_end(data, m.start(), size)
         out.append(e)
+        if e >= size:
+            break  # the last line: an empty match would find it again
         m = search(data, e + 1, size)
     return out
 
@@ -328,16 +285,10 @@ def _line_regex_ends(data: bytes | bytearray, size: int, atom: Atom) -> list[int
     out: list[int] = []
     pos = 0
     while pos < size:
-        e = data.find(b"\n", pos, size)
-        end = size if e < 0 else e
-        line = data[pos:end]
-        if line.endswith(b"\r"):
-            line = line[:-1]
-        if search(line.decode("utf-8", "surrogateescape")) is not None:
+        end = line_end(data, pos, size)
+        if search(line_text(data, pos, end).decode("utf-8", "surrogateescape")) is not None:
             out.append(end)
-        if e < 0:
-            break
-        pos = e + 1
+        pos = end + 1
     return out
 
 
@@ -412,7 +363,7 @@ def scan(
                 where = index.line_containing
                 hits.lines = [where(e) for e in hits.ends]
             elif number:
-                hits.lines = _numbers(data, blk.size, ends, line_no or 0)
+                hits.lines = line_numbers(data, blk.size, ends, line_no or 0)
             yield hits
         if number and line_no is not None:
             line_no += data.count(b"\n", 0, blk.size) + (data[blk.size - 1] != 10)
@@ -431,7 +382,7 @@ def _finish_long(
         stats["too_long"] = stats.get("too_long", 0) + 1
     if not query.decide(mask, None):
         return
-    end = blk.end - 1 if blk.data[blk.size - 1] == 10 else blk.end
+    end = blk.offset + line_end(blk.data, blk.size - 1, blk.size)
     yield Hits(blk, [end], [line] if line is not None else [], [blk.line_start])
 
 
