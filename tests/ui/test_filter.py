@@ -293,3 +293,34 @@ async def test_the_list_fills_in_while_the_scan_runs_and_esc_stops_it(
         await pilot.press("escape")
         await settle(pilot)
         assert not lines.filtered and lines.row_count == 300
+
+
+async def test_a_filter_follows_appends_and_is_rerun_after_a_rewrite(
+    make_app, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "f.jsonl"
+    write_requests(path, 30)
+    app = make_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, FileScreen)
+        lines = screen.query_one(LineList)
+        await pilot.press("ampersand", *'"gpt-4o"', "enter")
+        await settle(pilot)
+        assert lines.row_count == 10
+        # Lines appended: the filter goes on from where it was.
+        with path.open("ab") as f:
+            f.write(b'{"custom_id": "new-1", "body": {"model": "gpt-4o"}}\n')
+            f.write(b'{"custom_id": "new-2", "body": {"model": "other"}}\n')
+        screen.check_file()
+        await settle(pilot)
+        await wait_for(pilot, lambda: lines.row_count == 11, "the appended match")
+        assert lines.row_line(10) == 30
+        # Rewritten: re-opened, and the same filter runs over what is there now.
+        path.write_bytes(b'{"a": "gpt-4o"}\n{"a": "x"}\n{"a": "gpt-4o"}\n')
+        screen.check_file()
+        await settle(pilot)
+        await wait_for(pilot, lambda: screen.filter is not None and screen.filter.done, "rerun")
+        assert [lines.row_line(r) for r in range(lines.row_count)] == [0, 2]
+        assert "2 of 3 lines" in status(app)
