@@ -17,6 +17,7 @@ import difflib
 import importlib
 import os
 import sys
+import textwrap
 from collections.abc import Sequence
 
 from batchtui import __version__
@@ -73,8 +74,12 @@ def _browse_parser(commands: Sequence[str]) -> argparse.ArgumentParser:
             "no file is given."
         ),
         epilog=(
-            "subcommands: " + ", ".join(commands) + " (run `batchtui COMMAND --help` for each).\n"
-            "To open a file whose name is a subcommand, write ./NAME.\n\n"
+            textwrap.fill(
+                "subcommands: " + ", ".join(commands) + " (run `batchtui COMMAND --help` for "
+                "each). To open a file whose name is a subcommand, write ./NAME.",
+                88,
+            )
+            + "\n\n"
             "In the browser, / searches and & filters (only the matching lines): plain text "
             "with smart case,\na pattern (Ctrl+R in the prompt) or field tests (Ctrl+R "
             "again); `batchtui grep` runs the same\nfrom scripts.\n\n" + FIELD_SYNTAX
