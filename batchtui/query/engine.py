@@ -272,8 +272,8 @@ def _regex_line_ends(data: bytes | bytearray, size: int, atom: Atom) -> list[int
     while m is not None:
         e = line_end(data, m.start(), size)
         out.append(e)
-        if e >= size:
-            break  # the last line: an empty match would find it again
+        if e + 1 >= size:
+            break  # no line after this one (an empty match would find one at the end)
         m = search(data, e + 1, size)
     return out
 

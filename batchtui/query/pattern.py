@@ -22,6 +22,7 @@ and without the JSON-escape spellings.
 from __future__ import annotations
 
 import re
+import warnings
 from typing import Any
 
 from batchtui.query.atoms import Atom, QueryError, char_regex, check_line_text
@@ -61,8 +62,10 @@ def pattern_atom(pattern: str, case: str = "smart") -> Atom:
     ``case``: smart (the default), ignore or sensitive."""
     check_line_text(pattern, "a pattern")
     try:
-        re.compile(pattern)
-        tree = sre_p.parse(pattern, 0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "possible nested set": the user's syntax, as given
+            re.compile(pattern)
+            tree = sre_p.parse(pattern, 0)
     except (re.error, OverflowError, RecursionError, ValueError) as exc:
         raise QueryError(f"invalid pattern: {exc}") from None
     flags = tree.state.flags

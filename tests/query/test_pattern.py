@@ -56,12 +56,25 @@ def run(tmp_path: Path, engine: str, mp: pytest.MonkeyPatch, pattern: str) -> li
         (r"gpt-4o(?=-)", [1]),  # look-ahead: the slow path
         (r"[가-힣]", []),  # a non-ASCII range: the slow path
         (r"x*", list(range(9))),  # matches the empty string: every line
+        (r"$", list(range(9))),  # once a line, none past the last (in every block size)
+        (r"^", list(range(9))),
     ],
 )
 def test_patterns(
     tmp_path: Path, engine: str, monkeypatch: pytest.MonkeyPatch, pattern: str, want: list[int]
 ) -> None:
     assert run(tmp_path, engine, monkeypatch, pattern) == want
+
+
+@pytest.mark.parametrize("block", [16, 64, 4096])
+def test_empty_matches_count_each_line_once(
+    tmp_path: Path, engine: str, monkeypatch: pytest.MonkeyPatch, block: int
+) -> None:
+    ix = write(tmp_path, LINES)
+    assert ix.scan()
+    for pattern in (r"$", r"^", r"x*", r"(?=e)|^"):
+        got = matching(ix, compile_query(pattern, "pattern"), engine, monkeypatch, block=block)
+        assert got == list(range(9)), pattern
 
 
 def test_a_pattern_never_matches_across_lines(
