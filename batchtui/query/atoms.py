@@ -132,10 +132,12 @@ def text_regex(text: str, caseless: bool) -> bytes:
     return b"(?:" + b"|".join(escape_bytes(s) for s in json_spellings(text)) + b")"
 
 
-def text_atom(text: str, case: str = "smart") -> Atom:
+def text_atom(text: str, case: str = "smart", *, one_line: bool = True) -> Atom:
     """A plain-text search: smart case (unless ``case`` says otherwise), every JSON
-    spelling."""
-    check_line_text(text)
+    spelling. ``one_line``: refuse a line break (a file is searched a line at a time; a
+    JSON string holds one only as ``\\n``, which the escaped spelling still finds)."""
+    if one_line:
+        check_line_text(text)
     caseless = smart_caseless(text, case)
     if not text:
         return Atom("“”", b"", caseless, always=True)
@@ -155,4 +157,4 @@ def text_atom(text: str, case: str = "smart") -> Atom:
 def needle_regex(text: str) -> re.Pattern[bytes]:
     """A bytes regex finding ``text`` the way a search does (smart case, every JSON
     spelling), for callers that test a few strings rather than scan a file."""
-    return text_atom(text).compiled
+    return text_atom(text, one_line=False).compiled
