@@ -120,7 +120,7 @@ def _grep(args: argparse.Namespace) -> int:
     import sys
 
     from batchtui.core.console import echo
-    from batchtui.errors import UserError
+    from batchtui.core.errors import UserError
     from batchtui.query import Matcher, compile_query
 
     try:

@@ -169,13 +169,11 @@ def line_numbers(data: bytes | bytearray, size: int, ends: list[int], first: int
     """The numbers of the lines ending at ``ends`` (sorted) in a block whose first line is
     number ``first``: the newlines before each, counted in C (numpy for many lines)."""
     if len(ends) > _NUMPY_LINES:
-        from batchtui.jsonl.index import _numpy
+        import numpy as np  # first use pays ~80 ms, in a scan thread
 
-        np = _numpy()
-        if np is not None:
-            nl = np.flatnonzero(np.frombuffer(data, dtype=np.uint8, count=size) == 10)
-            at = np.searchsorted(nl, np.asarray(ends, dtype=np.int64))
-            return (at + first).tolist()
+        nl = np.flatnonzero(np.frombuffer(data, dtype=np.uint8, count=size) == 10)
+        at = np.searchsorted(nl, np.asarray(ends, dtype=np.int64))
+        return [int(x) for x in at + first]
     out = []
     line, counted, count = first, 0, data.count
     for e in ends:

@@ -157,7 +157,8 @@ class Matcher:
             if atom.needles is not None:
                 if atom.caseless and lowered is None:
                     lowered = data.lower()  # ASCII only: same length, same offsets
-                ends = _needle_line_ends(lowered if atom.caseless else data, size, atom.needles)
+                hay = lowered if atom.caseless and lowered is not None else data
+                ends = _needle_line_ends(hay, size, atom.needles)
             elif atom.line_regex is not None:
                 ends = _line_regex_ends(data, size, atom)
             else:
@@ -241,14 +242,12 @@ def _without(every: list[int], drop: list[int]) -> list[int]:
     if not drop:
         return every
     if len(every) > _NUMPY_HITS:
-        from batchtui.jsonl.index import _numpy
+        import numpy as np
 
-        np = _numpy()
-        if np is not None:
-            kept = np.setdiff1d(
-                np.asarray(every, dtype=np.int64), np.asarray(drop, dtype=np.int64), True
-            )
-            return [int(x) for x in kept]
+        kept = np.setdiff1d(
+            np.asarray(every, dtype=np.int64), np.asarray(drop, dtype=np.int64), True
+        )
+        return [int(x) for x in kept]
     gone = set(drop)
     return [e for e in every if e not in gone]
 

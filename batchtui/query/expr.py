@@ -204,10 +204,10 @@ class _Parser:
             raise QueryError(f"unexpected {self.tokens[self.pos][1]!r} in the filter")
         return node
 
-    def peek(self) -> tuple[str, str] | None:
+    def peek(self) -> tuple[str, Any] | None:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
 
-    def take(self) -> tuple[str, str]:
+    def take(self) -> tuple[str, Any]:
         tok = self.tokens[self.pos]
         self.pos += 1
         return tok
@@ -250,8 +250,8 @@ class _Parser:
         if kind == "word":
             self.atoms.append(text_atom(value, self.case))
             return Leaf(len(self.atoms) - 1)
-        path, op, val, quoted = value  # type: ignore[misc]
-        test = Comparison(parse_path(path), op, val, quoted, self.case)
+        path, op, val, quoted = value
+        test = Comparison(parse_path(path), op, val, bool(quoted), self.case)
         self.atoms.append(test.atom())
         return Leaf(len(self.atoms) - 1, test)
 

@@ -247,7 +247,7 @@ def _fast_get(obj: Any, path: tuple[str | int, ...], alias: bool) -> list[Any] |
     for part in path:
         if type(node) is not dict:
             return None
-        node = node.get(part, _MISSING)  # type: ignore[call-overload]
+        node = node.get(part, _MISSING)
         if node is _MISSING:
             return None
     return None if type(node) is list else [node]

@@ -21,18 +21,23 @@ and without the JSON-escape spellings.
 
 from __future__ import annotations
 
+import importlib
 import re
 import warnings
 from typing import Any
 
 from batchtui.query.atoms import Atom, QueryError, char_regex, check_line_text
 
-try:  # Python 3.11+
-    from re import _constants as sre_c  # type: ignore[attr-defined]
-    from re import _parser as sre_p  # type: ignore[attr-defined]
+# re's own parser (private, but it is what re.compile runs): re._parser on 3.11+, sre_parse
+# before.
+sre_c: Any
+sre_p: Any
+try:
+    sre_c = importlib.import_module("re._constants")
+    sre_p = importlib.import_module("re._parser")
 except ImportError:  # pragma: no cover - Python 3.10
-    import sre_constants as sre_c  # type: ignore[no-redef]
-    import sre_parse as sre_p  # type: ignore[no-redef]
+    sre_c = importlib.import_module("sre_constants")
+    sre_p = importlib.import_module("sre_parse")
 
 MAXREPEAT = sre_c.MAXREPEAT
 # One character that is not ASCII: a UTF-8 lead byte and its continuation bytes, or a stray
@@ -208,10 +213,10 @@ class _Writer:
                 return rb"\B"
             raise _Unsupported
         if op is c.CATEGORY:
-            members, negate = _CATEGORY_SETS.get(av, (None, False))
-            if members is None:
+            found = _CATEGORY_SETS.get(av)
+            if found is None:
                 raise _Unsupported
-            return _class(set(members), negate)
+            return _class(set(found[0]), found[1])
         raise _Unsupported  # back-references, look-arounds, atomic groups, ...
 
     def repeat_body(self, p: Any, lo: int, hi: int) -> bytes:

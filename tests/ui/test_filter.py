@@ -206,7 +206,7 @@ async def test_filter_by_findings_and_by_rule(make_app) -> None:  # type: ignore
         report = screen.validator.report
         view = screen.query_one(ReportView)
         code = "streaming_unsupported"
-        view.tree.move_cursor(view._groups[code])
+        view.findings.move_cursor(view._groups[code])
         await pilot.press("F")
         await settle(pilot)
         want = [line - 1 for line in report.lines_with(code)]

@@ -17,6 +17,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher
 from textual.worker import Worker, WorkerState, get_current_worker
@@ -976,7 +977,7 @@ class FileScreen(Screen[None]):
             index,
             query,
             rows=rows,
-            progress=lambda done, total: self.post_message(msg.SearchProgress(done, total)),
+            progress=lambda done, total: self._post(msg.SearchProgress(done, total)),
             cancelled=lambda: worker.is_cancelled,
         )
         try:
@@ -1009,6 +1010,9 @@ class FileScreen(Screen[None]):
         self.update_status()
 
     # -- the filter view ---------------------------------------------------------------
+
+    def _post(self, message: Message) -> None:
+        self.post_message(message)
 
     def start_filter(self, query: Query, label: str) -> None:
         """Show only the lines ``query`` matches; the list fills in as the scan goes."""
@@ -1510,15 +1514,11 @@ QUERY_HELP = [
 
 def _marked_lines(marks: bytes, at_least: int) -> array:
     """0-based lines whose mark (0 none, 1 info, 2 warning, 3 error) is at least ``at_least``."""
-    from batchtui.jsonl.index import _numpy
+    import numpy as np
 
-    np = _numpy()
     out = array("q")
-    if np is not None:
-        hits = np.flatnonzero(np.frombuffer(marks, dtype=np.uint8) >= at_least)
-        out.frombytes(hits.astype(np.int64).tobytes())
-        return out
-    out.extend(i for i, m in enumerate(marks) if m >= at_least)
+    hits = np.flatnonzero(np.frombuffer(marks, dtype=np.uint8) >= at_least)
+    out.frombytes(hits.astype(np.int64).tobytes())
     return out
 
 

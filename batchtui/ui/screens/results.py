@@ -671,6 +671,9 @@ class ResultsScreen(Screen[None]):
         result = self.result
         if result is None:
             return
+        if result.input_index is None:
+            self.notify("These results were opened without their input file.")
+            return
         lines = sorted(
             {ln for r in self.current_rows() if (ln := result.input_line(r)) is not None}
         )

@@ -68,7 +68,7 @@ class ReportView(Vertical, can_focus=False):
             self.code = code
 
     def action_filter_rule(self) -> None:
-        node = self.tree.cursor_node
+        node = self.findings.cursor_node
         data = node.data if node is not None else None
         code = data[1] if isinstance(data, tuple) else getattr(data, "code", None)
         if code:
