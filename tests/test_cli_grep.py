@@ -147,3 +147,25 @@ def test_help_shows_the_field_syntax(capsys: pytest.CaptureFixture[str]) -> None
             main(argv)
         out = capsys.readouterr().out
         assert "PATH!=VALUE" in out and "response.status_code!=200" in out
+
+
+def test_a_line_too_long_to_hold_is_still_printed_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from batchtui.jsonl import blocks
+    from batchtui.query import engine
+
+    # Blocks of 64 bytes, and lines over 256 bytes come in pieces, never whole.
+    defaults = {**(engine.scan.__kwdefaults__ or {}), "block": 64}
+    monkeypatch.setattr(engine.scan, "__kwdefaults__", defaults)
+    monkeypatch.setattr(blocks, "MAX_WHOLE_LINE", 256)
+    monkeypatch.setattr(blocks, "WINDOW_OVERLAP", 32)
+    long = b'{"custom_id": "big", "t": "' + b"x" * 5000 + b'needle"}\n'
+    path = tmp_path / "long.jsonl"
+    path.write_bytes(b'{"a": 1}\n' + long + b'{"t": "needle"}\n')
+    code, out = grep(monkeypatch, "needle", str(path))
+    assert code == 0 and out == long + b'{"t": "needle"}\n'
+    # A field test cannot parse it: not a match, and said on stderr.
+    code, out = grep(monkeypatch, "--field", "custom_id=big", str(path))
+    assert code == 1 and out == b""
+    assert "1 line(s) too long to parse" in capsys.readouterr().err
