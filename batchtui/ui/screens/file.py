@@ -1241,7 +1241,7 @@ class FileScreen(Screen[None]):
 
     def help_sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
         """The query syntax, below the keys in the help (?)."""
-        return [("Search and filter syntax", QUERY_HELP)]
+        return [("Query syntax", QUERY_HELP)]
 
     def action_cancel(self) -> None:
         state = self.filter
