@@ -14,6 +14,7 @@ import batchtui
 DOMAIN_PACKAGES = (
     "core",
     "jsonl",
+    "query",
     "validation",
     "api",
     "results",

@@ -17,16 +17,19 @@ import difflib
 import importlib
 import os
 import sys
+import textwrap
 from collections.abc import Sequence
 
 from batchtui import __version__
 from batchtui.core.console import echo
 from batchtui.core.errors import UserError
+from batchtui.query.syntax import FIELD_SYNTAX
 
 # Modules that contribute subcommands, in the order they appear in --help.
 SUBCOMMAND_MODULES = (
     "batchtui.cli.validate",
     "batchtui.cli.convert",
+    "batchtui.cli.grep",
     "batchtui.cli.estimate",
     "batchtui.cli.results",
     "batchtui.cli.batches",
@@ -42,6 +45,7 @@ COMMANDS = (
     "rules",
     "split",
     "convert",
+    "grep",
     "estimate",
     "results",
     "batches",
@@ -72,9 +76,17 @@ def _browse_parser(commands: Sequence[str]) -> argparse.ArgumentParser:
             "no file is given."
         ),
         epilog=(
-            "subcommands: " + ", ".join(commands) + " (run `batchtui COMMAND --help` for each). "
-            "To open a file whose name is a subcommand, write ./NAME."
+            textwrap.fill(
+                "subcommands: " + ", ".join(commands) + " (run `batchtui COMMAND --help` for "
+                "each). To open a file whose name is a subcommand, write ./NAME.",
+                88,
+            )
+            + "\n\n"
+            "In the browser, / searches and & filters (only the matching lines): plain text "
+            "with smart case,\na pattern (Ctrl+R in the prompt) or field tests (Ctrl+R "
+            "again); `batchtui grep` runs the same\nfrom scripts.\n\n" + FIELD_SYNTAX
         ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"batchtui {__version__}")
     parser.add_argument(
@@ -130,7 +142,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     try:
         if args_list and args_list[0] in COMMANDS:
-            args = _subcommand_parser().parse_args(args_list)
+            parser = _subcommand_parser()
+            args, extra = parser.parse_known_args(args_list)
+            # `batchtui grep EXPR FILE -c MORE`: files after an option, as grep takes them.
+            if extra and getattr(args, "files_anywhere", False) and "--" not in args_list:
+                stray = [e for e in extra if e.startswith("-") and e != "-"]
+                if not stray:
+                    args.files.extend(extra)
+                    extra = []
+            if extra:
+                parser.error(f"unrecognized arguments: {' '.join(extra)}")
             return int(args.handler(args) or 0)
         if args_list and (meant := mistyped_command(args_list[0])) is not None:
             # The word is shown through the sanitiser when the error is printed.

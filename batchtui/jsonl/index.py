@@ -380,6 +380,14 @@ class LineIndex:
             raise FileChanged(self.name)
         return data
 
+    def read_into(self, view: memoryview, offset: int) -> None:
+        """Fill ``view`` with the bytes at ``offset`` (no new buffer: a whole-file scan reuses
+        one); raises :class:`FileChanged` if the file is shorter now."""
+        handle = self._handle
+        if handle is None or not _read_full(handle.fd, view, offset):
+            self.changed_on_disk = handle is not None
+            raise FileChanged(self.name)
+
     def find(self, needle: bytes, start: int, end: int) -> int:
         """Offset of the first ``needle`` within bytes ``[start, end)``, or -1 (also -1 if the
         file shrank under us). Reads a growing block at a time, so finding the end of a short

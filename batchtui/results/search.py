@@ -14,7 +14,7 @@ from bisect import bisect_left
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from batchtui.jsonl.search import compile_needle
+from batchtui.query.atoms import needle_regex as compile_needle
 
 if TYPE_CHECKING:
     from batchtui.results.result import JoinResult

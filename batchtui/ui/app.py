@@ -98,6 +98,8 @@ class BatchTUI(App[int]):
         self.initial_mode = initial_mode or ("file" if index is not None else "batches")
         self.results_args: dict[str, Any] = {}
         self.file_screen: FileScreen | None = None  # the File mode's screen, once built
+        self.file_filter: tuple[Any, str] | None = None  # lines the next File screen shows
+        self.query_mode = "text"  # the mode of / and & (Ctrl+R), remembered for the session
 
     # -- settings ------------------------------------------------------------------------
 
@@ -156,8 +158,15 @@ class BatchTUI(App[int]):
     def _make_screen(self, mode: str) -> Screen[Any]:
         screen: Screen[Any]
         if mode == "file":
+            lines, label = self.file_filter or (None, "")
+            self.file_filter = None
             screen = self.file_screen = FileScreen(
-                self.index, start_line=self.start_line, follow=self.follow, provider=self.provider
+                self.index,
+                start_line=self.start_line,
+                follow=self.follow,
+                provider=self.provider,
+                filter_lines=lines,
+                filter_label=label,
             )
         elif mode == "batches":
             from batchtui.ui.screens.batches import BatchesScreen
@@ -181,8 +190,16 @@ class BatchTUI(App[int]):
         await self.remove_mode(mode)
         self.add_mode(mode, partial(self._make_screen, mode))
 
-    async def open_file(self, path: str, line: int | None = None) -> None:
-        """Show ``path`` in the File mode, at 1-based ``line``."""
+    async def open_file(
+        self,
+        path: str,
+        line: int | None = None,
+        *,
+        filter_lines: Any = None,
+        filter_label: str = "",
+    ) -> None:
+        """Show ``path`` in the File mode, at 1-based ``line``; with ``filter_lines`` (0-based,
+        sorted, an ``array('q')``) only those lines, as a filter named ``filter_label``."""
         try:
             index = LineIndex(path)
         except UserError as exc:
@@ -190,6 +207,7 @@ class BatchTUI(App[int]):
             return
         self.index = index
         self.start_line = line
+        self.file_filter = (filter_lines, filter_label) if filter_lines is not None else None
         await self._reset_mode("file")
         await self.switch_mode("file")
 
@@ -341,6 +359,9 @@ class BatchTUI(App[int]):
             sections.append((help_title(focused), help_rows(focused)))
         sections.append((help_title(self.screen) or "This screen", help_rows(self.screen)))
         sections.append(("Everywhere", help_rows(self)))
+        extra = getattr(self.screen, "help_sections", None)
+        if callable(extra):
+            sections.extend(extra())  # e.g. the File screen's search and filter syntax
         self.push_screen(HelpScreen(sections))
 
 

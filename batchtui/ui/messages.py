@@ -54,6 +54,35 @@ class SearchDone(Message):
 
 
 @dataclass(eq=False)
+class FilterProgress(Message):
+    """A filter's scan found more lines (``count`` so far) or moved on (``done`` bytes);
+    ``final`` when it ended."""
+
+    token: object
+    count: int
+    done: int
+    total: int
+    final: bool = False
+
+    def can_replace(self, message: Message) -> bool:
+        return (
+            isinstance(message, FilterProgress)
+            and message.token is self.token
+            and not message.final
+        )
+
+
+@dataclass(eq=False)
+class ExportDone(Message):
+    """Filtered lines were written to ``path`` (or ``error`` says why not)."""
+
+    path: str
+    lines: int
+    size: int
+    error: str | None = None
+
+
+@dataclass(eq=False)
 class ValidatorReady(Message):
     """A validator was made for ``index`` (in the validation thread)."""
 

@@ -109,6 +109,7 @@ class BatchFileInfo:
     requested_lines: int | None
     mean_line_bytes: int
     version: int = GENERATOR_VERSION
+    ascii_only: bool = False  # non-ASCII text written as \\uXXXX escapes (json.dumps' default)
 
 
 def custom_id(number: int, width: int) -> str:
@@ -147,7 +148,7 @@ def _pick_lang(rng: random.Random) -> str:
     return "en"
 
 
-def _body(rng: random.Random, target_line_bytes: int) -> bytes:
+def _body(rng: random.Random, target_line_bytes: int, ascii_only: bool = False) -> bytes:
     lang = _pick_lang(rng)
     messages: list[dict[str, str]] = [{"role": "system", "content": rng.choice(_SYSTEM_PROMPTS)}]
     turns = 1 if rng.random() < 0.8 else 2
@@ -167,17 +168,21 @@ def _body(rng: random.Random, target_line_bytes: int) -> bytes:
     }
     if rng.random() < 0.6:
         body["temperature"] = rng.choice((0, 0.2, 0.7, 1.0))
+    if ascii_only:
+        return json.dumps(body, separators=(",", ":")).encode()
     return orjson.dumps(body)
 
 
-def _pool(rng: random.Random, size: int, mean_line_bytes: int) -> list[bytes]:
+def _pool(
+    rng: random.Random, size: int, mean_line_bytes: int, ascii_only: bool = False
+) -> list[bytes]:
     # Log-normal line lengths (sigma 0.6) with the requested mean, clamped to a sane range.
     sigma = 0.6
     mu = math.log(mean_line_bytes) - sigma * sigma / 2
     out = []
     for _ in range(size):
         target = int(min(max(rng.lognormvariate(mu, sigma), 180), 12 * mean_line_bytes))
-        out.append(_body(rng, target))
+        out.append(_body(rng, target, ascii_only))
     return out
 
 
@@ -189,6 +194,7 @@ def write_batch_file(
     mean_line_bytes: int | None = None,
     seed: int = 1,
     pool_size: int = 4096,
+    ascii_only: bool = False,
 ) -> BatchFileInfo:
     """Write a chat batch file of about ``size_bytes`` (always rewrites).
 
@@ -199,7 +205,7 @@ def write_batch_file(
     path = Path(path)
     mean = _mean(size_bytes, lines, mean_line_bytes)
     rng = random.Random(seed)
-    pool = _pool(rng, pool_size, mean)
+    pool = _pool(rng, pool_size, mean, ascii_only)
     pool_mean = sum(len(b) for b in pool) / len(pool) + 80  # 80: envelope around the body
     expected_lines = lines if lines is not None else int(size_bytes / pool_mean) + 1
     width = max(7, len(str(expected_lines * 2)))
@@ -252,6 +258,7 @@ def write_batch_file(
         requested_bytes=size_bytes,
         requested_lines=lines,
         mean_line_bytes=mean,
+        ascii_only=ascii_only,
     )
     _meta_path(path).write_text(json.dumps(asdict(info), indent=1) + "\n")
     return info
@@ -274,6 +281,7 @@ def ensure_batch_file(
     lines: int | None = None,
     mean_line_bytes: int | None = None,
     seed: int = 1,
+    ascii_only: bool = False,
 ) -> tuple[BatchFileInfo, bool]:
     """Reuse ``path`` if it was generated with these parameters and is intact, else write it.
 
@@ -290,13 +298,19 @@ def ensure_batch_file(
             and info.requested_bytes == size_bytes
             and info.requested_lines == lines
             and info.mean_line_bytes == mean
+            and info.ascii_only == ascii_only
             and path.stat().st_size == info.bytes
         ):
             return info, True
     except (OSError, ValueError, TypeError):
         pass
     return write_batch_file(
-        path, size_bytes, lines=lines, mean_line_bytes=mean_line_bytes, seed=seed
+        path,
+        size_bytes,
+        lines=lines,
+        mean_line_bytes=mean_line_bytes,
+        seed=seed,
+        ascii_only=ascii_only,
     ), False
 
 

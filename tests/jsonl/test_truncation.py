@@ -83,7 +83,8 @@ def test_truncated_while_indexed(tmp_path: Path) -> None:
         + """
         from batchtui.jsonl import index as ix_module
         from batchtui.jsonl.index import LineIndex
-        from batchtui.jsonl.search import Searcher, compile_needle
+        from batchtui.query import compile_query
+        from batchtui.query.find import Finder
 
         truncate_on_call(ix_module, "_find_newlines", 2)  # inside the second scan batch
         ix = LineIndex(PATH)
@@ -96,7 +97,7 @@ def test_truncated_while_indexed(tmp_path: Path) -> None:
         except Exception as exc:
             print("iter_lines:", type(exc).__name__, exc)
         try:
-            Searcher(ix, compile_needle("zzz")).next(0)
+            Finder(ix, compile_query("zzz")).next(0)
         except Exception as exc:
             print("search:", type(exc).__name__)
         """.replace("\n        ", "\n"),

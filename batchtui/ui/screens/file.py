@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-import re
 import shlex
 import subprocess
 import threading
 import time
+from array import array
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher
 from textual.worker import Worker, WorkerState, get_current_worker
@@ -25,7 +27,6 @@ from batchtui.core.text import safe
 from batchtui.jsonl import Change, LineIndex
 from batchtui.jsonl.index import FileChanged
 from batchtui.jsonl.kinds import Kind, Layout, Sniff, runner_name, sniff_index
-from batchtui.jsonl.search import Searcher, compile_needle, custom_id_pattern
 from batchtui.ui import messages as msg
 from batchtui.ui.context import tui
 from batchtui.ui.debounce import Debouncer
@@ -37,6 +38,7 @@ from batchtui.ui.worker_errors import failure_message
 
 if TYPE_CHECKING:  # the validator loads in its thread, never before the first frame
     from batchtui.jsonl import Span
+    from batchtui.query.expr import Query
     from batchtui.results.pairing import Companions
     from batchtui.ui.estimate import EstimateState
     from batchtui.ui.widgets.prompt import PromptBar
@@ -53,6 +55,7 @@ KEY_HINTS = [
     ("?", "Keys"),
     (":", "Go to"),
     ("/", "Search"),
+    ("&", "Filter"),
     ("v", "Report"),
     ("]", "Next finding"),
     ("i", "custom_id"),
@@ -79,6 +82,28 @@ VALIDATION_YIELD = 0.003
 WATCH_INTERVAL = 1.0
 # Largest line copied to the clipboard (OSC 52 payloads this big already strain terminals).
 COPY_CAP = 1024 * 1024
+# The query modes of / and &, in the order Ctrl+R goes through them.
+QUERY_MODES = ("text", "pattern", "fields")
+_MODE_WORDS = {
+    "text": "text (smart case)",
+    "pattern": "pattern (Python regex)",
+    "fields": "fields (model=gpt-4o max_tokens>1000)",
+}
+
+
+@dataclass(eq=False)
+class FilterState:
+    """The filter the list shows: its lines (sorted, 8 bytes each), what it is, and its scan."""
+
+    label: str
+    rows: array
+    query: Query | None = None  # None for a filter by finding or by result
+    done: bool = True
+    scanned: int = 0  # bytes of the file the scan has covered (it goes on after appends)
+    stopped: bool = False  # Esc stopped the scan: the rows are the matches so far
+    anchor: int | None = None  # the file line to put the cursor on once a row reaches it
+    placed: int = 0  # the row the screen put the cursor on (the user has not moved since)
+    kind: str = "query"  # query, errors, findings, rule, results
 
 
 class FileScreen(Screen[None]):
@@ -89,6 +114,11 @@ class FileScreen(Screen[None]):
     BINDINGS = [
         Binding("colon", "prompt('goto')", "Go to line", id="file.goto"),
         Binding("slash", "prompt('search')", "Search", id="file.search"),
+        Binding("ampersand", "prompt('filter')", "Filter: only matching lines", id="file.filter"),
+        Binding(
+            "F", "filter_findings", "Filter: lines with errors, findings", id="file.filter_findings"
+        ),
+        Binding("E", "export_filtered", "Export the filtered lines", id="file.export"),
         Binding("n", "search_next(1)", "Next match", show=False, id="file.search_next"),
         Binding("N", "search_next(-1)", "Previous match", show=False, id="file.search_previous"),
         Binding("i", "prompt('custom_id')", "Jump to custom_id", id="file.custom_id"),
@@ -119,10 +149,17 @@ class FileScreen(Screen[None]):
         start_line: int | None = None,
         follow: bool = False,
         provider: Provider | None = None,
+        filter_lines: array | None = None,
+        filter_label: str = "",
     ) -> None:
         super().__init__()
         self.index = index
         self._start_line = start_line
+        # A filter to show once the index is complete (from the Results view: "these requests").
+        self._pending_filter = (filter_lines, filter_label) if filter_lines is not None else None
+        self.filter: FilterState | None = None
+        self._filter_done_pct = 0
+        self._search_query: Query | None = None  # the last / query
         self._follow_at_start = follow
         self._scan_done = threading.Event()
         self._search_text = ""
@@ -290,6 +327,18 @@ class FileScreen(Screen[None]):
         if self._start_line is not None:
             self.go_to_line(self._start_line)
             self._start_line = None
+        if self._pending_filter is not None:
+            lines, label = self._pending_filter
+            self._pending_filter = None
+            self.show_filter(FilterState(label, lines, kind="results"))
+        elif (
+            self.filter is not None
+            and self.filter.query is not None
+            and self.filter.done
+            and not self.filter.stopped
+            and self.filter.scanned < event.index.size
+        ):
+            self._run_filter(self.filter)  # the file grew: filter what was appended
         self.update_status()
 
     def check_file(self) -> None:
@@ -325,6 +374,9 @@ class FileScreen(Screen[None]):
             return
         self.workers.cancel_group(self, "scan")
         self.workers.cancel_group(self, "search")
+        self.workers.cancel_group(self, "filter")
+        old_filter = self.filter
+        self.filter = None
         old = self.index
         self.index = fresh
         old.close()
@@ -343,6 +395,12 @@ class FileScreen(Screen[None]):
             self._report.reset(None)
             self._report.set_estimate(None)
         self.start_scan()
+        if old_filter is not None and old_filter.query is not None:
+            # The same filter over the file as it is now, once it is indexed.
+            self.start_filter(old_filter.query, old_filter.label)
+        elif old_filter is not None:
+            self.notify("The filter was cleared: the file changed.", severity="warning")
+        self.update_status()
 
     # -- workers -----------------------------------------------------------------------
 
@@ -360,6 +418,12 @@ class FileScreen(Screen[None]):
         elif group == "search":
             self._search_status = ""
             self.notify(f"Search failed: {message}", severity="error", timeout=8)
+        elif group == "filter":
+            if self.filter is not None:
+                self.filter.done = self.filter.stopped = True
+            self.notify(f"Filter failed: {message}", severity="error", timeout=8)
+        elif group == "export":
+            self.notify(f"Export failed: {message}", severity="error", timeout=10)
         elif group == "scan":
             self.notify(f"Indexing stopped: {message}", severity="error", timeout=10)
         elif group == "line-tokens":
@@ -389,6 +453,13 @@ class FileScreen(Screen[None]):
         lines = self.line_list
         row = lines.cursor
         line = lines.row_line(row)
+        if lines.row_count == 0 and self.filter is not None:
+            self.detail.clear(
+                "No line matches the filter so far."
+                if not self.filter.done
+                else "No line matches the filter. Esc shows every line again."
+            )
+            return
         if lines.row_count == 0 and lines.index.complete:
             self.detail.clear(
                 "The file is empty: there is no line to show. A batch file needs one request "
@@ -591,6 +662,16 @@ class FileScreen(Screen[None]):
         line = lines.row_line(lines.cursor)
         if v is None or line is None:
             return
+        if self.filter is not None:
+            target = _next_marked_row(
+                v.report.marks(), self.filter.rows, lines.row_count, lines.cursor, direction
+            )
+            if target is None:
+                self.notify("No more findings in this filter.")
+            else:
+                lines.go_to_row(target)
+                self.call_after_refresh(self.flush_pending)
+            return
         target = v.report.next_marked(line + 1, forward=direction > 0)
         if target is None:
             self.notify(
@@ -788,40 +869,122 @@ class FileScreen(Screen[None]):
         )
 
     def go_to_line(self, line_number: int) -> None:
-        """Select 1-based ``line_number`` (clamped to the file)."""
+        """Select 1-based ``line_number`` (clamped to the file); in a filter, its row, or the
+        next row after it when the filter leaves it out."""
         lines = self.line_list
-        lines.go_to_row(max(0, line_number - 1))
+        line = max(0, line_number - 1)
+        row = lines.row_of_line(line)
+        if lines.filtered:
+            if row >= lines.row_count:
+                row = max(0, lines.row_count - 1)
+            if lines.row_line(row) != line:
+                self.notify(
+                    f"Line {line_number:,} is not in this filter; showing the nearest that is "
+                    "(Esc shows every line)."
+                )
+        lines.go_to_row(row)
         self.call_after_refresh(self.flush_pending)  # a jump is not a held key: show it now
 
-    # -- prompts: go to, search, custom_id ---------------------------------------------
+    # -- prompts: go to, search, filter, custom_id, export -----------------------------
+
+    @property
+    def query_mode(self) -> str:
+        """The mode of / and & (Ctrl+R in the prompt), remembered for the session."""
+        return tui(self).query_mode
+
+    def _prompt_text(self, kind: str, mode: str) -> str:
+        what = "Search" if kind == "search" else "Filter: only the lines that match"
+        extra = "; n/N next/previous" if kind == "search" else "; a leading ! keeps the others"
+        if mode == "fields" and kind == "filter":
+            extra = "; NOT before a test inverts it"
+        return f"{what}: {_MODE_WORDS[mode]}{extra}. Ctrl+R: mode"
+
+    def _prompt_hints(self, kind: str, mode: str) -> None:
+        nxt = QUERY_MODES[(QUERY_MODES.index(mode) + 1) % len(QUERY_MODES)]
+        self.query_one(KeyHints).show(
+            [
+                ("Enter", "Search" if kind == "search" else "Filter"),
+                ("Ctrl+R", f"{mode} → {nxt}"),
+                ("Esc", "Cancel"),
+            ]
+        )
 
     def action_prompt(self, kind: str) -> None:
         if self.index is None:
             return
+        prompt = self._prompt  # (mounted once the first frame is on screen)
+        if kind in ("search", "filter"):
+            mode = self.query_mode
+            value = self._search_text if kind == "search" else ""
+            if kind == "filter" and self.filter is not None and self.filter.query is not None:
+                value = self.filter.query.text
+                mode = self.filter.query.mode
+                if self.filter.query.invert and mode != "fields":
+                    value = "!" + value
+            if prompt is not None:
+                prompt.ask(kind, self._prompt_text(kind, mode), value, modes=QUERY_MODES, mode=mode)
+                self._prompt_hints(kind, mode)
+            return
         placeholder = {
             "goto": "Go to line (1-based; negative counts from the end)",
-            "search": "Search (smart case; Enter searches, n/N next/previous)",
             "custom_id": "Jump to custom_id",
         }[kind]
-        if self._prompt is not None:  # (mounted once the first frame is on screen)
-            self._prompt.ask(kind, placeholder, self._search_text if kind == "search" else "")
+        if prompt is not None:
+            prompt.ask(kind, placeholder, "")
+
+    def on_prompt_bar_mode_changed(self, event: PromptBar.ModeChanged) -> None:
+        tui(self).query_mode = event.mode
+        if self._prompt is not None:
+            self._prompt.placeholder = self._prompt_text(event.kind, event.mode)
+        self._prompt_hints(event.kind, event.mode)
+
+    def _restore_hints(self) -> None:
+        self.query_one(KeyHints).show(KEY_HINTS)
 
     def on_prompt_bar_submitted(self, event: PromptBar.Submitted) -> None:
+        self._restore_hints()
         self.line_list.focus()
+        if event.kind == "export":
+            if event.value:
+                self._ask_export(event.value)
+            return
         if not event.value:
             return
         if event.kind == "goto":
             self._goto(event.value)
         elif event.kind == "search":
+            query = self._compile(event.value, event.mode)
+            if query is None:
+                return
             self._search_text = event.value
-            self.line_list.set_highlight(event.value)
-            self.run_search(compile_needle(event.value), f"“{event.value}”", 1)
+            self._search_query = query
+            self.line_list.set_highlight(event.value if event.mode == "text" else "")
+            self.run_search(query, query.label, 1)
+        elif event.kind == "filter":
+            value, invert = event.value, False
+            if event.mode != "fields" and value.startswith("!") and len(value) > 1:
+                value, invert = value[1:], True
+            query = self._compile(value, event.mode, invert)
+            if query is not None:
+                self.start_filter(query, query.label)
         elif event.kind == "custom_id":
+            from batchtui.query import custom_id_query
+
             self.run_search(
-                custom_id_pattern(event.value), f"custom_id {event.value}", 1, from_top=True
+                custom_id_query(event.value), f"custom_id {event.value}", 1, from_top=True
             )
 
+    def _compile(self, text: str, mode: str, invert: bool = False) -> Query | None:
+        from batchtui.query import QueryError, compile_query
+
+        try:
+            return compile_query(text, mode, invert=invert)
+        except QueryError as exc:
+            self.notify(safe(exc.message), severity="error", timeout=8)
+            return None
+
     def on_prompt_bar_cancelled(self, event: PromptBar.Cancelled) -> None:
+        self._restore_hints()
         self.line_list.focus()
 
     def _goto(self, value: str) -> None:
@@ -848,38 +1011,47 @@ class FileScreen(Screen[None]):
         self.go_to_line(max(1, number))
 
     def action_search_next(self, direction: int) -> None:
-        if not self._search_text:
+        if self._search_query is None:
             self.action_prompt("search")
             return
-        self.run_search(compile_needle(self._search_text), f"“{self._search_text}”", direction)
+        self.run_search(self._search_query, self._search_query.label, direction)
 
-    def run_search(
-        self, pattern: re.Pattern[bytes], label: str, direction: int, from_top: bool = False
-    ) -> None:
+    def run_search(self, query: Query, label: str, direction: int, from_top: bool = False) -> None:
         lines = self.line_list
-        row = lines.cursor
-        start = -1 if from_top else (lines.row_line(row) if lines.row_line(row) is not None else -1)
+        line = lines.row_line(lines.cursor)
+        start = -1 if from_top else (line if line is not None else -1)
         self._search_status = f"searching {safe(label)[:40]}…"
         self.update_status()
-        self._search(lines.index, pattern, label, start, direction)
+        # Within a filter, only its lines (a copy: the filter's scan may still add rows).
+        rows = self.filter.rows[: lines.row_count] if self.filter is not None else None
+        self._search(lines.index, query, label, start, direction, rows)
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def _search(
-        self, index: LineIndex, pattern: re.Pattern[bytes], label: str, start: int, direction: int
+        self,
+        index: LineIndex,
+        query: Query,
+        label: str,
+        start: int,
+        direction: int,
+        rows: array | None,
     ) -> None:
+        from batchtui.query.find import Finder
+
         worker = get_current_worker()
         # Line numbers need the complete index; it takes well under a second a gigabyte.
         while not self._scan_done.wait(0.05):
             if worker.is_cancelled:
                 return
-        searcher = Searcher(
+        finder = Finder(
             index,
-            pattern,
-            progress=lambda done, total: self.post_message(msg.SearchProgress(done, total)),
+            query,
+            rows=rows,
+            progress=lambda done, total: self._post(msg.SearchProgress(done, total)),
             cancelled=lambda: worker.is_cancelled,
         )
         try:
-            found = searcher.next(start) if direction > 0 else searcher.previous(max(0, start))
+            found = finder.next(start) if direction > 0 else finder.previous(max(0, start))
         except FileChanged:
             # Shrank or rewritten under the search: re-open it; this result is for the old file.
             self.app.call_from_thread(self.check_file)
@@ -899,19 +1071,265 @@ class FileScreen(Screen[None]):
         if event.index is not self.index:
             return
         if event.line is None:
-            self.notify(f"Not found: {safe(event.label)[:60]}", severity="warning")
+            where = " in this filter" if self.filter is not None else ""
+            self.notify(f"Not found{where}: {safe(event.label)[:60]}", severity="warning")
         else:
             if event.start >= 0 and event.line <= event.start and event.line != event.start:
                 self.notify("Search wrapped around.")
             self.go_to_line(event.line + 1)
         self.update_status()
 
+    # -- the filter view ---------------------------------------------------------------
+
+    def _post(self, message: Message) -> None:
+        self.post_message(message)
+
+    def start_filter(self, query: Query, label: str) -> None:
+        """Show only the lines ``query`` matches; the list fills in as the scan goes."""
+        line = self.line_list.row_line(self.line_list.cursor)
+        state = FilterState(label, array("q"), query, done=False, anchor=line)
+        self.show_filter(state)
+        self._run_filter(state)
+
+    def show_filter(self, state: FilterState) -> None:
+        """Switch the list to ``state``'s lines (the cursor to the nearest at or after the
+        current line)."""
+        lines = self.line_list
+        if state.anchor is None:
+            state.anchor = lines.row_line(lines.cursor)
+        self.workers.cancel_group(self, "filter")
+        self.filter = state
+        lines.show_rows(state.rows, len(state.rows))
+        self._place_filter_cursor(state)
+        self.call_after_refresh(self.flush_pending)
+        self.update_status()
+
+    def _place_filter_cursor(self, state: FilterState) -> None:
+        lines = self.line_list
+        if lines.cursor != state.placed or state.anchor is None:
+            return  # the user has moved: leave the cursor alone
+        row = lines.row_of_line(state.anchor)
+        if row < lines.row_count:
+            state.anchor = None  # reached: from now on the cursor is the user's
+        else:
+            row = 0
+        lines.go_to_row(row)
+        state.placed = row
+        # Once the list has its new height, scroll the cursor into view.
+        self.call_after_refresh(lines.go_to_row, row)
+
+    def _run_filter(self, state: FilterState) -> None:
+        state.done = False
+        self._filter(self.index, state)
+
+    @work(thread=True, exclusive=True, group="filter", exit_on_error=False)
+    def _filter(self, index: LineIndex, state: FilterState) -> None:
+        from batchtui.query import scan
+
+        worker = get_current_worker()
+        while not self._scan_done.wait(0.05):  # line numbers come from the complete index
+            if worker.is_cancelled:
+                return
+        rows = state.rows
+        start = state.scanned
+        end = index.size
+        total = max(1, end)
+        try:
+            for hits in scan(
+                index,
+                state.query,
+                start=start,
+                end=end,
+                first_line=None,
+                number=True,
+                cancelled=lambda: worker.is_cancelled,
+                progress=lambda done, _t: self.post_message(
+                    msg.FilterProgress(state, len(rows), start + done, total)
+                ),
+            ):
+                rows.extend(hits.lines)
+                self.post_message(msg.FilterProgress(state, len(rows), hits.block.end, total))
+        except FileChanged:
+            self.app.call_from_thread(self.check_file)
+            return
+        if worker.is_cancelled:
+            return
+        state.scanned = end
+        self.post_message(msg.FilterProgress(state, len(rows), end, total, final=True))
+
+    @on(msg.FilterProgress)
+    def _on_filter_progress(self, event: msg.FilterProgress) -> None:
+        state = self.filter
+        if state is None or event.token is not state:
+            return
+        if event.final:
+            state.done = True
+            if not state.rows:
+                self.notify(f"No line matches {safe(state.label)[:60]}.", severity="warning")
+        self._filter_done_pct = 100 * event.done // max(1, event.total)
+        self.line_list.show_rows(state.rows, event.count)
+        self._place_filter_cursor(state)
+        if event.final:
+            self.show_detail(force=True)
+        self.update_status()
+
+    def leave_filter(self) -> None:
+        """Every line again, the cursor on the line it was on."""
+        lines = self.line_list
+        line = lines.row_line(lines.cursor)
+        self.workers.cancel_group(self, "filter")
+        self.filter = None
+        lines.show_rows(None)
+        if line is not None:
+            lines.go_to_row(line)
+        self.call_after_refresh(self.flush_pending)
+        self.update_status()
+
+    def action_filter_findings(self) -> None:
+        """F: only the lines with errors; again: with any finding; again: every line."""
+        v = self.validator
+        current = self.filter.kind if self.filter is not None else ""
+        if v is None:
+            self.notify("Validation has not run yet: no findings to filter by.")
+            return
+        kind = {"errors": "findings", "findings": ""}.get(current, "errors")
+        if not kind:
+            self.leave_filter()
+            return
+        marks = v.report.marks()
+        rows = _marked_lines(marks, 3 if kind == "errors" else 1)
+        if kind == "errors" and not rows:
+            kind, rows = "findings", _marked_lines(marks, 1)
+        so_far = " so far" if self.validation_running else ""
+        if not rows:
+            self.notify(f"No line has a finding{so_far}.")
+            return
+        label = ("lines with errors" if kind == "errors" else "lines with findings") + so_far
+        self.show_filter(FilterState(label, rows, kind=kind))
+
+    def on_report_view_filter_rule(self, event: ReportView.FilterRule) -> None:
+        v = self.validator
+        if v is None:
+            return
+        rows = array("q", (line - 1 for line in v.report.lines_with(event.code)))
+        if not rows:
+            self.notify(f"{event.code} is about the whole file, not about lines.")
+            return
+        so_far = " so far" if self.validation_running else ""
+        self.query_one("#bottom", ContentSwitcher).current = "detail"
+        self.line_list.focus()
+        self.show_filter(FilterState(f"lines with {event.code}{so_far}", rows, kind="rule"))
+
+    # -- export ------------------------------------------------------------------------
+
+    def action_export_filtered(self) -> None:
+        if self.index is None:
+            return
+        state = self.filter
+        if state is None:
+            self.notify("E exports the lines of a filter: press & (or F) to filter first.")
+            return
+        if not state.done:
+            self.notify("The filter is still running: wait for it, or Esc to stop it.")
+            return
+        if not state.rows:
+            self.notify("The filter shows no line: nothing to export.")
+            return
+        if self._prompt is None:
+            return
+        self._prompt.ask(
+            "export",
+            "Export the filtered lines to (a new file; the input is never changed)",
+            _export_default(self.index.name),
+            select=False,
+        )
+
+    def _ask_export(self, dest: str) -> None:
+        from batchtui.ui.screens.dialogs import ConfirmDialog
+
+        path = Path(os.path.expanduser(dest))
+        if not path.is_absolute() and self.index is not None and self.index.copy_of is None:
+            path = Path.cwd() / path
+        if path.exists():
+            try:
+                same = self.index is not None and os.path.samefile(path, self.index.path)
+            except OSError:
+                same = False
+            if same:
+                self.notify(
+                    f"{safe(str(path))} is the file being browsed: an export never replaces it.",
+                    severity="error",
+                )
+                return
+
+            def answer(yes: bool | None) -> None:
+                if yes:
+                    self._start_export(str(path))
+
+            self.app.push_screen(
+                ConfirmDialog(
+                    "Replace the file?",
+                    f"{safe(str(path))} exists; it will be replaced by the filtered lines.",
+                    confirm="Replace",
+                ),
+                answer,
+            )
+            return
+        self._start_export(str(path))
+
+    def _start_export(self, dest: str) -> None:
+        assert self.index is not None and self.filter is not None
+        rows = self.filter.rows[: self.line_list.row_count]
+        self._export(self.index, rows, dest)
+
+    @work(thread=True, exclusive=True, group="export", exit_on_error=False)
+    def _export(self, index: LineIndex, rows: array, dest: str) -> None:
+        from batchtui.core.atomic import atomic_write
+
+        try:
+            size = 0
+            with atomic_write(dest, protect=[index.path]) as fh:
+                for start, end in _runs(index, rows):
+                    for _off, data in index.read_blocks(start, end):
+                        fh.write(data)
+                        size += len(data)
+        except UserError as exc:
+            self.post_message(msg.ExportDone(dest, 0, 0, exc.message))
+            return
+        self.post_message(msg.ExportDone(dest, len(rows), size))
+
+    @on(msg.ExportDone)
+    def _on_export_done(self, event: msg.ExportDone) -> None:
+        if event.error is not None:
+            self.notify(f"Export failed: {safe(event.error)}", severity="error", timeout=10)
+            return
+        self.notify(
+            f"Wrote {plural(event.lines, 'line')} ({human_size(event.size)}) to "
+            f"{safe(event.path)}.",
+            timeout=8,
+        )
+
+    def help_sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        """The query syntax, below the keys in the help (?)."""
+        return [("Query syntax", QUERY_HELP)]
+
     def action_cancel(self) -> None:
+        state = self.filter
         if self._search_status:
             self.workers.cancel_group(self, "search")
             self._search_status = ""
             self.notify("Search cancelled.")
             self.update_status()
+        elif state is not None and not state.done:
+            self.workers.cancel_group(self, "filter")
+            state.done = state.stopped = True
+            self.notify(
+                f"Filter stopped: {plural(len(state.rows), 'line')} so far. "
+                "Esc again shows every line."
+            )
+            self.update_status()
+        elif state is not None:
+            self.leave_filter()
         elif self.index is not None and not self._scan_done.is_set():
             self.workers.cancel_group(self, "scan")
             self.notify(
@@ -919,6 +1337,7 @@ class FileScreen(Screen[None]):
             )
         elif self._search_text:
             self._search_text = ""
+            self._search_query = None
             self.line_list.set_highlight("")
 
     # -- other actions -----------------------------------------------------------------
@@ -988,7 +1407,16 @@ class FileScreen(Screen[None]):
         wide = self.size.width >= STATUS_SIZE_WIDTH
         left.append(f"  {human_size(index.size)}  " if wide else "  ")
         self.check_limits()
-        if self._scan_done.is_set() or index.complete:
+        state = self.filter
+        if state is not None:
+            shown = self.line_list.row_count
+            left.append(f"{shown:,} of {plural(index.line_count, 'line')}", style="bold")
+            left.append(f"  ▼ {safe(state.label)[:50]}", style="cyan")
+            if not state.done:
+                left.append(f"  filtering {self._filter_done_pct}% (Esc stops)", style="yellow")
+            elif state.stopped:
+                left.append("  (stopped)", style="yellow")
+        elif self._scan_done.is_set() or index.complete:
             left.append(plural(index.line_count, "line"))
         else:
             pct = 100 * index.scanned_bytes // max(1, index.size)
@@ -1131,3 +1559,76 @@ def editor_command(path: str, line: int) -> list[str]:
     if name in ("subl", "zed", "hx", "helix"):
         return [*argv, f"{path}:{line}"]
     return [*argv, f"+{line}", path]
+
+
+QUERY_HELP = [
+    (
+        "text",
+        "smart case (a capital letter makes it case-sensitive); also finds JSON-escaped "
+        "text: 한국어 finds \\ud55c\\uad6d\\uc5b4",
+    ),
+    ("Ctrl+R", "in the / and & prompts: text → pattern → fields (remembered)"),
+    ("pattern", "a Python regular expression, within one line; \\d \\w \\s are ASCII"),
+    ("&!text", "a leading ! keeps the lines that do NOT match (text and pattern)"),
+    ("PATH=V  PATH!=V", "fields: equal / not equal; numbers compare as numbers"),
+    ("^=  $=  *=  ~=", "begins with / ends with / contains / regex (smart case)"),
+    (">  >=  <  <=", "numbers only: body.max_tokens>1000"),
+    ("model  max_tokens", "a name not at the top is looked up in body, then response.body"),
+    ("a b   a OR b", "both / either; NOT a inverts; ( ) group; a missing path never matches"),
+    ("F", "only lines with errors, then with any finding, then every line"),
+    ("F (in the report)", "only the lines of the selected rule"),
+    ("E", "write the filtered lines, byte for byte, to a new file"),
+    ("Esc", "stop a running filter; again: every line, at the same line"),
+]
+
+
+def _marked_lines(marks: bytes, at_least: int) -> array:
+    """0-based lines whose mark (0 none, 1 info, 2 warning, 3 error) is at least ``at_least``."""
+    import numpy as np
+
+    out = array("q")
+    hits = np.flatnonzero(np.frombuffer(marks, dtype=np.uint8) >= at_least)
+    out.frombytes(hits.astype(np.int64).tobytes())
+    return out
+
+
+def _next_marked_row(
+    marks: bytes, rows: array, count: int, cursor: int, direction: int
+) -> int | None:
+    """The next (or previous) row of a filter whose line has a finding."""
+    order = range(cursor + 1, count) if direction > 0 else range(cursor - 1, -1, -1)
+    n = len(marks)
+    for row in order:
+        line = rows[row]
+        if line < n and marks[line]:
+            return row
+    return None
+
+
+def _runs(index: LineIndex, rows: array) -> list[tuple[int, int]]:
+    """Byte ranges of the lines ``rows`` with their line endings, consecutive lines merged:
+    what an export copies, byte for byte."""
+    runs: list[tuple[int, int]] = []
+    start_of = index.start_of
+    for line in rows:
+        start, end = start_of(line), start_of(line + 1)
+        if runs and runs[-1][1] == start:
+            runs[-1] = (runs[-1][0], end)
+        else:
+            runs.append((start, end))
+    return runs
+
+
+def _export_default(name: str) -> str:
+    """``NAME.filtered.jsonl`` beside the file (in the current directory for standard input
+    or a compressed file, whose copy is private)."""
+    from batchtui.jsonl.spool import STDIN_NAME
+
+    if name == STDIN_NAME:
+        return "stdin.filtered.jsonl"
+    base = Path(name)
+    stem = base.name
+    for suffix in (".gz", ".gzip", ".jsonl", ".json"):
+        if stem.lower().endswith(suffix) and len(stem) > len(suffix):
+            stem = stem[: -len(suffix)]
+    return str(base.with_name(stem + ".filtered.jsonl"))

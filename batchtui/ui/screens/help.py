@@ -29,6 +29,7 @@ _KEY_NAMES = {
     "left": "←",
     "right": "→",
     "at": "@",
+    "ampersand": "&",
     "f1": "F1",
 }
 

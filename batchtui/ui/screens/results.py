@@ -130,6 +130,13 @@ class ResultsScreen(Screen[None]):
         Binding("i", "find('custom_id')", "custom_id", id="results.custom_id"),
         Binding("colon", "find('goto')", "Go to line", id="results.goto"),
         Binding("enter,l", "open_request", "Open line", id="results.open_line"),
+        Binding(
+            "b",
+            "browse_rows",
+            "Browse these requests in the input (a filter)",
+            show=False,
+            id="results.browse_rows",
+        ),
         Binding("x", "export_retry", "Retry file", id="results.export_retry"),
         Binding("S", "submit_retry", "Submit retry", id="results.submit_retry"),
         Binding("E", "export_results", "Export", id="results.export_results"),
@@ -147,6 +154,7 @@ class ResultsScreen(Screen[None]):
             "cycle_filter",
             "focus_histogram",
             "open_request",
+            "browse_rows",
             "export_retry",
             "submit_retry",
             "export_results",
@@ -678,6 +686,31 @@ class ResultsScreen(Screen[None]):
             return
         app = tui(self)
         await app.open_file(path, line + 1)
+
+    async def action_browse_rows(self) -> None:
+        """b: the input file in the browser, showing only the requests of this list (the
+        failed ones, a failure group ...): fix them, or export exactly that subset."""
+        from array import array
+
+        result = self.result
+        if result is None:
+            return
+        if result.input_index is None:
+            self.notify("These results were opened without their input file.")
+            return
+        lines = sorted(
+            {ln for r in self.current_rows() if (ln := result.input_line(r)) is not None}
+        )
+        if not lines:
+            self.notify("No request of this list is in the input file.")
+            return
+        app: Any = self.app
+        await app.open_file(
+            result.input_index.path,
+            lines[0] + 1,
+            filter_lines=array("q", lines),
+            filter_label=f"{self.view_label()} (results)",
+        )
 
     # -- finding a request: / n N, i, : (the File view's prompt and keys) ---------------
 

@@ -71,6 +71,11 @@ class KeyHints(Static):
         super().__init__(id=id, markup=False)
         self.bindings = bindings
 
+    def show(self, bindings: list[tuple[str, str]]) -> None:
+        """Other keys for a while (a prompt's own)."""
+        self.bindings = bindings
+        self._redraw()
+
     def on_mount(self) -> None:
         self._redraw()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from array import array
+from bisect import bisect_left
 from collections.abc import Callable
 
 from rich.cells import cell_len, set_cell_size
@@ -72,6 +74,10 @@ class LineList(VirtualList):
         self._base_style: Style | None = None
         self._id_cells = ID_COLUMN_MIN  # grows to the widest id seen, so columns line up
         self._widened = False
+        # A filter view: row -> line number (sorted); filled in by a scan in another thread,
+        # so the row count is a snapshot taken on the UI thread (see show_rows).
+        self._rows_map: array | None = None
+        self._rows_shown = 0
         self._recount()
 
     # -- data model --------------------------------------------------------------------
@@ -84,6 +90,9 @@ class LineList(VirtualList):
 
     def _recount(self) -> int:
         ix = self.index
+        if self._rows_map is not None:
+            self._rows = self._rows_shown
+            return self._rows
         if ix.complete:
             self._tail = []
             self._rows = ix.line_count
@@ -91,15 +100,44 @@ class LineList(VirtualList):
             self._rows = max(ix.line_count + len(self._tail), ix.estimated_line_count())
         return self._rows
 
+    @property
+    def filtered(self) -> bool:
+        return self._rows_map is not None
+
+    def show_rows(self, rows: array | None, count: int = 0) -> None:
+        """Show only the lines ``rows[:count]`` (a filter; None: every line again). Call
+        again with a larger ``count`` as a scan fills ``rows`` in."""
+        changed = rows is not self._rows_map
+        self._rows_map = rows
+        self._rows_shown = min(count, len(rows)) if rows is not None else 0
+        if changed:
+            self._anchor_end = False
+            self._id_cells = ID_COLUMN_MIN
+        self.index_changed()
+
+    def row_of_line(self, line: int) -> int:
+        """The row showing ``line``, or in a filter the first row at or after it (the row
+        count when there is none)."""
+        rows = self._rows_map
+        if rows is None:
+            return line
+        return bisect_left(rows, line, 0, self._rows_shown)
+
     def row_line(self, row: int) -> int | None:
         """The exact 0-based line number of ``row``, or None when it is not known yet."""
         ix = self.index
+        rows = self._rows_map
+        if rows is not None:
+            return rows[row] if 0 <= row < self._rows_shown else None
         if row < ix.line_count:
             return row
         return None
 
     def row_span(self, row: int) -> Span | None:
         ix = self.index
+        if self._rows_map is not None:
+            line = self.row_line(row)
+            return ix.span(line) if line is not None and line < ix.line_count else None
         if row < ix.line_count:
             return ix.span(row)
         if ix.complete:
@@ -111,14 +149,15 @@ class LineList(VirtualList):
 
     def load_tail(self, rows: int) -> None:
         """Read the last lines backwards so End works before the index is complete."""
-        if not self.index.complete:
+        if not self.index.complete and self._rows_map is None:
             self._tail = self.index.tail(rows)
         self._recount()
 
     def set_index(self, index: LineIndex) -> None:
-        """Swap in a re-opened file (after a rewrite or replacement)."""
+        """Swap in a re-opened file (after a rewrite or replacement); a filter goes."""
         self.index = index
         self._tail = []
+        self._rows_map = None
         self._id_cells = ID_COLUMN_MIN
         self.index_changed()
 
@@ -176,7 +215,7 @@ class LineList(VirtualList):
         super().action_first()
 
     def action_last(self) -> None:
-        if not self.index.complete:
+        if not self.index.complete and self._rows_map is None:
             self.load_tail(max(self.size.height, 1) * 2)
         else:
             self._recount()
@@ -193,7 +232,9 @@ class LineList(VirtualList):
 
     @property
     def gutter_width(self) -> int:
-        return len(f"{max(self.row_count, 1):,}") + 2
+        # In a filter the gutter holds the lines' own numbers, up to the file's last.
+        most = self.index.line_count if self._rows_map is not None else self.row_count
+        return len(f"{max(most, 1):,}") + 2
 
     def notify_style_update(self) -> None:
         super().notify_style_update()

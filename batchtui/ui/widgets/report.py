@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static, Tree
@@ -49,12 +50,29 @@ class FindingsTree(Tree[Any]):
 
 
 class ReportView(Vertical, can_focus=False):
-    """Groups are tree nodes; Enter on a finding asks the screen to jump to its line."""
+    """Groups are tree nodes; Enter on a finding asks the screen to jump to its line, F to
+    show only the lines of its rule."""
+
+    BINDINGS = [
+        Binding("F", "filter_rule", "Only this rule's lines", id="report.filter_rule"),
+    ]
 
     class JumpTo(Message):
         def __init__(self, finding: Finding) -> None:
             super().__init__()
             self.finding = finding
+
+    class FilterRule(Message):
+        def __init__(self, code: str) -> None:
+            super().__init__()
+            self.code = code
+
+    def action_filter_rule(self) -> None:
+        node = self.findings.cursor_node
+        data = node.data if node is not None else None
+        code = data[1] if isinstance(data, tuple) else getattr(data, "code", None)
+        if code:
+            self.post_message(self.FilterRule(code))
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
