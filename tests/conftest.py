@@ -26,3 +26,19 @@ def _empty_dir(factory: pytest.TempPathFactory) -> Path:
     if not _EMPTY:
         _EMPTY.append(factory.mktemp("no-user-config"))
     return _EMPTY[0]
+
+
+def _quicker_pilot() -> None:
+    """Pilot waits ~40 ms after every key for the app to go idle (two ``wait_for_idle`` rounds
+    of 20 ms each), so typing a path costs seconds. The same idle test on a 4 ms slice (idle
+    still means "under 5 % of the slice on the CPU") keeps its meaning at a tenth the wait.
+    Tests still await workers or poll with a bound; nothing here is a timing assumption."""
+    try:
+        from textual import _wait
+    except ImportError:  # a layer's tests run without Textual installed
+        return
+    _wait.SLEEP_GRANULARITY = 0.004
+    _wait.SLEEP_IDLE = _wait.SLEEP_GRANULARITY / 20.0
+
+
+_quicker_pilot()
