@@ -44,11 +44,32 @@ def imported_after(code: str) -> set[str]:
     return {line.split(".")[0] for line in out.split()}
 
 
-@pytest.mark.parametrize("module", domain_modules())
-def test_domain_module_does_not_import_textual_or_rich(module: str) -> None:
-    top = imported_after(f"import {module}")
-    assert "textual" not in top, f"{module} imports textual"
-    assert "rich" not in top, f"{module} imports rich"
+def first_to_load(modules: list[str], banned: tuple[str, ...]) -> str | None:
+    """Import ``modules`` one after another in a fresh interpreter and name the first after
+    which a ``banned`` package is loaded (one process a package, not one a module: the
+    suite's time is spent starting interpreters otherwise)."""
+    code = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}:\n"
+        "    importlib.import_module(name)\n"
+        f"    if any(m.split('.')[0] in {banned!r} for m in list(sys.modules)):\n"
+        "        print(name); break\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    return out or None
+
+
+@pytest.mark.parametrize("package", ["batchtui", "batchtui.cli", *DOMAIN_PACKAGES])
+def test_domain_module_does_not_import_textual_or_rich(package: str) -> None:
+    if package in ("batchtui", "batchtui.cli"):
+        modules = [package]
+    else:
+        top = f"batchtui.{package}"
+        modules = [m for m in domain_modules() if m == top or m.startswith(top + ".")]
+    offender = first_to_load(modules, ("textual", "rich"))
+    assert offender is None, f"{offender} imports textual or rich"
 
 
 def test_cli_help_and_browsing_path_do_not_import_openai() -> None:
