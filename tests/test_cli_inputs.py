@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fcntl
 import gzip
+import json
 import os
 import pty
 import select
@@ -63,6 +64,66 @@ def test_validate_decompresses_gzip_files_and_streams(tmp_path: Path) -> None:
         assert proc.returncode == 1, proc.stderr
         assert f"{name}:12: error[invalid_json_line]" in out  # the content, not "not_text"
         assert "not_text" not in out
+
+
+RESULTS_IN = REPO / "batchtui" / "examples" / "results_input.jsonl"
+RESULTS_OUT = REPO / "batchtui" / "examples" / "results_output.jsonl"
+
+
+def test_estimate_reads_gzip_and_standard_input(tmp_path: Path) -> None:
+    gz = tmp_path / "chat.jsonl.gz"
+    gz.write_bytes(gzip.compress(EXAMPLE.read_bytes()))
+    plain = batchtui("estimate", str(EXAMPLE), "--format", "json")
+    assert plain.returncode == 0, plain.stderr
+    want = json.loads(plain.stdout)
+    for proc, name in (
+        (batchtui("estimate", str(gz), "--format", "json"), str(gz)),
+        (batchtui("estimate", "-", "--format", "json", input=gz.read_bytes()), "<stdin>"),
+    ):
+        assert proc.returncode == 0, proc.stderr
+        got = json.loads(proc.stdout)
+        assert got["file"] == name and got["skipped_lines"] == 0  # not "not valid UTF-8"
+        assert got["input_tokens"] == want["input_tokens"] == 448
+
+
+def test_results_reads_gzip_and_standard_input_under_their_names(tmp_path: Path) -> None:
+    gz = tmp_path / "out.jsonl.gz"
+    gz.write_bytes(gzip.compress(RESULTS_OUT.read_bytes()))
+    plain = batchtui(
+        "results", "-i", str(RESULTS_IN), "-o", str(RESULTS_OUT), "--summary", "--format", "json"
+    )
+    assert plain.returncode == 0, plain.stderr
+    want = json.loads(plain.stdout)["counts"]
+    proc = batchtui(
+        "results",
+        "-i",
+        "-",
+        "-o",
+        str(gz),
+        "--summary",
+        "--format",
+        "json",
+        input=RESULTS_IN.read_bytes(),
+    )
+    assert proc.returncode == 0, proc.stderr
+    got = json.loads(proc.stdout)
+    assert got["files"] == {"input": "<stdin>", "output": str(gz), "errors": None}
+    assert got["counts"] == want and want["succeeded"] > 0
+    retry = tmp_path / "retry.jsonl"
+    proc = batchtui(
+        "results",
+        "-i",
+        "-",
+        "-o",
+        str(gz),
+        "--export-retry",
+        str(retry),
+        input=RESULTS_IN.read_bytes(),
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert retry.read_bytes().count(b"\n") == want["missing"] + want["failed"] + want["expired"]
+    both = batchtui("results", "-i", "-", "-o", "-", "--summary", input=b"")
+    assert both.returncode == 2 and b"only one of" in both.stderr
 
 
 def test_split_of_standard_input_writes_parts_here(tmp_path: Path) -> None:

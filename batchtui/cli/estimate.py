@@ -22,7 +22,12 @@ def register(subparsers: Subparsers) -> None:
             "output ceiling. Exit status: 0 done, 2 usage or I/O error."
         ),
     )
-    p.add_argument("files", nargs="+", metavar="FILE", help="a JSONL batch input file")
+    p.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="a JSONL batch input file; - reads standard input; gzip files are decompressed",
+    )
     p.add_argument(
         "--format",
         choices=("text", "json"),
@@ -89,6 +94,7 @@ def _estimate(args: argparse.Namespace) -> int:
     from batchtui.cost.estimate import estimate, to_json, to_text
     from batchtui.cost.prices import PriceBook
     from batchtui.cost.scan import count_file, sample_file
+    from batchtui.jsonl.spool import note_to_stderr, open_input
 
     # The config file's [prices], then --price on top (per model: the flag wins).
     overrides = {**load_settings().price_overrides(), **parse_price_options(args.price)}
@@ -101,12 +107,15 @@ def _estimate(args: argparse.Namespace) -> int:
     status = 0
     results: list[dict[str, object]] = []
     line = StatusLine()
-    for path in args.files:
+    for arg in args.files:
         try:
+            # `-` and gzip files are read from a decompressed spool, named as the user wrote.
+            inp = open_input(arg, note=note_to_stderr)
+            path = inp.path
             if args.sample:
                 tokens = sample_file(path, threads=args.jobs)
             else:
-                meter = Meter(f"counting tokens in {path}", line)
+                meter = Meter(f"counting tokens in {inp.name}", line)
                 try:
                     tokens = count_file(path, threads=args.jobs, progress=meter)
                 finally:
@@ -119,6 +128,7 @@ def _estimate(args: argparse.Namespace) -> int:
             echo(f"batchtui: {exc.message}", err=True)
             status = 2
             continue
+        tokens.path = inp.name
         est = estimate(tokens, book)
         if args.format == "json":
             results.append(to_json(est))

@@ -54,7 +54,8 @@ def register(subparsers: Subparsers) -> None:
         "--input",
         "-i",
         metavar="IN",
-        help="the batch input file (optional: without it, the results alone are summarised)",
+        help="the batch input file (optional: without it, the results alone are summarised); "
+        "- reads standard input and gzip files are decompressed, for each of the three files",
     )
     parser.add_argument(
         "--output", "-o", metavar="OUT", help="the output file (or a vLLM file with both)"
@@ -146,18 +147,29 @@ def _fetch(args: argparse.Namespace) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     _check_args(args)
+    names: dict[str, str] = {}
     if args.batch_id:
         files = _fetch(args)
         args.input = str(files.input)
         args.output = str(files.output) if files.output else None
         args.errors = str(files.errors) if files.errors else None
     else:
+        names = _spool_inputs(args)
         _check_kinds(args)
     if not _headless(args):
         return _open_view(args)
+    from contextlib import ExitStack
+
+    from batchtui.jsonl.index import LineIndex
     from batchtui.results.joiner import join
 
-    with join(args.input, args.output or None, args.errors or None) as result:
+    with ExitStack() as stack:
+        # A spooled file is opened here, under the name the user gave (`<stdin>`, x.gz).
+        files = [
+            stack.enter_context(LineIndex(p, copy_of=names[p])) if p in names else p or None
+            for p in (args.input, args.output, args.errors)
+        ]
+        result = stack.enter_context(join(*files))
         if args.summary:
             _print_summary(result, args.format)
         if args.export_retry:
@@ -173,6 +185,26 @@ def run(args: argparse.Namespace) -> int:
             report = export_results(result, args.export_results)
             _note(f"wrote {report.rows:,} result record(s) to {report.path}")
     return 0
+
+
+def _spool_inputs(args: argparse.Namespace) -> dict[str, str]:
+    """``-`` (standard input, for one of the three) and gzip files are read from a
+    decompressed private spool, like ``validate`` does; other paths stay as given. Returns
+    the spool paths put in ``args`` with the names the user gave them."""
+    from batchtui.jsonl.spool import STDIN, note_to_stderr, open_input
+
+    given = [p for p in (args.input, args.output, args.errors) if p]
+    if given.count(STDIN) > 1:
+        raise UserError("standard input (-) can be only one of --input, --output, --errors")
+    names: dict[str, str] = {}
+    for attr in ("input", "output", "errors"):
+        path = getattr(args, attr)
+        if path:
+            inp = open_input(path, note=note_to_stderr)
+            setattr(args, attr, inp.path)
+            if inp.copy_of is not None:
+                names[inp.path] = inp.copy_of
+    return names
 
 
 def _check_kinds(args: argparse.Namespace) -> None:

@@ -39,7 +39,7 @@ def format_text(result: JoinResult) -> str:
     summary = result.summary(max_groups=MAX_GROUPS, max_problems=MAX_PROBLEMS)
     c = summary["counts"]
     total = c["total"]
-    names = {s: result.path(s) for s in (Source.INPUT, Source.OUTPUT, Source.ERRORS)}
+    names = {s: result.name(s) for s in (Source.INPUT, Source.OUTPUT, Source.ERRORS)}
     input_path = names[Source.INPUT]
     has_input = input_path is not None
     if input_path is not None:

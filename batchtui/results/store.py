@@ -77,6 +77,12 @@ class RowStore:
         ix = self._index(source)
         return ix.path if ix is not None else None
 
+    def name(self, source: Source) -> str | None:
+        """What to call the file: the user's argument (``<stdin>``, ``x.jsonl.gz``) when
+        :meth:`path` is a decompressed spool of it."""
+        ix = self._index(source)
+        return ix.name if ix is not None else None
+
     def _index(self, source: Source) -> LineIndex | None:
         if source == Source.INPUT:
             return self.input_index

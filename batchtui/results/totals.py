@@ -98,9 +98,9 @@ class Totals(RowQueries):
         usage["on_soft_failures"] = self.usage(soft_rows).as_dict()
         return {
             "files": {
-                "input": self.path(Source.INPUT),
-                "output": self.path(Source.OUTPUT),
-                "errors": self.path(Source.ERRORS),
+                "input": self.name(Source.INPUT),
+                "output": self.name(Source.OUTPUT),
+                "errors": self.name(Source.ERRORS),
             },
             "counts": self.counts(),
             "failures_by_code": self.failures_by_code(),
