@@ -11,6 +11,7 @@ import pytest
 from batchtui import __version__
 from batchtui.cli.browse import build_app
 from batchtui.cli.entry import COMMANDS, _browse_parser, _subcommand_names, _subcommand_parser, main
+from batchtui.core.errors import UserError
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "batchtui" / "examples" / "chat.jsonl"
 
@@ -50,6 +51,23 @@ def test_browse_options_build_the_app() -> None:
     assert app.start_line == 3 and app.follow and not app.validate
     assert app.download_dir == "/tmp" and app.notify_desktop and app.notify_cmd == "true"
     app.index.close()
+
+
+def test_the_browser_takes_the_provider_from_the_flag_or_the_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`batchtui FILE` checks against the same profile `batchtui validate FILE` would."""
+    parser = _browse_parser(COMMANDS)
+    monkeypatch.setenv("BATCHTUI_PROVIDER", "groq")
+    app = build_app(parser.parse_args([str(EXAMPLE), "--no-validate"]))
+    assert app.provider is not None and app.provider.name == "groq"
+    app.index.close()
+    app = build_app(parser.parse_args([str(EXAMPLE), "--no-validate", "--provider", "azure"]))
+    assert app.provider is not None and app.provider.name == "azure"
+    app.index.close()
+    monkeypatch.setenv("BATCHTUI_PROVIDER", "nope")
+    with pytest.raises(UserError, match="provider must be one of"):
+        build_app(parser.parse_args([str(EXAMPLE), "--no-validate"]))
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:

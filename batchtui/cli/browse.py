@@ -13,6 +13,7 @@ import gc
 import os
 from typing import TYPE_CHECKING
 
+from batchtui.cli.provider import chosen_provider
 from batchtui.core.errors import UserError
 from batchtui.jsonl.spool import STDIN, note_to_stderr, open_input, stdin_has_data
 
@@ -50,6 +51,7 @@ def build_app(args: argparse.Namespace) -> BatchTUI:
 
     return BatchTUI(
         index,
+        provider=chosen_provider(args) if index is not None else None,
         start_line=args.line,
         follow=args.follow,
         validate=not args.no_validate,

@@ -21,6 +21,7 @@ import textwrap
 from collections.abc import Sequence
 
 from batchtui import __version__
+from batchtui.cli.provider import add_provider
 from batchtui.core.console import echo
 from batchtui.core.errors import UserError
 from batchtui.query.syntax import FIELD_SYNTAX
@@ -102,6 +103,7 @@ def _browse_parser(commands: Sequence[str]) -> argparse.ArgumentParser:
         "--follow", action="store_true", help="follow the end of the file as it grows"
     )
     parser.add_argument("--no-validate", action="store_true", help="do not run live validation")
+    add_provider(parser, "limits and rules")
     parser.add_argument(
         "--download-dir", metavar="DIR", help="where `d` saves result files (default: here)"
     )

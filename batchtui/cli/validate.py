@@ -7,24 +7,9 @@ the engine when they run.
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
 
 from batchtui.cli.args import Subparsers, add_jobs, positive_int
-
-if TYPE_CHECKING:
-    from batchtui.validation.providers import Provider
-
-PROVIDER_NAMES = ("openai", "azure", "groq", "together")  # providers.PROVIDERS, kept import-free
-
-
-def _add_provider(p: argparse.ArgumentParser, what: str) -> None:
-    p.add_argument(
-        "--provider",
-        choices=PROVIDER_NAMES,
-        default=None,
-        help=f"whose {what} apply (default: detected from OPENAI_BASE_URL, else openai); "
-        "`batchtui rules --provider NAME` lists them with their sources",
-    )
+from batchtui.cli.provider import PROVIDER_NAMES, add_provider, provider_from
 
 
 def register(subparsers: Subparsers) -> None:
@@ -69,7 +54,7 @@ def register(subparsers: Subparsers) -> None:
         p,
         "processes for a large file (default: one per CPU, at most 4; files under 16 MB use one)",
     )
-    _add_provider(p, "limits and rules")
+    add_provider(p, "limits and rules")
     p.set_defaults(handler=_validate)
 
     r = subparsers.add_parser(
@@ -114,7 +99,7 @@ def register(subparsers: Subparsers) -> None:
         help="bytes per part; K/M/G are powers of 1024 (default: the provider's limit; 200MB = "
         "209715200 bytes on OpenAI)",
     )
-    _add_provider(s, "limits")
+    add_provider(s, "limits")
     s.add_argument(
         "--out-dir", default=None, metavar="DIR", help="where to write (default: beside FILE)"
     )
@@ -135,38 +120,6 @@ def _size(text: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _provider(args: argparse.Namespace, *, announce: bool = False) -> Provider:
-    """The profile ``--provider`` names, else the settings' ``provider`` (BATCHTUI_PROVIDER,
-    the config file), else the one OPENAI_BASE_URL points at.
-
-    Read through ``core.config_file`` (no pydantic: ~90 ms a validate run need not pay);
-    an unknown name is still one line naming where it was set.
-    """
-    from batchtui.core.config_file import peek
-    from batchtui.core.console import echo
-    from batchtui.core.errors import UserError
-    from batchtui.validation import providers
-
-    if args.provider is not None:
-        return providers.get(args.provider)
-    name, source = peek("provider")
-    if name is not None:
-        if name not in providers.PROVIDERS:
-            raise UserError(
-                f"{source}: provider must be one of {', '.join(providers.PROVIDERS)}, got {name!r}"
-            )
-        provider, reason = providers.PROVIDERS[name], f"provider from {source}"
-    else:
-        provider, reason = providers.detect(peek("api.base_url")[0])
-    if announce and provider is not providers.OPENAI:
-        echo(
-            f"batchtui: checking against the {provider.name} profile ({reason}); "
-            "--provider openai to change",
-            err=True,
-        )
-    return provider
-
-
 def _validate(args: argparse.Namespace) -> int:
     import sys
 
@@ -176,7 +129,7 @@ def _validate(args: argparse.Namespace) -> int:
     from batchtui.validation.output import GithubWriter, JsonWriter, TextWriter, Writer
     from batchtui.validation.parallel import validate_parallel
 
-    provider = _provider(args, announce=True)
+    provider = provider_from(args, announce=True)
     out = sys.stdout
     writer: Writer
     if args.format == "json":
@@ -241,7 +194,7 @@ def _split(args: argparse.Namespace) -> int:
     from batchtui.jsonl.spool import note_to_stderr, open_input
     from batchtui.validation.split import split_file
 
-    provider = _provider(args)
+    provider = provider_from(args)
     most_requests, most_bytes = provider.part_limits()  # undocumented: OpenAI's
     max_requests = args.max_requests or most_requests
     max_bytes = args.max_bytes or most_bytes

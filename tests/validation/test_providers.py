@@ -193,6 +193,6 @@ def test_file_limits_at_open_are_the_profile_limits() -> None:
 
 def test_cli_choices_name_every_profile() -> None:
     """`--provider` lists the names without importing the table (kept equal here)."""
-    from batchtui.cli.validate import PROVIDER_NAMES
+    from batchtui.cli.provider import PROVIDER_NAMES
 
     assert tuple(providers.PROVIDERS) == PROVIDER_NAMES
