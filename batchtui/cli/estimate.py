@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from batchtui.cli.args import Subparsers, add_jobs
+from batchtui.cli.args import Subparsers, add_format, add_jobs
 
 
 def register(subparsers: Subparsers) -> None:
@@ -28,12 +28,9 @@ def register(subparsers: Subparsers) -> None:
         metavar="FILE",
         help="a JSONL batch input file; - reads standard input; gzip files are decompressed",
     )
-    p.add_argument(
-        "--format",
-        choices=("text", "json"),
-        default="text",
-        help="text: a readable summary (default); json: one object per file (a list for "
-        "several files)",
+    add_format(
+        p,
+        "text: a readable summary (default); json: one object per file (a list for several files)",
     )
     p.add_argument(
         "--sample",
