@@ -13,7 +13,7 @@ from batchtui.api.models import BatchView
 from batchtui.core.errors import UserError
 from batchtui.jobs import store as st
 from batchtui.jobs.options import TAG_INTENT, TAG_JOB, TAG_JOB_ID, TAG_PART
-from batchtui.jobs.runner_core import FATAL_KINDS, UNSURE_KINDS, RunnerCore
+from batchtui.jobs.runner_core import RunnerCore
 from batchtui.jobs.store import PartRow
 
 
@@ -139,7 +139,7 @@ class Feeder(RunnerCore):
             store.end(iid, st.INTENT_FAILED, error=exc.message)
             if exc.retryable:
                 self._retry_later(part, exc, "uploading")
-            elif exc.kind in FATAL_KINDS:
+            elif exc.about_account:
                 store.update_part(part.id, state=st.PENDING)
                 raise
             else:
@@ -180,14 +180,14 @@ class Feeder(RunnerCore):
                 retries=0,
             )
         except ApiError as exc:
-            certain = exc.kind not in UNSURE_KINDS and exc.status != 408
+            certain = not exc.unsure and exc.status != 408
             if not certain:
                 # The batch may exist: the intent stays open, and a look at the account
                 # adopts it by its tag, or tries again once it surely does not.
                 self._backoff(exc, f"part {part.label}: creating its batch (answer lost)")
                 return
             store.end(iid, st.INTENT_FAILED, error=exc.message)
-            if exc.kind in FATAL_KINDS:
+            if exc.about_account:
                 store.update_part(part.id, state=st.PENDING)
                 raise
             if exc.status == 429 or exc.kind == "rate_limited":

@@ -10,7 +10,7 @@ from batchtui.api.errors import ApiError
 from batchtui.api.models import BatchView
 from batchtui.core.errors import UserError
 from batchtui.jobs import store as st
-from batchtui.jobs.runner_core import FATAL_KINDS, FINISHERS, RunnerCore
+from batchtui.jobs.runner_core import FINISHERS, RunnerCore
 from batchtui.jobs.store import NewPart, PartRow
 
 
@@ -66,7 +66,7 @@ class Finisher(RunnerCore):
             if exc.retryable:
                 delay = self._backoff(exc, f"part {part.label}: downloading its results")
                 store.update_part(part.id, not_before=self._now() + delay)
-            elif exc.kind in FATAL_KINDS:
+            elif exc.about_account:
                 raise
             else:
                 self._fail(part, f"its results could not be downloaded: {exc.message}")

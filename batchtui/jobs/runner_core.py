@@ -31,11 +31,8 @@ FINISHERS = 2  # parts downloading and settling at once
 RECENT_SECONDS = 3 * 86_400
 LIMITS_REFRESH = 600.0  # seconds between two readings of the queue limits
 TOKEN_LIMIT = "token_limit_exceeded"
-# Refusals that are about the account, not a part: the runner stops and says so (the user
-# fixes the key or the billing and resumes); no part is failed for them.
-FATAL_KINDS = frozenset({"no_key", "auth", "permission", "quota"})
-# Errors after which a create call may or may not have made the batch.
-UNSURE_KINDS = frozenset({"server", "unreachable", "timeout", "download", "internal"})
+# A refusal about the account (ApiError.about_account) stops the runner, which says so (the
+# user fixes the key or the billing and resumes); no part is failed for it.
 
 
 class RunnerCore:
