@@ -49,3 +49,13 @@ def add_format(
 ) -> None:
     """``--format``: how a command prints what it found (``text`` unless asked)."""
     parser.add_argument("--format", choices=choices, default="text", help=help)
+
+
+def add_input_files(parser: argparse.ArgumentParser) -> None:
+    """``FILE...``: batch input files, read the way validate reads them."""
+    parser.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="a JSONL batch input file; - reads standard input; gzip files are decompressed",
+    )

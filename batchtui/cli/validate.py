@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from batchtui.cli.args import Subparsers, add_format, add_jobs, positive_int
+from batchtui.cli.args import Subparsers, add_format, add_input_files, add_jobs, positive_int
 from batchtui.cli.provider import PROVIDER_NAMES, add_provider, provider_from
 
 
@@ -27,12 +27,7 @@ def register(subparsers: Subparsers) -> None:
             "See `batchtui rules` for the rules."
         ),
     )
-    p.add_argument(
-        "files",
-        nargs="+",
-        metavar="FILE",
-        help="a JSONL batch input file; - reads standard input; gzip files are decompressed",
-    )
+    add_input_files(p)
     add_format(
         p,
         "text: FILE:LINE: severity[code]: message (default); json: one object per file "
