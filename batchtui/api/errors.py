@@ -25,6 +25,11 @@ class ApiError(UserError):
     """
 
     RETRYABLE = frozenset({"rate_limited", "server", "unreachable", "timeout", "download"})
+    # Refusals about the account, not the request: no wait cures them (the user fixes the key
+    # or the billing, then tries again).
+    ACCOUNT = frozenset({"no_key", "auth", "permission", "quota"})
+    # Failures after which the call may or may not have taken effect (the answer was lost).
+    UNSURE = frozenset({"server", "unreachable", "timeout", "download", "internal"})
 
     def __init__(
         self,
@@ -44,6 +49,14 @@ class ApiError(UserError):
     @property
     def retryable(self) -> bool:
         return self.kind in self.RETRYABLE
+
+    @property
+    def about_account(self) -> bool:
+        return self.kind in self.ACCOUNT
+
+    @property
+    def unsure(self) -> bool:
+        return self.kind in self.UNSURE
 
 
 def scrub(text: str, api_key: str | None = None) -> str:

@@ -351,6 +351,15 @@ async def recent_batches(
     """The account's batches, newest first, down to the first page that is all older than
     :data:`RECENT_SECONDS` (an account with years of batches is not listed in full)."""
     cutoff = (time.time() if now is None else now) - RECENT_SECONDS
+    return await batches_since(service, cutoff, page_size=page_size)
+
+
+async def batches_since(
+    service: BatchService, cutoff: float, *, page_size: int = 100
+) -> list[BatchView]:
+    """The account's batches, newest first, down to the first page all older than ``cutoff``
+    (the order OpenAI is observed to list in; an older batch on a later page would be
+    missed, never a newer one)."""
     found: list[BatchView] = []
     pages = service.list_pages(page_size=page_size)
     try:

@@ -11,9 +11,9 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from batchtui.cli.args import Subparsers, seconds
+from batchtui.cli.args import Subparsers, add_format, seconds
 from batchtui.cli.progress import FileMeters, Meter, StatusLine, run_api
-from batchtui.core.console import echo, echo_json
+from batchtui.core.console import echo, echo_json, echo_table
 from batchtui.core.errors import UserError
 from batchtui.core.text import safe
 
@@ -57,13 +57,13 @@ def register(subparsers: Subparsers) -> None:
     sub = batches.add_subparsers(dest="batches_command", metavar="ACTION", required=True)
 
     p = sub.add_parser("list", parents=[common], help="list every batch, newest first")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    add_format(p)
     p.add_argument("--limit", type=int, default=None, metavar="N", help="only the newest N")
     p.set_defaults(handler=_list)
 
     p = sub.add_parser("show", parents=[common], help="show one batch in full")
     p.add_argument("batch_id", metavar="ID")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    add_format(p)
     p.set_defaults(handler=_show)
 
     p = sub.add_parser(
@@ -103,7 +103,7 @@ def register(subparsers: Subparsers) -> None:
         "for one bad line) or the model's queue has no room for the file",
     )
     _queue_options(p)
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    add_format(p)
     p.set_defaults(handler=_submit)
 
     p = sub.add_parser(
@@ -119,7 +119,7 @@ def register(subparsers: Subparsers) -> None:
         ),
     )
     _queue_options(p)
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    add_format(p)
     p.set_defaults(handler=_queue)
 
     p = sub.add_parser("cancel", parents=[common], help="cancel a batch")
@@ -223,14 +223,6 @@ def _raw(value: object) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _print_table(rows: list[list[str]]) -> None:
-    # Each cell is made one-line first: a newline in a description must not start a row.
-    cells = [[safe(cell) for cell in row] for row in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(cells[0]))]
-    for row in cells:
-        echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
-
-
 def _records() -> Any:
     from batchtui.api.records import RecordStore
 
@@ -278,7 +270,7 @@ def _list(args: argparse.Namespace) -> int:
                 description,
             ]
         )
-    _print_table(rows)
+    echo_table(rows)
     return 0
 
 
@@ -483,7 +475,7 @@ def _queue(args: argparse.Namespace) -> int:
             ]
         )
     if shown:
-        _print_table(rows)
+        echo_table(rows)
     echo(f"limits: {state.limits.source}" if state.limits.source else "limits: unknown")
     for note in state.notes:
         _warn(note)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from batchtui.cli.args import Subparsers
+from batchtui.cli.args import Subparsers, add_format
 
 EXAMPLE = """\
 # batchtui config (TOML). Every key is optional; unknown keys are refused.
@@ -55,7 +55,7 @@ def register(subparsers: Subparsers) -> None:
         "--bindings", action="store_true", help="list the binding ids [keys] can rebind"
     )
     what.add_argument("--themes", action="store_true", help="list the themes")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    add_format(p)
     p.set_defaults(handler=_config)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from batchtui.cli.args import Subparsers, add_jobs
+from batchtui.cli.args import Subparsers, add_format, add_input_files, add_jobs
 
 
 def register(subparsers: Subparsers) -> None:
@@ -22,18 +22,10 @@ def register(subparsers: Subparsers) -> None:
             "output ceiling. Exit status: 0 done, 2 usage or I/O error."
         ),
     )
-    p.add_argument(
-        "files",
-        nargs="+",
-        metavar="FILE",
-        help="a JSONL batch input file; - reads standard input; gzip files are decompressed",
-    )
-    p.add_argument(
-        "--format",
-        choices=("text", "json"),
-        default="text",
-        help="text: a readable summary (default); json: one object per file (a list for "
-        "several files)",
+    add_input_files(p)
+    add_format(
+        p,
+        "text: a readable summary (default); json: one object per file (a list for several files)",
     )
     p.add_argument(
         "--sample",

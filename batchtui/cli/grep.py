@@ -49,47 +49,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="FILE",
         help="JSONL files (gzip is decompressed); - or none reads standard input",
     )
-    mode = p.add_mutually_exclusive_group()
-    mode.add_argument(
-        "-E",
-        "--pattern",
-        dest="mode",
-        action="store_const",
-        const="pattern",
-        help="EXPR is a Python regular expression",
+    _one_of(
+        p,
+        "mode",
+        (("-E", "--pattern"), "pattern", "EXPR is a Python regular expression"),
+        (("--field", "--fields"), "fields", "EXPR is a field filter (see below)"),
+        (("-F", "--fixed-strings"), "text", "EXPR is plain text (the default)"),
     )
-    mode.add_argument(
-        "--field",
-        "--fields",
-        dest="mode",
-        action="store_const",
-        const="fields",
-        help="EXPR is a field filter (see below)",
-    )
-    mode.add_argument(
-        "-F",
-        "--fixed-strings",
-        dest="mode",
-        action="store_const",
-        const="text",
-        help="EXPR is plain text (the default)",
-    )
-    case = p.add_mutually_exclusive_group()
-    case.add_argument(
-        "-i",
-        "--ignore-case",
-        dest="case",
-        action="store_const",
-        const="ignore",
-        help="ignore case (default: smart case)",
-    )
-    case.add_argument(
-        "-s",
-        "--case-sensitive",
-        dest="case",
-        action="store_const",
-        const="sensitive",
-        help="match case exactly",
+    _one_of(
+        p,
+        "case",
+        (("-i", "--ignore-case"), "ignore", "ignore case (default: smart case)"),
+        (("-s", "--case-sensitive"), "sensitive", "match case exactly"),
     )
     p.add_argument("-v", "--invert-match", action="store_true", help="the lines that do NOT match")
     p.add_argument("-c", "--count", action="store_true", help="print only how many lines match")
@@ -97,23 +68,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "-q", "--quiet", action="store_true", help="print nothing; the exit status says it all"
     )
-    names = p.add_mutually_exclusive_group()
-    names.add_argument(
-        "-H",
-        "--with-filename",
-        dest="names",
-        action="store_const",
-        const=True,
-        help="prefix each line with its file's name (the default for several files)",
-    )
-    names.add_argument(
-        "--no-filename",
-        dest="names",
-        action="store_const",
-        const=False,
-        help="never prefix file names",
+    _one_of(
+        p,
+        "names",
+        (
+            ("-H", "--with-filename"),
+            True,
+            "prefix each line with its file's name (the default for several files)",
+        ),
+        (("--no-filename",), False, "never prefix file names"),
     )
     p.set_defaults(handler=_grep, mode="text", case="smart", names=None, files_anywhere=True)
+
+
+def _one_of(
+    parser: argparse.ArgumentParser, dest: str, *flags: tuple[tuple[str, ...], object, str]
+) -> None:
+    """Flags that each set ``dest`` to their value; at most one of them may be given."""
+    group = parser.add_mutually_exclusive_group()
+    for names, value, what in flags:
+        group.add_argument(*names, dest=dest, action="store_const", const=value, help=what)
 
 
 def _grep(args: argparse.Namespace) -> int:

@@ -13,8 +13,9 @@ import sys
 import time
 from typing import Any
 
-from batchtui.cli.args import Subparsers, positive_int, seconds
-from batchtui.core.console import echo, echo_json
+from batchtui.cli.args import Subparsers, add_format, nonnegative_int, positive_int, seconds
+from batchtui.cli.results import add_output_options
+from batchtui.core.console import echo, echo_json, echo_table
 from batchtui.core.errors import UserError
 
 DESCRIPTION = """\
@@ -52,16 +53,6 @@ def _positive(text: str) -> int:
     return positive_int(text.replace(",", "").replace("_", ""))
 
 
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more: {text!r}")
-    return value
-
-
 def register(subparsers: Subparsers) -> None:
     connection = argparse.ArgumentParser(add_help=False)
     group = connection.add_argument_group("connection (defaults come from the environment)")
@@ -76,11 +67,9 @@ def register(subparsers: Subparsers) -> None:
         help="give up on one API call after S seconds (default 60); the job goes on",
     )
     running = argparse.ArgumentParser(add_help=False)
-    running.add_argument(
-        "--format",
-        choices=("text", "json"),
-        default="text",
-        help="progress as lines of text, or one JSON object per event (default: text)",
+    add_format(
+        running,
+        "progress as lines of text, or one JSON object per event (default: text)",
     )
     running.add_argument(
         "--detach",
@@ -126,7 +115,7 @@ def register(subparsers: Subparsers) -> None:
     )
     p.add_argument(
         "--retry-failed",
-        type=_count,
+        type=nonnegative_int,
         default=0,
         metavar="N",
         help="resubmit requests that failed with 429 or a 5xx, up to N rounds (default 0)",
@@ -197,7 +186,7 @@ def register(subparsers: Subparsers) -> None:
 
     p = sub.add_parser("status", help="the job's state and its parts (no network)")
     p.add_argument("name", metavar="NAME")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    add_format(p)
     p.set_defaults(handler=_status)
 
     p = sub.add_parser(
@@ -209,7 +198,7 @@ def register(subparsers: Subparsers) -> None:
     p.set_defaults(handler=_cancel)
 
     p = sub.add_parser("list", help="every job on this machine")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    add_format(p)
     p.set_defaults(handler=_list)
 
     p = sub.add_parser(
@@ -222,21 +211,7 @@ def register(subparsers: Subparsers) -> None:
         ),
     )
     p.add_argument("name", metavar="NAME")
-    p.add_argument("--summary", action="store_true", help="print counts, failures, usage")
-    p.add_argument("--format", choices=("text", "json"), default="text")
-    p.add_argument(
-        "--export-retry",
-        metavar="FILE",
-        help="write the input lines of failed, expired and missing requests to FILE",
-    )
-    p.add_argument(
-        "--retry-truncated",
-        action="store_true",
-        help="with --export-retry: also retry answers cut off by max tokens",
-    )
-    p.add_argument(
-        "--export-results", metavar="FILE", help="one record per request to FILE (.jsonl/.csv)"
-    )
+    add_output_options(p)
     p.set_defaults(handler=_results)
 
 
@@ -554,7 +529,6 @@ def _when(ts: float | None) -> str:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from batchtui.core.text import safe
     from batchtui.jobs.status import job_status
     from batchtui.jobs.store import JobStore
 
@@ -598,10 +572,7 @@ def _status(args: argparse.Namespace) -> int:
                 note,
             ]
         )
-    cells = [[safe(c) for c in row] for row in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(cells[0]))]
-    for row in cells:
-        echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    echo_table(rows)
     return 0
 
 
@@ -648,7 +619,6 @@ def _cancel(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from batchtui.core.text import safe
     from batchtui.jobs.status import list_jobs
 
     jobs = list_jobs()
@@ -674,10 +644,7 @@ def _list(args: argparse.Namespace) -> int:
                 j["input"],
             ]
         )
-    cells = [[safe(c) for c in row] for row in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(cells[0]))]
-    for row in cells:
-        echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    echo_table(rows)
     return 0
 
 

@@ -11,7 +11,7 @@ import os
 import sys
 from typing import Any
 
-from batchtui.cli.args import Subparsers
+from batchtui.cli.args import Subparsers, add_format
 from batchtui.core.console import echo, echo_json
 from batchtui.core.errors import UserError
 
@@ -61,17 +61,30 @@ def register(subparsers: Subparsers) -> None:
         "--output", "-o", metavar="OUT", help="the output file (or a vLLM file with both)"
     )
     parser.add_argument("--errors", "-e", metavar="ERR", help="the error file")
+    add_output_options(parser)
+    parser.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        help="with BATCH_ID: where downloaded files go (default: the batch's folder in the "
+        "state directory, shared with the dashboard)",
+    )
+    parser.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="with BATCH_ID: API base URL (default: OPENAI_BASE_URL, else OpenAI)",
+    )
+    parser.set_defaults(handler=run)
+
+
+def add_output_options(parser: argparse.ArgumentParser) -> None:
+    """What to do with joined results instead of opening the view (``batchtui results`` and
+    ``batchtui job results``)."""
     parser.add_argument(
         "--summary",
         action="store_true",
         help="print counts, the failure histogram and token usage instead of opening the view",
     )
-    parser.add_argument(
-        "--format",
-        choices=("text", "json"),
-        default="text",
-        help="summary format (default: text)",
-    )
+    add_format(parser, "summary format (default: text)")
     parser.add_argument(
         "--export-retry",
         metavar="FILE",
@@ -87,18 +100,6 @@ def register(subparsers: Subparsers) -> None:
         metavar="FILE",
         help="write one record per request to FILE (.jsonl or .csv)",
     )
-    parser.add_argument(
-        "--cache-dir",
-        metavar="DIR",
-        help="with BATCH_ID: where downloaded files go (default: the batch's folder in the "
-        "state directory, shared with the dashboard)",
-    )
-    parser.add_argument(
-        "--base-url",
-        metavar="URL",
-        help="with BATCH_ID: API base URL (default: OPENAI_BASE_URL, else OpenAI)",
-    )
-    parser.set_defaults(handler=run)
 
 
 def _check_args(args: argparse.Namespace) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from batchtui.cli.args import Subparsers, add_jobs, positive_int
+from batchtui.cli.args import Subparsers, add_format, add_input_files, add_jobs, positive_int
 from batchtui.cli.provider import PROVIDER_NAMES, add_provider, provider_from
 
 
@@ -27,20 +27,14 @@ def register(subparsers: Subparsers) -> None:
             "See `batchtui rules` for the rules."
         ),
     )
-    p.add_argument(
-        "files",
-        nargs="+",
-        metavar="FILE",
-        help="a JSONL batch input file; - reads standard input; gzip files are decompressed",
-    )
-    p.add_argument(
-        "--format",
-        choices=("text", "json", "github"),
-        default="text",
-        help="text: FILE:LINE: severity[code]: message (default); json: one object per file "
+    add_input_files(p)
+    add_format(
+        p,
+        "text: FILE:LINE: severity[code]: message (default); json: one object per file "
         "(a list for several files), with its kind (input, output, errors, "
         "anthropic-requests, anthropic-results, gemini-requests, gemini-results, "
         "finetune-chat, unknown) and kind_detail; github: workflow annotations",
+        choices=("text", "json", "github"),
     )
     p.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
     p.add_argument(
@@ -62,7 +56,7 @@ def register(subparsers: Subparsers) -> None:
         help="list the validation rules",
         description="The validation rules: code, severity, what each checks, why, and source.",
     )
-    r.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    add_format(r, choices=("text", "markdown", "json"))
     r.add_argument(
         "--provider",
         choices=PROVIDER_NAMES,

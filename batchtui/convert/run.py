@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import orjson
@@ -47,13 +47,7 @@ class LineReport:
         return text
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "line": self.line,
-            "object": self.object,
-            "custom_id": self.custom_id,
-            "converted": self.converted,
-            "lost": self.lost,
-        }
+        return asdict(self)
 
 
 @dataclass(slots=True)

@@ -20,3 +20,12 @@ def echo(text: object = "", *, err: bool = False, keep_newlines: bool = False) -
 def echo_json(obj: Any, *, indent: int | None = 2) -> None:
     """Print ``obj`` as JSON (see :func:`batchtui.core.text.safe_json`)."""
     sys.stdout.write(safe_json(obj, indent=indent) + "\n")
+
+
+def echo_table(rows: list[list[str]]) -> None:
+    """Print ``rows`` (the first is the header) as columns two spaces apart. Each cell is
+    made one-line first: a newline in a description must not start a row."""
+    cells = [[safe(cell) for cell in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(cells[0]))]
+    for row in cells:
+        echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())

@@ -33,20 +33,12 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
+from batchtui.core.config_file import PRICE_KEYS
+
 MTOK = Decimal(1_000_000)
 ASSUMED_BATCH_DISCOUNT = Decimal("0.5")
 BATCH_CONTEXT = {"processing": "batch"}
-_OVERRIDE_KEYS = frozenset(
-    {
-        "input",
-        "output",
-        "batch_input",
-        "batch_output",
-        "cached_input",
-        "batch_cached_input",
-        "same_as",
-    }
-)
+_OVERRIDE_KEYS = frozenset(PRICE_KEYS)  # the config file's [prices.MODEL] keys
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from batchtui.cost.prices import MTOK, Cost, ModelPrice, PriceBook, Rate
 
@@ -124,7 +124,21 @@ class Receipt:
         return tokens_text(self.usage)
 
 
-def tokens_text(u: TokenUsage) -> str:
+class TokenCounts(Protocol):
+    """The four counts of a usage (``TokenUsage``, the results' ``Usage``)."""
+
+    @property
+    def input_tokens(self) -> int: ...
+    @property
+    def cached_tokens(self) -> int: ...
+    @property
+    def output_tokens(self) -> int: ...
+    @property
+    def reasoning_tokens(self) -> int: ...
+
+
+def tokens_text(u: TokenCounts) -> str:
+    """``1,234 in (200 cached), 567 out (64 reasoning)``: the one wording of a usage."""
     text = f"{u.input_tokens:,} in"
     if u.cached_tokens:
         text += f" ({u.cached_tokens:,} cached)"

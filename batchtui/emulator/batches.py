@@ -31,7 +31,7 @@ from batchtui.emulator.validate import (
     ValidationOutcome,
     validate_input,
 )
-from batchtui.emulator.wire import EmulatorError
+from batchtui.emulator.wire import EmulatorError, bad_parameter
 
 log = logging.getLogger(__name__)
 
@@ -154,9 +154,7 @@ class Lifecycle:
         try:
             faults = parse_batch_faults(metadata)
         except MetadataFaultError as exc:
-            raise EmulatorError(
-                400, f"Invalid metadata: {exc}", param=f"metadata.{exc.key}", code="invalid_value"
-            ) from None
+            raise bad_parameter(f"metadata.{exc.key}", f"Invalid metadata: {exc}") from None
         opts = self.options
         created = self.now() if created_at is None else float(created_at)
         created = float(int(created))  # the API speaks whole seconds
@@ -527,24 +525,21 @@ class Lifecycle:
         # and a seeded demo must still look the same every run.
         result_ids = IdMaker(random.Random(batch.seed ^ 0xF11E))
         output_id, error_id = result_ids.file_id(), result_ids.file_id()
+
+        def add(path: Path, which: str, file_id: str) -> str:
+            return self.files.add(
+                path,
+                f"{batch.id}_{which}.jsonl",
+                "batch_output",
+                created_at=at,
+                expires_after=batch.output_expires_after or o.BATCH_FILE_DEFAULT_EXPIRY,
+                file_id=file_id,
+            ).id
+
         if files.output_path is not None:
-            batch.output_file_id = self.files.add(
-                files.output_path,
-                f"{batch.id}_output.jsonl",
-                "batch_output",
-                created_at=at,
-                expires_after=batch.output_expires_after or o.BATCH_FILE_DEFAULT_EXPIRY,
-                file_id=output_id,
-            ).id
+            batch.output_file_id = add(files.output_path, "output", output_id)
         if files.error_path is not None:
-            batch.error_file_id = self.files.add(
-                files.error_path,
-                f"{batch.id}_error.jsonl",
-                "batch_output",
-                created_at=at,
-                expires_after=batch.output_expires_after or o.BATCH_FILE_DEFAULT_EXPIRY,
-                file_id=error_id,
-            ).id
+            batch.error_file_id = add(files.error_path, "error", error_id)
         elif self.options.clean_error_file_id is not None:
             batch.error_file_id = self.options.clean_error_file_id
         failed = plan.failed_among(processed)

@@ -35,7 +35,14 @@ from batchtui.emulator.clock import EmulatorClock
 from batchtui.emulator.faults import FaultRule, Faults
 from batchtui.emulator.files import StoredFile
 from batchtui.emulator.state import EmulatorState
-from batchtui.emulator.wire import EmulatorError, deleted_body, file_to_api, list_body
+from batchtui.emulator.wire import (
+    EmulatorError,
+    bad_parameter,
+    deleted_body,
+    file_to_api,
+    list_body,
+    missing_parameter,
+)
 
 log = logging.getLogger(__name__)
 
@@ -306,12 +313,10 @@ class EmulatorServer:
                 except HttpProcessingError:
                     # aiohttp refuses a part header with a control character in it (a
                     # filename with ESC or DEL): the client's request is malformed.
-                    raise EmulatorError(
-                        400,
+                    raise bad_parameter(
+                        "file",
                         "Invalid 'file': the multipart part headers are malformed (a control "
                         "character in the filename?).",
-                        param="file",
-                        code="invalid_value",
                     ) from None
                 if part is None:
                     break
@@ -320,11 +325,9 @@ class EmulatorServer:
                 if part.name == "file" and part.filename is not None:
                     filename = part.filename
                     if _CONTROL.search(filename):
-                        raise EmulatorError(
-                            400,
+                        raise bad_parameter(
+                            "file",
                             "Invalid 'file': the filename contains control characters.",
-                            param="file",
-                            code="invalid_value",
                         )
                     decoder = codecs.getincrementaldecoder("utf-8")("strict")
                     with open(tmp, "wb") as out:
@@ -350,26 +353,14 @@ class EmulatorServer:
                     fields[part.name] = (await part.read(decode=True)).decode("utf-8", "replace")
             purpose = fields.get("purpose")
             if filename is None:
-                raise EmulatorError(
-                    400,
-                    "Missing required parameter: 'file'.",
-                    param="file",
-                    code="missing_required_parameter",
-                )
+                raise missing_parameter("file")
             if not purpose:
-                raise EmulatorError(
-                    400,
-                    "Missing required parameter: 'purpose'.",
-                    param="purpose",
-                    code="missing_required_parameter",
-                )
+                raise missing_parameter("purpose")
             if purpose not in o.UPLOAD_PURPOSES:
                 supported = ", ".join(f"'{p}'" for p in o.UPLOAD_PURPOSES)
-                raise EmulatorError(
-                    400,
+                raise bad_parameter(
+                    "purpose",
                     f"Invalid value: '{purpose}'. Supported values are: {supported}.",
-                    param="purpose",
-                    code="invalid_value",
                 )
             if too_big:
                 raise EmulatorError(
@@ -393,28 +384,23 @@ class EmulatorServer:
         if anchor is None and seconds is None:
             return None
         if anchor != "created_at":
-            raise EmulatorError(
-                400,
+            raise bad_parameter(
+                "expires_after.anchor",
                 f"Invalid value: '{anchor}'. Supported values are: 'created_at'.",
-                param="expires_after.anchor",
-                code="invalid_value",
             )
         try:
             value = int(seconds or "")
         except ValueError:
-            raise EmulatorError(
-                400,
+            raise bad_parameter(
+                "expires_after.seconds",
                 "Invalid 'expires_after.seconds': expected an integer.",
-                param="expires_after.seconds",
                 code="invalid_type",
             ) from None
         if not o.FILE_EXPIRY_MIN <= value <= o.FILE_EXPIRY_MAX:
-            raise EmulatorError(
-                400,
+            raise bad_parameter(
+                "expires_after.seconds",
                 f"Invalid 'expires_after.seconds': expected a value between "
                 f"{o.FILE_EXPIRY_MIN} and {o.FILE_EXPIRY_MAX}, but got {value} instead.",
-                param="expires_after.seconds",
-                code="invalid_value",
             )
         return value
 
@@ -452,26 +438,23 @@ class EmulatorServer:
         try:
             limit = int(raw)
         except ValueError:
-            raise EmulatorError(
-                400,
+            raise bad_parameter(
+                "limit",
                 f"Invalid 'limit': expected an integer, but got '{raw}' instead.",
-                param="limit",
                 code="invalid_type",
             ) from None
         if limit < 1:
-            raise EmulatorError(
-                400,
+            raise bad_parameter(
+                "limit",
                 f"Invalid 'limit': integer below minimum value. Expected a value >= 1, but "
                 f"got {limit} instead.",
-                param="limit",
                 code="integer_below_min_value",
             )
         if limit > maximum:
-            raise EmulatorError(
-                400,
+            raise bad_parameter(
+                "limit",
                 f"Invalid 'limit': integer above maximum value. Expected a value <= "
                 f"{maximum}, but got {limit} instead.",
-                param="limit",
                 code="integer_above_max_value",
             )
         return limit
@@ -485,11 +468,9 @@ class EmulatorServer:
             try:
                 start = ids.index(after) + 1
             except ValueError:
-                raise EmulatorError(
-                    400,
+                raise bad_parameter(
+                    "after",
                     f"Invalid 'after': no object with id '{after}'.",
-                    param="after",
-                    code="invalid_value",
                 ) from None
         page = items[start : start + limit]
         return page, start + limit < len(items)
@@ -498,11 +479,9 @@ class EmulatorServer:
         limit = self._limit(request, 10_000, 10_000)
         order = request.query.get("order", "desc")
         if order not in ("asc", "desc"):
-            raise EmulatorError(
-                400,
+            raise bad_parameter(
+                "order",
                 f"Invalid value: '{order}'. Supported values are: 'asc' and 'desc'.",
-                param="order",
-                code="invalid_value",
             )
         files = self.state.list_files(request.query.get("purpose"), order == "desc")
         page, has_more = self._page(files, [f.id for f in files], request.query.get("after"), limit)
@@ -604,35 +583,25 @@ class EmulatorServer:
             raise EmulatorError(400, "The request body must be a JSON object.")
         for key in ("input_file_id", "endpoint", "completion_window"):
             if key not in body or body[key] is None:
-                raise EmulatorError(
-                    400,
-                    f"Missing required parameter: '{key}'.",
-                    param=key,
-                    code="missing_required_parameter",
-                )
+                raise missing_parameter(key)
         endpoint = body["endpoint"]
         if endpoint not in o.BATCH_ENDPOINTS:
             supported = ", ".join(f"'{e}'" for e in o.BATCH_ENDPOINTS)
-            raise EmulatorError(
-                400,
+            raise bad_parameter(
+                "endpoint",
                 f"Invalid value: '{endpoint}'. Supported values are: {supported}.",
-                param="endpoint",
-                code="invalid_value",
             )
         window = body["completion_window"]
         if window not in o.COMPLETION_WINDOWS:
-            raise EmulatorError(
-                400,
+            raise bad_parameter(
+                "completion_window",
                 f"Invalid value: '{window}'. Supported values are: '24h'.",
-                param="completion_window",
-                code="invalid_value",
             )
         input_file_id = body["input_file_id"]
         if not isinstance(input_file_id, str) or not input_file_id:
-            raise EmulatorError(
-                400,
+            raise bad_parameter(
+                "input_file_id",
                 "Invalid type for 'input_file_id': expected a string.",
-                param="input_file_id",
                 code="invalid_type",
             )
         metadata = self._check_metadata(body.get("metadata"))
@@ -651,44 +620,38 @@ class EmulatorServer:
         if metadata is None:
             return None
         if not isinstance(metadata, dict):
-            raise EmulatorError(
-                400,
+            raise bad_parameter(
+                "metadata",
                 "Invalid type for 'metadata': expected an object.",
-                param="metadata",
                 code="invalid_type",
             )
         if len(metadata) > o.METADATA_MAX_PAIRS:
-            raise EmulatorError(
-                400,
+            raise bad_parameter(
+                "metadata",
                 f"Invalid 'metadata': too many properties. Expected an object with at most "
                 f"{o.METADATA_MAX_PAIRS} properties, but got {len(metadata)} instead.",
-                param="metadata",
                 code="object_above_max_properties",
             )
         for key, value in metadata.items():
             if len(key) > o.METADATA_MAX_KEY:
-                raise EmulatorError(
-                    400,
+                raise bad_parameter(
+                    "metadata",
                     f"Invalid 'metadata': key '{key[:20]}...' is longer than "
                     f"{o.METADATA_MAX_KEY} characters.",
-                    param="metadata",
-                    code="invalid_value",
                 )
             if not isinstance(value, str):
-                raise EmulatorError(
-                    400,
+                raise bad_parameter(
+                    f"metadata.{key}",
                     f"Invalid type for 'metadata.{key}': expected a string, but got "
                     f"{type(value).__name__} instead.",
-                    param=f"metadata.{key}",
                     code="invalid_type",
                 )
             if len(value) > o.METADATA_MAX_VALUE:
-                raise EmulatorError(
-                    400,
+                raise bad_parameter(
+                    f"metadata.{key}",
                     f"Invalid 'metadata.{key}': string too long. Expected a string with "
                     f"maximum length {o.METADATA_MAX_VALUE}, but got a string with length "
                     f"{len(value)} instead.",
-                    param=f"metadata.{key}",
                     code="string_above_max_length",
                 )
         return metadata
@@ -698,20 +661,16 @@ class EmulatorServer:
         if value is None:
             return None
         if not isinstance(value, dict) or value.get("anchor") != "created_at":
-            raise EmulatorError(
-                400,
+            raise bad_parameter(
+                "output_expires_after.anchor",
                 "Invalid 'output_expires_after': expected {anchor: 'created_at', seconds}.",
-                param="output_expires_after.anchor",
-                code="invalid_value",
             )
         seconds = value.get("seconds")
         if not isinstance(seconds, int) or not o.FILE_EXPIRY_MIN <= seconds <= o.FILE_EXPIRY_MAX:
-            raise EmulatorError(
-                400,
+            raise bad_parameter(
+                "output_expires_after.seconds",
                 f"Invalid 'output_expires_after.seconds': expected an integer between "
                 f"{o.FILE_EXPIRY_MIN} and {o.FILE_EXPIRY_MAX}.",
-                param="output_expires_after.seconds",
-                code="invalid_value",
             )
         return seconds
 

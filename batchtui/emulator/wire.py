@@ -47,6 +47,21 @@ class EmulatorError(Exception):
         }
 
 
+def missing_parameter(param: str) -> EmulatorError:
+    """OpenAI's 400 for a required parameter left out."""
+    return EmulatorError(
+        400,
+        f"Missing required parameter: '{param}'.",
+        param=param,
+        code="missing_required_parameter",
+    )
+
+
+def bad_parameter(param: str, message: str, code: str = "invalid_value") -> EmulatorError:
+    """OpenAI's 400 for a parameter it cannot take (``message`` names it)."""
+    return EmulatorError(400, message, param=param, code=code)
+
+
 def file_to_api(stored: StoredFile) -> dict[str, Any]:
     return {
         "id": stored.id,

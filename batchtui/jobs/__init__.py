@@ -9,6 +9,9 @@ No Textual here. The pieces, for the CLI (``batchtui job ...``) and a UI alike:
 - :mod:`.store`: the job's durable state in SQLite, with the journal of intents;
 - :mod:`.runner`: :class:`~.runner.Runner` feeds the queue, polls, downloads, settles,
   reconciles after a crash, and reports :class:`~.options.JobEvent`\\ s to ``on_event``;
+  its parts are mixins on :mod:`.runner_core` (state, events, waiting): :mod:`.reconcile`,
+  :mod:`.poll` (the look at the account), :mod:`.feed` (submitting), :mod:`.finish`
+  (downloads and settling);
 - :mod:`.lock`: one runner per job;
 - :mod:`.settle` and :mod:`.merge`: what each batch answered, and the job's results as one
   output and one error file for the join engine;

@@ -41,9 +41,9 @@ import sqlite3
 import time
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from batchtui.core.errors import UserError
 
@@ -232,6 +232,34 @@ def unpack_ids(data: bytes | None) -> set[str]:
 # ---------------------------------------------------------------------- rows
 
 
+_Row = TypeVar("_Row")
+
+
+def _from_row(
+    cls: type[_Row],
+    row: sqlite3.Row,
+    *,
+    json_cols: Sequence[str] = (),
+    json_dicts: Sequence[str] = (),
+    flags: Sequence[str] = (),
+    columns: Mapping[str, str] | None = None,
+) -> _Row:
+    """A row dataclass from its table's row: each field from the column of its name (or
+    ``columns[field]``); ``json_cols`` decoded (None when empty or unreadable), ``json_dicts``
+    likewise but {} for None, ``flags`` (0/1) as bools."""
+    values: dict[str, Any] = {}
+    for f in fields(cls):  # type: ignore[arg-type]
+        value = row[columns.get(f.name, f.name) if columns else f.name]
+        if f.name in json_cols:
+            value = _load(value)
+        elif f.name in json_dicts:
+            value = _load(value) or {}
+        elif f.name in flags:
+            value = bool(value)
+        values[f.name] = value
+    return cls(**values)
+
+
 @dataclass(frozen=True)
 class JobRow:
     job_id: str
@@ -254,25 +282,7 @@ class JobRow:
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> JobRow:
-        return cls(
-            job_id=row["job_id"],
-            name=row["name"],
-            input_path=row["input_path"],
-            input_size=row["input_size"],
-            input_mtime_ns=row["input_mtime_ns"],
-            input_sha256=row["input_sha256"],
-            endpoint=row["endpoint"],
-            model=row["model"],
-            options=_load(row["options"]) or {},
-            state=row["state"],
-            cancel_requested=bool(row["cancel_requested"]),
-            base_url=row["base_url"],
-            tokens_mode=row["tokens_mode"],
-            created_at=row["created_at"],
-            updated_at=row["updated_at"],
-            finished_at=row["finished_at"],
-            message=row["message"],
-        )
+        return _from_row(cls, row, json_dicts=("options",), flags=("cancel_requested",))
 
 
 @dataclass(frozen=True)
@@ -308,35 +318,11 @@ class PartRow:
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> PartRow:
-        return cls(
-            id=row["id"],
-            label=row["label"],
-            parent_id=row["parent_id"],
-            reason=row["reason"],
-            round=row["round"],
-            generation=row["generation"],
-            first_line=row["first_line"],
-            last_line=row["last_line"],
-            start=row["start_byte"],
-            end=row["end_byte"],
-            spans=row["spans"],
-            requests=row["requests"],
-            bytes=row["bytes"],
-            sha256=row["sha256"],
-            tokens=_load(row["tokens"]),
-            state=row["state"],
-            file_id=row["file_id"],
-            batch_id=row["batch_id"],
-            attempts=row["attempts"],
-            waits=row["waits"],
-            not_before=row["not_before"],
-            status=row["status"],
-            counts=_load(row["counts"]),
-            message=row["message"],
-            delegated=row["delegated"],
-            created_at=row["created_at"],
-            updated_at=row["updated_at"],
-            done_at=row["done_at"],
+        return _from_row(
+            cls,
+            row,
+            json_cols=("tokens", "counts"),
+            columns={"start": "start_byte", "end": "end_byte"},
         )
 
     @property
@@ -375,25 +361,8 @@ class BatchRow:
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> BatchRow:
-        return cls(
-            batch_id=row["batch_id"],
-            part_id=row["part_id"],
-            file_id=row["file_id"],
-            intent_id=row["intent_id"],
-            status=row["status"],
-            created_at=row["created_at"],
-            ended_at=row["ended_at"],
-            output_file_id=row["output_file_id"],
-            error_file_id=row["error_file_id"],
-            output_path=row["output_path"],
-            error_path=row["error_path"],
-            downloaded=bool(row["downloaded"]),
-            counts=_load(row["counts"]),
-            error_code=row["error_code"],
-            error_message=row["error_message"],
-            usage=_load(row["usage"]),
-            adopted=bool(row["adopted"]),
-            stray=bool(row["stray"]),
+        return _from_row(
+            cls, row, json_cols=("counts", "usage"), flags=("downloaded", "adopted", "stray")
         )
 
 
@@ -413,19 +382,7 @@ class IntentRow:
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> IntentRow:
-        return cls(
-            id=row["id"],
-            part_id=row["part_id"],
-            action=row["action"],
-            target=row["target"],
-            args=_load(row["args"]) or {},
-            state=row["state"],
-            result=_load(row["result"]),
-            error=row["error"],
-            pid=row["pid"],
-            started_at=row["started_at"],
-            ended_at=row["ended_at"],
-        )
+        return _from_row(cls, row, json_cols=("result",), json_dicts=("args",))
 
 
 @dataclass(frozen=True)

@@ -123,21 +123,15 @@ def _eval3(node: Node, mask: int, atoms: list[Atom]) -> bool | None:
     if isinstance(node, Not):
         inner = _eval3(node.item, mask, atoms)
         return None if inner is None else not inner
-    if isinstance(node, All):
-        unknown = False
-        for item in node.items:
-            r = _eval3(item, mask, atoms)
-            if r is False:
-                return False
-            unknown |= r is None
-        return None if unknown else True
+    # One False decides an All, one True an Any; an unknown item leaves the rest unknown.
+    decisive = not isinstance(node, All)
     unknown = False
     for item in node.items:
         r = _eval3(item, mask, atoms)
-        if r is True:
-            return True
+        if r is decisive:
+            return decisive
         unknown |= r is None
-    return None if unknown else False
+    return None if unknown else not decisive
 
 
 def _eval(node: Node, mask: int, obj: Any, atoms: list[Atom]) -> bool:

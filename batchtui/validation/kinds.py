@@ -29,12 +29,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from batchtui.jsonl.kinds import Kind, LineKind, Sniff, decide, describe_counts, line_kind
-from batchtui.validation.checks import LineFacts, RequestChecker, add
+from batchtui.validation.checks import LineFacts, RequestChecker
 from batchtui.validation.findings import Finding
 from batchtui.validation.foreign import whole_file_finding
 from batchtui.validation.providers import OPENAI, Provider
 from batchtui.validation.result_lines import KindCounter, ResultChecker, mixed_line
-from batchtui.validation.ruleset import InputRules, Judgement, Limits, LineChecker
+from batchtui.validation.ruleset import (
+    InputRules,
+    Judgement,
+    Limits,
+    LineChecker,
+    add_empty_file,
+)
 
 if TYPE_CHECKING:
     from batchtui.validation.tally import Tally
@@ -120,13 +126,7 @@ class OutputRules:
 
     def judge(self, tally: Tally, size: int) -> Judgement:
         out: list[Finding] = []
-        if tally.requests == 0 and tally.whole is None:
-            add(
-                out,
-                None,
-                "empty_file",
-                "The file is empty." if size == 0 else "The file has only blank lines.",
-            )
+        add_empty_file(out, tally, size, "The file has only blank lines.")
         return _Unlined(out)
 
 

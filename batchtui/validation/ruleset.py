@@ -160,15 +160,16 @@ class InputJudgement:
                 yield out[0]
 
 
+def add_empty_file(out: list[Finding], tally: Tally, size: int, blank_only: str) -> None:
+    """``empty_file`` when the file holds nothing to judge: no byte, or (``blank_only`` says
+    it in the kind's words) only blank lines."""
+    if tally.requests == 0 and tally.whole is None:
+        add(out, None, "empty_file", "The file is empty." if size == 0 else blank_only)
+
+
 def _unlined(limits: Limits, tally: Tally, size: int) -> list[Finding]:
     out: list[Finding] = []
-    if tally.requests == 0 and tally.whole is None:
-        add(
-            out,
-            None,
-            "empty_file",
-            "The file is empty." if size == 0 else "The file has no requests, only blank lines.",
-        )
+    add_empty_file(out, tally, size, "The file has no requests, only blank lines.")
     max_bytes = limits.file_bytes
     if size > max_bytes:
         add(

@@ -15,8 +15,10 @@ from textual.widgets import Input, OptionList, Static
 import batchtui.results as results_pkg
 from batchtui.results import JoinCancelled, RequestClass, export_retry, join, retry_rows
 from batchtui.ui.app import BatchTUI
+from batchtui.ui.results.export import default_export_path
+from batchtui.ui.results.problems import ProblemsScreen
 from batchtui.ui.screens.file import FileScreen
-from batchtui.ui.screens.results import ProblemsScreen, ResultsScreen, default_export_path
+from batchtui.ui.screens.results import ResultsScreen
 from batchtui.ui.widgets.prompt import PromptBar
 from batchtui.ui.widgets.results_detail import ResultDetail
 from batchtui.ui.widgets.results_list import ResultList

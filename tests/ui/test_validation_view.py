@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from batchtui.ui.screens.file import FileScreen, editor_command
+from batchtui.ui.file.edit import editor_command
+from batchtui.ui.screens.file import FileScreen
 from batchtui.ui.widgets.detail import DetailView
 from batchtui.ui.widgets.line_list import LineList
 from batchtui.ui.widgets.report import ReportView

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import shlex
-import subprocess
 import threading
 import time
 from array import array
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,19 +13,20 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import ContentSwitcher
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from batchtui.core.errors import UserError
 from batchtui.core.text import safe
 from batchtui.jsonl import Change, LineIndex
-from batchtui.jsonl.index import FileChanged
 from batchtui.jsonl.kinds import Kind, Layout, Sniff, runner_name, sniff_index
 from batchtui.ui import messages as msg
 from batchtui.ui.context import tui
 from batchtui.ui.debounce import Debouncer
+from batchtui.ui.file.edit import FileEdit
+from batchtui.ui.file.filter import FileFilter, FilterState
+from batchtui.ui.file.results import FileResults
+from batchtui.ui.file.search import QUERY_HELP, FileSearch
 from batchtui.ui.format import human_size, limits_text, plural, severity_name, summary_text
 from batchtui.ui.widgets.bars import KeyHints, ModeBar, StatusBar
 from batchtui.ui.widgets.detail import DetailView
@@ -39,7 +36,6 @@ from batchtui.ui.worker_errors import failure_message
 if TYPE_CHECKING:  # the validator loads in its thread, never before the first frame
     from batchtui.jsonl import Span
     from batchtui.query.expr import Query
-    from batchtui.results.pairing import Companions
     from batchtui.ui.estimate import EstimateState
     from batchtui.ui.widgets.prompt import PromptBar
     from batchtui.ui.widgets.report import ReportView
@@ -82,32 +78,11 @@ VALIDATION_YIELD = 0.003
 WATCH_INTERVAL = 1.0
 # Largest line copied to the clipboard (OSC 52 payloads this big already strain terminals).
 COPY_CAP = 1024 * 1024
-# The query modes of / and &, in the order Ctrl+R goes through them.
-QUERY_MODES = ("text", "pattern", "fields")
-_MODE_WORDS = {
-    "text": "text (smart case)",
-    "pattern": "pattern (Python regex)",
-    "fields": "fields (model=gpt-4o max_tokens>1000)",
-}
 
 
-@dataclass(eq=False)
-class FilterState:
-    """The filter the list shows: its lines (sorted, 8 bytes each), what it is, and its scan."""
-
-    label: str
-    rows: array
-    query: Query | None = None  # None for a filter by finding or by result
-    done: bool = True
-    scanned: int = 0  # bytes of the file the scan has covered (it goes on after appends)
-    stopped: bool = False  # Esc stopped the scan: the rows are the matches so far
-    anchor: int | None = None  # the file line to put the cursor on once a row reaches it
-    placed: int = 0  # the row the screen put the cursor on (the user has not moved since)
-    kind: str = "query"  # query, errors, findings, rule, results
-
-
-class FileScreen(Screen[None]):
-    """Browse one JSONL file of any size."""
+class FileScreen(FileSearch, FileFilter, FileEdit, FileResults):
+    """Browse one JSONL file of any size (its prompts, filter, editing and results are in
+    ui/file/)."""
 
     help_title = "File"
 
@@ -680,193 +655,8 @@ class FileScreen(Screen[None]):
             return
         self.go_to_line(target)
 
-    # -- editing and splitting ---------------------------------------------------------
-
-    def action_edit(self) -> None:
-        """Open $EDITOR at the current line; the watcher picks up the change on return."""
-        if self.index is None:
-            return
-        if self.index.copy_of is not None:
-            self.notify(
-                f"{safe(self.index.name)} was read into a private copy; there is no file to edit.",
-                severity="warning",
-            )
-            return
-        line = (self.line_list.row_line(self.line_list.cursor) or 0) + 1
-        command = editor_command(self.index.path, line)
-        try:
-            with self.app.suspend():
-                subprocess.run(command, check=False)
-        except Exception as exc:
-            self.notify(f"Could not run the editor {safe(command[0])}: {exc}", severity="error")
-            return
-        self.check_file()
-
-    def action_split(self) -> None:
-        """p: work out the parts first; a file that fits is left alone, otherwise ask."""
-        if self.index is None:
-            return
-        self._plan_split(self.index.path, self.index.copy_of)
-
-    @work(thread=True, exclusive=True, group="split", exit_on_error=False)
-    def _plan_split(self, path: str, copy_of: str | None = None) -> None:
-        from batchtui.validation.providers import OPENAI
-        from batchtui.validation.split import part_paths, plan
-
-        max_requests, max_bytes = (self.provider or OPENAI).part_limits()
-        try:
-            with LineIndex(path, copy_of=copy_of) as index:
-                if not index.scan():
-                    raise FileChanged(index.name)  # shrank meanwhile: a plan would miss lines
-                ranges = plan(index, max_requests, max_bytes)
-                lines, size = index.line_count, index.size
-        except UserError as exc:
-            self.app.call_from_thread(self.notify, safe(exc.message), severity="error")
-            return
-        if len(ranges) <= 1:
-            self.app.call_from_thread(
-                self.notify,
-                f"This file already fits in one batch ({plural(lines, 'request')}, "
-                f"{human_size(size)}): nothing to split.",
-            )
-            return
-        paths = part_paths(Path(path), len(ranges), _parts_dir(path, copy_of))
-        self.app.call_from_thread(
-            self._ask_split, path, len(ranges), paths, max_requests, max_bytes, copy_of
-        )
-
-    def _ask_split(
-        self,
-        path: str,
-        count: int,
-        paths: list[Path],
-        max_requests: int,
-        max_bytes: int,
-        copy_of: str | None = None,
-    ) -> None:
-        from batchtui.ui.screens.dialogs import ConfirmDialog
-        from batchtui.validation.split import existing_parts
-
-        # Every part of an earlier split goes, not only those this one overwrites: a glob
-        # must not pick up a stale part004 after a split into three.
-        existing = existing_parts(Path(path), paths[0].parent)
-        body = (
-            f"Writes {safe(paths[0].name)} … {safe(paths[-1].name)} in "
-            f"{safe(str(paths[0].parent))}, each at most {max_requests:,} requests "
-            f"and {human_size(max_bytes)}. This file is not changed."
-        )
-        if existing:
-            body += f" {plural(len(existing), 'part')} from an earlier split will be replaced."
-
-        def answer(yes: bool | None) -> None:
-            if yes:
-                self._split(
-                    path, max_requests, max_bytes, overwrite=bool(existing), copy_of=copy_of
-                )
-
-        self.app.push_screen(
-            ConfirmDialog(f"Split into {count:,} parts?", body, confirm="Split"), answer
-        )
-
-    @work(thread=True, exclusive=True, group="split", exit_on_error=False)
-    def _split(
-        self,
-        path: str,
-        max_requests: int,
-        max_bytes: int,
-        overwrite: bool,
-        copy_of: str | None = None,
-    ) -> None:
-        from batchtui.validation.split import split_file
-
-        try:
-            parts = split_file(
-                path,
-                max_requests=max_requests,
-                max_bytes=max_bytes,
-                overwrite=overwrite,
-                out_dir=_parts_dir(path, copy_of),
-                copy_of=copy_of,
-            )
-        except UserError as exc:
-            self.app.call_from_thread(self.notify, safe(exc.message), severity="error")
-            return
-        names = ", ".join(Path(p.path).name for p in parts[:3]) + (" …" if len(parts) > 3 else "")
-        self.app.call_from_thread(
-            self.notify,
-            f"Wrote {plural(len(parts), 'part')} that fit the limits: {safe(names)}",
-            timeout=10,
-        )
-
     def action_submit(self) -> None:
         tui(self).action_submit_file()
-
-    # -- results of an output or error file --------------------------------------------
-
-    def action_open_results(self) -> None:
-        """o: the results view of this output or error file; its input (and the other result
-        file) joined when one is found beside it and the user agrees."""
-        if self.index is None:
-            return
-        kind = self.kind
-        judged = kind.judged_as if kind is not None else None
-        if judged is None or not judged.results:
-            what = kind.kind.title if kind is not None else "a file of unknown kind"
-            self.notify(
-                f"o opens the results of an OpenAI batch output or error file; this is {what}."
-                + (
-                    " Its batch's results: press 2 for Batches, then o on the batch."
-                    if judged is Kind.INPUT
-                    else ""
-                ),
-                severity="warning",
-            )
-            return
-        from batchtui.jsonl.spool import STDIN_NAME
-
-        copy_of = self.index.copy_of
-        where = None if copy_of == STDIN_NAME else (copy_of or self.index.path)
-        self._find_companions(self.index.path, where, judged)
-
-    @work(thread=True, exclusive=True, group="companions", exit_on_error=False)
-    def _find_companions(self, path: str, where: str | None, kind: Kind) -> None:
-        from batchtui.results.pairing import Companions, find_companions
-
-        found = Companions()
-        if where is not None:
-            found = find_companions(_uncompressed_name(where), kind, _recorded_inputs())
-        self.app.call_from_thread(self._offer_join, path, kind, found)
-
-    def _offer_join(self, path: str, kind: Kind, found: Companions) -> None:
-        from batchtui.ui.screens.dialogs import ConfirmDialog
-
-        output = path if kind is Kind.OUTPUT else (found.output and str(found.output.path))
-        errors = path if kind is Kind.ERRORS else (found.errors and str(found.errors.path))
-        other = found.errors if kind is Kind.OUTPUT else found.output
-        if other is not None:
-            label = "error" if kind is Kind.OUTPUT else "output"
-            self.notify(f"With its {label} file {safe(other.path.name)} ({other.reason}).")
-
-        def open_with(input_path: str | None) -> None:
-            app = tui(self)
-            app.run_worker(
-                app.open_results(input_path=input_path, output_path=output, error_path=errors),
-                group="open-results",
-            )
-
-        if found.input is None:
-            open_with(None)
-            return
-        body = (
-            f"{found.input.path} ({found.input.reason}) looks like this batch's input.\n\n"
-            "Joined, each request shows beside its answer, requests that got no answer are "
-            "counted, and a retry file can be written. Alone: counts, failures, the histogram "
-            "and usage."
-        )
-        self.app.push_screen(
-            ConfirmDialog("Join the results with their input?", body, "Join", "Results alone"),
-            lambda yes: open_with(str(found.input.path) if yes else None),
-        )
 
     def go_to_line(self, line_number: int) -> None:
         """Select 1-based ``line_number`` (clamped to the file); in a filter, its row, or the
@@ -885,429 +675,8 @@ class FileScreen(Screen[None]):
         lines.go_to_row(row)
         self.call_after_refresh(self.flush_pending)  # a jump is not a held key: show it now
 
-    # -- prompts: go to, search, filter, custom_id, export -----------------------------
-
-    @property
-    def query_mode(self) -> str:
-        """The mode of / and & (Ctrl+R in the prompt), remembered for the session."""
-        return tui(self).query_mode
-
-    def _prompt_text(self, kind: str, mode: str) -> str:
-        what = "Search" if kind == "search" else "Filter: only the lines that match"
-        extra = "; n/N next/previous" if kind == "search" else "; a leading ! keeps the others"
-        if mode == "fields" and kind == "filter":
-            extra = "; NOT before a test inverts it"
-        return f"{what}: {_MODE_WORDS[mode]}{extra}. Ctrl+R: mode"
-
-    def _prompt_hints(self, kind: str, mode: str) -> None:
-        nxt = QUERY_MODES[(QUERY_MODES.index(mode) + 1) % len(QUERY_MODES)]
-        self.query_one(KeyHints).show(
-            [
-                ("Enter", "Search" if kind == "search" else "Filter"),
-                ("Ctrl+R", f"{mode} → {nxt}"),
-                ("Esc", "Cancel"),
-            ]
-        )
-
-    def action_prompt(self, kind: str) -> None:
-        if self.index is None:
-            return
-        prompt = self._prompt  # (mounted once the first frame is on screen)
-        if kind in ("search", "filter"):
-            mode = self.query_mode
-            value = self._search_text if kind == "search" else ""
-            if kind == "filter" and self.filter is not None and self.filter.query is not None:
-                value = self.filter.query.text
-                mode = self.filter.query.mode
-                if self.filter.query.invert and mode != "fields":
-                    value = "!" + value
-            if prompt is not None:
-                prompt.ask(kind, self._prompt_text(kind, mode), value, modes=QUERY_MODES, mode=mode)
-                self._prompt_hints(kind, mode)
-            return
-        placeholder = {
-            "goto": "Go to line (1-based; negative counts from the end)",
-            "custom_id": "Jump to custom_id",
-        }[kind]
-        if prompt is not None:
-            prompt.ask(kind, placeholder, "")
-
-    def on_prompt_bar_mode_changed(self, event: PromptBar.ModeChanged) -> None:
-        tui(self).query_mode = event.mode
-        if self._prompt is not None:
-            self._prompt.placeholder = self._prompt_text(event.kind, event.mode)
-        self._prompt_hints(event.kind, event.mode)
-
     def _restore_hints(self) -> None:
         self.query_one(KeyHints).show(KEY_HINTS)
-
-    def on_prompt_bar_submitted(self, event: PromptBar.Submitted) -> None:
-        self._restore_hints()
-        self.line_list.focus()
-        if event.kind == "export":
-            if event.value:
-                self._ask_export(event.value)
-            return
-        if not event.value:
-            return
-        if event.kind == "goto":
-            self._goto(event.value)
-        elif event.kind == "search":
-            query = self._compile(event.value, event.mode)
-            if query is None:
-                return
-            self._search_text = event.value
-            self._search_query = query
-            self.line_list.set_highlight(event.value if event.mode == "text" else "")
-            self.run_search(query, query.label, 1)
-        elif event.kind == "filter":
-            value, invert = event.value, False
-            if event.mode != "fields" and value.startswith("!") and len(value) > 1:
-                value, invert = value[1:], True
-            query = self._compile(value, event.mode, invert)
-            if query is not None:
-                self.start_filter(query, query.label)
-        elif event.kind == "custom_id":
-            from batchtui.query import custom_id_query
-
-            self.run_search(
-                custom_id_query(event.value), f"custom_id {event.value}", 1, from_top=True
-            )
-
-    def _compile(self, text: str, mode: str, invert: bool = False) -> Query | None:
-        from batchtui.query import QueryError, compile_query
-
-        try:
-            return compile_query(text, mode, invert=invert)
-        except QueryError as exc:
-            self.notify(safe(exc.message), severity="error", timeout=8)
-            return None
-
-    def on_prompt_bar_cancelled(self, event: PromptBar.Cancelled) -> None:
-        self._restore_hints()
-        self.line_list.focus()
-
-    def _goto(self, value: str) -> None:
-        try:
-            number = int(value.replace(",", "").replace("_", ""))
-        except ValueError:
-            self.notify(f"Not a line number: {safe(value)[:40]}", severity="error")
-            return
-        lines = self.line_list
-        if number < 0:
-            if not self._scan_done.is_set():
-                self.notify(
-                    "Counting from the end needs the index; it is still being built.",
-                    severity="warning",
-                )
-                return
-            number = lines.index.line_count + number + 1
-        if self._scan_done.is_set() and number > lines.index.line_count:
-            self.notify(f"The file has {lines.index.line_count:,} lines.", severity="warning")
-        if not self._scan_done.is_set() and number > lines.index.line_count:
-            self._start_line = number  # jump when the index reaches it
-            self.notify(f"Going to line {number:,} when indexing reaches it.")
-            return
-        self.go_to_line(max(1, number))
-
-    def action_search_next(self, direction: int) -> None:
-        if self._search_query is None:
-            self.action_prompt("search")
-            return
-        self.run_search(self._search_query, self._search_query.label, direction)
-
-    def run_search(self, query: Query, label: str, direction: int, from_top: bool = False) -> None:
-        lines = self.line_list
-        line = lines.row_line(lines.cursor)
-        start = -1 if from_top else (line if line is not None else -1)
-        self._search_status = f"searching {safe(label)[:40]}…"
-        self.update_status()
-        # Within a filter, only its lines (a copy: the filter's scan may still add rows).
-        rows = self.filter.rows[: lines.row_count] if self.filter is not None else None
-        self._search(lines.index, query, label, start, direction, rows)
-
-    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
-    def _search(
-        self,
-        index: LineIndex,
-        query: Query,
-        label: str,
-        start: int,
-        direction: int,
-        rows: array | None,
-    ) -> None:
-        from batchtui.query.find import Finder
-
-        worker = get_current_worker()
-        # Line numbers need the complete index; it takes well under a second a gigabyte.
-        while not self._scan_done.wait(0.05):
-            if worker.is_cancelled:
-                return
-        finder = Finder(
-            index,
-            query,
-            rows=rows,
-            progress=lambda done, total: self._post(msg.SearchProgress(done, total)),
-            cancelled=lambda: worker.is_cancelled,
-        )
-        try:
-            found = finder.next(start) if direction > 0 else finder.previous(max(0, start))
-        except FileChanged:
-            # Shrank or rewritten under the search: re-open it; this result is for the old file.
-            self.app.call_from_thread(self.check_file)
-            found = None
-        if not worker.is_cancelled:
-            self.post_message(msg.SearchDone(index, label, found, start))
-
-    @on(msg.SearchProgress)
-    def _on_search_progress(self, event: msg.SearchProgress) -> None:
-        pct = 100 * event.done // max(1, event.total)
-        self._search_status = f"searching {pct}% (Esc cancels)"
-        self.update_status()
-
-    @on(msg.SearchDone)
-    def _on_search_done(self, event: msg.SearchDone) -> None:
-        self._search_status = ""
-        if event.index is not self.index:
-            return
-        if event.line is None:
-            where = " in this filter" if self.filter is not None else ""
-            self.notify(f"Not found{where}: {safe(event.label)[:60]}", severity="warning")
-        else:
-            if event.start >= 0 and event.line <= event.start and event.line != event.start:
-                self.notify("Search wrapped around.")
-            self.go_to_line(event.line + 1)
-        self.update_status()
-
-    # -- the filter view ---------------------------------------------------------------
-
-    def _post(self, message: Message) -> None:
-        self.post_message(message)
-
-    def start_filter(self, query: Query, label: str) -> None:
-        """Show only the lines ``query`` matches; the list fills in as the scan goes."""
-        line = self.line_list.row_line(self.line_list.cursor)
-        state = FilterState(label, array("q"), query, done=False, anchor=line)
-        self.show_filter(state)
-        self._run_filter(state)
-
-    def show_filter(self, state: FilterState) -> None:
-        """Switch the list to ``state``'s lines (the cursor to the nearest at or after the
-        current line)."""
-        lines = self.line_list
-        if state.anchor is None:
-            state.anchor = lines.row_line(lines.cursor)
-        self.workers.cancel_group(self, "filter")
-        self.filter = state
-        lines.show_rows(state.rows, len(state.rows))
-        self._place_filter_cursor(state)
-        self.call_after_refresh(self.flush_pending)
-        self.update_status()
-
-    def _place_filter_cursor(self, state: FilterState) -> None:
-        lines = self.line_list
-        if lines.cursor != state.placed or state.anchor is None:
-            return  # the user has moved: leave the cursor alone
-        row = lines.row_of_line(state.anchor)
-        if row < lines.row_count:
-            state.anchor = None  # reached: from now on the cursor is the user's
-        else:
-            row = 0
-        lines.go_to_row(row)
-        state.placed = row
-        # Once the list has its new height, scroll the cursor into view.
-        self.call_after_refresh(lines.go_to_row, row)
-
-    def _run_filter(self, state: FilterState) -> None:
-        state.done = False
-        self._filter(self.index, state)
-
-    @work(thread=True, exclusive=True, group="filter", exit_on_error=False)
-    def _filter(self, index: LineIndex, state: FilterState) -> None:
-        from batchtui.query import scan
-
-        worker = get_current_worker()
-        while not self._scan_done.wait(0.05):  # line numbers come from the complete index
-            if worker.is_cancelled:
-                return
-        rows = state.rows
-        start = state.scanned
-        end = index.size
-        total = max(1, end)
-        try:
-            for hits in scan(
-                index,
-                state.query,
-                start=start,
-                end=end,
-                first_line=None,
-                number=True,
-                cancelled=lambda: worker.is_cancelled,
-                progress=lambda done, _t: self.post_message(
-                    msg.FilterProgress(state, len(rows), start + done, total)
-                ),
-            ):
-                rows.extend(hits.lines)
-                self.post_message(msg.FilterProgress(state, len(rows), hits.block.end, total))
-        except FileChanged:
-            self.app.call_from_thread(self.check_file)
-            return
-        if worker.is_cancelled:
-            return
-        state.scanned = end
-        self.post_message(msg.FilterProgress(state, len(rows), end, total, final=True))
-
-    @on(msg.FilterProgress)
-    def _on_filter_progress(self, event: msg.FilterProgress) -> None:
-        state = self.filter
-        if state is None or event.token is not state:
-            return
-        if event.final:
-            state.done = True
-            if not state.rows:
-                self.notify(f"No line matches {safe(state.label)[:60]}.", severity="warning")
-        self._filter_done_pct = 100 * event.done // max(1, event.total)
-        self.line_list.show_rows(state.rows, event.count)
-        self._place_filter_cursor(state)
-        if event.final:
-            self.show_detail(force=True)
-        self.update_status()
-
-    def leave_filter(self) -> None:
-        """Every line again, the cursor on the line it was on."""
-        lines = self.line_list
-        line = lines.row_line(lines.cursor)
-        self.workers.cancel_group(self, "filter")
-        self.filter = None
-        lines.show_rows(None)
-        if line is not None:
-            lines.go_to_row(line)
-        self.call_after_refresh(self.flush_pending)
-        self.update_status()
-
-    def action_filter_findings(self) -> None:
-        """F: only the lines with errors; again: with any finding; again: every line."""
-        v = self.validator
-        current = self.filter.kind if self.filter is not None else ""
-        if v is None:
-            self.notify("Validation has not run yet: no findings to filter by.")
-            return
-        kind = {"errors": "findings", "findings": ""}.get(current, "errors")
-        if not kind:
-            self.leave_filter()
-            return
-        marks = v.report.marks()
-        rows = _marked_lines(marks, 3 if kind == "errors" else 1)
-        if kind == "errors" and not rows:
-            kind, rows = "findings", _marked_lines(marks, 1)
-        so_far = " so far" if self.validation_running else ""
-        if not rows:
-            self.notify(f"No line has a finding{so_far}.")
-            return
-        label = ("lines with errors" if kind == "errors" else "lines with findings") + so_far
-        self.show_filter(FilterState(label, rows, kind=kind))
-
-    def on_report_view_filter_rule(self, event: ReportView.FilterRule) -> None:
-        v = self.validator
-        if v is None:
-            return
-        rows = array("q", (line - 1 for line in v.report.lines_with(event.code)))
-        if not rows:
-            self.notify(f"{event.code} is about the whole file, not about lines.")
-            return
-        so_far = " so far" if self.validation_running else ""
-        self.query_one("#bottom", ContentSwitcher).current = "detail"
-        self.line_list.focus()
-        self.show_filter(FilterState(f"lines with {event.code}{so_far}", rows, kind="rule"))
-
-    # -- export ------------------------------------------------------------------------
-
-    def action_export_filtered(self) -> None:
-        if self.index is None:
-            return
-        state = self.filter
-        if state is None:
-            self.notify("E exports the lines of a filter: press & (or F) to filter first.")
-            return
-        if not state.done:
-            self.notify("The filter is still running: wait for it, or Esc to stop it.")
-            return
-        if not state.rows:
-            self.notify("The filter shows no line: nothing to export.")
-            return
-        if self._prompt is None:
-            return
-        self._prompt.ask(
-            "export",
-            "Export the filtered lines to (a new file; the input is never changed)",
-            _export_default(self.index.name),
-            select=False,
-        )
-
-    def _ask_export(self, dest: str) -> None:
-        from batchtui.ui.screens.dialogs import ConfirmDialog
-
-        path = Path(os.path.expanduser(dest))
-        if not path.is_absolute() and self.index is not None and self.index.copy_of is None:
-            path = Path.cwd() / path
-        if path.exists():
-            try:
-                same = self.index is not None and os.path.samefile(path, self.index.path)
-            except OSError:
-                same = False
-            if same:
-                self.notify(
-                    f"{safe(str(path))} is the file being browsed: an export never replaces it.",
-                    severity="error",
-                )
-                return
-
-            def answer(yes: bool | None) -> None:
-                if yes:
-                    self._start_export(str(path))
-
-            self.app.push_screen(
-                ConfirmDialog(
-                    "Replace the file?",
-                    f"{safe(str(path))} exists; it will be replaced by the filtered lines.",
-                    confirm="Replace",
-                ),
-                answer,
-            )
-            return
-        self._start_export(str(path))
-
-    def _start_export(self, dest: str) -> None:
-        assert self.index is not None and self.filter is not None
-        rows = self.filter.rows[: self.line_list.row_count]
-        self._export(self.index, rows, dest)
-
-    @work(thread=True, exclusive=True, group="export", exit_on_error=False)
-    def _export(self, index: LineIndex, rows: array, dest: str) -> None:
-        from batchtui.core.atomic import atomic_write
-
-        try:
-            size = 0
-            with atomic_write(dest, protect=[index.path]) as fh:
-                for start, end in _runs(index, rows):
-                    for _off, data in index.read_blocks(start, end):
-                        fh.write(data)
-                        size += len(data)
-        except UserError as exc:
-            self.post_message(msg.ExportDone(dest, 0, 0, exc.message))
-            return
-        self.post_message(msg.ExportDone(dest, len(rows), size))
-
-    @on(msg.ExportDone)
-    def _on_export_done(self, event: msg.ExportDone) -> None:
-        if event.error is not None:
-            self.notify(f"Export failed: {safe(event.error)}", severity="error", timeout=10)
-            return
-        self.notify(
-            f"Wrote {plural(event.lines, 'line')} ({human_size(event.size)}) to "
-            f"{safe(event.path)}.",
-            timeout=8,
-        )
 
     def help_sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
         """The query syntax, below the keys in the help (?)."""
@@ -1517,79 +886,9 @@ def kind_text(kind: Sniff) -> Text:
     return Text(safe(text), style=style)
 
 
-def _recorded_inputs() -> dict[str, str]:
-    """batch id -> the input file this machine submitted it from (empty when unreadable)."""
-    try:
-        from batchtui.api.records import RecordStore
-
-        return {bid: r.input_path for bid, r in RecordStore().by_batch_id().items()}
-    except Exception:  # the records are a hint; a broken state directory is no reason to fail
-        return {}
-
-
-def _uncompressed_name(path: str) -> str:
-    for suffix in (".gz", ".zst", ".bz2", ".xz"):
-        if path.endswith(suffix):
-            return path[: -len(suffix)]
-    return path
-
-
-def _parts_dir(path: str, copy_of: str | None) -> Path:
-    """Where ``p`` writes parts: beside the file; for a private copy (deleted at exit), the
-    current directory (standard input) or beside the compressed file."""
-    from batchtui.jsonl.spool import STDIN_NAME
-
-    if copy_of is None:
-        return Path(path).parent
-    return Path.cwd() if copy_of == STDIN_NAME else Path(copy_of).parent
-
-
 def _mark(validator: Validator, line: int) -> str | None:
     severity = validator.report.severity_at(line + 1)
     return None if severity is None else severity_name(severity)
-
-
-def editor_command(path: str, line: int) -> list[str]:
-    """``$VISUAL``/``$EDITOR`` (default vi) with the right "open at line" spelling."""
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-    argv = shlex.split(editor)
-    name = Path(argv[0]).name
-    if name in ("code", "code-insiders", "codium", "cursor"):
-        return [*argv, "--goto", f"{path}:{line}"]
-    if name in ("subl", "zed", "hx", "helix"):
-        return [*argv, f"{path}:{line}"]
-    return [*argv, f"+{line}", path]
-
-
-QUERY_HELP = [
-    (
-        "text",
-        "smart case (a capital letter makes it case-sensitive); also finds JSON-escaped "
-        "text: 한국어 finds \\ud55c\\uad6d\\uc5b4",
-    ),
-    ("Ctrl+R", "in the / and & prompts: text → pattern → fields (remembered)"),
-    ("pattern", "a Python regular expression, within one line; \\d \\w \\s are ASCII"),
-    ("&!text", "a leading ! keeps the lines that do NOT match (text and pattern)"),
-    ("PATH=V  PATH!=V", "fields: equal / not equal; numbers compare as numbers"),
-    ("^=  $=  *=  ~=", "begins with / ends with / contains / regex (smart case)"),
-    (">  >=  <  <=", "numbers only: body.max_tokens>1000"),
-    ("model  max_tokens", "a name not at the top is looked up in body, then response.body"),
-    ("a b   a OR b", "both / either; NOT a inverts; ( ) group; a missing path never matches"),
-    ("F", "only lines with errors, then with any finding, then every line"),
-    ("F (in the report)", "only the lines of the selected rule"),
-    ("E", "write the filtered lines, byte for byte, to a new file"),
-    ("Esc", "stop a running filter; again: every line, at the same line"),
-]
-
-
-def _marked_lines(marks: bytes, at_least: int) -> array:
-    """0-based lines whose mark (0 none, 1 info, 2 warning, 3 error) is at least ``at_least``."""
-    import numpy as np
-
-    out = array("q")
-    hits = np.flatnonzero(np.frombuffer(marks, dtype=np.uint8) >= at_least)
-    out.frombytes(hits.astype(np.int64).tobytes())
-    return out
 
 
 def _next_marked_row(
@@ -1603,32 +902,3 @@ def _next_marked_row(
         if line < n and marks[line]:
             return row
     return None
-
-
-def _runs(index: LineIndex, rows: array) -> list[tuple[int, int]]:
-    """Byte ranges of the lines ``rows`` with their line endings, consecutive lines merged:
-    what an export copies, byte for byte."""
-    runs: list[tuple[int, int]] = []
-    start_of = index.start_of
-    for line in rows:
-        start, end = start_of(line), start_of(line + 1)
-        if runs and runs[-1][1] == start:
-            runs[-1] = (runs[-1][0], end)
-        else:
-            runs.append((start, end))
-    return runs
-
-
-def _export_default(name: str) -> str:
-    """``NAME.filtered.jsonl`` beside the file (in the current directory for standard input
-    or a compressed file, whose copy is private)."""
-    from batchtui.jsonl.spool import STDIN_NAME
-
-    if name == STDIN_NAME:
-        return "stdin.filtered.jsonl"
-    base = Path(name)
-    stem = base.name
-    for suffix in (".gz", ".gzip", ".jsonl", ".json"):
-        if stem.lower().endswith(suffix) and len(stem) > len(suffix):
-            stem = stem[: -len(suffix)]
-    return str(base.with_name(stem + ".filtered.jsonl"))

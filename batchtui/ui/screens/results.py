@@ -8,7 +8,6 @@ through failures from anywhere on the screen; ``x`` writes the retry file, ``S``
 
 from __future__ import annotations
 
-import os
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +20,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Vertical
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState, get_current_worker
@@ -31,6 +29,9 @@ from batchtui.core.text import safe
 from batchtui.results.model import SOFT_FLAGS, Flag, RequestClass, Source
 from batchtui.ui.context import tui
 from batchtui.ui.format import human_size
+from batchtui.ui.results.export import ResultsExport
+from batchtui.ui.results.find import ResultsFind
+from batchtui.ui.results.problems import ProblemsScreen
 from batchtui.ui.widgets.bars import ModeBar, StatusBar
 from batchtui.ui.widgets.key_list import KeyList
 from batchtui.ui.widgets.prompt import PromptBar
@@ -39,7 +40,6 @@ from batchtui.ui.widgets.results_list import ResultList
 from batchtui.ui.widgets.results_summary import ResultsSummary, group_label
 
 if TYPE_CHECKING:
-    from batchtui.results.export import ExportReport
     from batchtui.results.result import JoinResult
 
 # Below this width the detail panes stack; below this height the summary is two lines.
@@ -83,30 +83,9 @@ FILTERS = (
 FILTER_BY_KEY = {f.key: f for f in FILTERS}
 
 
-def _unusable_name(path: str) -> str | None:
-    """Why the OS cannot take a typed file name (os.path calls would raise), else None."""
-    if "\x00" in path:
-        return "a file name cannot hold a NUL character"
-    try:
-        os.fsencode(path)
-    except UnicodeEncodeError:
-        return "a lone surrogate has no spelling in a file name"
-    return None
-
-
-def default_export_path(input_path: str, suffix: str) -> str:
-    """``<input stem><suffix>`` next to the input, or in the working directory when the
-    input's directory is not writable (a package's example files, a read-only mount)."""
-    p = Path(input_path)
-    stem = p.stem if p.suffix.lower() in (".jsonl", ".json", ".ndjson") else p.name
-    directory = p.parent
-    if not os.access(directory if str(directory) else ".", os.W_OK):
-        return os.path.join(os.getcwd(), stem + suffix)
-    return str(directory / (stem + suffix))
-
-
-class ResultsScreen(Screen[None]):
-    """Step through a batch's failures, next to the requests that caused them."""
+class ResultsScreen(ResultsFind, ResultsExport):
+    """Step through a batch's failures, next to the requests that caused them (finding a
+    request and the exports are in ui/results/)."""
 
     help_title = "Results"
     CSS_PATH = "../results.tcss"  # loaded when the screen is first shown
@@ -165,8 +144,6 @@ class ResultsScreen(Screen[None]):
             "search_next",
         }
     )
-    # Prompt kinds that find a request (the others ask for a file name to write).
-    FIND_KINDS = frozenset({"search", "custom_id", "goto"})
 
     # -- messages from the workers -----------------------------------------------------
 
@@ -193,27 +170,6 @@ class ResultsScreen(Screen[None]):
 
         generation: int
         costs: Any
-
-    @dataclass(eq=False)
-    class SearchDone(Message):
-        generation: int
-        text: str
-        position: int | None
-
-    @dataclass(eq=False)
-    class SearchProgress(Message):
-        done: int
-        total: int
-
-        def can_replace(self, message: Message) -> bool:
-            return isinstance(message, ResultsScreen.SearchProgress)
-
-    @dataclass(eq=False)
-    class ExportFinished(Message):
-        kind: str
-        report: ExportReport | None
-        error: str | None = None
-        then_submit: bool = False
 
     # -- setup ---------------------------------------------------------------------------
 
@@ -712,146 +668,7 @@ class ResultsScreen(Screen[None]):
             filter_label=f"{self.view_label()} (results)",
         )
 
-    # -- finding a request: / n N, i, : (the File view's prompt and keys) ---------------
-
-    def action_find(self, kind: str) -> None:
-        if self.result is None:
-            return
-        placeholder = {
-            "search": "Search ids, errors and answers (smart case; n/N next/previous)",
-            "custom_id": "Jump to custom_id (exact, else the first that begins so)",
-            "goto": "Go to input line N (#N: the Nth request of this list)",
-        }[kind]
-        self._pending = {}
-        value = self._search_text if kind == "search" else ""
-        self.query_one(PromptBar).ask(kind, placeholder, value)
-
-    def _find(self, kind: str, value: str) -> None:
-        if kind == "search":
-            self._search_text = value
-            self._start_search(value, 1)
-        elif kind == "custom_id":
-            self._jump_to_custom_id(value)
-        else:
-            self._go_to(value)
-
-    def action_search_next(self, direction: int) -> None:
-        if self.result is None:
-            return
-        if not self._search_text:
-            self.action_find("search")
-            return
-        self._start_search(self._search_text, direction)
-
-    def _start_search(self, text: str, direction: int) -> None:
-        lst = self.results_list
-        start = lst.cursor if lst.rows else -1
-        self._search_status = f"searching “{safe(text)[:40]}”…"
-        self.update_status()
-        self._search(self._generation, lst.rows, text, start, direction)
-
-    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
-    def _search(self, generation: int, rows: array, text: str, start: int, direction: int) -> None:
-        from batchtui.results.search import find_text
-
-        worker = get_current_worker()
-        assert self.result is not None
-        position = find_text(
-            self.result,
-            rows,
-            text,
-            start,
-            direction,
-            progress=lambda done, total: self.post_message(self.SearchProgress(done, total)),
-            cancelled=lambda: worker.is_cancelled,
-        )
-        if not worker.is_cancelled:
-            self.post_message(self.SearchDone(generation, text, position))
-
-    @on(SearchProgress)
-    def _on_search_progress(self, event: SearchProgress) -> None:
-        if self._search_status:
-            pct = 100 * event.done // max(1, event.total)
-            self._search_status = f"searching {pct}% (Esc cancels)"
-            self.update_status()
-
-    @on(SearchDone)
-    def _on_search_done(self, event: SearchDone) -> None:
-        self._search_status = ""
-        self.update_status()
-        if event.generation != self._generation or self.result is None:
-            return
-        lst = self.results_list
-        if event.position is None:
-            where = "" if self.filter_key == "all" and self.group_id is None else " in this view"
-            self.notify(
-                f"Not found{where}: “{safe(event.text)[:60]}”", severity="warning", markup=False
-            )
-            return
-        if event.position == lst.cursor:
-            self.notify("This is the only match.")
-        lst.cursor = event.position
-
-    def _show_row(self, row: int) -> None:
-        """Select result ``row``, leaving a filter that hides it (and saying so)."""
-        lst = self.results_list
-        if not lst.select_row(row):
-            self.notify(f"Not among {self.view_label()}: showing all requests.")
-            self.filter_key, self.group_id = "all", None
-            self._apply_view()
-            lst.select_row(row)
-        lst.focus()
-
-    def _jump_to_custom_id(self, text: str) -> None:
-        from batchtui.results.search import find_custom_id
-
-        assert self.result is not None
-        row, count = find_custom_id(self.result, text)
-        if row is None:
-            self.notify(
-                f"No custom_id is or begins with “{safe(text)[:60]}”.",
-                severity="warning",
-                markup=False,
-            )
-            return
-        if count > 1:
-            self.notify(
-                f"{count:,} custom_ids begin with “{safe(text)[:40]}”: showing the first.",
-                markup=False,
-            )
-        self._show_row(row)
-
-    def _go_to(self, value: str) -> None:
-        from batchtui.results.search import row_at_input_line
-
-        assert self.result is not None
-        text = value.strip().replace(",", "").replace("_", "")
-        by_position = text.startswith("#")
-        try:
-            number = int(text.lstrip("#"))
-        except ValueError:
-            self.notify(f"Not a line number: {safe(value)[:40]}", severity="error", markup=False)
-            return
-        lst = self.results_list
-        if by_position:
-            if not lst.rows:
-                return
-            if not 1 <= number <= len(lst.rows):
-                self.notify(f"This list has {len(lst.rows):,} requests.", severity="warning")
-            lst.cursor = max(0, min(number, len(lst.rows)) - 1)
-            return
-        row = row_at_input_line(self.result, number - 1)
-        if row is None:
-            self.notify(
-                f"There is no request on input line {number:,} (blank, unreadable, or past "
-                "the end).",
-                severity="warning",
-            )
-            return
-        self._show_row(row)
-
     # -- exports -------------------------------------------------------------------------
-
     def retry_selection(self) -> tuple[list[int], str]:
         """Rows ``x`` writes and how to say it: the rows shown when the view is a kind of
         failure (or one failure group), else every failed, expired and missing request."""
@@ -864,169 +681,6 @@ class ResultsScreen(Screen[None]):
         from batchtui.results import retry_rows
 
         return retry_rows(result), "failed, expired, cancelled, missing"
-
-    def action_export_retry(self, then_submit: bool = False) -> None:
-        if self.result is None:
-            return
-        if self.input_path is None:
-            self.notify(
-                "A retry file is made of the input's lines: open the results with the batch's "
-                "input to write one.",
-                severity="warning",
-            )
-            return
-        rows, label = self.retry_selection()
-        if not rows:
-            self.notify(f"Nothing to retry: no {label} requests.", severity="warning")
-            return
-        self._pending = {"rows": rows, "label": label, "then_submit": then_submit}
-        default = self.retry_path or default_export_path(self.input_path, ".retry.jsonl")
-        self._ask(
-            "retry",
-            f"{len(rows):,} to retry ({label}) · Enter writes, Esc cancels",
-            default,
-        )
-
-    def action_export_results(self) -> None:
-        named = self.input_path or self.output_path or self.error_path
-        if self.result is None or named is None:
-            return
-        self._pending = {}
-        self._ask(
-            "results",
-            f"Export {self.result.row_count:,} results as .jsonl or .csv · Enter writes, Esc cancels",
-            default_export_path(named, ".results.jsonl"),
-        )
-
-    def _ask(self, kind: str, what: str, default: str) -> None:
-        self._pending["what"] = what
-        prompt = self.query_one(PromptBar)
-        prompt.ask(kind, what, default, select=False)  # a path: edited, not retyped
-        self.update_status()
-
-    @on(PromptBar.Submitted)
-    def _on_prompt(self, event: PromptBar.Submitted) -> None:
-        self._pending.pop("what", None)
-        self.results_list.focus()
-        self.update_status()
-        if not event.value or self.result is None:
-            return
-        if event.kind in self.FIND_KINDS:
-            self._find(event.kind, event.value)
-            return
-        path = os.path.expanduser(event.value)
-        problem = _unusable_name(path)
-        if problem is not None:
-            self.notify(f"{path}: {problem}", severity="error")
-            return
-        if event.kind == "results":
-            from batchtui.results.export import format_for
-
-            try:
-                format_for(path)
-            except UserError as exc:
-                self.notify(safe(exc.message), severity="error")
-                return
-        if self._reads(path):
-            self.notify(
-                f"{safe(path)} is a file these results were read from; choose another name.",
-                severity="error",
-            )
-            return
-        pending = dict(self._pending)
-        if os.path.exists(path):
-            from batchtui.ui.screens.dialogs import ConfirmDialog
-
-            def answer(yes: bool | None) -> None:
-                if yes:
-                    self._start_export(event.kind, path, pending)
-
-            self.app.push_screen(
-                ConfirmDialog(f"Overwrite {path}?", "The file exists.", confirm="Overwrite"),
-                answer,
-            )
-            return
-        self._start_export(event.kind, path, pending)
-
-    @on(PromptBar.Cancelled)
-    def _on_prompt_cancelled(self) -> None:
-        self._pending = {}
-        self.results_list.focus()
-        self.update_status()
-
-    def _reads(self, path: str) -> bool:
-        for source in (self.input_path, self.output_path, self.error_path):
-            if not source:
-                continue
-            try:
-                if os.path.samefile(path, source):
-                    return True
-            except OSError:
-                continue
-        return False
-
-    def _start_export(self, kind: str, path: str, pending: dict[str, Any]) -> None:
-        self.notify(f"Writing {safe(path)}…", timeout=2)
-        self._export(kind, path, pending.get("rows"), bool(pending.get("then_submit")))
-
-    @work(thread=True, exclusive=True, group="export", exit_on_error=False)
-    def _export(self, kind: str, path: str, rows: list[int] | None, then_submit: bool) -> None:
-        from batchtui.results import JoinCancelled, export_results, export_retry
-
-        worker = get_current_worker()
-        result = self.result
-        assert result is not None
-        try:
-            if kind == "retry":
-                report = export_retry(
-                    result, path, rows=rows, cancelled=lambda: worker.is_cancelled
-                )
-            else:
-                report = export_results(result, path, cancelled=lambda: worker.is_cancelled)
-        except JoinCancelled:
-            self.post_message(self.ExportFinished(kind, None, "export cancelled"))
-        except UserError as exc:
-            self.post_message(self.ExportFinished(kind, None, exc.message))
-        except OSError as exc:
-            self.post_message(self.ExportFinished(kind, None, f"{path}: {exc.strerror or exc}"))
-        else:
-            self.post_message(self.ExportFinished(kind, report, then_submit=then_submit))
-
-    @on(ExportFinished)
-    async def _on_export_finished(self, event: ExportFinished) -> None:
-        if event.report is None:
-            self.notify(safe(event.error), severity="error", timeout=8)
-            return
-        report = event.report
-        if event.kind == "retry":
-            self.retry_path = report.path
-            self.notify(
-                f"Wrote {report.rows:,} request(s) to retry to {safe(report.path)} "
-                f"({human_size(report.bytes)}). S submits it.",
-                timeout=8,
-            )
-            if event.then_submit:
-                await self.submit_file(report.path)
-        else:
-            self.notify(
-                f"Wrote {report.rows:,} result record(s) to {safe(report.path)} "
-                f"({human_size(report.bytes)}).",
-                timeout=8,
-            )
-
-    async def action_submit_retry(self) -> None:
-        if self.result is None:
-            return
-        if self.retry_path and os.path.exists(self.retry_path):
-            await self.submit_file(self.retry_path)
-        else:
-            self.action_export_retry(then_submit=True)
-
-    async def submit_file(self, path: str) -> None:
-        """Open ``path`` in the File mode and start the dashboard's submit on it."""
-        app = tui(self)
-        await app.open_file(path, 1)
-        app.action_submit_file()
 
     # -- small actions -------------------------------------------------------------------
 
@@ -1096,51 +750,3 @@ class ResultsScreen(Screen[None]):
                 where = "not in input"
             right = Text(f"{lst.cursor + 1:,}/{len(lst.rows):,} · {where} ")
         status.set(left, right)
-
-
-class ProblemsScreen(ModalScreen[tuple[str, int] | None]):
-    """The lines the join could not use; Enter opens one in the browser."""
-
-    BINDINGS = [Binding("escape,q", "dismiss_none", "Close", id="results_problems.close")]
-
-    def __init__(self, result: JoinResult) -> None:
-        super().__init__()
-        self.result = result
-
-    def compose(self) -> ComposeResult:
-        result = self.result
-        with Vertical(id="problems-box", classes="dialog") as box:
-            n = result.problem_count
-            box.border_title = f"{n:,} line{'s' if n != 1 else ''} the join could not use"
-            box.border_subtitle = "Enter opens the line · Esc closes"
-            options = []
-            for i, p in enumerate(result.problems):
-                path = result.path(p.source) or p.source.label
-                label = Text(f"{Path(path).name}:{p.line + 1:,} ", style="bold")
-                label.append(safe(p.message), style="red" if p.skipped else "yellow")
-                if not p.skipped:
-                    label.append(" (used)", style="dim")
-                options.append(Option(label, id=str(i)))
-            yield KeyList(
-                *options,
-                help_title="Broken lines",
-                enter_help="Open the line in the browser",
-                id="problems-list",
-            )
-            shown = len(result.problems)
-            if n > shown:
-                yield Static(Text(f"… and {n - shown:,} more", style="dim"))
-
-    def on_mount(self) -> None:
-        self.query_one(OptionList).focus()
-
-    @on(OptionList.OptionSelected)
-    def _selected(self, event: OptionList.OptionSelected) -> None:
-        if event.option.id is None:
-            return
-        p = self.result.problems[int(event.option.id)]
-        path = self.result.path(p.source)
-        self.dismiss((path, p.line) if path else None)
-
-    def action_dismiss_none(self) -> None:
-        self.dismiss(None)

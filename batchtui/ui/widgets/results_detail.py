@@ -17,6 +17,7 @@ from textual.containers import ScrollableContainer, VerticalScroll
 from textual.widgets import Static
 
 from batchtui.core.text import safe
+from batchtui.cost.receipt import tokens_text
 from batchtui.jsonl import bodies
 from batchtui.jsonl.kinds import LineKind
 from batchtui.results.model import Flag, RequestClass, Source, flag_names
@@ -100,13 +101,7 @@ def outcome_table(detail: RowDetail, outcome: Outcome | None) -> Table:
             t.add_row("finish", Text(safe(outcome.finish_reason), style=style))
         u = outcome.usage
         if u.total_tokens:
-            usage = f"{u.input_tokens:,} in"
-            if u.cached_tokens:
-                usage += f" ({u.cached_tokens:,} cached)"
-            usage += f", {u.output_tokens:,} out"
-            if u.reasoning_tokens:
-                usage += f" ({u.reasoning_tokens:,} reasoning)"
-            t.add_row("tokens", usage)
+            t.add_row("tokens", tokens_text(u))
     return t
 
 

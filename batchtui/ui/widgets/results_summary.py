@@ -10,6 +10,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from batchtui.core.text import safe
+from batchtui.cost.receipt import tokens_text
 from batchtui.ui.widgets.results_list import MARKS, one_line
 
 if TYPE_CHECKING:
@@ -84,14 +85,7 @@ def flag_notes(result: JoinResult) -> list[str]:
 
 
 def tokens_note(result: JoinResult) -> str:
-    u = result.usage()
-    text = f"tokens {u.input_tokens:,} in"
-    if u.cached_tokens:
-        text += f" ({u.cached_tokens:,} cached)"
-    text += f", {u.output_tokens:,} out"
-    if u.reasoning_tokens:
-        text += f" ({u.reasoning_tokens:,} reasoning)"
-    return text
+    return "tokens " + tokens_text(result.usage())
 
 
 class ResultsSummary(Static):
