@@ -77,6 +77,32 @@ async def test_filter_shows_only_matching_lines_and_esc_returns(make_app, tmp_pa
         assert "90 lines" in status(app) and " of " not in status(app)
 
 
+async def test_a_filter_that_grows_from_nothing_can_scroll_before_the_next_layout(
+    make_app, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """A filter starts with 0 rows (no scrollbar) and fills in; Textual shows the scrollbar
+    only at the next layout and drops every scroll until then, which left the cursor off
+    screen about one time in four. Scrolling follows the rows instead."""
+    from array import array
+
+    path = tmp_path / "f.jsonl"
+    write_requests(path, 90)
+    app = make_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        lines = app.screen.query_one(LineList)
+        rows = array("q")
+        lines.show_rows(rows, 0)
+        await settle(pilot)
+        assert not lines.show_vertical_scrollbar
+        rows.extend(range(0, 90, 3))
+        lines.show_rows(rows, len(rows))  # no layout in between, as while a scan fills in
+        assert lines.allow_vertical_scroll
+        lines.go_to_row(13)
+        await settle(pilot)
+        assert lines.scroll_offset.y > 0 and lines.row_line(lines.cursor) == 39
+
+
 async def test_search_mode_toggle_is_visible_and_remembered(make_app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "f.jsonl"
     write_requests(path, 50)

@@ -103,6 +103,13 @@ class VirtualList(ScrollView, can_focus=True):
     def update_virtual_size(self) -> None:
         self.virtual_size = Size(self.size.width, self.row_count + self.HEADER_ROWS)
 
+    @property
+    def allow_vertical_scroll(self) -> bool:
+        """Scrolling follows the rows, not the scrollbar: Textual shows or hides the bar only
+        at the next layout, and until then drops every scroll (a filter that grows from 0
+        rows would leave its cursor off screen)."""
+        return not self._check_disabled() and self.max_scroll_y > 0
+
     # -- cursor --------------------------------------------------------------------------
 
     def validate_cursor(self, value: int) -> int:
