@@ -136,6 +136,7 @@ class FileScreen(Screen[None]):
         ),
         Binding("e", "edit", "Edit in $EDITOR", id="file.edit"),
         Binding("u", "submit", "Submit as batch", id="file.submit"),
+        Binding("J", "start_job", "Start as a job (split, queue, watch)", id="file.start_job"),
         Binding("o", "open_results", "Results of this output file", id="file.results"),
         Binding("p", "split", "Split to fit limits", show=False, id="file.split"),
         Binding("tab", "switch_pane", "Switch pane", show=False, id="file.switch_pane"),
@@ -802,6 +803,14 @@ class FileScreen(Screen[None]):
         tui(self).action_submit_file()
 
     # -- results of an output or error file --------------------------------------------
+
+    def action_start_job(self) -> None:
+        """A job of this file: split and estimate first (``ui/jobs/start.py``)."""
+        from batchtui.ui.jobs.start import start_job_flow
+
+        self.app.run_worker(
+            start_job_flow(tui(self)), group="job-start", exclusive=True, exit_on_error=False
+        )
 
     def action_open_results(self) -> None:
         """o: the results view of this output or error file; its input (and the other result
