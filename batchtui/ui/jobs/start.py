@@ -489,12 +489,14 @@ def _create_and_run(app: BatchTUI, choice: StartChoice) -> int:
     from batchtui.jobs.prepare import create_job
 
     prepared = choice.prepared
-    settings = app.settings
-    client = (
-        ClientSettings.from_settings(settings)
-        if settings is not None
-        else ClientSettings.from_env()
-    )
+    # The server the TUI talks to (the dashboard's) is the job's.
+    service = app.context.service
+    if service is not None:
+        client = service.settings
+    elif app.settings is not None:
+        client = ClientSettings.from_settings(app.settings)
+    else:
+        client = ClientSettings.from_env()
     options = JobOptions(
         max_requests=prepared.limits.max_requests,
         max_bytes=prepared.limits.max_bytes,
