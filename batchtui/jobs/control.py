@@ -44,14 +44,19 @@ def runner_command(name: str, connection: Mapping[str, Any] | None = None) -> li
 
 
 def spawn_runner(
-    name: str, directory: Path, connection: Mapping[str, Any] | None = None
+    name: str,
+    directory: Path,
+    connection: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> Detached:
     """Run ``job resume NAME`` in a new session (it outlives this process), its output
-    appended to the job's ``runner.log``."""
+    appended to the job's ``runner.log``. ``env``: variables added to the runner's
+    environment (a key goes there, never on its command line, which ``ps`` shows)."""
     log_path = directory / "runner.log"
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
             runner_command(name, connection),
+            env={**os.environ, **env} if env else None,
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=log,
@@ -62,7 +67,10 @@ def spawn_runner(
 
 
 def resume_detached(
-    name: str, connection: Mapping[str, Any] | None = None, root: Path | None = None
+    name: str,
+    connection: Mapping[str, Any] | None = None,
+    root: Path | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> Detached:
     """Start a background runner for an existing job; :class:`JobLocked` (naming the pid)
     when a runner is at it already, UserError when there is no such job."""
@@ -71,7 +79,7 @@ def resume_detached(
     pid = runner_pid(directory)
     if pid is not None:
         raise JobLocked(name, pid if pid > 0 else None)
-    return spawn_runner(name, directory, connection)
+    return spawn_runner(name, directory, connection, env)
 
 
 @dataclass(frozen=True)

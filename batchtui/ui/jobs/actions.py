@@ -6,7 +6,7 @@ here it runs off the UI thread and its outcome becomes a toast."""
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from batchtui.core.errors import UserError
 from batchtui.core.text import safe
@@ -16,7 +16,19 @@ if TYPE_CHECKING:
     from textual.dom import DOMNode
 
 
-def _resume(name: str) -> str:
+def runner_setup(node: DOMNode) -> tuple[dict[str, Any], dict[str, str]]:
+    """The connection options and environment a runner started from the TUI gets: the
+    TUI's own key, organization and project (the server is the job's own)."""
+    service = tui(node).context.service
+    if service is None:
+        return {}, {}
+    settings = service.settings
+    connection = {"organization": settings.organization, "project": settings.project}
+    env = {"OPENAI_API_KEY": settings.api_key} if settings.api_key else {}
+    return connection, env
+
+
+def _resume(name: str, connection: dict[str, Any], env: dict[str, str]) -> str:
     from batchtui.jobs import control
     from batchtui.jobs.store import RUNNING, JobStore
 
@@ -24,7 +36,7 @@ def _resume(name: str) -> str:
         state = store.job().state
     if state != RUNNING:
         raise UserError(f"job {name} is {state}: there is nothing left to run")
-    detached = control.resume_detached(name)
+    detached = control.resume_detached(name, connection, env=env)
     return (
         f"Job {name} runs in the background (pid {detached.pid}); closing batchtui does not "
         f"stop it. Its log: {detached.log_path}"
@@ -34,7 +46,7 @@ def _resume(name: str) -> str:
 async def resume(node: DOMNode, name: str) -> bool:
     """Start a background runner for job ``name`` (refused, and said, when one runs)."""
     try:
-        message = await asyncio.to_thread(_resume, name)
+        message = await asyncio.to_thread(_resume, name, *runner_setup(node))
     except UserError as exc:
         node.notify(exc.message, severity="warning", timeout=10)
         return False

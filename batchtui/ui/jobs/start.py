@@ -487,6 +487,7 @@ def _create_and_run(app: BatchTUI, choice: StartChoice) -> int:
     from batchtui.jobs.control import spawn_runner
     from batchtui.jobs.options import JobOptions
     from batchtui.jobs.prepare import create_job
+    from batchtui.ui.jobs.actions import runner_setup
 
     prepared = choice.prepared
     # The server the TUI talks to (the dashboard's) is the job's.
@@ -508,4 +509,5 @@ def _create_and_run(app: BatchTUI, choice: StartChoice) -> int:
     store = create_job(choice.name, prepared, options, base_url=client.effective_base_url)
     directory = store.directory
     store.close()
-    return spawn_runner(choice.name, directory).pid
+    connection, env = runner_setup(app)
+    return spawn_runner(choice.name, directory, connection, env).pid

@@ -61,6 +61,8 @@ class BatchesScreen(Screen[None]):
     CSS_PATH = "../batches.tcss"  # loaded when the screen is first shown
 
     BINDINGS = [
+        # Shown only on a job's row or its parts (see check_action).
+        Binding("space", "toggle_job", "Expand/collapse job", id="batches.toggle_job"),
         Binding("r", "refresh", "Refresh", id="batches.refresh"),
         Binding("a", "cycle_filter", "All/active/finished", id="batches.filter_state"),
         Binding("slash", "filter_text", "Filter", id="batches.filter_text"),
@@ -69,8 +71,6 @@ class BatchesScreen(Screen[None]):
         Binding("d", "download", "Download", id="batches.download"),
         Binding("o", "open_results", "Results", id="batches.results"),
         Binding("y", "copy_id", "Copy id", id="batches.copy_id"),
-        # Shown only on a job's row or its parts (see check_action).
-        Binding("space", "toggle_job", "Expand/collapse job", id="batches.toggle_job"),
         Binding("e", "focus_errors", "Line errors", show=False, id="batches.errors"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="batches.clear"),
     ]
