@@ -28,6 +28,7 @@ async def started_job(
     submitted: int = 2,
     per_part: int = 10,
     waiting: bool = True,
+    keep_url: bool = True,
     **options: Any,
 ) -> JobStore:
     """A job of ``path`` in parts of ``per_part``, its runner stopped once ``submitted``
@@ -37,7 +38,7 @@ async def started_job(
         path,
         name,
         options=quick_options(max_requests=per_part, max_active=submitted, **options),
-        base_url=emu.base_url,
+        base_url=emu.base_url if keep_url else None,
     )
     runner: Any = None
     seen = 0

@@ -51,7 +51,9 @@ def spawned(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[dict[str, A
     return calls
 
 
-def app_for(service: BatchService, emu: EmulatorServer, mode: str, path: Path | None = None) -> BatchTUI:
+def app_for(
+    service: BatchService, emu: EmulatorServer, mode: str, path: Path | None = None
+) -> BatchTUI:
     return BatchTUI(
         LineIndex(path) if path is not None else None,
         validate=False,
@@ -71,8 +73,10 @@ async def jobs_shown(pilot: Any, *names: str) -> JobsScreen:
     assert isinstance(screen, JobsScreen)
     await wait_for(
         pilot,
-        lambda: all(any(j["name"] == n for j in screen.jobs) for n in names)
-        and screen.status is not None,
+        lambda: (
+            all(any(j["name"] == n for j in screen.jobs) for n in names)
+            and screen.status is not None
+        ),
         f"the jobs {names}",
     )
     await settle(pilot)
@@ -163,7 +167,9 @@ async def test_resume_is_refused_while_another_runner_holds_the_lock(
         await jobs_shown(pilot, "alpha")
         with JobLock(store.directory, "alpha"):
             await pilot.press("r")
-            await wait_for(pilot, lambda: any("another batchtui" in n for n in notes(app)), "a refusal")
+            await wait_for(
+                pilot, lambda: any("another batchtui" in n for n in notes(app)), "a refusal"
+            )
         assert spawned == []
         assert any("pid" in n for n in notes(app) if "another" in n)
         # Once free, r starts a runner in the background, with the TUI's key.
@@ -308,3 +314,53 @@ async def test_starting_a_job_on_a_file_with_errors_needs_a_yes(
         await settle(pilot)
     assert spawned == []
     assert not JobStore.path_for("in").exists()
+
+
+# ------------------------------------------------------------------------ hostile tags
+
+
+async def test_hostile_job_tags_are_data_and_open_no_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from batchtui.api.config import ClientSettings
+    from batchtui.jobs.options import TAG_JOB, TAG_JOB_ID, TAG_PART
+    from batchtui.ui.dashboard import jobs as dashboard_jobs
+    from tests.api.hostile import NOW, hostile_server
+
+    opened: list[str] = []
+    real = dashboard_jobs.read_local
+    monkeypatch.setattr(
+        dashboard_jobs, "read_local", lambda job_id, name: opened.append(name) or real(job_id, name)
+    )
+    name = "[bold red]pwn[/]\x1b]0;title\x07../../x"
+    batches = [
+        {
+            "id": f"batch_h{i}",
+            "status": "in_progress",
+            "created_at": NOW,
+            "input_file_id": "file_x",
+            "request_counts": {"total": 10, "completed": 2, "failed": 0},
+            "metadata": {TAG_JOB: name, TAG_JOB_ID: "job_h", TAG_PART: f"[/]{i}\x1b[2J"},
+        }
+        for i in range(2)
+    ]
+    async with hostile_server(batches) as url:
+        service = BatchService(ClientSettings(api_key="sk-test", base_url=url, max_retries=0))
+        app = BatchTUI(None, initial_mode="batches", service=service, clock=lambda: NOW)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            table = app.screen.query_one(BatchTable)
+            assert table.row_count == 1
+            await pilot.press("space")
+            await settle(pilot)
+            assert table.row_count == 3
+            text = screen_text(app)
+            assert "[bold red]pwn[/]" in text  # shown as it is, not as markup
+            assert "\x1b" not in text
+            # Keys on a job this machine has no store of say so.
+            await pilot.press("home", "o")
+            await settle(pilot)
+            assert any("not started on this machine" in n for n in notes(app))
+        await service.close()
+    assert opened == [name]  # looked up; refused as a job name, nothing opened
+    assert not (tmp_path / "x").exists()

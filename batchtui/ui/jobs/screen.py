@@ -8,7 +8,6 @@ picture, never a key.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from rich.text import Text
@@ -21,6 +20,7 @@ from textual.widgets import Footer, Static
 from textual.worker import Worker, get_current_worker
 
 from batchtui.core.text import safe
+from batchtui.ui.context import tui
 from batchtui.ui.jobs import actions
 from batchtui.ui.jobs.view import COLUMN_LABELS, detail, list_cells, list_columns, progress_of
 from batchtui.ui.widgets.bars import ModeBar
@@ -133,7 +133,7 @@ class JobsScreen(Screen[None]):
             return
         table = self.query_one(JobTable)
         columns = list_columns(table.size.width or self.size.width)
-        now = time.time()
+        now = self._now()
         rows = [(job["name"], list_cells(job, columns, now)) for job in self.jobs]
         keep = self._select_next or self._selected_name()
         if [k for k, _ in table.columns] != list(columns):
@@ -180,7 +180,10 @@ class JobsScreen(Screen[None]):
         if self.status is None or self.status["name"] != name:
             body.update(Text("Reading…", style="dim"))
             return
-        body.update(detail(self.status, wide=body.size.width >= 90))
+        body.update(detail(self.status, self._now(), wide=body.size.width >= 90))
+
+    def _now(self) -> float:
+        return tui(self).context.wall_clock()  # (tests pin it)
 
     def _job(self, name: str) -> dict[str, Any] | None:
         return next((j for j in self.jobs if j["name"] == name), None)
