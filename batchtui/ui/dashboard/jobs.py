@@ -98,9 +98,11 @@ class JobGroup:
 
     @property
     def parts_done(self) -> int:
+        """Parts finished: as the batches say (the store lags while no runner looks)."""
+        seen = sum(1 for b in self.parts if b.is_terminal)
         if self.local is not None:
-            return self.local.parts_done
-        return sum(1 for b in self.parts if b.is_terminal)
+            return min(max(seen, self.local.parts_done), self.local.parts)
+        return seen
 
     @property
     def active(self) -> bool:
