@@ -69,6 +69,7 @@ class JobGroup:
     job_id: str
     name: str
     parts: tuple[BatchView, ...]
+    labels: tuple[str, ...]  # each batch's part label (a part may have had several batches)
     local: JobLocal | None
     expanded: bool
     cost: str | None = None  # what its batches cost so far (batch price), when known
@@ -98,11 +99,18 @@ class JobGroup:
 
     @property
     def parts_done(self) -> int:
-        """Parts finished: as the batches say (the store lags while no runner looks)."""
-        seen = sum(1 for b in self.parts if b.is_terminal)
+        """Parts finished. A part's batch can end and be followed by another (the queue was
+        full, it expired): a part counts by its newest batch. The store knows best while its
+        runner looks; the batches can be ahead of it (no runner at it)."""
+        newest: dict[str, BatchView] = {}
+        for b, label in zip(self.parts, self.labels, strict=True):
+            old = newest.get(label)
+            if old is None or (b.created_at or 0) >= (old.created_at or 0):
+                newest[label] = b
         if self.local is not None:
-            return min(max(seen, self.local.parts_done), self.local.parts)
-        return seen
+            completed = sum(1 for b in newest.values() if b.status == "completed")
+            return min(max(completed, self.local.parts_done), self.local.parts)
+        return sum(1 for b in newest.values() if b.is_terminal)
 
     @property
     def active(self) -> bool:
@@ -180,9 +188,10 @@ def group_entries(
             continue
         placed.add(job_id)
         parts = tuple(m for _, m in members)
+        labels = tuple(label for label, _ in members)
         local = locals_.get(job_id)
         is_open = job_id in expanded
-        out.append(JobGroup(job_id, names[job_id], parts, local, is_open, cost(parts)))
+        out.append(JobGroup(job_id, names[job_id], parts, labels, local, is_open, cost(parts)))
         if is_open:
             rows = visible or members
             for i, (label, m) in enumerate(rows):
