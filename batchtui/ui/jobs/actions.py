@@ -14,6 +14,7 @@ from batchtui.ui.context import tui
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode
+    from textual.widget import Widget
 
 
 def runner_setup(node: DOMNode) -> tuple[dict[str, Any], dict[str, str]]:
@@ -43,7 +44,7 @@ def _resume(name: str, connection: dict[str, Any], env: dict[str, str]) -> str:
     )
 
 
-async def resume(node: DOMNode, name: str) -> bool:
+async def resume(node: Widget, name: str) -> bool:
     """Start a background runner for job ``name`` (refused, and said, when one runs)."""
     try:
         message = await asyncio.to_thread(_resume, name, *runner_setup(node))
@@ -54,7 +55,7 @@ async def resume(node: DOMNode, name: str) -> bool:
     return True
 
 
-def confirm_cancel(node: DOMNode, name: str, after: object = None) -> None:
+def confirm_cancel(node: Widget, name: str, after: object = None) -> None:
     """Ask, then cancel job ``name``; ``after()`` once it is done."""
     from batchtui.ui.screens.dialogs import ConfirmDialog
 
@@ -73,7 +74,7 @@ def confirm_cancel(node: DOMNode, name: str, after: object = None) -> None:
     )
 
 
-async def _cancel(node: DOMNode, name: str, after: object) -> None:
+async def _cancel(node: Widget, name: str, after: object) -> None:
     from batchtui.jobs.control import cancel_active, request_cancel
 
     try:
@@ -111,7 +112,7 @@ def _merged(name: str) -> tuple[str, str | None, str | None, list[str]]:
     return merged.input, merged.output, merged.errors, notes
 
 
-async def open_results(node: DOMNode, name: str) -> None:
+async def open_results(node: Widget, name: str) -> None:
     """Merge the job's outputs and errors (as ``batchtui job results NAME``) in a thread and
     show them joined to its input in the Results view."""
     node.notify(f"Merging the results of job {name}…", timeout=3)

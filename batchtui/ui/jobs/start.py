@@ -250,16 +250,15 @@ class StartJobDialog(ModalScreen["StartChoice | None"]):
     async def _insist(self, reason: str) -> bool:
         from batchtui.ui.screens.dialogs import ConfirmDialog
 
-        return bool(
-            await self.app.push_screen_wait(
-                ConfirmDialog(
-                    "This file has errors",
-                    f"{reason}. The Batch API rejects a whole batch for one bad line: the "
-                    "parts that hold one will fail. Start the job anyway?",
-                    confirm="Start anyway",
-                )
+        answer: bool | None = await tui(self).push_screen_wait(
+            ConfirmDialog(
+                "This file has errors",
+                f"{reason}. The Batch API rejects a whole batch for one bad line: the "
+                "parts that hold one will fail. Start the job anyway?",
+                confirm="Start anyway",
             )
         )
+        return bool(answer)
 
     def _prepare(
         self, limits: PartLimits, token_limits: dict[str, int], stop: threading.Event

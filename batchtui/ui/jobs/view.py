@@ -227,9 +227,7 @@ def detail(status: dict[str, Any], now: float | None = None, *, wide: bool = Tru
         parts_table.add_row(
             Text(safe(p["part"])),
             Text(
-                safe(p["batch_id"] if wide else short_id(p["batch_id"]))
-                if p["batch_id"]
-                else "—",
+                safe(p["batch_id"] if wide else short_id(p["batch_id"])) if p["batch_id"] else "—",
                 style="" if p["batch_id"] else "dim",
             ),
             part_status(p),
