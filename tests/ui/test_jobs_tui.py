@@ -205,7 +205,7 @@ async def test_cancel_asks_then_cancels_the_active_parts(
 
 
 async def test_merged_results_open_and_step_through_failures(
-    tmp_path: Path, jemu: EmulatorServer, jservice: BatchService
+    tmp_path: Path, jemu: EmulatorServer, jservice: BatchService, spawned: list[dict[str, Any]]
 ) -> None:
     from batchtui.ui.screens.results import ResultsScreen
     from batchtui.ui.widgets.results_list import ResultList
@@ -217,6 +217,8 @@ async def test_merged_results_open_and_step_through_failures(
     app = app_for(jservice, jemu, "jobs")
     async with app.run_test(size=(80, 24)) as pilot:
         await jobs_shown(pilot, "done")
+        await pilot.press("r")  # a finished job has nothing to resume
+        await wait_for(pilot, lambda: any("nothing left" in n for n in notes(app)), "a no")
         await pilot.press("o")
         await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen), "the results")
         screen = app.screen
@@ -238,6 +240,7 @@ async def test_merged_results_open_and_step_through_failures(
         assert screen.retry_path is not None
         lines = Path(screen.retry_path).read_bytes().splitlines()
         assert len(lines) == len(failures)
+    assert spawned == []
 
 
 # ------------------------------------------------------------------------ start from File

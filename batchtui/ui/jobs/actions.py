@@ -35,7 +35,9 @@ def _resume(name: str, connection: dict[str, Any], env: dict[str, str]) -> str:
 
     with JobStore.open(name) as store:
         state = store.job().state
-    if state != RUNNING:
+        left = any(not p.terminal for p in store.parts())
+    # A cancelled job may still have parts to download (as `job cancel` says): those resume.
+    if state != RUNNING and not left:
         raise UserError(f"job {name} is {state}: there is nothing left to run")
     detached = control.resume_detached(name, connection, env=env)
     return (
