@@ -211,7 +211,7 @@ async def test_merged_results_open_and_step_through_failures(
     from batchtui.ui.widgets.results_list import ResultList
 
     store = await finished_job(
-        job_file(tmp_path), jservice, jemu, metadata={"emulator.fail_fraction": "0.3"}
+        job_file(tmp_path, 20), jservice, jemu, metadata={"emulator.fail_fraction": "0.3"}
     )
     assert store.job().state == "completed"
     app = app_for(jservice, jemu, "jobs")
@@ -226,7 +226,7 @@ async def test_merged_results_open_and_step_through_failures(
         await wait_for(pilot, lambda: screen.result is not None, "the join")
         await settle(pilot)
         result = screen.result
-        assert result is not None and result.row_count == 30
+        assert result is not None and result.row_count == 20
         failures = list(result.problem_rows(soft=False))
         assert failures, "the emulator failed some requests"
         await pilot.press("right_square_bracket")
@@ -241,6 +241,23 @@ async def test_merged_results_open_and_step_through_failures(
         lines = Path(screen.retry_path).read_bytes().splitlines()
         assert len(lines) == len(failures)
     assert spawned == []
+
+
+async def test_merged_results_open_from_the_dashboards_job_row(
+    tmp_path: Path, jemu: EmulatorServer, jservice: BatchService
+) -> None:
+    from batchtui.ui.screens.results import ResultsScreen
+
+    await finished_job(job_file(tmp_path, 20), jservice, jemu)
+    app = app_for(jservice, jemu, "batches")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: "▸ done" in screen_text(app), "the job's row")
+        await pilot.press("o")
+        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen), "the results")
+        screen = app.screen
+        assert isinstance(screen, ResultsScreen)
+        await wait_for(pilot, lambda: screen.result is not None, "the join")
+        assert screen.result is not None and screen.result.row_count == 20
 
 
 # ------------------------------------------------------------------------ start from File

@@ -96,6 +96,7 @@ class BatchesScreen(Screen[None]):
         self._by_id: dict[str, BatchView] = {}
         self.jobs: dict[str, JobGroup] = {}  # the job rows shown, by row key
         self.expanded: set[str] = set()  # job ids whose parts are shown
+        self._on_job = False  # the cursor is on a job's row or part (the key bar says Space)
         self.job_locals = JobLocals(self, self.render_table)  # what this machine's stores say
         self._select_next: str | None = None  # a batch to select once a poll shows it
         self._announcer: FinishAnnouncer | None = None
@@ -312,7 +313,10 @@ class BatchesScreen(Screen[None]):
         if event.key is not None:
             job = self.jobs.get(event.key)
             self.detail.set_title(f"job {job.name}" if job is not None else event.key)
-        self.refresh_bindings()  # Space (expand/collapse) shows on job rows only
+        on_job = self._job_of_cursor() is not None
+        if on_job != self._on_job:  # Space (expand/collapse) shows on job rows only
+            self._on_job = on_job
+            self.refresh_bindings()
         self._detail.poke()
 
     @on(BatchTable.Selected)
