@@ -25,6 +25,7 @@ from batchtui.ui.jobs import actions
 from batchtui.ui.jobs.view import COLUMN_LABELS, detail, list_cells, list_columns, progress_of
 from batchtui.ui.widgets.bars import ModeBar
 from batchtui.ui.widgets.batch_table import BatchTable
+from batchtui.ui.widgets.virtual_list import cursor_bindings
 from batchtui.ui.worker_errors import failure_message
 
 REFRESH_SECONDS = 2.0
@@ -33,15 +34,20 @@ REFRESH_SECONDS = 2.0
 class JobTable(BatchTable):
     help_title = "Job list"
 
+    BINDINGS = [
+        *cursor_bindings("job_table", "First job", "Last job", space=False),
+        Binding("enter", "select", "Its merged results", show=False, id="job_table.select"),
+    ]
+
 
 class JobsScreen(Screen[None]):
     help_title = "Jobs"
     CSS_PATH = "../jobs.tcss"  # loaded when the screen is first shown
 
     BINDINGS = [
-        Binding("r", "resume", "Resume", id="jobs.resume"),
+        Binding("r", "resume", "Resume (in the background)", id="jobs.resume"),
         Binding("x", "cancel_job", "Cancel job", id="jobs.cancel"),
-        Binding("o", "open_results", "Results", id="jobs.results"),
+        Binding("o", "open_results", "Merged results", id="jobs.results"),
         Binding("y", "copy_name", "Copy name", show=False, id="jobs.copy_name"),
     ]
 
