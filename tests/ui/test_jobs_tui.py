@@ -384,3 +384,15 @@ async def test_hostile_job_tags_are_data_and_open_no_store(
         await service.close()
     assert opened == [name]  # looked up; refused as a job name, nothing opened
     assert not (tmp_path / "x").exists()
+
+
+async def test_resume_without_an_api_key_says_so_and_starts_nothing(
+    tmp_path: Path, jemu: EmulatorServer, jservice: BatchService, spawned: list[dict[str, Any]]
+) -> None:
+    await started_job(job_file(tmp_path), jservice, jemu)
+    app = BatchTUI(None, validate=False, initial_mode="jobs")  # no service, no key
+    async with app.run_test(size=(80, 24)) as pilot:
+        await jobs_shown(pilot, "alpha")
+        await pilot.press("r")
+        await wait_for(pilot, lambda: any("No API key" in n for n in notes(app)), "the reason")
+    assert spawned == []

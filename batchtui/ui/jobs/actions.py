@@ -49,6 +49,7 @@ def _resume(name: str, connection: dict[str, Any], env: dict[str, str]) -> str:
 async def resume(node: Widget, name: str) -> bool:
     """Start a background runner for job ``name`` (refused, and said, when one runs)."""
     try:
+        await tui(node).get_service()  # the runner needs a key: said here, not in its log
         message = await asyncio.to_thread(_resume, name, *runner_setup(node))
     except UserError as exc:
         node.notify(exc.message, severity="warning", timeout=10)

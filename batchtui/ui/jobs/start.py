@@ -468,6 +468,7 @@ async def start_job_flow(app: BatchTUI) -> None:
     if choice is None:
         return
     try:
+        await app.get_service()  # the runner needs a key: said now, not in its log
         pid = await asyncio.to_thread(_create_and_run, app, choice)
     except UserError as exc:
         app.notify(exc.message, severity="error", timeout=15)
