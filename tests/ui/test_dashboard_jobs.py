@@ -82,3 +82,48 @@ def test_a_filter_keeps_a_job_by_its_parts_or_its_name() -> None:
     assert isinstance(rows[0], JobGroup)
     rows = entries(listed, needle="b_j2", expanded={"id-night"})
     assert [r.batch.id for r in rows if isinstance(r, JobPart)] == ["b_j2"]
+
+
+def test_a_jobs_progress_counts_a_retried_request_once() -> None:
+    from batchtui.ui.jobs.view import part_note, progress_of, waiting_parts
+
+    def part(
+        label: str, parent: str | None, counts: dict[str, int] | None, **kw: Any
+    ) -> dict[str, Any]:
+        return {
+            "part": label,
+            "parent": parent,
+            "reason": "split" if parent is None else "retry",
+            "state": kw.get("state", "done"),
+            "batch_id": kw.get("batch_id", f"batch_{label}"),
+            "counts": counts,
+            "queue_full": kw.get("queue_full", 0),
+            "attempts": kw.get("attempts", 1),
+            "message": kw.get("message"),
+            "waiting_seconds": None,
+            "requests": 10,
+            "status": "completed",
+        }
+
+    status = {
+        "requests": 30,
+        "parts": [
+            # Part 1 failed 4; its retry part 1.1 answered 3 of them, 1 failed again.
+            part("1", None, {"completed": 6, "failed": 4, "total": 10}),
+            part("1.1", "1", {"completed": 3, "failed": 1, "total": 4}),
+            part("2", None, {"completed": 10, "failed": 0, "total": 10}),
+            part(
+                "3",
+                None,
+                None,
+                state="pending",
+                batch_id=None,
+                message="waiting for queue room (x)",
+            ),
+        ],
+    }
+    p = progress_of(status)
+    assert (p.completed, p.failed, p.total) == (19, 1, 30)
+    assert waiting_parts(status) == 1
+    note = part_note(status["parts"][3]).plain
+    assert note.startswith("waiting for queue room") and note.count("waiting") == 1
