@@ -61,6 +61,7 @@ KEY_HINTS = [
     ("i", "custom_id"),
     ("e", "Edit"),
     ("u", "Submit"),
+    ("J", "Job"),
     ("s", "Rows"),
     ("r", "Raw"),
     ("c", "Copy"),
@@ -72,7 +73,7 @@ KEY_HINTS = [
 AFTER_FIRST_FRAME = 0.1
 # The key line of an output or error file: its results are one key away, submitting it is not.
 RESULT_KEY_HINTS = [("?", "Keys"), ("o", "Results")] + [
-    hint for hint in KEY_HINTS[1:] if hint[0] not in ("u", "e")
+    hint for hint in KEY_HINTS[1:] if hint[0] not in ("u", "J", "e")
 ]
 # Below this width the status bar leaves out the file's size.
 STATUS_SIZE_WIDTH = 100
