@@ -84,7 +84,57 @@ async def batches(name: str, size: tuple[int, int], keys: list[str]) -> None:
             await service.close()
 
 
+async def jobs(name: str, size: tuple[int, int], mode: str, keys: list[str]) -> None:
+    """A job of 60 requests in parts of 20 on the emulator, its runner stopped once two
+    parts are in (the third waits): the Jobs view, or its row in the dashboard."""
+    import tempfile
+
+    from batchtui.api.config import ClientSettings
+    from batchtui.api.records import RecordStore
+    from batchtui.api.service import BatchService
+    from batchtui.emulator import samples
+    from batchtui.emulator.server import EmulatorServer
+    from batchtui.jobs.options import JobOptions
+    from batchtui.jobs.plan import PartLimits
+    from batchtui.jobs.prepare import create_job, prepare
+    from batchtui.jobs.runner import Runner
+
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["BATCHTUI_STATE_DIR"] = str(Path(tmp) / "state")
+        path = samples.write_jsonl(Path(tmp) / "nightly.jsonl", samples.chat_requests(60))
+        async with EmulatorServer(speed=0.0, seed=11) as emu:
+            service = BatchService(
+                ClientSettings(api_key="demo", base_url=emu.base_url),
+                records=RecordStore(Path(tmp) / "records.json"),
+            )
+            options = JobOptions(max_requests=20, max_bytes=10**8, max_active=2)
+            prepared = prepare(path, PartLimits(20, 10**8), tokens="none", processes=1)
+            store = create_job("nightly", prepared, options, base_url=emu.base_url)
+            submitted = []
+
+            def on_event(event: object) -> None:
+                if getattr(event, "kind", "") == "submitted":
+                    submitted.append(event)
+                    if len(submitted) == 2:
+                        runner.stop()
+
+            runner = Runner(store, service, on_event=on_event, now=emu.state.now)
+
+            async def sleep(seconds: float) -> None:
+                await emu.advance(max(seconds, 1.0))
+
+            runner._sleep = sleep  # type: ignore[method-assign]
+            await runner.run()
+            store.close()
+            await emu.advance(200)  # its batches part-way through
+            app = BatchTUI(None, initial_mode=mode, service=service, clock=emu.state.now)
+            await shoot(app, name, size, keys)
+            await service.close()
+
+
 SCENES: dict[str, Callable[[], Awaitable[None]]] = {
+    "jobs": lambda: jobs("jobs", (120, 36), "jobs", []),
+    "batches-job": lambda: jobs("batches-job", (120, 36), "batches", ["space"]),
     "batches": lambda: batches("batches", (160, 50), ["j", "j"]),
     "batches-80x24": lambda: batches("batches-80x24", (80, 24), []),
     "validation": lambda: shoot(

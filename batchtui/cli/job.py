@@ -361,25 +361,12 @@ def _summary(store: Any) -> None:
 def _detach(name: str, directory: Any, args: argparse.Namespace) -> int:
     """Run ``job resume NAME`` in a new session, its output in the job's runner.log (the
     connection options given here go with it; the server's URL is the job's own)."""
-    import subprocess
+    from batchtui.jobs.control import CONNECTION_OPTIONS, spawn_runner
 
-    command = [sys.executable, "-m", "batchtui", "job", "resume", name, "--format", "json"]
-    for option in ("base_url", "organization", "project", "timeout"):
-        value = getattr(args, option, None)
-        if value is not None:
-            command += ["--" + option.replace("_", "-"), str(value)]
-    log_path = directory / "runner.log"
-    with open(log_path, "ab") as log:
-        process = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=log,
-            start_new_session=True,
-            close_fds=True,
-        )
+    connection = {option: getattr(args, option, None) for option in CONNECTION_OPTIONS}
+    detached = spawn_runner(name, directory, connection)
     echo(
-        f"job {name} runs in the background (pid {process.pid}, log {log_path}); "
+        f"job {name} runs in the background (pid {detached.pid}, log {detached.log_path}); "
         f"`batchtui job status {name}` shows its progress"
     )
     return 0
@@ -507,18 +494,20 @@ def _start(args: argparse.Namespace) -> int:
 
 
 def _resume(args: argparse.Namespace) -> int:
-    from batchtui.jobs.lock import runner_pid
+    if args.detach:
+        from batchtui.jobs.control import CONNECTION_OPTIONS, resume_detached
+
+        connection = {option: getattr(args, option, None) for option in CONNECTION_OPTIONS}
+        detached = resume_detached(args.name, connection)
+        echo(
+            f"job {args.name} runs in the background (pid {detached.pid}, log "
+            f"{detached.log_path}); `batchtui job status {args.name}` shows its progress"
+        )
+        return 0
     from batchtui.jobs.store import JobStore
 
-    with JobStore.open(args.name) as store:
-        directory = store.directory
-    if args.detach:
-        pid = runner_pid(directory)
-        if pid is not None:
-            from batchtui.jobs.lock import JobLocked
-
-            raise JobLocked(args.name, pid if pid > 0 else None)
-        return _detach(args.name, directory, args)
+    with JobStore.open(args.name):
+        pass  # no such job: said before the runner starts
     return _run(args.name, args, _Progress(args.format))
 
 
@@ -580,40 +569,33 @@ def _cancel(args: argparse.Namespace) -> int:
     import asyncio
 
     from batchtui.api.service import BatchService
-    from batchtui.jobs.lock import runner_pid
-    from batchtui.jobs.runner import Runner
-    from batchtui.jobs.store import CANCELLED, RUNNING, JobStore
+    from batchtui.jobs.control import cancel_active, request_cancel
+    from batchtui.jobs.store import JobStore
 
     with JobStore.open(args.name) as store:
-        job = store.job()
-        if job.state != RUNNING:
-            echo(f"job {job.name} is {job.state} already; nothing to cancel")
-            return 0
-        store.update_job(cancel_requested=1, state=CANCELLED)
-        pid = runner_pid(store.directory)
-        if pid is not None:
-            wake = getattr(signal, "SIGUSR1", None)  # the runner looks now, not at its next poll
-            if pid > 0 and wake is not None:
-                try:
-                    os.kill(pid, wake)
-                except OSError:
-                    pass
-            echo(
-                f"job {job.name}: asked its runner (pid {pid if pid > 0 else '?'}) to cancel "
-                "every active part; their partial results are still downloaded"
-            )
-            return 0
-        settings = _client_settings(args, job.base_url)
+        base_url = store.job().base_url
+    outcome = request_cancel(args.name)
+    if outcome is None:  # no runner at it: cancel its active batches from here
+        settings = _client_settings(args, base_url)
 
-        async def go() -> int:
+        async def go() -> Any:
             async with BatchService(settings) as service:
-                runner = Runner(store, service)
-                return await runner.cancel_now()
+                return await cancel_active(args.name, service)
 
-        cancelled = asyncio.run(go())
+        outcome = asyncio.run(go())
+    if outcome.already is not None:
+        echo(f"job {outcome.name} is {outcome.already} already; nothing to cancel")
+    elif outcome.asked_runner is not None:
+        pid = outcome.asked_runner
         echo(
-            f"job {job.name} cancelled: {cancelled} active batch(es) cancelled, nothing new "
-            f"will be submitted; `batchtui job resume {job.name}` downloads what they finished"
+            f"job {outcome.name}: asked its runner (pid {pid if pid > 0 else '?'}) to cancel "
+            "every active part; their partial results are still downloaded"
+        )
+    else:
+        echo(
+            f"job {outcome.name} cancelled: {outcome.cancelled} active batch(es) cancelled, "
+            f"nothing new will be submitted; `batchtui job resume {outcome.name}` downloads "
+            "what they finished"
         )
     return 0
 

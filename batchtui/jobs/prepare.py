@@ -92,6 +92,7 @@ def prepare(
     tokens: str | None = None,
     processes: int | None = None,
     on_stage: Stage | None = None,
+    allow_errors: bool = False,
 ) -> Prepared:
     """Validate and plan ``path`` (see the module docstring).
 
@@ -99,7 +100,8 @@ def prepare(
     most its model's, so it fits an empty queue. ``tokens`` is how parts' tokens are counted
     (default: exactly when a token limit applies, else from a sample).
     Raises :class:`Refused` for a file with errors, :class:`UserError` for one that cannot
-    be read.
+    be read. ``allow_errors``: the user was told of the file's validation errors and insists
+    (the TUI asks, as its submit does); the parts holding a bad line will fail.
     """
     from batchtui.api.submit import error_summary
     from batchtui.cost.queue import limit_for
@@ -131,7 +133,7 @@ def prepare(
         or (found.mixed and found.dominant is not None and found.dominant.value != "input")
     ):
         problems.append(f"it is {found.describe()}, not a batch input")
-    if snapshot.errors:
+    if snapshot.errors and not allow_errors:
         problems.append(
             f"{snapshot.errors:,} validation error{'s' if snapshot.errors != 1 else ''} "
             f"({error_summary(snapshot)})"

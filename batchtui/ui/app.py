@@ -1,4 +1,4 @@
-"""The Textual application: three modes (File, Batches, Results) and the app-wide keys."""
+"""The Textual application: four modes (File, Batches, Results, Jobs) and the app-wide keys."""
 
 from __future__ import annotations
 
@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from batchtui.validation.pieces import HeadStart
     from batchtui.validation.providers import Provider
 
+MODE_LABELS = (("file", "File"), ("batches", "Batches"), ("results", "Results"), ("jobs", "Jobs"))
+
 # Seconds after start-up before the collector freezes what start-up built.
 QUIET_GC_AFTER = 1.0
 
@@ -51,6 +53,7 @@ class BatchTUI(App[int]):
         Binding("1", "mode('file')", "File", id="app.mode_file"),
         Binding("2", "mode('batches')", "Batches", id="app.mode_batches"),
         Binding("3", "mode('results')", "Results", id="app.mode_results"),
+        Binding("4", "mode('jobs')", "Jobs", id="app.mode_jobs"),
         Binding("question_mark,f1", "help", "Keys", id="app.help"),
         Binding("q", "quit", "Quit", id="app.quit"),
     ]
@@ -172,6 +175,10 @@ class BatchTUI(App[int]):
             from batchtui.ui.screens.batches import BatchesScreen
 
             screen = BatchesScreen()
+        elif mode == "jobs":
+            from batchtui.ui.jobs.screen import JobsScreen
+
+            screen = JobsScreen()
         else:
             from batchtui.ui.screens.results import ResultsScreen
 
@@ -210,6 +217,15 @@ class BatchTUI(App[int]):
         self.file_filter = (filter_lines, filter_label) if filter_lines is not None else None
         await self._reset_mode("file")
         await self.switch_mode("file")
+
+    async def open_job(self, name: str) -> None:
+        """Show the Jobs mode with the cursor on job ``name``."""
+        from batchtui.ui.jobs.screen import JobsScreen
+
+        await self.action_mode("jobs")
+        screen = self.screen
+        if isinstance(screen, JobsScreen):
+            screen.select_job(name)
 
     async def open_results(self, **kwargs: Any) -> None:
         """Show the Results mode for the given input/output/error files."""
@@ -310,7 +326,7 @@ class BatchTUI(App[int]):
         return self._api
 
     async def on_mount(self) -> None:
-        for mode in ("file", "batches", "results"):
+        for mode in ("file", "batches", "results", "jobs"):
             self.add_mode(mode, partial(self._make_screen, mode))
         await self.switch_mode(self.initial_mode)
         # After the first frame and the work it starts (a full collection right after the
@@ -346,7 +362,7 @@ class BatchTUI(App[int]):
                     f"key: {key_label(binding.key)}",
                     partial(self.run_action, binding.action, node),
                 )
-        for mode, label in (("file", "File"), ("batches", "Batches"), ("results", "Results")):
+        for mode, label in MODE_LABELS:
             yield SystemCommand(f"Go to: {label}", "switch view", partial(self.action_mode, mode))
         yield from super().get_system_commands(screen)
 

@@ -79,6 +79,7 @@ class QueueWatch:
             from batchtui.ui.estimate import price_book
 
             self.book = await asyncio.to_thread(price_book, app)
+            screen.render_table()  # a job's row says what its batches cost so far
             screen.redraw_detail()  # the selected batch's receipt can be shown now
         if screen.api is None:
             return

@@ -16,6 +16,16 @@ from batchtui.api.eta import ThroughputTracker
 from batchtui.api.models import BatchView
 from batchtui.core.text import safe
 from batchtui.ui.cells import drawable
+from batchtui.ui.dashboard.jobs import (
+    Entry,
+    JobGroup,
+    JobPart,
+    group_cell,
+    group_eta,
+    group_expires,
+    key_of,
+    part_id_cell,
+)
 from batchtui.ui.format import duration, progress_bar, relative, status_text
 
 FILTERS = ("all", "active", "finished")
@@ -28,7 +38,7 @@ TIMED_COLUMNS = frozenset({"created", "eta", "expires"})
 
 @dataclass(frozen=True)
 class Row:
-    batch: BatchView
+    batch: Entry  # a batch, a job's row or a job's part
     timed: tuple[tuple[str, str] | None, ...]  # text and style of the clock-driven cells
     cells: tuple[Text, ...]
     changed: bool  # a cell differs from the previous poll's
@@ -106,23 +116,24 @@ class BatchRows:
         """The next update sets every row afresh (and the cursor with it)."""
         self.order = []
 
-    def update(self, visible: Sequence[BatchView], width: int, now: float) -> Update:
-        """The rows for ``visible`` at this width and time. With the same rows in the same
-        order, only rows whose batch or clock-driven text changed are rebuilt."""
+    def update(self, visible: Sequence[Entry], width: int, now: float) -> Update:
+        """The rows for ``visible`` (batches, and jobs with their parts: see ``jobs.py``) at
+        this width and time. With the same rows in the same order, only rows whose batch or
+        clock-driven text changed are rebuilt."""
         columns = columns_for(width)
         same_layout = columns == self.columns
-        rows = {
-            b.id: self.row(b, columns, now, self.rows.get(b.id) if same_layout else None)
-            for b in visible
-        }
-        order = [b.id for b in visible]
+        rows = {}
+        for b in visible:
+            key = key_of(b)
+            rows[key] = self.row(b, columns, now, self.rows.get(key) if same_layout else None)
+        order = list(rows)
         rebuild = not (same_layout and order == self.order)
         self.rows = rows
         self.columns = columns
         self.order = order
         return Update(rebuild, not same_layout, rows)
 
-    def row(self, b: BatchView, columns: tuple[str, ...], now: float, old: Row | None) -> Row:
+    def row(self, b: Entry, columns: tuple[str, ...], now: float, old: Row | None) -> Row:
         """The row's cells, reusing the old ones where neither the batch nor the
         clock-driven text changed."""
         timed = tuple(self.timed(b, col, now) if col in TIMED_COLUMNS else None for col in columns)
@@ -144,8 +155,16 @@ class BatchRows:
                 new_cells.append(cell)
         return Row(b, timed, tuple(new_cells), changed)
 
-    def timed(self, b: BatchView, col: str, now: float) -> tuple[str, str]:
+    def timed(self, b: Entry, col: str, now: float) -> tuple[str, str]:
         """Text and style of a cell that changes with the clock (cheap: no Text built)."""
+        if isinstance(b, JobPart):
+            b = b.batch
+        elif isinstance(b, JobGroup):
+            if col == "created":
+                return relative(b.created_at, now), ""
+            if col == "eta":
+                return group_eta(b, self.tracker)
+            return group_expires(b, now)
         if col == "created":
             if "created_at" in b.invalid:
                 return "?", "bold yellow"  # the server sent no usable time
@@ -154,9 +173,15 @@ class BatchRows:
             return self.eta(b)
         return expires(b, now)
 
-    def cell(self, b: BatchView, col: str, timed: tuple[str, str] | None) -> Text:
+    def cell(self, b: Entry, col: str, timed: tuple[str, str] | None) -> Text:
         if timed is not None:
             return Text(timed[0], style=timed[1])
+        if isinstance(b, JobGroup):
+            return group_cell(b, col)
+        if isinstance(b, JobPart):
+            if col == "id":
+                return part_id_cell(b)
+            b = b.batch
         counts = b.request_counts
         if col == "id":
             return Text(safe(short_id(b.id)) or "?", style="bold")

@@ -29,6 +29,13 @@ from batchtui.core.text import safe
 from batchtui.ui.context import tui
 from batchtui.ui.dashboard.actions import BatchActions, DownloadProgress
 from batchtui.ui.dashboard.detail import BatchDetail
+from batchtui.ui.dashboard.jobs import (
+    JobGroup,
+    JobLocals,
+    cost_of,
+    group_detail,
+    group_entries,
+)
 from batchtui.ui.dashboard.polling import FinishAnnouncer, Polls
 from batchtui.ui.dashboard.queue import QueueWatch, meters_of
 from batchtui.ui.dashboard.rows import FILTERS, BatchRows, column_labels, columns_for, matches
@@ -54,6 +61,8 @@ class BatchesScreen(Screen[None]):
     CSS_PATH = "../batches.tcss"  # loaded when the screen is first shown
 
     BINDINGS = [
+        # Shown only on a job's row or its parts (see check_action).
+        Binding("space", "toggle_job", "Expand/collapse job", id="batches.toggle_job"),
         Binding("r", "refresh", "Refresh", id="batches.refresh"),
         Binding("a", "cycle_filter", "All/active/finished", id="batches.filter_state"),
         Binding("slash", "filter_text", "Filter", id="batches.filter_text"),
@@ -85,6 +94,10 @@ class BatchesScreen(Screen[None]):
         self.actions = BatchActions(self)
         self.queue = QueueWatch(self, lambda: self.wall_clock())  # meters and receipts
         self._by_id: dict[str, BatchView] = {}
+        self.jobs: dict[str, JobGroup] = {}  # the job rows shown, by row key
+        self.expanded: set[str] = set()  # job ids whose parts are shown
+        self._on_job = False  # the cursor is on a job's row or part (the key bar says Space)
+        self.job_locals = JobLocals(self, self.render_table)  # what this machine's stores say
         self._select_next: str | None = None  # a batch to select once a poll shows it
         self._announcer: FinishAnnouncer | None = None
         self._records: dict[str, SubmissionRecord] | None = None  # this machine's, per poll
@@ -158,6 +171,7 @@ class BatchesScreen(Screen[None]):
         self.update_poll_status()
         if result.ok:
             self.queue.refresh(result.batches)
+            self.job_locals.refresh(result.batches)
 
     def show_queue(self, state: QueueState | None) -> None:
         """The queue meters (hidden while no limit is known)."""
@@ -230,8 +244,17 @@ class BatchesScreen(Screen[None]):
             return
         table = self.query_one(BatchTable)
         needle = self.text_filter.lower()
-        visible = [b for b in self.batches if matches(b, self.state_filter, needle)]
-        self._shown = len(visible)
+        # A job's batches are one row (and its parts under it when expanded): jobs.py.
+        visible = group_entries(
+            self.batches,
+            lambda b: matches(b, self.state_filter, needle),
+            needle,
+            self.expanded,
+            self.job_locals.found,
+            cost_of(self.queue.book, self.queue.receipt),
+        )
+        self.jobs = {g.key: g for g in visible if isinstance(g, JobGroup)}
+        self._shown = sum(1 for b in self.batches if matches(b, self.state_filter, needle))
         selected = self.selected_batch()
         now = self.clock()
         update = self.rows.update(visible, table.size.width or self.size.width, now)
@@ -239,8 +262,10 @@ class BatchesScreen(Screen[None]):
             for batch_id, row in update.rows.items():
                 if row.changed:
                     table.update_row(batch_id, row.cells)
-            # After a poll, redraw the detail pane only when its batch or minute changed.
-            if (self.selected_batch(), int(now // 60)) != self.detail.shown:
+            # After a poll, redraw the detail pane only when its batch or minute changed
+            # (a job's pane sums its parts up: drawn again after every poll).
+            job = self.selected_job()
+            if job is not None or (self.selected_batch(), int(now // 60)) != self.detail.shown:
                 self._detail.poke()
             return
         keep = selected.id if selected else None
@@ -259,8 +284,24 @@ class BatchesScreen(Screen[None]):
         self.render_table()
 
     def selected_batch(self) -> BatchView | None:
+        """The batch under the cursor (a job's part too; None on a job's row)."""
         key = self.query_one(BatchTable).cursor_key
         return self._by_id.get(key) if key is not None else None
+
+    def selected_job(self) -> JobGroup | None:
+        """The job whose row is under the cursor."""
+        key = self.query_one(BatchTable).cursor_key
+        return self.jobs.get(key) if key is not None else None
+
+    def _job_of_cursor(self) -> JobGroup | None:
+        """The job of the row under the cursor: its own row, or one of its parts."""
+        job = self.selected_job()
+        if job is not None:
+            return job
+        batch = self.selected_batch()
+        if batch is None:
+            return None
+        return next((g for g in self.jobs.values() if batch in g.parts), None)
 
     def flush_pending(self) -> None:
         self._detail.flush()
@@ -270,12 +311,20 @@ class BatchesScreen(Screen[None]):
         # The pane's title follows the cursor at once (a border repaint); its body waits
         # until the cursor rests.
         if event.key is not None:
-            self.detail.set_title(event.key)
+            job = self.jobs.get(event.key)
+            self.detail.set_title(f"job {job.name}" if job is not None else event.key)
+        on_job = self._job_of_cursor() is not None
+        if on_job != self._on_job:  # Space (expand/collapse) shows on job rows only
+            self._on_job = on_job
+            self.refresh_bindings()
         self._detail.poke()
 
     @on(BatchTable.Selected)
     def _on_row_selected(self, event: BatchTable.Selected) -> None:
         self.flush_pending()
+        if self.selected_job() is not None:
+            self.action_toggle_job()
+            return
         batch = self.selected_batch()
         if batch is not None and batch.errors:
             self.action_focus_errors()
@@ -286,6 +335,13 @@ class BatchesScreen(Screen[None]):
 
     def _show_detail(self, b: BatchView | None) -> None:
         detail = self.detail
+        job = self.selected_job() if b is None else None
+        if job is not None:
+            detail.show(None, self.clock())
+            detail.set_title(f"job {job.name}")
+            detail.shown = (None, int(self.clock() // 60))
+            detail.show_text(group_detail(job, self.tracker, self.clock()))  # type: ignore[arg-type]
+            return
         local = self.local_record(b.id) if b is not None else None
         bill = self.queue.receipt(b, local) if b is not None else None
         detail.show(b, self.clock(), local, bill)
@@ -367,23 +423,81 @@ class BatchesScreen(Screen[None]):
     def open_input(self, batch: BatchView, line: int | None) -> None:
         self.actions.open_input(batch, line)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "toggle_job":
+            return self.is_attached and self._job_of_cursor() is not None
+        return True
+
+    def action_toggle_job(self) -> None:
+        """Show a job's parts under its row, or fold them back (from a part too: the cursor
+        goes back to the job's row)."""
+        job = self._job_of_cursor()
+        if job is None:
+            return
+        if job.job_id in self.expanded:
+            self.expanded.discard(job.job_id)
+        else:
+            self.expanded.add(job.job_id)
+        self.select_batch(job.key)
+
+    def _local_job(self, job: JobGroup, doing: str) -> str | None:
+        """The job's name when this machine has its store, else says why not."""
+        if job.local is None:
+            self.notify(
+                f"Job {safe(job.name)} was not started on this machine (no store here): "
+                f"{doing} its parts one by one (Space shows them).",
+                severity="warning",
+                timeout=8,
+            )
+            return None
+        return job.local.name
+
     def action_copy_id(self) -> None:
+        job = self.selected_job()
+        if job is not None:
+            self.app.copy_to_clipboard(job.name)
+            self.notify(f"Copied {safe(job.name)}")
+            return
         batch = self.selected_batch()
         if batch is not None:
             self.actions.copy_id(batch)
 
     def action_cancel_batch(self) -> None:
+        job = self.selected_job()
+        if job is not None:
+            name = self._local_job(job, "cancel")
+            if name is not None:
+                from batchtui.ui.jobs.actions import confirm_cancel
+
+                confirm_cancel(self, name, self.poll_now)
+            return
         batch = self.selected_batch()
         if batch is not None and self.api is not None:
             self.actions.cancel(batch)
 
     def action_download(self) -> None:
+        job = self.selected_job()
+        if job is not None:
+            self.notify(
+                f"Job {safe(job.name)}: o opens its merged results (the Results view exports "
+                "them), or Space shows its parts to download one by one.",
+                timeout=8,
+            )
+            return
         batch = self.selected_batch()
         if batch is not None and self.api is not None:
             app = tui(self)
             self.actions.download(batch, Path(app.download_dir))
 
     def action_open_results(self) -> None:
+        job = self.selected_job()
+        if job is not None:
+            name = self._local_job(job, "open the results of")
+            if name is not None:
+                from batchtui.ui.jobs.actions import open_results
+
+                self.run_worker(open_results(self, name), group="job-results", exit_on_error=False)
+            return
         batch = self.selected_batch()
         if batch is not None and self.api is not None:
             self.actions.open_results(batch)

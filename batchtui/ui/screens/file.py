@@ -57,6 +57,7 @@ KEY_HINTS = [
     ("i", "custom_id"),
     ("e", "Edit"),
     ("u", "Submit"),
+    ("J", "Job"),
     ("s", "Rows"),
     ("r", "Raw"),
     ("c", "Copy"),
@@ -68,7 +69,7 @@ KEY_HINTS = [
 AFTER_FIRST_FRAME = 0.1
 # The key line of an output or error file: its results are one key away, submitting it is not.
 RESULT_KEY_HINTS = [("?", "Keys"), ("o", "Results")] + [
-    hint for hint in KEY_HINTS[1:] if hint[0] not in ("u", "e")
+    hint for hint in KEY_HINTS[1:] if hint[0] not in ("u", "J", "e")
 ]
 # Below this width the status bar leaves out the file's size.
 STATUS_SIZE_WIDTH = 100
@@ -111,6 +112,7 @@ class FileScreen(FileSearch, FileFilter, FileEdit, FileResults):
         ),
         Binding("e", "edit", "Edit in $EDITOR", id="file.edit"),
         Binding("u", "submit", "Submit as batch", id="file.submit"),
+        Binding("J", "start_job", "Start as a job (split, queue, watch)", id="file.start_job"),
         Binding("o", "open_results", "Results of this output file", id="file.results"),
         Binding("p", "split", "Split to fit limits", show=False, id="file.split"),
         Binding("tab", "switch_pane", "Switch pane", show=False, id="file.switch_pane"),
@@ -657,6 +659,14 @@ class FileScreen(FileSearch, FileFilter, FileEdit, FileResults):
 
     def action_submit(self) -> None:
         tui(self).action_submit_file()
+
+    def action_start_job(self) -> None:
+        """A job of this file: split and estimate first (``ui/jobs/start.py``)."""
+        from batchtui.ui.jobs.start import start_job_flow
+
+        self.app.run_worker(
+            start_job_flow(tui(self)), group="job-start", exclusive=True, exit_on_error=False
+        )
 
     def go_to_line(self, line_number: int) -> None:
         """Select 1-based ``line_number`` (clamped to the file); in a filter, its row, or the

@@ -5,11 +5,11 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-MODES = (("file", "1 File"), ("batches", "2 Batches"), ("results", "3 Results"))
+MODES = (("file", "1 File"), ("batches", "2 Batches"), ("results", "3 Results"), ("jobs", "4 Jobs"))
 
 
 class ModeBar(Static):
-    """``batchtui  1 File  2 Batches  3 Results`` with the current mode highlighted."""
+    """``batchtui  1 File  2 Batches  3 Results  4 Jobs`` with the current mode highlighted."""
 
     def __init__(self, mode: str, title: str = "", *, id: str | None = None) -> None:
         super().__init__(id=id, markup=False)
