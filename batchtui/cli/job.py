@@ -378,7 +378,6 @@ def _detach(name: str, directory: Any, args: argparse.Namespace) -> int:
 def _start(args: argparse.Namespace) -> int:
     import asyncio
 
-    from batchtui.jobs.options import JobOptions
     from batchtui.jobs.prepare import (
         check_job_metadata,
         create_job,
@@ -450,12 +449,7 @@ def _start(args: argparse.Namespace) -> int:
         progress.clear()
     for note in prepared.notes:
         _note(note)
-    options = JobOptions(
-        max_requests=prepared.limits.max_requests,
-        max_bytes=prepared.limits.max_bytes,
-        max_embedding_inputs=prepared.limits.max_embedding_inputs,
-        max_tokens=prepared.limits.max_tokens,
-        tokens=prepared.plan.tokens_mode,
+    options = prepared.options(
         retry_failed=args.retry_failed,
         metadata=metadata,
         max_active=args.max_active,

@@ -53,6 +53,17 @@ class Prepared:
     warnings: int = 0
     notes: list[str] = field(default_factory=list)
 
+    def options(self, **more: Any) -> JobOptions:
+        """The job's options: the part limits this plan was cut to, and ``more``."""
+        return JobOptions(
+            max_requests=self.limits.max_requests,
+            max_bytes=self.limits.max_bytes,
+            max_embedding_inputs=self.limits.max_embedding_inputs,
+            max_tokens=self.limits.max_tokens,
+            tokens=self.plan.tokens_mode,
+            **more,
+        )
+
 
 def _lifted(provider: Any) -> Any:
     """The provider with the per-file limits lifted: the job cuts parts to fit them."""

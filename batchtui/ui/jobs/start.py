@@ -485,7 +485,6 @@ def _create_and_run(app: BatchTUI, choice: StartChoice) -> int:
     """Write the job (as ``batchtui job start`` does) and start its runner."""
     from batchtui.api.config import ClientSettings
     from batchtui.jobs.control import spawn_runner
-    from batchtui.jobs.options import JobOptions
     from batchtui.jobs.prepare import create_job
     from batchtui.ui.jobs.actions import runner_setup
 
@@ -498,13 +497,7 @@ def _create_and_run(app: BatchTUI, choice: StartChoice) -> int:
         client = ClientSettings.from_settings(app.settings)
     else:
         client = ClientSettings.from_env()
-    options = JobOptions(
-        max_requests=prepared.limits.max_requests,
-        max_bytes=prepared.limits.max_bytes,
-        max_embedding_inputs=prepared.limits.max_embedding_inputs,
-        max_tokens=prepared.limits.max_tokens,
-        tokens=prepared.plan.tokens_mode,
-    )
+    options = prepared.options()
     # The job belongs to the server its batches live on: a resume talks to the same one.
     store = create_job(choice.name, prepared, options, base_url=client.effective_base_url)
     directory = store.directory
