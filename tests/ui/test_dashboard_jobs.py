@@ -72,6 +72,21 @@ def test_a_part_counts_by_its_newest_batch() -> None:
     assert group.part_count == 3 and group.total == 30 and group.parts_done == 1
 
 
+def test_a_job_whose_turned_away_part_went_again_is_not_failed() -> None:
+    # Part 1's first batch failed (token_limit_exceeded); its second completed, as did part 2.
+    listed = [
+        batch("b_retry", "completed", 30, "night", "1"),
+        batch("b_2", "completed", 20, "night", "2"),
+        batch("b_first", "failed", 10, "night", "1"),
+    ]
+    group = entries(listed)[0]
+    assert isinstance(group, JobGroup)
+    assert group.status() == "completed" and group.parts_done == 2
+    listed[0] = batch("b_retry", "expired", 30, "night", "1")
+    group = entries(listed)[0]
+    assert isinstance(group, JobGroup) and group.status() == "expired"
+
+
 def test_a_filter_keeps_a_job_by_its_parts_or_its_name() -> None:
     listed = [
         batch("b_j1", "completed", 10, "night", "1"),

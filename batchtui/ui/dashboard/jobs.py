@@ -97,16 +97,22 @@ class JobGroup:
     def part_count(self) -> int:
         return self.local.parts if self.local is not None else len(self.parts)
 
-    @property
-    def parts_done(self) -> int:
-        """Parts finished. A part's batch can end and be followed by another (the queue was
-        full, it expired): a part counts by its newest batch. The store knows best while its
-        runner looks; the batches can be ahead of it (no runner at it)."""
+    def newest(self) -> dict[str, BatchView]:
+        """Each part's newest batch (a part turned away by a full queue, or expired, is sent
+        again as a new batch: the old one no longer says how the part is doing)."""
         newest: dict[str, BatchView] = {}
         for b, label in zip(self.parts, self.labels, strict=True):
             old = newest.get(label)
             if old is None or (b.created_at or 0) >= (old.created_at or 0):
                 newest[label] = b
+        return newest
+
+    @property
+    def parts_done(self) -> int:
+        """Parts finished. A part's batch can end and be followed by another (the queue was
+        full, it expired): a part counts by its newest batch. The store knows best while its
+        runner looks; the batches can be ahead of it (no runner at it)."""
+        newest = self.newest()
         if self.local is not None:
             completed = sum(1 for b in newest.values() if b.status == "completed")
             return min(max(completed, self.local.parts_done), self.local.parts)
@@ -127,7 +133,7 @@ class JobGroup:
             return "in_progress"
         if self.active:
             return "validating"
-        statuses = {b.status for b in self.parts}
+        statuses = {b.status for b in self.newest().values()}
         for worst in ("failed", "expired", "cancelled"):
             if worst in statuses:
                 return worst
