@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +64,9 @@ def spawn_runner(
             start_new_session=True,
             close_fds=True,
         )
+    # A TUI that started it lives on: reap the runner when it ends, or it stays a zombie
+    # (and its pid looks alive) until the TUI exits.
+    threading.Thread(target=process.wait, name="batchtui-reap", daemon=True).start()
     return Detached(process.pid, log_path)
 
 

@@ -34,12 +34,33 @@ def test_spawn_runner_puts_the_key_in_the_environment(
             seen["command"] = command
             seen.update(kwargs)
 
+        def wait(self) -> int:
+            return 0
+
     monkeypatch.setattr(subprocess, "Popen", FakePopen)
     detached = control.spawn_runner("j", tmp_path, env={"OPENAI_API_KEY": "sk-secret"})
     assert detached.pid == 99 and detached.log_path == tmp_path / "runner.log"
     assert seen["env"]["OPENAI_API_KEY"] == "sk-secret"
     assert "sk-secret" not in " ".join(seen["command"])
     assert seen["start_new_session"] is True  # outlives the TUI that started it
+
+
+def test_a_runner_that_ends_is_reaped_not_left_a_zombie(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The TUI that starts runners lives on; an ended runner must not stay <defunct>."""
+    import time
+
+    if not Path("/proc/self/stat").exists():
+        pytest.skip("reads /proc")
+
+    monkeypatch.setattr(control, "runner_command", lambda *a: [sys.executable, "-c", "pass"])
+    pid = control.spawn_runner("j", tmp_path).pid
+    stat = Path(f"/proc/{pid}/stat")
+    deadline = time.monotonic() + 20
+    while stat.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)  # polling for the process to be gone, with a bound
+    assert not stat.exists(), f"runner {pid} left as {stat.read_text()[:60]!r}"
 
 
 def test_resume_detached_is_refused_while_a_runner_holds_the_lock(
