@@ -108,11 +108,8 @@ def _merged(name: str) -> tuple[str, str | None, str | None, list[str]]:
         if changed:
             raise UserError(f"{changed}: the results cannot be joined to it")
         merged = merge_results(store)
-    notes = list(merged.notes)
-    if merged.parts_pending:
-        n = merged.parts_pending
-        notes.append(f"{n} part{'s' if n != 1 else ''} not finished yet: the results so far")
-    return merged.input, merged.output, merged.errors, notes
+    # merge_results says itself when parts have no results yet (one toast, not two).
+    return merged.input, merged.output, merged.errors, list(merged.notes)
 
 
 async def open_results(node: Widget, name: str) -> None:
