@@ -392,6 +392,7 @@ class FileScreen(FileSearch, FileFilter, FileEdit, FileResults):
             self.validation_running = False
             self.validation_error = message
             self.notify(f"Validation failed: {message}", severity="error", timeout=10)
+            self._draw_detail()  # the line's token count waited for the validation
         elif group == "search":
             self._search_status = ""
             self.notify(f"Search failed: {message}", severity="error", timeout=8)
@@ -446,7 +447,13 @@ class FileScreen(FileSearch, FileFilter, FileEdit, FileResults):
         span = lines.row_span(row)
         self.detail.show_line(lines.index, span, line, force=force, findings=self.findings_at(line))
         key = None if span is None else (id(lines.index), span.start)
-        if key is not None and key not in (self.detail.tokens_for, self._line_counting):
+        if key is None or key in (self.detail.tokens_for, self._line_counting):
+            return
+        from batchtui.ui.estimate import line_counter_ready
+
+        # The first count loads the tokenizer (~0.3 s of CPU): not while the validation's
+        # worker processes need every core. Its last report shows the line again (force).
+        if line_counter_ready() or not self.validation_pending:
             self._line_counting = key
             self._count_line(lines.index, span)
 
@@ -482,13 +489,21 @@ class FileScreen(FileSearch, FileFilter, FileEdit, FileResults):
 
     @work(thread=True, exclusive=True, group="estimate", exit_on_error=False)
     def _estimate(self, index: LineIndex) -> None:
-        from batchtui.ui.estimate import price_book, run_estimate
+        from batchtui.ui.estimate import price_book, run_estimate, wait_until
 
         worker = get_current_worker()
+
+        def cancelled() -> bool:
+            return worker.is_cancelled
+
+        # After the validation: the prices, the tokenizer's load and the sample (~0.6 s of
+        # CPU on a big file) beside it took a core from its worker processes.
+        if not wait_until(lambda: not self.validation_pending, cancelled):
+            return
         run_estimate(
             index.path,
             lambda state: self.post_message(msg.EstimateProgress(index, state)),
-            cancelled=lambda: worker.is_cancelled,
+            cancelled=cancelled,
             book=price_book(self.app),
             exact_after=lambda: not self.validation_running,
         )
@@ -513,6 +528,16 @@ class FileScreen(FileSearch, FileFilter, FileEdit, FileResults):
         return v.findings_at(line + 1)
 
     # -- validation --------------------------------------------------------------------
+
+    @property
+    def validation_pending(self) -> bool:
+        """A validation runs, or starts after the first frame (the file's first one)."""
+        return self.validation_running or (
+            getattr(self.app, "validate", True)
+            and self.index is not None
+            and self.validation_snapshot is None
+            and self.validation_error is None
+        )
 
     def start_validation(self) -> None:
         if self.index is None:
