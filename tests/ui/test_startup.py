@@ -85,6 +85,38 @@ async def test_the_first_frame_is_the_file_screen_alone(
         assert app.stylesheet.has_source(str(UI / "results.tcss"), "")
 
 
+async def test_the_bars_redraw_without_a_layout(
+    make_app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The status bar changes on every key and progress report; a bar's size never does (one
+    line, full width), so its new text must not lay out the whole screen again."""
+    from batchtui.ui.widgets.bars import KeyHints, ModeBar, StatusBar
+
+    app = make_app(CHAT)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, FileScreen)
+        layouts: list[bool] = []
+        for bar in (screen.query_one(cls) for cls in (StatusBar, KeyHints, ModeBar)):
+            real = bar.refresh
+            monkeypatch.setattr(
+                bar,
+                "refresh",
+                lambda *a, _r=real, layout=False, **k: (
+                    layouts.append(layout),
+                    _r(*a, layout=layout, **k),
+                )[1],
+            )
+        screen._notice = "a notice"
+        screen.update_status()
+        screen.query_one(KeyHints).show([("x", "Something")])
+        screen.query_one(ModeBar).set_title("another title")
+        await pilot.pause()
+        assert "a notice" in str(screen.query_one(StatusBar).render())
+        assert len(layouts) == 3 and not any(layouts)
+
+
 BUILD_APP = """
 import sys
 from batchtui.cli.entry import _browse_parser
