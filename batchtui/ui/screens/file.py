@@ -152,6 +152,7 @@ class FileScreen(FileSearch, FileFilter, FileEdit, FileResults):
         self.provider = provider  # the service whose limits and rules apply (None: OpenAI's)
         self.sniffed: Sniff | None = None  # what the file is, from its head at open
         self.limits: list[LimitNote] = []  # file-level limits known from size and line count
+        self._painted = False  # the first frame is out (the limits wait for it)
         self.validation_error: str | None = None  # why the last validation failed, if it did
         self._validate_again = False  # the file grew while a validation ran
         # Hidden until asked for, so mounted after the first frame (with their imports).
@@ -254,6 +255,8 @@ class FileScreen(FileSearch, FileFilter, FileEdit, FileResults):
         return self.sniffed
 
     async def _after_first_paint(self) -> None:
+        self._painted = True
+        self.update_status()  # with the limits the size already breaks
         self.start_scan()
         # Validation starts beside the scan: its worker processes index the file themselves.
         if getattr(self.app, "validate", True):
@@ -859,10 +862,10 @@ class FileScreen(FileSearch, FileFilter, FileEdit, FileResults):
         """File-level limits the size and the line count so far already break: said at
         once (a toast the first time), not when validation reaches the end of the file."""
         index = self.index
-        if index is None:
+        if index is None or not self._painted:
             return
-        # Imported here, not at the top: the first frame does not wait for the profiles
-        # (they load the SDK snapshot), and never for the validator.
+        # Imported here, after the first frame: it does not wait for the profiles (they
+        # load the SDK snapshot), and never for the validator.
         from batchtui.validation.providers import file_limits
 
         lines_final = self._scan_done.is_set() or index.complete
