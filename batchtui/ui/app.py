@@ -78,7 +78,14 @@ class BatchTUI(App[int]):
     ) -> None:
         """``validation_head``: worker processes the command line started for the file's
         first validation (see :func:`batchtui.validation.pieces.head_start`)."""
+        self.initial_mode = initial_mode or ("file" if index is not None else "batches")
+        # The first mode is the one Textual starts in: its screen is built at start-up and
+        # styled as its widgets mount. (Switching to it from Textual's own blank screen
+        # restyled and laid out every widget twice more before the first frame.)
+        self.DEFAULT_MODE = self.initial_mode  # type: ignore[misc]  # read by App.__init__
         super().__init__()
+        for mode in ("file", "batches", "results", "jobs"):
+            self.add_mode(mode, partial(self._make_screen, mode))
         self.validation_head = validation_head
         # The command line's flags: they win over the settings' other sources.
         self._flags: dict[str, tuple[Any, str]] = {
@@ -98,7 +105,6 @@ class BatchTUI(App[int]):
         self.notify_desktop = notify_desktop
         self.notify_cmd = notify_cmd
         self.provider = provider  # whose limits and rules the File mode applies (None: OpenAI's)
-        self.initial_mode = initial_mode or ("file" if index is not None else "batches")
         self.results_args: dict[str, Any] = {}
         self.file_screen: FileScreen | None = None  # the File mode's screen, once built
         self.file_filter: tuple[Any, str] | None = None  # lines the next File screen shows
@@ -326,9 +332,9 @@ class BatchTUI(App[int]):
         return self._api
 
     async def on_mount(self) -> None:
-        for mode in ("file", "batches", "results", "jobs"):
-            self.add_mode(mode, partial(self._make_screen, mode))
-        await self.switch_mode(self.initial_mode)
+        # One restyle now that the first screen's widgets are all mounted: colours worked
+        # out against a parent's background (auto text colours) settle only then.
+        self.screen.update_node_styles(animate=False)
         # After the first frame and the work it starts (a full collection right after the
         # frame kept it from the terminal for as long as it took).
         self.set_timer(QUIET_GC_AFTER, quiet_gc)

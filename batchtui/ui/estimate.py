@@ -106,10 +106,8 @@ def run_estimate(
             report(state)
             return state
         report(state)
-        while exact_after is not None and not exact_after():
-            if cancelled():
-                return None
-            time.sleep(0.05)
+        if exact_after is not None and not wait_until(exact_after, cancelled):
+            return None
 
         def progress(done: int, total: int) -> None:
             state.fraction = done / max(total, 1)
@@ -127,6 +125,20 @@ def run_estimate(
         failed = EstimateState(FAILED, error=message)
         report(failed)
         return failed
+
+
+def wait_until(ready: Callable[[], bool], cancelled: Callable[[], bool]) -> bool:
+    """Poll ``ready`` (from a worker thread); False if ``cancelled`` first."""
+    while not ready():
+        if cancelled():
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def line_counter_ready() -> bool:
+    """Has this process counted a line (its tokenizer loaded, so the next count is cheap)?"""
+    return _COUNTER is not None
 
 
 def input_tokens_of(tokens: Any) -> dict[str, int]:

@@ -40,6 +40,22 @@ The measured ``batchtui/`` is byte-compiled first (``compileall``), as an instal
 this sandbox sets PYTHONDONTWRITEBYTECODE, which would otherwise make every launch compile
 batchtui's sources (~40 ms here) while Textual's come compiled (``--no-compile`` measures that).
 A batchtui process that dies by itself is reported as a crash with its traceback's frames.
+
+Figures, ``--startup --pairs 7`` (2026-11-30, x86_64, 2 CPUs shared with two other engineers'
+work, load 2.2-2.7; ``--rev main`` and the branch ``house-perf2`` alternated three times each,
+so each pair of lines is the same minutes; median of the pairs' wall ratios, then the median
+ratio of the CPU time the process had used when the line was seen):
+
+    main (before)        1.84x / 1.49x CPU   1.61x / 1.44x CPU   1.58x / 1.45x CPU
+    house-perf2 (after)  1.33x / 1.37x CPU   1.46x / 1.36x CPU   1.48x / 1.35x CPU
+
+The bare Textual app took 0.17-0.19 s of CPU to its line, batchtui 0.23-0.25 s (0.25-0.28 s
+before). Still over the 1.3x target: the rest is batchtui's imports (~30 ms of CPU beyond the
+bare app's, orjson alone ~4 ms), forking the validation's workers (~10 ms with the copy-on-write
+faults after it) and styling and drawing a screen of six widgets instead of one. Cut: the switch
+from Textual's blank default screen to the File mode (two more restyles and a layout of every
+widget; now the app starts in its first mode) and the limits check's import of the provider
+profiles before the first frame.
 """
 
 from __future__ import annotations

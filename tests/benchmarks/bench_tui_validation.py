@@ -38,6 +38,31 @@ the file is read once before measuring, so the page cache is warm.
 ``--gc-log`` (diagnosis) runs batchtui as ``python gc_wrapper.py LOG -m ...``-like: a wrapper
 that registers a ``gc.callbacks`` hook logging each collection of 5 ms or more, then calls
 ``batchtui.cli.entry``; the report then says how many slow presses had a GC pause inside them.
+To measure another revision: ``git archive REV batchtui | tar -x -C DIR``, then run this with
+``PYTHONPATH=DIR`` (the console script then imports DIR's batchtui, for both launches).
+
+Figures, ``--rounds 3 --keys-after 10`` (2026-11-30, x86_64, 2 CPUs shared with two other
+engineers' work, load 2.9-3.5; main and the branch house-perf2 alternated twice, same minutes):
+
+    launch -> complete report / headless validate, median of the pairs:
+        main 1.90x, 2.34x            house-perf2 1.77x, 1.66x (pairs 1.28x-2.25x)
+    CPU of the TUI process at complete (its worker processes not counted):
+        main 1.55-2.00 s             house-perf2 0.78-0.94 s (headless: ~1.2 s, both processes)
+    keys while validating, worst:
+        main 634 ms, 192 ms          house-perf2 148 ms, 111 ms (--no-validate: 77-82 ms)
+    keys in the seconds after the report is complete, worst:
+        main 149 ms, 65 ms           house-perf2 205 ms, 318 ms
+
+What the TUI did beside its workers, and what changed: the cost (prices, the o200k tokenizer's
+load for the detail title's count and the estimate's sample: ~1 s of CPU under load) now starts
+when the validation is done; the one-line bars no longer lay out the whole screen on each
+progress report and key (33 layout passes -> 8 from the first frame to the report). What is
+left: the TUI's start-up (~0.35 s of CPU, while the first worker already runs on the other
+core), its own index scan (~0.15 s, a third scan beside the two workers'), and, under load,
+the workers' lower priority (nice 10, which keeps keys fast) against other users' processes,
+where the headless run's worker competes at full priority. The tokenizer's load holds the
+interpreter for ~0.14 s (tiktoken builds its encoder without releasing the GIL): that stall now
+falls just after the report is complete instead of during the validation.
 """
 
 from __future__ import annotations

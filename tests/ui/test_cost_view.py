@@ -71,6 +71,53 @@ async def test_a_slow_count_never_delays_the_screen(monkeypatch: Any) -> None:
         assert screen.estimate_state is not None and screen.estimate_state.exact
 
 
+async def test_the_cost_waits_for_the_validation(monkeypatch: Any) -> None:
+    """The tokenizer's load and the sample took a core from the validation's workers (the
+    TUI's launch -> complete report was ~2x the headless run): they start once it is done."""
+    import threading
+
+    import batchtui.ui.estimate as estimate_module
+    import batchtui.validation.parallel as parallel
+
+    release = threading.Event()
+    real_run = parallel.run_parallel
+
+    def held(*args: Any, **kwargs: Any) -> Any:
+        release.wait(30)  # a big file's validation, still running
+        return real_run(*args, **kwargs)
+
+    calls: list[str] = []
+
+    def spy(name: str, real: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            calls.append(name)
+            return real(*args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(parallel, "run_parallel", held)
+    monkeypatch.setattr(estimate_module, "_COUNTER", None)  # no tokenizer loaded yet
+    for name in ("count_line", "run_estimate", "wait_until"):
+        real = getattr(estimate_module, name, None)
+        monkeypatch.setattr(estimate_module, name, spy(name, real), raising=False)
+    app = BatchTUI(LineIndex(CHAT), validate=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, FileScreen)
+        await wait_for(pilot, lambda: bool(calls), "the estimate worker")
+        await pilot.press("j")
+        screen.flush_pending()
+        await pilot.pause()
+        assert screen.validation_running and screen.line_list.cursor == 1
+        assert calls == ["wait_until"]  # no count of the line, no sample
+        assert "tokens in" not in str(screen.query_one(DetailView).border_title)
+        release.set()
+        await settle(pilot)
+        assert {"count_line", "run_estimate"} <= set(calls)
+        assert screen.estimate_state is not None and screen.estimate_state.exact
+        assert "tokens in" in str(screen.query_one(DetailView).border_title)
+
+
 def test_the_sample_comes_first_then_the_exact_count_after_validation(tmp_path: Path) -> None:
     path = samples.write_jsonl(tmp_path / "big.jsonl", samples.chat_requests(3000, seed=5))
     seen: list[EstimateState] = []

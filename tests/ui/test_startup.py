@@ -53,6 +53,15 @@ async def test_the_first_frame_is_the_file_screen_alone(
         reparse(self)
 
     monkeypatch.setattr(stylesheet.Stylesheet, "reparse", counting)
+    import batchtui.validation.providers as providers
+    from batchtui.ui.app import BatchTUI
+
+    calls: list[str] = []
+    for owner, name in ((BatchTUI, "get_default_screen"), (providers, "file_limits")):
+        real = getattr(owner, name)
+        monkeypatch.setattr(
+            owner, name, lambda *a, _r=real, _n=name, **k: (calls.append(_n), _r(*a, **k))[1]
+        )
     at_first_paint: dict[str, Any] = {}
     after_first_paint = FileScreen._after_first_paint
 
@@ -60,6 +69,7 @@ async def test_the_first_frame_is_the_file_screen_alone(
         at_first_paint["widgets"] = {type(w).__name__ for w in self.walk_children()}
         at_first_paint["sources"] = {Path(path).name for path, _ in self.app.stylesheet.source}
         at_first_paint["reparses"] = len(reparses)
+        at_first_paint["calls"] = list(calls)
         await after_first_paint(self)
 
     monkeypatch.setattr(FileScreen, "_after_first_paint", spy)
@@ -72,6 +82,10 @@ async def test_the_first_frame_is_the_file_screen_alone(
         assert "results.tcss" not in at_first_paint["sources"]
         assert "batches.tcss" not in at_first_paint["sources"]
         assert at_first_paint["reparses"] == 0
+        # Nor Textual's blank default screen (switching from it to the File mode restyled and
+        # laid out every widget twice more), nor the limits' profiles and SDK snapshot.
+        assert at_first_paint["calls"] == []
+        assert "get_default_screen" not in calls and "file_limits" in calls
         # Mounted right after it, and working.
         await pilot.press("v")
         await settle(pilot)
@@ -83,6 +97,38 @@ async def test_the_first_frame_is_the_file_screen_alone(
         await pilot.press("3")
         await settle(pilot)
         assert app.stylesheet.has_source(str(UI / "results.tcss"), "")
+
+
+async def test_the_bars_redraw_without_a_layout(
+    make_app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The status bar changes on every key and progress report; a bar's size never does (one
+    line, full width), so its new text must not lay out the whole screen again."""
+    from batchtui.ui.widgets.bars import KeyHints, ModeBar, StatusBar
+
+    app = make_app(CHAT)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, FileScreen)
+        layouts: list[bool] = []
+        for bar in (screen.query_one(cls) for cls in (StatusBar, KeyHints, ModeBar)):
+            real = bar.refresh
+            monkeypatch.setattr(
+                bar,
+                "refresh",
+                lambda *a, _r=real, layout=False, **k: (
+                    layouts.append(layout),
+                    _r(*a, layout=layout, **k),
+                )[1],
+            )
+        screen._notice = "a notice"
+        screen.update_status()
+        screen.query_one(KeyHints).show([("x", "Something")])
+        screen.query_one(ModeBar).set_title("another title")
+        await pilot.pause()
+        assert "a notice" in str(screen.query_one(StatusBar).render())
+        assert len(layouts) == 3 and not any(layouts)
 
 
 BUILD_APP = """

@@ -152,6 +152,7 @@ class FileScreen(FileSearch, FileFilter, FileEdit, FileResults):
         self.provider = provider  # the service whose limits and rules apply (None: OpenAI's)
         self.sniffed: Sniff | None = None  # what the file is, from its head at open
         self.limits: list[LimitNote] = []  # file-level limits known from size and line count
+        self._painted = False  # the first frame is out (the limits wait for it)
         self.validation_error: str | None = None  # why the last validation failed, if it did
         self._validate_again = False  # the file grew while a validation ran
         # Hidden until asked for, so mounted after the first frame (with their imports).
@@ -254,6 +255,8 @@ class FileScreen(FileSearch, FileFilter, FileEdit, FileResults):
         return self.sniffed
 
     async def _after_first_paint(self) -> None:
+        self._painted = True
+        self.update_status()  # with the limits the size already breaks
         self.start_scan()
         # Validation starts beside the scan: its worker processes index the file themselves.
         if getattr(self.app, "validate", True):
@@ -392,6 +395,7 @@ class FileScreen(FileSearch, FileFilter, FileEdit, FileResults):
             self.validation_running = False
             self.validation_error = message
             self.notify(f"Validation failed: {message}", severity="error", timeout=10)
+            self._draw_detail()  # the line's token count waited for the validation
         elif group == "search":
             self._search_status = ""
             self.notify(f"Search failed: {message}", severity="error", timeout=8)
@@ -446,7 +450,13 @@ class FileScreen(FileSearch, FileFilter, FileEdit, FileResults):
         span = lines.row_span(row)
         self.detail.show_line(lines.index, span, line, force=force, findings=self.findings_at(line))
         key = None if span is None else (id(lines.index), span.start)
-        if key is not None and key not in (self.detail.tokens_for, self._line_counting):
+        if key is None or key in (self.detail.tokens_for, self._line_counting):
+            return
+        from batchtui.ui.estimate import line_counter_ready
+
+        # The first count loads the tokenizer (~0.3 s of CPU): not while the validation's
+        # worker processes need every core. Its last report shows the line again (force).
+        if line_counter_ready() or not self.validation_pending:
             self._line_counting = key
             self._count_line(lines.index, span)
 
@@ -482,13 +492,21 @@ class FileScreen(FileSearch, FileFilter, FileEdit, FileResults):
 
     @work(thread=True, exclusive=True, group="estimate", exit_on_error=False)
     def _estimate(self, index: LineIndex) -> None:
-        from batchtui.ui.estimate import price_book, run_estimate
+        from batchtui.ui.estimate import price_book, run_estimate, wait_until
 
         worker = get_current_worker()
+
+        def cancelled() -> bool:
+            return worker.is_cancelled
+
+        # After the validation: the prices, the tokenizer's load and the sample (~0.6 s of
+        # CPU on a big file) beside it took a core from its worker processes.
+        if not wait_until(lambda: not self.validation_pending, cancelled):
+            return
         run_estimate(
             index.path,
             lambda state: self.post_message(msg.EstimateProgress(index, state)),
-            cancelled=lambda: worker.is_cancelled,
+            cancelled=cancelled,
             book=price_book(self.app),
             exact_after=lambda: not self.validation_running,
         )
@@ -513,6 +531,16 @@ class FileScreen(FileSearch, FileFilter, FileEdit, FileResults):
         return v.findings_at(line + 1)
 
     # -- validation --------------------------------------------------------------------
+
+    @property
+    def validation_pending(self) -> bool:
+        """A validation runs, or starts after the first frame (the file's first one)."""
+        return self.validation_running or (
+            getattr(self.app, "validate", True)
+            and self.index is not None
+            and self.validation_snapshot is None
+            and self.validation_error is None
+        )
 
     def start_validation(self) -> None:
         if self.index is None:
@@ -834,10 +862,10 @@ class FileScreen(FileSearch, FileFilter, FileEdit, FileResults):
         """File-level limits the size and the line count so far already break: said at
         once (a toast the first time), not when validation reaches the end of the file."""
         index = self.index
-        if index is None:
+        if index is None or not self._painted:
             return
-        # Imported here, not at the top: the first frame does not wait for the profiles
-        # (they load the SDK snapshot), and never for the validator.
+        # Imported here, after the first frame: it does not wait for the profiles (they
+        # load the SDK snapshot), and never for the validator.
         from batchtui.validation.providers import file_limits
 
         lines_final = self._scan_done.is_set() or index.complete

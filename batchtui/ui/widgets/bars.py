@@ -1,14 +1,26 @@
-"""The mode bar at the top of every screen and the status bar of the file screen."""
+"""The mode bar at the top of every screen and the status bar of the file screen.
+
+Each bar is one line, its height set in app.tcss, as wide as the screen: new text never
+changes its size, so it is redrawn without a layout pass (``Static.update`` lays out the
+whole screen by default: with the status bar updated on every key press and progress
+report, that was most of the UI's work while a file was indexed and validated).
+"""
 
 from __future__ import annotations
 
 from rich.text import Text
+from textual.visual import VisualType
 from textual.widgets import Static
 
 MODES = (("file", "1 File"), ("batches", "2 Batches"), ("results", "3 Results"), ("jobs", "4 Jobs"))
 
 
-class ModeBar(Static):
+class _Bar(Static):
+    def update(self, content: VisualType = "", *, layout: bool = False) -> None:
+        super().update(content, layout=layout)
+
+
+class ModeBar(_Bar):
     """``batchtui  1 File  2 Batches  3 Results  4 Jobs`` with the current mode highlighted."""
 
     def __init__(self, mode: str, title: str = "", *, id: str | None = None) -> None:
@@ -39,7 +51,7 @@ class ModeBar(Static):
         self.update(self.render_bar())
 
 
-class StatusBar(Static):
+class StatusBar(_Bar):
     """One line of left-aligned facts and a right-aligned position, fitted to the width."""
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -63,7 +75,7 @@ class StatusBar(Static):
         self.update(Text.assemble(left, " ", right))
 
 
-class KeyHints(Static):
+class KeyHints(_Bar):
     """A one-line list of the screen's main keys: a cheap stand-in for Textual's Footer, which
     costs ~0.1-0.2 s to lay out and would delay the first frame of a large file."""
 
