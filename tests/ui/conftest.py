@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -57,7 +58,8 @@ def screen_text(app: BatchTUI) -> str:
 
 async def settle(pilot: Pilot[object]) -> None:
     """Wait until background workers are done and their messages are handled."""
-    for _ in range(50):
+    deadline = time.monotonic() + SETTLE_SECONDS
+    while time.monotonic() < deadline:
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         flush = getattr(pilot.app.screen, "flush_pending", None)
@@ -70,14 +72,22 @@ async def settle(pilot: Pilot[object]) -> None:
 
 
 async def wait_for(pilot: Pilot[object], predicate: Callable[[], bool], what: str) -> None:
-    """Poll ``predicate`` with a bound; a failing wait names what it waited for."""
-    for _ in range(500):
+    """Poll ``predicate`` with a bound (in seconds, not in polls: a poll's length is
+    Pilot's, and a loaded machine is slow); a failing wait names what it waited for."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
         if predicate():
             return
         await pilot.pause()
         await asyncio.sleep(0)
+    if predicate():
+        return
     raise AssertionError(f"timed out waiting for {what}")
 
+
+# Bounds of the waits above: far beyond what any wait takes, so only a hang trips them.
+SETTLE_SECONDS = 30.0
+WAIT_SECONDS = 20.0
 
 EMULATOR_START = 1_760_000_000.0  # a fixed emulated "now", so times on screen are stable
 
