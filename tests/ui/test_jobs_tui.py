@@ -260,6 +260,27 @@ async def test_merged_results_open_from_the_dashboards_job_row(
         assert screen.result is not None and screen.result.row_count == 20
 
 
+async def test_a_job_row_opens_its_results_before_the_stores_were_read(
+    tmp_path: Path,
+    jemu: EmulatorServer,
+    jservice: BatchService,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The stores are read in a thread after each poll; `o` pressed before that read said
+    "not started on this machine" about a job started here."""
+    from batchtui.ui.dashboard.jobs import JobLocals
+    from batchtui.ui.screens.results import ResultsScreen
+
+    monkeypatch.setattr(JobLocals, "refresh", lambda self, batches: None)  # never read yet
+    await finished_job(job_file(tmp_path, 20), jservice, jemu)
+    app = app_for(jservice, jemu, "batches")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: "▸ done" in screen_text(app), "the job's row")
+        await pilot.press("o")
+        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen), "the results")
+        assert not any("not started on this machine" in n for n in notes(app))
+
+
 # ------------------------------------------------------------------------ start from File
 
 

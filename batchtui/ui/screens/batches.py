@@ -440,17 +440,31 @@ class BatchesScreen(Screen[None]):
             self.expanded.add(job.job_id)
         self.select_batch(job.key)
 
-    def _local_job(self, job: JobGroup, doing: str) -> str | None:
-        """The job's name when this machine has its store, else says why not."""
-        if job.local is None:
+    def _with_local_job(self, job: JobGroup, doing: str, then: Callable[[str], object]) -> None:
+        """``then(name)`` when this machine has the job's store, else say why not. The
+        stores are read after each poll; a key pressed before that read looks for itself
+        (so a job started here is never called someone else's for the first second)."""
+        if job.local is not None:
+            then(job.local.name)
+            return
+
+        async def look() -> None:
+            import asyncio
+
+            from batchtui.ui.dashboard.jobs import read_local
+
+            local = await asyncio.to_thread(read_local, job.job_id, job.name)
+            if local is not None:
+                then(local.name)
+                return
             self.notify(
                 f"Job {safe(job.name)} was not started on this machine (no store here): "
                 f"{doing} its parts one by one (Space shows them).",
                 severity="warning",
                 timeout=8,
             )
-            return None
-        return job.local.name
+
+        self.run_worker(look(), group="job-local", exit_on_error=False)
 
     def action_copy_id(self) -> None:
         job = self.selected_job()
@@ -465,11 +479,11 @@ class BatchesScreen(Screen[None]):
     def action_cancel_batch(self) -> None:
         job = self.selected_job()
         if job is not None:
-            name = self._local_job(job, "cancel")
-            if name is not None:
-                from batchtui.ui.jobs.actions import confirm_cancel
+            from batchtui.ui.jobs.actions import confirm_cancel
 
-                confirm_cancel(self, name, self.poll_now)
+            self._with_local_job(
+                job, "cancel", lambda name: confirm_cancel(self, name, self.poll_now)
+            )
             return
         batch = self.selected_batch()
         if batch is not None and self.api is not None:
@@ -492,11 +506,15 @@ class BatchesScreen(Screen[None]):
     def action_open_results(self) -> None:
         job = self.selected_job()
         if job is not None:
-            name = self._local_job(job, "open the results of")
-            if name is not None:
-                from batchtui.ui.jobs.actions import open_results
+            from batchtui.ui.jobs.actions import open_results
 
-                self.run_worker(open_results(self, name), group="job-results", exit_on_error=False)
+            self._with_local_job(
+                job,
+                "open the results of",
+                lambda name: self.run_worker(
+                    open_results(self, name), group="job-results", exit_on_error=False
+                ),
+            )
             return
         batch = self.selected_batch()
         if batch is not None and self.api is not None:
