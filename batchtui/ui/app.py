@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
@@ -109,6 +110,17 @@ class BatchTUI(App[int]):
         self.file_screen: FileScreen | None = None  # the File mode's screen, once built
         self.file_filter: tuple[Any, str] | None = None  # lines the next File screen shows
         self.query_mode = "text"  # the mode of / and & (Ctrl+R), remembered for the session
+        self.last_input = 0.0  # time.monotonic() of the last key or click
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown)):
+            self.last_input = time.monotonic()
+        await super().on_event(event)
+
+    def input_idle(self, seconds: float) -> bool:
+        """No key or click for ``seconds``: a moment for work that holds the interpreter
+        (loading a tokenizer) without a key press waiting behind it."""
+        return time.monotonic() - self.last_input >= seconds
 
     # -- settings ------------------------------------------------------------------------
 

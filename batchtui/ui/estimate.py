@@ -11,6 +11,7 @@ keep theirs.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -127,6 +128,10 @@ def run_estimate(
         return failed
 
 
+# How long the keys must rest before work that holds the interpreter for a moment starts.
+INPUT_IDLE = 0.4
+
+
 def wait_until(ready: Callable[[], bool], cancelled: Callable[[], bool]) -> bool:
     """Poll ``ready`` (from a worker thread); False if ``cancelled`` first."""
     while not ready():
@@ -218,10 +223,14 @@ def count_line(data: bytes) -> LineTokens | None:
 _COUNTER: Any = None
 
 
+_COUNTER_LOCK = threading.Lock()
+
+
 def _line_counter(factory: Any) -> Any:
     global _COUNTER
-    if _COUNTER is None:
-        _COUNTER = factory()  # one per process: encodings and repeated strings cached
+    with _COUNTER_LOCK:  # two first counts at once would load the tokenizer twice
+        if _COUNTER is None:
+            _COUNTER = factory()  # one per process: encodings and repeated strings cached
     return _COUNTER
 
 

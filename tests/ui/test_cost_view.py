@@ -118,6 +118,47 @@ async def test_the_cost_waits_for_the_validation(monkeypatch: Any) -> None:
         assert "tokens in" in str(screen.query_one(DetailView).border_title)
 
 
+async def test_the_tokenizer_loads_when_the_keys_rest(monkeypatch: Any) -> None:
+    """Loading the tokenizer holds the interpreter for ~0.15 s: the first line count and the
+    estimate wait for a moment without keys, so no key press waits behind the load."""
+    import time
+
+    import batchtui.ui.estimate as estimate_module
+
+    monkeypatch.setattr(estimate_module, "_COUNTER", None)  # no tokenizer loaded yet
+    loads: list[str] = []
+    real_count, real_run = estimate_module.count_line, estimate_module.run_estimate
+
+    def count(*args: Any) -> Any:
+        loads.append("count_line")
+        return real_count(*args)
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        loads.append("run_estimate")
+        return real_run(*args, **kwargs)
+
+    monkeypatch.setattr(estimate_module, "count_line", count)
+    monkeypatch.setattr(estimate_module, "run_estimate", run)
+    app = BatchTUI(LineIndex(CHAT), validate=True)
+    app.last_input = time.monotonic() + 3600  # keys keep coming
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, FileScreen)
+        await wait_for(pilot, lambda: not screen.validation_pending, "validation")
+        await pilot.press("j")
+        app.last_input = time.monotonic() + 3600
+        screen.flush_pending()
+        for _ in range(20):  # a busy stretch: the workers look, and wait
+            await pilot.pause()
+        assert loads == [] and not estimate_module.line_counter_ready()
+        assert "tokens in" not in str(screen.query_one(DetailView).border_title)
+        app.last_input = 0.0  # the keys rest
+        await settle(pilot)
+        assert {"count_line", "run_estimate"} <= set(loads)
+        assert "tokens in" in str(screen.query_one(DetailView).border_title)
+        assert screen.estimate_state is not None
+
+
 def test_the_sample_comes_first_then_the_exact_count_after_validation(tmp_path: Path) -> None:
     path = samples.write_jsonl(tmp_path / "big.jsonl", samples.chat_requests(3000, seed=5))
     seen: list[EstimateState] = []

@@ -456,9 +456,12 @@ class FileScreen(FileSearch, FileFilter, FileEdit, FileResults):
 
         # The first count loads the tokenizer (~0.3 s of CPU): not while the validation's
         # worker processes need every core. Its last report shows the line again (force).
-        if line_counter_ready() or not self.validation_pending:
+        if line_counter_ready():
             self._line_counting = key
             self._count_line(lines.index, span)
+        elif not self.validation_pending:
+            self._line_counting = key
+            self._first_count(lines.index, span)
 
     # -- cost ----------------------------------------------------------------------------
 
@@ -466,6 +469,9 @@ class FileScreen(FileSearch, FileFilter, FileEdit, FileResults):
     # detail pane asks only when the cursor rests; a stale answer is dropped on arrival.
     @work(thread=True, group="line-tokens", exit_on_error=False)
     def _count_line(self, index: LineIndex, span: Span) -> None:
+        self._count_now(index, span)
+
+    def _count_now(self, index: LineIndex, span: Span) -> None:
         from batchtui.ui.estimate import LINE_CAP, count_line
 
         if span.length > LINE_CAP:
@@ -473,6 +479,18 @@ class FileScreen(FileSearch, FileFilter, FileEdit, FileResults):
         tokens = count_line(index.read(span, LINE_CAP))
         if tokens is not None:
             self.post_message(msg.LineTokensCounted(index, span.start, tokens))
+
+    @work(thread=True, exclusive=True, group="line-tokens-first", exit_on_error=False)
+    def _first_count(self, index: LineIndex, span: Span) -> None:
+        """The first count loads the tokenizer, which holds the interpreter for ~0.15 s
+        (tiktoken builds its encoder without letting go): wait until the keys rest, so no
+        key press waits behind it. A newer line's count cancels this one."""
+        from batchtui.ui.estimate import INPUT_IDLE, wait_until
+
+        worker = get_current_worker()
+        app = tui(self)
+        if wait_until(lambda: app.input_idle(INPUT_IDLE), lambda: worker.is_cancelled):
+            self._count_now(index, span)
 
     @on(msg.LineTokensCounted)
     def _on_line_tokens(self, event: msg.LineTokensCounted) -> None:
@@ -492,7 +510,13 @@ class FileScreen(FileSearch, FileFilter, FileEdit, FileResults):
 
     @work(thread=True, exclusive=True, group="estimate", exit_on_error=False)
     def _estimate(self, index: LineIndex) -> None:
-        from batchtui.ui.estimate import price_book, run_estimate, wait_until
+        from batchtui.ui.estimate import (
+            INPUT_IDLE,
+            line_counter_ready,
+            price_book,
+            run_estimate,
+            wait_until,
+        )
 
         worker = get_current_worker()
 
@@ -502,6 +526,10 @@ class FileScreen(FileSearch, FileFilter, FileEdit, FileResults):
         # After the validation: the prices, the tokenizer's load and the sample (~0.6 s of
         # CPU on a big file) beside it took a core from its worker processes.
         if not wait_until(lambda: not self.validation_pending, cancelled):
+            return
+        # Its first step loads the tokenizer (see _first_count): when the keys rest.
+        app = tui(self)
+        if not wait_until(lambda: line_counter_ready() or app.input_idle(INPUT_IDLE), cancelled):
             return
         run_estimate(
             index.path,
