@@ -63,6 +63,13 @@ the workers' lower priority (nice 10, which keeps keys fast) against other users
 where the headless run's worker competes at full priority. The tokenizer's load holds the
 interpreter for ~0.14 s (tiktoken builds its encoder without releasing the GIL): that stall now
 falls just after the report is complete instead of during the validation.
+
+Then the tokenizer's load was made to wait until the keys rest (0.4 s without a key): the
+same run, ``--rounds 3`` at 15:24 on a quieter machine (load average 1.4-1.7), gave keys after
+the report worst 62.4 ms (was 279.8 ms in a run at 15:19, load 1.1-1.4), with --no-validate
+worst 88.8 ms (was 252.9 ms); during the validation 3 of 33 presses still over 100 ms (worst
+165 ms); launch -> complete report 1.59-1.70 s against headless 0.76-0.93 s (median of the
+pairs 1.68x at 15:19): the 1.2x target is still missed.
 """
 
 from __future__ import annotations
