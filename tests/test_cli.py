@@ -70,6 +70,29 @@ def test_the_browser_takes_the_provider_from_the_flag_or_the_settings(
         build_app(parser.parse_args([str(EXAMPLE), "--no-validate"]))
 
 
+def test_the_validation_workers_started_early_apply_the_apps_provider(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The workers forked before the app check pieces with the rules of the provider the
+    app's validator uses; workers of another provider's rules are not adopted."""
+    from batchtui.validation import pieces, providers
+
+    asked: list[object] = []
+    monkeypatch.setattr(pieces, "head_start", lambda index, **kw: asked.append(kw) or None)
+    monkeypatch.setenv("BATCHTUI_PROVIDER", "azure")
+    app = build_app(_browse_parser(COMMANDS).parse_args([str(EXAMPLE)]))
+    app.index.close()
+    assert asked == [{"provider": providers.AZURE}] and app.provider is providers.AZURE
+    head = pieces.HeadStart("f", (1, 2), 0, [], None, None, -1, provider=providers.AZURE)  # type: ignore[arg-type]
+
+    class Ix:
+        path, file_id = "f", (1, 2)
+
+    assert head.matches(Ix(), providers.AZURE)  # type: ignore[arg-type]
+    assert not head.matches(Ix(), providers.OPENAI)  # type: ignore[arg-type]
+    assert not head.matches(Ix())  # type: ignore[arg-type]
+
+
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["--version"])

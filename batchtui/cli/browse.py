@@ -39,6 +39,7 @@ def launch(args: argparse.Namespace) -> int:
 def build_app(args: argparse.Namespace) -> BatchTUI:
     # Open before Textual starts: a missing file or a directory is a one-line error (exit 2).
     index = open_input(args.file, note=note_to_stderr).index() if args.file else None
+    provider = chosen_provider(args) if index is not None else None
     head = None
     if index is not None and not args.no_validate:
         # The validation's worker processes are forked now, while this process has one
@@ -46,12 +47,12 @@ def build_app(args: argparse.Namespace) -> BatchTUI:
         # (after the first frame), then check the file on every core while it merges.
         from batchtui.validation.pieces import head_start
 
-        head = head_start(index)
+        head = head_start(index, provider=provider)  # the rules the app's validator applies
     from batchtui.ui.app import BatchTUI
 
     return BatchTUI(
         index,
-        provider=chosen_provider(args) if index is not None else None,
+        provider=provider,
         start_line=args.line,
         follow=args.follow,
         validate=not args.no_validate,

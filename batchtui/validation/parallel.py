@@ -125,7 +125,12 @@ def run_parallel(
     interpreter for keys), and the workers run at a lower priority. ``head``: workers
     started earlier for this file (:func:`head_start`), which this run adopts and closes."""
     index = validator.index
-    usable = head is not None and not head.taken and head.matches(index) and not validator.next_line
+    usable = (
+        head is not None
+        and not head.taken
+        and head.matches(index, validator.provider)
+        and not validator.next_line
+    )
     if head is not None and not usable and not head.taken:
         head.close()  # for another file, or too late: nothing will merge its pieces
     if (

@@ -383,9 +383,14 @@ class HeadStart:
     go_fd: int  # one byte for each worker starts it; closing it sends them away
     workers: list[Worker] = field(default_factory=list)
     taken: bool = False  # adopted by a run (which then owns it)
+    provider: Provider | None = None  # whose rules the workers apply (None: OpenAI's)
 
-    def matches(self, index: LineIndex) -> bool:
-        return index.path == self.path and index.file_id == self.file_id
+    def matches(self, index: LineIndex, provider: Provider | None = None) -> bool:
+        """For this file, checked by the same provider's rules as the validator's."""
+        from batchtui.validation.providers import OPENAI
+
+        same_rules = (self.provider or OPENAI) == (provider or OPENAI)
+        return index.path == self.path and index.file_id == self.file_id and same_rules
 
     def go(self) -> None:
         """Start the workers (at once: they have waited since they were forked)."""
@@ -448,7 +453,9 @@ def head_start(
         nice=WORKER_NICE,
     )
     go_r, go_w = os.pipe()
-    start = HeadStart(index.path, index.file_id, index.size, offsets, board, tmp, go_w)
+    start = HeadStart(
+        index.path, index.file_id, index.size, offsets, board, tmp, go_w, provider=provider
+    )
     try:
         for k in range(count):
             # The first begins at once, on the core the app's start-up leaves free (at a
