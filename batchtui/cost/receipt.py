@@ -22,44 +22,12 @@ Requests that fail are not billed: only their usage counts, when an error line c
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
+from batchtui.core.usage import TokenUsage
 from batchtui.cost.prices import MTOK, Cost, ModelPrice, PriceBook, Rate
-
-
-@dataclass(frozen=True, slots=True)
-class TokenUsage:
-    """Tokens as ``Batch.usage`` counts them (input includes cached, output reasoning)."""
-
-    input_tokens: int = 0
-    cached_tokens: int = 0
-    output_tokens: int = 0
-    reasoning_tokens: int = 0
-
-    @property
-    def total_tokens(self) -> int:
-        return self.input_tokens + self.output_tokens
-
-    @property
-    def empty(self) -> bool:
-        return not (self.input_tokens or self.output_tokens)
-
-    @classmethod
-    def of(cls, usage: Any) -> TokenUsage:
-        """From anything with the four attributes (the api's ``UsageView``, the results'
-        ``Usage``) or a mapping with those keys; negative values count as 0."""
-
-        def get(name: str) -> int:
-            value = usage.get(name) if isinstance(usage, Mapping) else getattr(usage, name, 0)
-            return value if isinstance(value, int) and not isinstance(value, bool) else 0
-
-        return cls(*(max(0, get(n)) for n in _FIELDS))
-
-
-_FIELDS = ("input_tokens", "cached_tokens", "output_tokens", "reasoning_tokens")
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from batchtui.core.usage import TokenUsage
+
 
 class RequestClass(enum.IntEnum):
     """What happened to one request. Stored as one byte per row, so keep values < 256."""
@@ -84,25 +86,17 @@ class Source(enum.IntEnum):
         return self.name.lower()
 
 
-@dataclass(frozen=True, slots=True)
-class Usage:
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cached_tokens: int = 0
-    reasoning_tokens: int = 0
+Usage = TokenUsage  # one usage type for receipts, totals and rows (core.usage)
 
-    @property
-    def total_tokens(self) -> int:
-        return self.input_tokens + self.output_tokens
 
-    def as_dict(self) -> dict[str, int]:
-        return {
-            "input_tokens": self.input_tokens,
-            "output_tokens": self.output_tokens,
-            "cached_tokens": self.cached_tokens,
-            "reasoning_tokens": self.reasoning_tokens,
-            "total_tokens": self.total_tokens,
-        }
+def stored_usage(input_tokens: int, output_tokens: int, cached: int, reasoning: int) -> Usage:
+    """A usage from the four counts in the order the join stores them."""
+    return Usage(
+        input_tokens=input_tokens,
+        cached_tokens=cached,
+        output_tokens=output_tokens,
+        reasoning_tokens=reasoning,
+    )
 
 
 @dataclass(frozen=True, slots=True)

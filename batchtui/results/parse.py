@@ -34,7 +34,7 @@ from batchtui.jsonl.bodies.answers import (
 from batchtui.jsonl.bodies.answers import (
     NO_USAGE as NO_USAGE,  # re-exported: the join tests `usage is NO_USAGE`
 )
-from batchtui.results.model import ErrorInfo, Flag, Outcome, RequestClass, Usage
+from batchtui.results.model import ErrorInfo, Flag, Outcome, RequestClass, stored_usage
 
 BOM = b"\xef\xbb\xbf"
 # The prefixes `json.dumps`/orjson/most generators write when custom_id is the first key.
@@ -185,7 +185,7 @@ def outcome(obj: dict[str, Any]) -> Outcome:
         klass=RequestClass(klass),
         flags=flags,
         status_code=status or None,
-        usage=Usage(*usage),
+        usage=stored_usage(*usage),
         error=error,
         finish_reason=finish,
         content=text,

@@ -23,6 +23,7 @@ from batchtui.results.model import (
     RowDetail,
     Source,
     Usage,
+    stored_usage,
 )
 
 if TYPE_CHECKING:
@@ -135,7 +136,7 @@ class RowStore:
 
     def row_usage(self, row: int) -> Usage:
         t = self._tokens
-        return Usage(t[0][row], t[1][row], t[2][row], t[3][row])
+        return stored_usage(t[0][row], t[1][row], t[2][row], t[3][row])
 
     # -- lines -----------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from batchtui.results.model import (
     RequestClass,
     Source,
     Usage,
+    stored_usage,
 )
 from batchtui.results.queries import RowQueries
 
@@ -82,12 +83,12 @@ class Totals(RowQueries):
         """Token totals over ``rows`` (all rows when None)."""
         t = self._tokens
         if rows is None:
-            return Usage(sum(t[0]), sum(t[1]), sum(t[2]), sum(t[3]))
+            return stored_usage(sum(t[0]), sum(t[1]), sum(t[2]), sum(t[3]))
         totals = [0, 0, 0, 0]
         for r in rows:
             for j in range(4):
                 totals[j] += t[j][r]
-        return Usage(*totals)
+        return stored_usage(*totals)
 
     def summary(self, max_groups: int = 50, max_problems: int = 100) -> dict[str, Any]:
         """Everything ``--summary --format json`` prints."""

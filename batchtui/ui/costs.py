@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from batchtui.core.usage import TokenUsage
 from batchtui.cost.estimate import usd
-from batchtui.cost.receipt import Receipt, TokenUsage, receipt
+from batchtui.cost.receipt import Receipt, receipt
 
 if TYPE_CHECKING:
     from batchtui.cost.prices import PriceBook

@@ -8,8 +8,9 @@ from decimal import Decimal
 import pytest
 from genai_prices import Usage, calc_price
 
+from batchtui.core.usage import TokenUsage
 from batchtui.cost.prices import PriceBook
-from batchtui.cost.receipt import TokenUsage, receipt
+from batchtui.cost.receipt import receipt
 
 BATCH = {"processing": "batch"}
 

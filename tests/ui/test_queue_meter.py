@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from batchtui.core.usage import TokenUsage
 from batchtui.cost.queue import QueuedBatch, QueueLimits, enqueued_tokens, meters
-from batchtui.cost.receipt import TokenUsage, receipt
+from batchtui.cost.receipt import receipt
 from batchtui.ui.widgets.queue_meter import meter_line, meters_text, receipt_text
 
 

@@ -848,8 +848,9 @@ async def test_the_results_view_opens_on_an_output_alone(tmp_path: Path) -> None
 
 
 async def test_the_summary_says_what_the_requests_cost_and_failures_not_billed() -> None:
+    from batchtui.core.usage import TokenUsage
     from batchtui.cost.estimate import usd
-    from batchtui.cost.receipt import TokenUsage, receipt
+    from batchtui.cost.receipt import receipt
 
     app = results_app(**SAMPLE)
     async with app.run_test(size=(160, 50)) as pilot:
@@ -871,7 +872,8 @@ async def test_the_summary_says_what_the_requests_cost_and_failures_not_billed()
 
 
 def test_failures_that_carry_usage_are_priced(tmp_path: Path) -> None:
-    from batchtui.cost.receipt import TokenUsage, receipt
+    from batchtui.core.usage import TokenUsage
+    from batchtui.cost.receipt import receipt
     from batchtui.ui.costs import model_of, result_costs
     from tests.results.builders import chat_body, http_error, ok
 
