@@ -12,26 +12,17 @@ from batchtui.api.service import BatchService
 from batchtui.emulator import samples
 from batchtui.emulator.options import EmulatorOptions
 from batchtui.emulator.server import EmulatorServer
+from tests.emulated import client_settings, emulator_options
 
-START = 1_760_000_000.0
 API_KEY = "sk-test-api-layer-0123456789abcdef"
 
 
 def make_options(tmp_path: Path, **overrides: Any) -> EmulatorOptions:
-    base: dict[str, Any] = {
-        "speed": 0.0,
-        "seed": 2,
-        "start_time": START,
-        "data_dir": tmp_path / "emulator",
-    }
-    base.update(overrides)
-    return EmulatorOptions(**base)
+    return emulator_options(tmp_path, **{"seed": 2, **overrides})
 
 
 def settings_for(emu: EmulatorServer, **overrides: Any) -> ClientSettings:
-    values: dict[str, Any] = {"api_key": API_KEY, "base_url": emu.base_url, "timeout": 10.0}
-    values.update(overrides)
-    return ClientSettings(**values)
+    return client_settings(emu, **{"api_key": API_KEY, **overrides})
 
 
 def write_chat(path: Path, n: int, **kwargs: Any) -> Path:

@@ -14,23 +14,12 @@ from batchtui.api.records import RecordStore
 from batchtui.api.service import BatchService
 from batchtui.emulator.options import EmulatorOptions
 from batchtui.emulator.server import EmulatorServer
+from tests.emulated import scrub_env
 
 
 @pytest.fixture(autouse=True)
 def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    for name in (
-        "OPENAI_API_KEY",
-        "OPENAI_BASE_URL",
-        "OPENAI_ORG_ID",
-        "OPENAI_PROJECT_ID",
-        "OPENAI_ADMIN_KEY",
-        "AZURE_OPENAI_API_KEY",
-        "OPENAI_LOG",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    state = tmp_path / "state"
-    monkeypatch.setenv("BATCHTUI_STATE_DIR", str(state))
-    return state
+    return scrub_env(monkeypatch, tmp_path)
 
 
 @pytest.fixture

@@ -10,20 +10,13 @@ from pydantic import BaseModel
 
 from batchtui.emulator import samples
 from batchtui.emulator.options import EmulatorOptions
+from tests.emulated import emulator_options
 
-START = 1_760_000_000.0
 API_KEY = "sk-test-emulator-0123456789"
 
 
 def make_options(tmp_path: Path, **overrides: Any) -> EmulatorOptions:
-    base: dict[str, Any] = {
-        "speed": 0.0,
-        "seed": 1,
-        "start_time": START,
-        "data_dir": tmp_path / "emulator",
-    }
-    base.update(overrides)
-    return EmulatorOptions(**base)
+    return emulator_options(tmp_path, **{"seed": 1, **overrides})
 
 
 def strict(model: type[BaseModel], data: Any, *, allowed_extra: frozenset[str] = frozenset()):

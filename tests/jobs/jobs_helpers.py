@@ -20,32 +20,25 @@ from batchtui.jobs.plan import PartLimits
 from batchtui.jobs.prepare import create_job, prepare
 from batchtui.jobs.runner import Runner
 from batchtui.jobs.store import JobStore
+from tests.emulated import client_settings, emulator_options
 
-START = 1_760_000_000.0
 API_KEY = "sk-test-jobs-0123456789abcdef"
 
 
 def make_options(tmp_path: Path, **overrides: Any) -> EmulatorOptions:
-    base: dict[str, Any] = {
-        "speed": 0.0,
-        "seed": 3,
-        "start_time": START,
-        "data_dir": tmp_path / "emulator",
-        # A short lifecycle: a batch is done a few emulated seconds after it is made.
+    # A short lifecycle: a batch is done a few emulated seconds after it is made.
+    lifecycle: dict[str, Any] = {
         "validation_seconds": 2.0,
         "processing_seconds": 4.0,
         "seconds_per_request": 0.01,
         "finalizing_seconds": 2.0,
         "cancelling_seconds": 2.0,
     }
-    base.update(overrides)
-    return EmulatorOptions(**base)
+    return emulator_options(tmp_path, **{"seed": 3, **lifecycle, **overrides})
 
 
 def settings_for(emu: EmulatorServer, **overrides: Any) -> ClientSettings:
-    values: dict[str, Any] = {"api_key": API_KEY, "base_url": emu.base_url, "timeout": 10.0}
-    values.update(overrides)
-    return ClientSettings(**values)
+    return client_settings(emu, **{"api_key": API_KEY, **overrides})
 
 
 def service_for(emu: EmulatorServer, tmp_path: Path, **overrides: Any) -> BatchService:

@@ -17,7 +17,8 @@ from batchtui.api.records import RecordStore
 from batchtui.api.service import BatchService
 from batchtui.emulator.threaded import EmulatorThread
 from batchtui.ui.app import BatchTUI
-from tests.jobs.jobs_helpers import START, make_options, service_for, settings_for, write_tiny
+from tests.emulated import START
+from tests.jobs.jobs_helpers import make_options, service_for, settings_for, write_tiny
 from tests.ui.conftest import settle
 from tests.ui.jobs_fixtures import started_job
 

@@ -20,7 +20,8 @@ from batchtui.jsonl import LineIndex
 from batchtui.ui.app import BatchTUI
 from batchtui.ui.jobs.screen import JobsScreen, JobTable
 from batchtui.ui.widgets.batch_table import BatchTable
-from tests.jobs.jobs_helpers import API_KEY, START, make_options, service_for
+from tests.emulated import START
+from tests.jobs.jobs_helpers import API_KEY, make_options, service_for
 from tests.ui.conftest import screen_text, settle, wait_for
 from tests.ui.jobs_fixtures import ROOM, finished_job, job_file, started_job
 
