@@ -40,3 +40,12 @@ async def run_to_end(emu: EmulatorServer, service: BatchService, batch_id: str, 
             return view
         await emu.advance(step)
     raise AssertionError(f"{batch_id} never finished")
+
+
+def run_cli(capsys: Any, *argv: str) -> tuple[int, str, str]:
+    """``batchtui ARGV...`` in this process: its exit status, stdout and stderr."""
+    from batchtui.cli import main
+
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err

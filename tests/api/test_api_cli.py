@@ -13,24 +13,11 @@ from pathlib import Path
 import orjson
 import pytest
 from api_helpers import API_KEY, custom_ids_of, make_options, write_chat
+from api_helpers import run_cli as run
 
 from batchtui.cli import main
 from batchtui.emulator.demo import seed_demo
 from batchtui.emulator.threaded import EmulatorThread
-
-
-@pytest.fixture
-def threaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorThread]:
-    with EmulatorThread(make_options(tmp_path)) as emu:
-        monkeypatch.setenv("OPENAI_BASE_URL", emu.base_url)
-        monkeypatch.setenv("OPENAI_API_KEY", API_KEY)
-        yield emu
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_list_text_and_json(threaded: EmulatorThread, capsys: pytest.CaptureFixture[str]) -> None:

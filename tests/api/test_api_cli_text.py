@@ -4,12 +4,10 @@ and ids never reach the terminal raw, and a newline never starts a fake row."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
 import pytest
-from api_helpers import API_KEY, make_options
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_api_cli import run
@@ -25,14 +23,6 @@ METADATA = {
     "description": "first\nfake-row batch_x completed 1/1",
     f"key{HOSTILE}": f"value{HOSTILE}",
 }
-
-
-@pytest.fixture
-def threaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorThread]:
-    with EmulatorThread(make_options(tmp_path)) as emu:
-        monkeypatch.setenv("OPENAI_BASE_URL", emu.base_url)
-        monkeypatch.setenv("OPENAI_API_KEY", API_KEY)
-        yield emu
 
 
 def plant(emu: EmulatorThread, metadata: dict[str, str]) -> str:

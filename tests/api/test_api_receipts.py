@@ -4,25 +4,16 @@ standard price, the same figures genai-prices computes."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from api_helpers import API_KEY, make_options, write_chat
+from api_helpers import write_chat
 from genai_prices import Usage, calc_price
 
 from batchtui.cli import main
 from batchtui.cost.estimate import usd
 from batchtui.emulator.threaded import EmulatorThread
-
-
-@pytest.fixture
-def threaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorThread]:
-    with EmulatorThread(make_options(tmp_path)) as emu:
-        monkeypatch.setenv("OPENAI_BASE_URL", emu.base_url)
-        monkeypatch.setenv("OPENAI_API_KEY", API_KEY)
-        yield emu
 
 
 def genai(model: str, usage: dict[str, int], batch: bool) -> Decimal:

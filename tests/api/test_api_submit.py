@@ -5,34 +5,19 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
 import pytest
-from api_helpers import API_KEY, make_options, write_chat
+from api_helpers import make_options, write_chat
+from api_helpers import run_cli as run
 
 from batchtui.api.records import state_dir
 from batchtui.api.service import BatchService
 from batchtui.api.submit import SubmitRefused, ValidatedReport, check_metadata, submit_file
-from batchtui.cli import main
 from batchtui.core.errors import UserError
 from batchtui.emulator.server import EmulatorServer
 from batchtui.emulator.threaded import EmulatorThread
-
-
-@pytest.fixture
-def threaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorThread]:
-    with EmulatorThread(make_options(tmp_path)) as emu:
-        monkeypatch.setenv("OPENAI_BASE_URL", emu.base_url)
-        monkeypatch.setenv("OPENAI_API_KEY", API_KEY)
-        yield emu
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def with_errors(tmp_path: Path) -> Path:
