@@ -31,14 +31,31 @@ def provider_from(args: argparse.Namespace, *, announce: bool = False) -> Provid
     Read through ``core.config_file`` (no pydantic: ~90 ms a validate run need not pay);
     an unknown name is still one line naming where it was set.
     """
+    from batchtui.validation.providers import OPENAI
+
+    return _choose(args, announce=announce, lazy=False) or OPENAI
+
+
+def chosen_provider(args: argparse.Namespace) -> Provider | None:
+    """:func:`provider_from`, or None (OpenAI's) when neither the flag, the settings nor
+    OPENAI_BASE_URL choose one: the browser's start-up then does not load the profiles."""
+    return _choose(args, announce=False, lazy=True)
+
+
+def _choose(args: argparse.Namespace, *, announce: bool, lazy: bool) -> Provider | None:
     from batchtui.core.config_file import peek
+
+    name, source = (None, None) if args.provider is not None else peek("provider")
+    base_url = peek("api.base_url")[0] if args.provider is None and name is None else None
+    if lazy and args.provider is None and name is None and not base_url:
+        return None  # nothing chose one: OpenAI's, without loading the profiles
+
     from batchtui.core.console import echo
     from batchtui.core.errors import UserError
     from batchtui.validation import providers
 
     if args.provider is not None:
         return providers.get(args.provider)
-    name, source = peek("provider")
     if name is not None:
         if name not in providers.PROVIDERS:
             raise UserError(
@@ -46,7 +63,7 @@ def provider_from(args: argparse.Namespace, *, announce: bool = False) -> Provid
             )
         profile, reason = providers.PROVIDERS[name], f"provider from {source}"
     else:
-        profile, reason = providers.detect(peek("api.base_url")[0])
+        profile, reason = providers.detect(base_url)
     if announce and profile is not providers.OPENAI:
         echo(
             f"batchtui: checking against the {profile.name} profile ({reason}); "
@@ -54,13 +71,3 @@ def provider_from(args: argparse.Namespace, *, announce: bool = False) -> Provid
             err=True,
         )
     return profile
-
-
-def chosen_provider(args: argparse.Namespace) -> Provider | None:
-    """:func:`provider_from`, or None (OpenAI's) when neither the flag, the settings nor
-    OPENAI_BASE_URL choose one: the browser's start-up then does not load the profiles."""
-    from batchtui.core.config_file import peek
-
-    if args.provider is None and peek("provider")[0] is None and not peek("api.base_url")[0]:
-        return None
-    return provider_from(args)
