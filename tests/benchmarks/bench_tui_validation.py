@@ -101,6 +101,7 @@ from bench_browser import (
     _loadavg,
     _terminate_on_sigterm,
     compile_bytecode,
+    cpu_seconds,
     machine_info,
 )
 
@@ -327,15 +328,6 @@ def line_bytes(screen: str, line: int) -> int | None:
         if int(m.group(1).replace(",", "")) == line:
             return int(m.group(2).replace(",", ""))
     return None
-
-
-def cpu_seconds(pid: int) -> float | None:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # -- measuring ---------------------------------------------------------------------------
