@@ -45,7 +45,6 @@ import asyncio
 import json
 import os
 import platform
-import random
 import resource
 import sys
 import tempfile
@@ -253,20 +252,11 @@ async def bench(args: argparse.Namespace) -> int:
 
 
 async def sigkill(args: argparse.Namespace) -> int:
-    from jobs_helpers import (
-        API_KEY as KEY,
-    )
-    from jobs_helpers import (
-        custom_ids,
-        make_options,
-        new_job,
-        quick_options,
-        write_chat,
-    )
-    from sigkill import check_exactly_once, run_until_done, subprocess_env
+    from jobs_helpers import API_KEY as KEY
+    from jobs_helpers import make_options, write_chat
+    from sigkill import EMULATOR, REQUESTS, sigkill_trial, subprocess_env
 
     from batchtui.emulator.server import EmulatorServer
-    from batchtui.jobs import store as st
 
     work = Path(args.workdir or tempfile.mkdtemp(prefix="bench-sigkill-"))
     os.environ["BATCHTUI_STATE_DIR"] = str(work / "state")
@@ -275,32 +265,12 @@ async def sigkill(args: argparse.Namespace) -> int:
     aims: Counter[str] = Counter()
     adopted = reconciled = 0
     t = time.perf_counter()
-    async with EmulatorServer(make_options(work, speed=300.0, seed=11)) as emu:
-        inp = write_chat(work / "in.jsonl", 40)
-        ids = custom_ids(inp)
+    async with EmulatorServer(make_options(work, **EMULATOR)) as emu:
+        inp = write_chat(work / "in.jsonl", REQUESTS)
         for n in range(args.sigkill):
-            rng = random.Random(1_000 + n)
-            options = quick_options(
-                max_requests=10,
-                poll_seconds=0.05,
-                poll_fast=0.02,
-                retry_seconds=0.05,
-                backoff_seconds=0.1,
-                retry_failed=1,
-                metadata={"emulator.fail_fraction": "0.2"},
+            trial = await sigkill_trial(
+                emu, inp, n, max_kills=4, env=subprocess_env(emu, KEY), log=work / "runner.log"
             )
-            store = new_job(inp, f"k{n}", options=options)
-            trial = await run_until_done(
-                emu,
-                f"k{n}",
-                rng,
-                max_kills=4,
-                env=subprocess_env(emu, KEY),
-                log=work / "runner.log",
-            )
-            assert store.job().state == st.COMPLETED, trial
-            check_exactly_once(emu, store, ids)
-            store.close()
             kills += trial.kills
             runs += trial.runs
             aims.update(a.split("#")[0] for a in trial.aims)

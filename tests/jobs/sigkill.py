@@ -136,3 +136,39 @@ def subprocess_env(emu: EmulatorServer, api_key: str) -> dict[str, str]:
     root = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
     return env
+
+
+# The emulator of a trial (fast, seeded) and the job it runs: 40 requests in parts of 10, a
+# share failing retryably, so retry parts are made (and killed, and resumed) too.
+EMULATOR = {"speed": 300.0, "seed": 11}
+REQUESTS = 40
+
+
+async def sigkill_trial(
+    emu: EmulatorServer, inp: Path, n: int, *, max_kills: int, env: dict[str, str], log: Path
+) -> Trial:
+    """Trial ``n`` (its seed) on input ``inp``: run to its end through kills, then check that
+    the job completed and every custom_id was answered once."""
+    from jobs_helpers import custom_ids, new_job, quick_options
+
+    from batchtui.jobs import store as st
+
+    options = quick_options(
+        max_requests=10,
+        poll_seconds=0.05,
+        poll_fast=0.02,
+        retry_seconds=0.05,
+        backoff_seconds=0.1,
+        retry_failed=1,
+        metadata={"emulator.fail_fraction": "0.2"},
+    )
+    store = new_job(inp, f"k{n}", options=options)
+    try:
+        trial = await run_until_done(
+            emu, f"k{n}", random.Random(1_000 + n), max_kills=max_kills, env=env, log=log
+        )
+        assert store.job().state == st.COMPLETED, (trial, log.read_text())
+        check_exactly_once(emu, store, custom_ids(inp))
+    finally:
+        store.close()
+    return trial
