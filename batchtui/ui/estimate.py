@@ -70,6 +70,36 @@ def price_book(app: Any = None) -> PriceBook:
         return PriceBook()
 
 
+def exact_estimate(
+    app: Any,
+    path: str,
+    *,
+    threads: int | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> EstimateState | None:
+    """The file's exact estimate: the File screen's when its background count is done, else
+    counted here (call it off the UI thread); None when it cannot be (no tokenizer data for
+    its models, an unreadable file, ``cancelled``)."""
+    from batchtui.core.errors import UserError
+    from batchtui.cost.encodings import OfflineError
+    from batchtui.cost.estimate import estimate
+    from batchtui.cost.scan import count_file
+
+    screen = getattr(app, "file_screen", None)
+    state = screen.estimate_state if screen is not None else None
+    if state is not None and state.exact:
+        return state
+    try:
+        tokens = count_file(path, threads=threads, cancelled=cancelled)
+    except (UserError, OfflineError, OSError):
+        return None
+    if not tokens.complete:
+        return None
+    return EstimateState(
+        DONE, estimate(tokens, price_book(app)), 1.0, tokens=input_tokens_of(tokens)
+    )
+
+
 def count_threads() -> int:
     """One thread fewer than the cores (the UI thread needs one), at least one, at most 4."""
     return max(1, min((os.cpu_count() or 2) - 1, 4))

@@ -22,10 +22,8 @@ from batchtui.api.submit import FORCED, QueueCheck, ValidatedReport, check_queue
 from batchtui.core.errors import UserError
 from batchtui.core.text import safe
 from batchtui.ui.estimate import (
-    DONE,
     EstimateState,
-    input_tokens_of,
-    price_book,
+    exact_estimate,
     submit_facts,
 )
 from batchtui.ui.format import human_size
@@ -70,29 +68,18 @@ async def queue_settings(app: BatchTUI) -> QueueSettings:
 
 
 async def _cost(app: BatchTUI, screen: FileScreen, path: str) -> EstimateState | None:
-    """The file's exact estimate (:class:`batchtui.ui.estimate.EstimateState`): the File
-    screen's when its background count is done, else counted now; None if it cannot be."""
+    """The file's exact estimate (:func:`batchtui.ui.estimate.exact_estimate`), with a word
+    when it must be counted now."""
     state = screen.estimate_state
     if state is not None and state.exact:
         return state
     app.notify("Counting the file's tokens…", timeout=3)
-
-    def count() -> EstimateState | None:
-        from batchtui.cost.encodings import OfflineError
-        from batchtui.cost.estimate import estimate
-        from batchtui.cost.scan import count_file
-
-        try:
-            tokens = count_file(path)
-        except (UserError, OfflineError, OSError):
-            return None
-        book = price_book(app)
-        return EstimateState(DONE, estimate(tokens, book), 1.0, tokens=input_tokens_of(tokens))
-
-    return await asyncio.to_thread(count)
+    return await asyncio.to_thread(exact_estimate, app, path)
 
 
-async def _queue(app: BatchTUI, tokens: dict[str, int]) -> tuple[QueueCheck | None, str | None]:
+async def queue_check(
+    app: BatchTUI, tokens: dict[str, int]
+) -> tuple[QueueCheck | None, str | None]:
     """The queue check, or why it could not be made (no key, the server down)."""
     if not tokens:
         return None, None
@@ -129,7 +116,7 @@ async def submit_flow(app: BatchTUI) -> None:
         warning = f"Submitting despite {snapshot.errors:,} validation errors."
     cost = await _cost(app, screen, path)
     tokens = dict(cost.tokens) if cost is not None else {}
-    checked, unchecked = await _queue(app, tokens)
+    checked, unchecked = await queue_check(app, tokens)
     full_queue = checked is not None and not checked.ok
     if full_queue:
         assert checked is not None

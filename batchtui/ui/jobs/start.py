@@ -235,7 +235,11 @@ class StartJobDialog(ModalScreen["StartChoice | None"]):
         rows = split_rows(prepared)
         self._facts = rows
         self._show(self._table([*rows, ("cost", Text("estimating…", style="dim"))]))
-        cost = await asyncio.to_thread(_estimate, app, self.path, stop)
+        from batchtui.ui.estimate import exact_estimate
+
+        cost = await asyncio.to_thread(
+            exact_estimate, app, self.path, threads=1, cancelled=stop.is_set
+        )
         if stop.is_set():
             return
         rows = rows + _cost_rows(cost)
@@ -360,10 +364,11 @@ class StartJobDialog(ModalScreen["StartChoice | None"]):
 async def _token_limits(app: BatchTUI) -> tuple[dict[str, int], str | None]:
     """The queue limits per model (Admin API or the config's ``[queue]``) that size the
     parts, as ``batchtui job start`` reads them; and why they could not be read."""
-    from batchtui.api.queue import QueueSettings, load_limits
+    from batchtui.api.queue import load_limits
+    from batchtui.ui.submit import queue_settings
 
     try:
-        queue = QueueSettings.from_settings(await app.get_settings())
+        queue = await queue_settings(app)
     except UserError as exc:
         return {}, exc.message
     limits = dict(queue.config_limits)
@@ -375,28 +380,6 @@ async def _token_limits(app: BatchTUI) -> tuple[dict[str, int], str | None]:
             return limits, exc.message
         limits = dict(found.limits)
     return limits, None
-
-
-def _estimate(app: BatchTUI, path: str, stop: threading.Event) -> EstimateState | None:
-    """The file's exact estimate: the File screen's when its count is done, else counted."""
-    from batchtui.cost.encodings import OfflineError
-    from batchtui.cost.estimate import estimate
-    from batchtui.cost.scan import count_file
-    from batchtui.ui.estimate import DONE, EstimateState, input_tokens_of, price_book
-
-    screen = app.file_screen
-    state = screen.estimate_state if screen is not None else None
-    if state is not None and state.exact:
-        return state
-    try:
-        tokens = count_file(path, threads=1, cancelled=stop.is_set)
-    except (UserError, OfflineError, OSError):
-        return None
-    if stop.is_set() or not tokens.complete:
-        return None
-    return EstimateState(
-        DONE, estimate(tokens, price_book(app)), 1.0, tokens=input_tokens_of(tokens)
-    )
 
 
 def _cost_rows(state: EstimateState | None) -> list[tuple[str, Text]]:
@@ -412,20 +395,15 @@ async def _queue_rows(
 ) -> list[tuple[str, Text]]:
     """What the queue meter knows: room for the whole file now or not (the parts go in as
     room frees either way)."""
-    from batchtui.api.submit import check_queue
+    from batchtui.ui.submit import queue_check
 
     if note:
         return [("queue", Text(f"not checked: {safe(note)}", style="dim"))]
     if not tokens:
         return [("queue", Text("not checked: the parts' tokens are not counted", style="dim"))]
-    try:
-        from batchtui.api.queue import QueueSettings
-
-        api = await app.get_api()
-        settings = QueueSettings.from_settings(await app.get_settings())
-        checked = await api.run(check_queue(api.service, tokens, settings))
-    except UserError as exc:
-        return [("queue", Text(f"not checked: {safe(exc.message)}", style="yellow"))]
+    checked, unchecked = await queue_check(app, tokens)
+    if checked is None:
+        return [("queue", Text(f"not checked: {safe(unchecked or '')}", style="yellow"))]
     if not checked.known:
         return [("queue", Text("no limit known (Admin API or [queue] in the config)", style="dim"))]
     rows = [("queue", Text(safe(line))) for line in checked.lines()]
