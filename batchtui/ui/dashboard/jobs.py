@@ -365,7 +365,6 @@ def read_local(job_id: str, name: str) -> JobLocal | None:
     opens nothing unless it is a valid job name)."""
     from batchtui.core.errors import UserError
     from batchtui.jobs import store as st
-    from batchtui.jobs.lock import runner_pid
     from batchtui.jobs.status import job_status
 
     try:
@@ -375,8 +374,7 @@ def read_local(job_id: str, name: str) -> JobLocal | None:
         with st.JobStore.open(name) as store:
             if store.job().job_id != job_id:
                 return None
-            data = job_status(store)
-            pid = runner_pid(store.directory)
+            data = job_status(store)  # with its runner's pid (the lock's)
     except (UserError, OSError, ValueError, KeyError):
         return None
     except Exception:  # a broken store: the batches alone are shown
@@ -391,7 +389,7 @@ def read_local(job_id: str, name: str) -> JobLocal | None:
         parts_done=sum(1 for p in parts if p["state"] in st.PART_TERMINAL),
         pending=pending_parts(data),
         waiting=waiting_parts(data),
-        runner_pid=pid if pid and pid > 0 else None,
+        runner_pid=data["runner"]["pid"],
     )
 
 
