@@ -114,29 +114,31 @@ def job_status(store: JobStore, *, now: float | None = None) -> dict[str, Any]:
     }
 
 
-def list_jobs(root: Path | None = None) -> list[dict[str, Any]]:
-    """A short summary of every job (newest first); unreadable ones say why."""
+def list_jobs(root: Path | None = None, *, with_status: bool = False) -> list[dict[str, Any]]:
+    """A short summary of every job (newest first); unreadable ones say why. With
+    ``with_status``, each readable one also carries its :func:`job_status` as ``status``
+    (read in the same look at its store)."""
     out = []
     for name in list_job_names(root):
         try:
             with JobStore.open(name, root) as store:
-                job = store.job()
-                parts = store.parts()
-                pid = runner_pid(store.directory)
-                out.append(
-                    {
-                        "name": job.name,
-                        "state": job.state,
-                        "parts": len(parts),
-                        "parts_done": sum(1 for p in parts if p.state in st.PART_TERMINAL),
-                        "requests": sum(p.requests for p in parts if p.parent_id is None),
-                        "input": job.input_path,
-                        "created_at": job.created_at,
-                        "runner_pid": pid if pid and pid > 0 else None,
-                        "error": None,
-                    }
-                )
+                data = job_status(store)
         except Exception as exc:  # a broken job must not hide the others
             message = getattr(exc, "message", None) or str(exc)
             out.append({"name": name, "state": None, "error": message})
+            continue
+        entry = {
+            "name": data["name"],
+            "state": data["state"],
+            "parts": len(data["parts"]),
+            "parts_done": sum(1 for p in data["parts"] if p["state"] in st.PART_TERMINAL),
+            "requests": data["requests"],
+            "input": data["input"],
+            "created_at": data["created_at"],
+            "runner_pid": data["runner"]["pid"],
+            "error": None,
+        }
+        if with_status:
+            entry["status"] = data
+        out.append(entry)
     return sorted(out, key=lambda j: -(j.get("created_at") or 0))

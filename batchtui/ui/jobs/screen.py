@@ -96,10 +96,9 @@ class JobsScreen(Screen[None]):
 
     @work(thread=True, group="jobs-load", exit_on_error=False)
     def _load(self, selected: str | None) -> None:
-        from batchtui.jobs.status import job_status, list_jobs
-        from batchtui.jobs.store import JobStore
+        from batchtui.jobs.status import list_jobs
 
-        jobs = list_jobs()
+        jobs = list_jobs(with_status=True)  # one look at each store, with its parts
         worker = get_current_worker()
         want = self._select_next or selected
         names = [j["name"] for j in jobs if not j.get("error")]
@@ -107,16 +106,10 @@ class JobsScreen(Screen[None]):
             want = names[0] if names and selected is None else want
         status = None
         for job in jobs:
-            if job.get("error"):
-                continue
-            try:  # the progress column needs the parts' counts
-                with JobStore.open(job["name"]) as store:
-                    data = job_status(store)
-            except Exception as exc:  # a job broken since it was listed
-                job["error"] = getattr(exc, "message", None) or str(exc)
-                job["state"] = None
-                continue
-            job["progress"] = progress_of(data)
+            data = job.pop("status", None)
+            if data is None:
+                continue  # broken: listed with its problem
+            job["progress"] = progress_of(data)  # the progress column needs the parts' counts
             if job["name"] == want:
                 status = data
         if not worker.is_cancelled:
