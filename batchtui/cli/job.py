@@ -626,17 +626,11 @@ def _list(args: argparse.Namespace) -> int:
 
 def _results(args: argparse.Namespace) -> int:
     from batchtui.cli import results as results_cli
-    from batchtui.jobs.merge import merge_results
-    from batchtui.jobs.prepare import input_changed
-    from batchtui.jobs.store import JobStore
+    from batchtui.jobs.merge import job_results
 
     if args.retry_truncated and not args.export_retry:
         raise UserError("--retry-truncated needs --export-retry FILE")
-    with JobStore.open(args.name) as store:
-        changed = input_changed(store)
-        if changed:
-            raise UserError(f"{changed}: the results cannot be joined to it")
-        merged = merge_results(store)
+    merged = job_results(args.name)
     for note in merged.notes:
         _note(note)
     joined = argparse.Namespace(

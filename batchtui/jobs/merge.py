@@ -100,6 +100,19 @@ def merge_results(store: JobStore) -> MergedFiles:
     )
 
 
+def job_results(name: str, root: Path | None = None) -> MergedFiles:
+    """The merged files of job ``name``, ready to join to its input (``batchtui job
+    results`` and the TUI); UserError when the input changed since the job was planned."""
+    from batchtui.core.errors import UserError
+    from batchtui.jobs.prepare import input_changed
+
+    with JobStore.open(name, root) as store:
+        changed = input_changed(store)
+        if changed:
+            raise UserError(f"{changed}: the results cannot be joined to it")
+        return merge_results(store)
+
+
 def _copy(src: Path, dest: object, skip: set[str]) -> None:
     write = dest.write  # type: ignore[attr-defined]
     with open(src, "rb") as f:

@@ -99,15 +99,9 @@ async def _cancel(node: Widget, name: str, after: object) -> None:
 
 
 def _merged(name: str) -> tuple[str, str | None, str | None, list[str]]:
-    from batchtui.jobs.merge import merge_results
-    from batchtui.jobs.prepare import input_changed
-    from batchtui.jobs.store import JobStore
+    from batchtui.jobs.merge import job_results
 
-    with JobStore.open(name) as store:
-        changed = input_changed(store)
-        if changed:
-            raise UserError(f"{changed}: the results cannot be joined to it")
-        merged = merge_results(store)
+    merged = job_results(name)
     # merge_results says itself when parts have no results yet (one toast, not two).
     return merged.input, merged.output, merged.errors, list(merged.notes)
 
