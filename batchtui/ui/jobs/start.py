@@ -37,6 +37,7 @@ from batchtui.ui.worker_errors import failure_message
 if TYPE_CHECKING:
     from textual.worker import Worker
 
+    from batchtui.api.service import BatchService
     from batchtui.jobs.plan import PartLimits
     from batchtui.jobs.prepare import Prepared
     from batchtui.ui.app import BatchTUI
@@ -446,8 +447,8 @@ async def start_job_flow(app: BatchTUI) -> None:
     if choice is None:
         return
     try:
-        await app.get_service()  # the runner needs a key: said now, not in its log
-        pid = await asyncio.to_thread(_create_and_run, app, choice)
+        service = await app.get_service()  # the runner needs a key: said now, not in its log
+        pid = await asyncio.to_thread(_create_and_run, app, service, choice)
     except UserError as exc:
         app.notify(exc.message, severity="error", timeout=15)
         return
@@ -459,25 +460,18 @@ async def start_job_flow(app: BatchTUI) -> None:
     await app.open_job(choice.name)
 
 
-def _create_and_run(app: BatchTUI, choice: StartChoice) -> int:
+def _create_and_run(app: BatchTUI, service: BatchService, choice: StartChoice) -> int:
     """Write the job (as ``batchtui job start`` does) and start its runner."""
-    from batchtui.api.config import ClientSettings
     from batchtui.jobs.control import spawn_runner
     from batchtui.jobs.prepare import create_job
     from batchtui.ui.jobs.actions import runner_setup
 
     prepared = choice.prepared
-    # The server the TUI talks to (the dashboard's) is the job's.
-    service = app.context.service
-    if service is not None:
-        client = service.settings
-    elif app.settings is not None:
-        client = ClientSettings.from_settings(app.settings)
-    else:
-        client = ClientSettings.from_env()
     options = prepared.options()
-    # The job belongs to the server its batches live on: a resume talks to the same one.
-    store = create_job(choice.name, prepared, options, base_url=client.effective_base_url)
+    # The job belongs to the server the TUI talks to (the dashboard's), where its batches
+    # will live: a resume talks to the same one.
+    base_url = service.settings.effective_base_url
+    store = create_job(choice.name, prepared, options, base_url=base_url)
     directory = store.directory
     store.close()
     connection, env = runner_setup(app)
